@@ -1,0 +1,237 @@
+"""The `musclebalance` command line: a thin loop over the flows.
+
+Heavy packages (Prefect, polars, DuckDB) are imported inside the commands, so `--help`
+answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+app = typer.Typer(
+    name="musclebalance",
+    help="Will my running make me lose muscle? Joins FIT files and food logs into a "
+    "DuckDB warehouse and a daily muscle-balance verdict.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_CONFIG = Path("musclebalance.toml")
+DEFAULT_WAREHOUSE = Path("data/musclebalance.duckdb")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: ./musclebalance.toml if present)."),
+]
+WarehouseOption = Annotated[
+    Path | None, typer.Option("--warehouse", "-w", help="DuckDB warehouse file (overrides config).")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(code)
+
+
+def _load_config(path: Path | None):
+    from schemas.config import ConfigError, load_config
+
+    if path is None:
+        if not DEFAULT_CONFIG.exists():
+            return None
+        path = DEFAULT_CONFIG
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            err.print(f"[red]config error:[/red] {escape(line)}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = (
+        DEFAULT_CONFIG
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented musclebalance.toml to edit.
+
+    Example: musclebalance init && $EDITOR musclebalance.toml
+    """
+    from schemas.config import default_config_text
+
+    if path.exists() and not force:
+        raise _fail(f"{path} exists; use --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(default_config_text())
+    os.chmod(path, 0o600)
+    out.print(f"wrote {path}: set your time zone, sex, birth year, height and fit_paths")
+
+
+@app.command()
+def ingest(
+    config: ConfigOption = None,
+    fit: Annotated[
+        list[Path] | None,
+        typer.Option("--fit", help="FIT file, folder or Garmin export zip (repeatable)."),
+    ] = None,
+    athlete: Annotated[
+        str | None, typer.Option("--athlete", "-a", help="Athlete id the files belong to.")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Decoding processes (default: cores).")
+    ] = None,
+    retry_quarantined: Annotated[
+        bool, typer.Option("--retry-quarantined", help="Decode quarantined files again.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Load FIT files into the warehouse; unchanged files are skipped.
+
+    Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --athlete me
+    """
+    _quiet_prefect(verbose)
+    cfg = _load_config(config)
+    inputs, warehouse_path, settings = _resolve_ingest(cfg, fit, athlete, warehouse)
+    from flows.ingest import ingest_fit_flow
+    from flows.sources import ArchiveLimits
+    from warehouse.connection import WarehouseBusy
+
+    limits = ArchiveLimits(
+        **{k: v for k, v in {
+            "max_total_bytes": settings.get("max_zip_bytes"),
+            "max_entries": settings.get("max_zip_entries"),
+            "max_depth": settings.get("max_zip_depth"),
+        }.items() if v is not None}
+    )
+    try:
+        summaries = ingest_fit_flow(
+            warehouse=str(warehouse_path),
+            athletes=inputs,
+            workers=workers or settings.get("workers") or os.cpu_count() or 1,
+            limits=limits,
+            retry_quarantined=retry_quarantined,
+            show_progress=out.is_terminal,
+        )
+    except WarehouseBusy as exc:
+        raise _fail(str(exc), 1) from None
+    _print_summary(summaries)
+    if not all(s.ok for s in summaries):
+        raise typer.Exit(1)
+
+
+def _resolve_ingest(cfg, fit, athlete, warehouse):
+    from flows.ingest import AthleteInputs
+
+    settings: dict = {}
+    if cfg is not None:
+        settings = cfg.ingest.model_dump()
+        warehouse = warehouse or cfg.warehouse.path
+        chosen = cfg.athletes
+        if athlete is not None:
+            try:
+                chosen = (cfg.athlete(athlete),)
+            except KeyError as exc:
+                raise _fail(str(exc.args[0] if exc.args else exc)) from None
+        if fit:
+            if len(chosen) != 1:
+                raise _fail("--fit needs --athlete when the config lists several athletes")
+            inputs = [AthleteInputs(chosen[0].id, tuple(str(p) for p in fit))]
+        else:
+            inputs = [AthleteInputs(a.id, tuple(str(p) for p in a.fit_paths)) for a in chosen]
+    else:
+        if not fit:
+            raise _fail("nothing to ingest: give --fit PATH, or --config FILE "
+                        "(musclebalance init writes one)")
+        if athlete is None:
+            raise _fail("--athlete ID is required without a config file")
+        inputs = [AthleteInputs(athlete, tuple(str(p) for p in fit))]
+    return inputs, Path(warehouse or DEFAULT_WAREHOUSE), settings
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Keep Prefect's console to warnings (its API still records every log) and its server
+    from trying to send telemetry (the product makes no network calls)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+def _print_summary(summaries) -> None:
+    table = Table(title="FIT ingest")
+    for column in ("athlete", "loaded", "skipped", "quarantined", "unreadable", "records",
+                   "seconds"):
+        table.add_column(column, justify="left" if column == "athlete" else "right")
+    for s in summaries:
+        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(len(s.quarantined)),
+                      str(len(s.problems)), f"{s.records:,}", f"{s.seconds:.1f}")
+    out.print(table)
+    for s in summaries:
+        for path, reason in s.quarantined:
+            err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
+                      highlight=False, soft_wrap=True)
+        for path, reason in s.problems:
+            err.print(f"[red]unreadable[/red] {escape(path)}: {escape(reason)}",
+                      highlight=False, soft_wrap=True)
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Show recent runs and quarantined files.
+
+    Example: musclebalance status --warehouse data/musclebalance.duckdb
+    """
+    cfg = _load_config(config)
+    path = Path(warehouse or (cfg.warehouse.path if cfg else DEFAULT_WAREHOUSE))
+    if not path.exists():
+        raise _fail(f"{path}: no warehouse yet; run musclebalance ingest first")
+    from warehouse.connection import connect
+    from warehouse.status import quarantined_files, recent_runs, source_counts
+
+    with connect(path, read_only=True) as con:
+        counts = source_counts(con)
+        runs = recent_runs(con)
+        bad = quarantined_files(con)
+    table = Table(title=f"source files in {path}")
+    for column in ("athlete", "kind", "status", "files"):
+        table.add_column(column)
+    for row in counts:
+        table.add_row(*[str(v) for v in row])
+    out.print(table)
+    runs_table = Table(title="recent runs")
+    for column in ("started (UTC)", "command", "status", "loaded", "skipped", "quarantined",
+                   "records", "seconds"):
+        runs_table.add_column(column)
+    for row in runs:
+        runs_table.add_row(*[str(v) for v in row])
+    out.print(runs_table)
+    for athlete_id, file_path, reason in bad:
+        out.print(f"quarantined ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
+                  highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.umask(0o077)  # everything the product writes is readable by its owner only
+    app(prog_name="musclebalance")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Find input files on disk and open archives safely.
+
+Paths may name a FIT file (`.fit`, `.FIT`, `.fit.gz`), a folder (searched recursively) or
+a Garmin bulk-export `.zip` (which itself holds zips). Archives are read member by member
+into a scratch folder the caller owns, under file names this module chooses, so no entry
+name ever decides where bytes are written. Limits on total size, entry count, nesting
+depth and compression ratio refuse zip slips and zip bombs before they can do harm.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import stat
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+Kind = Literal["fit", "fit.gz", "zip"]
+
+#: Default archive limits. A Garmin export of many years is a few GB; these leave room.
+MAX_ARCHIVE_BYTES = 8 * 1024**3
+MAX_ARCHIVE_ENTRIES = 100_000
+MAX_ARCHIVE_DEPTH = 3
+#: A FIT member that expands more than this many times its compressed size is a bomb:
+#: real FIT files compress 2-10x.
+MAX_COMPRESSION_RATIO = 100
+#: Largest single FIT file accepted (from a zip or a .gz); real activities are < 50 MB.
+MAX_FIT_BYTES = 512 * 1024**2
+
+_READ_CHUNK = 1024 * 1024
+
+
+class ArchiveRefused(ValueError):
+    """An archive broke a safety limit or holds a dangerous entry name."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Fixed limits an archive must respect as a whole (nested archives included)."""
+
+    max_total_bytes: int = MAX_ARCHIVE_BYTES
+    max_entries: int = MAX_ARCHIVE_ENTRIES
+    max_depth: int = MAX_ARCHIVE_DEPTH
+    max_ratio: int = MAX_COMPRESSION_RATIO
+    max_member_bytes: int = MAX_FIT_BYTES
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A file on disk that may hold FIT data, as seen by a directory walk."""
+
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Member:
+    """One FIT file taken out of an archive into the scratch folder."""
+
+    path: str  # display path: "<archive path>!<entry>[!<entry>...]"
+    read_path: Path
+    size_bytes: int
+
+
+def fit_kind(name: str) -> Kind | None:
+    """The kind of input a file name announces, or None for files to ignore."""
+    lower = name.lower()
+    if lower.endswith(".fit"):
+        return "fit"
+    if lower.endswith(".fit.gz"):
+        return "fit.gz"
+    if lower.endswith(".zip"):
+        return "zip"
+    return None
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
+    """Walk the given paths; return the input files found and the paths that could not be read.
+
+    A path named explicitly is taken whatever its extension (so a mis-named file is still
+    tried and quarantined with a reason); inside folders only FIT, .fit.gz and zip names
+    are taken. Results are sorted by path so every run sees the same order.
+    """
+    found: dict[str, FoundFile] = {}
+    problems: list[tuple[str, str]] = []
+    for root in paths:
+        root = Path(root).expanduser()
+        try:
+            st = root.stat()
+        except OSError as exc:
+            problems.append((str(root), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            _walk(root, found, problems)
+        else:
+            kind = fit_kind(root.name) or "fit"
+            found[str(root.resolve())] = FoundFile(
+                str(root.resolve()), st.st_size, st.st_mtime_ns, kind
+            )
+    return [found[k] for k in sorted(found)], problems
+
+
+def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, str]]) -> None:
+    stack = [folder.resolve()]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as exc:
+            problems.append((str(current), f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                    continue
+                kind = fit_kind(entry.name)
+                if kind is None or not entry.is_file():
+                    continue
+                st = entry.stat()
+            except OSError as exc:
+                problems.append((entry.path, f"cannot read: {exc.strerror or exc}"))
+                continue
+            found[entry.path] = FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind)
+
+
+def read_input(path: str | Path, kind: Kind, limits: ArchiveLimits = ArchiveLimits()) -> bytes:
+    """The FIT bytes of an input file (decompressed for `.fit.gz`), within the size limits."""
+    if kind == "fit.gz":
+        ratio_cap = max(os.path.getsize(path) * limits.max_ratio, _READ_CHUNK)
+        with gzip.open(path, "rb") as fh:
+            return _read_limited(fh, min(limits.max_member_bytes, ratio_cap), str(path))
+    with open(path, "rb") as fh:
+        return _read_limited(fh, limits.max_member_bytes, str(path))
+
+
+def _read_limited(fh, max_bytes: int, label: str) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := fh.read(_READ_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise ArchiveRefused(
+                f"{label}: expands beyond {max_bytes:,} bytes, the limit for one file"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def content_sha256(path: str | Path, kind: Kind, limits: ArchiveLimits = ArchiveLimits()) -> str:
+    """Hex sha256 of a file's content: its bytes, or for `.fit.gz` the FIT bytes inside.
+
+    Hashing the decompressed bytes makes the same activity as `.fit` and `.fit.gz` one
+    content. Raises ArchiveRefused past the size limits, OSError/EOFError on bad gzip data.
+    """
+    digest = hashlib.sha256()
+    if kind == "fit.gz":
+        cap = min(limits.max_member_bytes,
+                  max(os.path.getsize(path) * limits.max_ratio, _READ_CHUNK))
+        total = 0
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_READ_CHUNK):
+                total += len(chunk)
+                if total > cap:
+                    raise ArchiveRefused(f"{path}: expands beyond {cap:,} bytes (gzip bomb)")
+                digest.update(chunk)
+        return digest.hexdigest()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_entry_name(archive: str, name: str) -> None:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise ArchiveRefused(f"{archive}: entry {name!r} has an absolute path (zip slip)")
+    if ".." in pure.parts:
+        raise ArchiveRefused(f"{archive}: entry {name!r} climbs out of the archive with '..' "
+                             "(zip slip)")
+
+
+@dataclass
+class _Budget:
+    limits: ArchiveLimits
+    bytes_left: int
+    entries_left: int
+    counter: int = 0
+
+    def take_entry(self, archive: str) -> None:
+        self.entries_left -= 1
+        if self.entries_left < 0:
+            raise ArchiveRefused(
+                f"{archive}: more than {self.limits.max_entries:,} entries (zip bomb limit)"
+            )
+
+
+def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits()) -> list[Member]:
+    """Take every FIT member out of a zip (and the zips inside it) into `scratch`.
+
+    Raises ArchiveRefused, naming the archive and the entry, when an entry name is absolute
+    or climbs with `..`, when the archive (nested ones included) holds too many entries or
+    expands beyond the size limit, when one entry expands beyond the compression-ratio limit,
+    or when nesting goes deeper than allowed. On refusal nothing of the archive is used.
+    """
+    budget = _Budget(limits, limits.max_total_bytes, limits.max_entries)
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = list(_extract(archive, path, scratch, budget, depth=1))
+    except zipfile.BadZipFile as exc:
+        raise ArchiveRefused(f"{path}: not a readable zip file ({exc})") from exc
+    return members
+
+
+def _extract(
+    archive: zipfile.ZipFile, label: str, scratch: Path, budget: _Budget, depth: int
+) -> Iterator[Member]:
+    if depth > budget.limits.max_depth:
+        raise ArchiveRefused(
+            f"{label}: archives nested deeper than {budget.limits.max_depth} levels"
+        )
+    infos = archive.infolist()
+    for info in infos:  # names are checked before any byte is read
+        _check_entry_name(label, info.filename)
+        budget.take_entry(label)
+    for info in sorted(infos, key=lambda i: i.filename):
+        if info.is_dir():
+            continue
+        kind = fit_kind(info.filename)
+        if kind is None:
+            continue
+        entry_label = f"{label}!{info.filename}"
+        budget.counter += 1
+        target = scratch / f"{budget.counter:07d}.{kind}"
+        _copy_member(archive, info, entry_label, target, budget)
+        if kind == "zip":
+            try:
+                with zipfile.ZipFile(target) as inner:
+                    yield from _extract(inner, entry_label, scratch, budget, depth + 1)
+            except zipfile.BadZipFile as exc:
+                raise ArchiveRefused(f"{entry_label}: not a readable zip file ({exc})") from exc
+            target.unlink()
+        else:
+            yield Member(entry_label, target, target.stat().st_size)
+
+
+def _copy_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, target: Path, budget: _Budget
+) -> None:
+    limits = budget.limits
+    ratio_cap = max(info.compress_size, 1) * limits.max_ratio
+    if info.file_size > limits.max_member_bytes or info.file_size > budget.bytes_left:
+        raise ArchiveRefused(f"{label}: declares {info.file_size:,} bytes, over the size limit")
+    written = 0
+    with archive.open(info) as src, open(target, "wb") as dst:
+        while chunk := src.read(_READ_CHUNK):
+            written += len(chunk)
+            if written > ratio_cap and written > _READ_CHUNK:
+                raise ArchiveRefused(
+                    f"{label}: expands more than {limits.max_ratio}x its compressed size "
+                    "(zip bomb)"
+                )
+            if written > limits.max_member_bytes or written > budget.bytes_left:
+                raise ArchiveRefused(f"{label}: expands beyond the archive size limit (zip bomb)")
+            dst.write(chunk)
+    budget.bytes_left -= written

@@ -1,0 +1,537 @@
+"""Model of the ``musclebalance.toml`` configuration file.
+
+The file is read with :mod:`tomllib` and validated with pydantic v2. Every model forbids unknown
+keys and is frozen. Validation problems are reported as a :class:`ConfigError` with one line per
+problem, e.g.::
+
+    musclebalance.toml: athletes[0].height_cm: must be between 100 and 250 cm (got -5)
+
+Relative paths resolve against the folder holding the config file and a leading ``~`` expands to
+the user's home folder, so every path on a loaded :class:`Config` is absolute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from datetime import date
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+__all__ = [
+    "NUTRITION_FORMATS",
+    "Athlete",
+    "Config",
+    "ConfigError",
+    "IngestSettings",
+    "NutritionSource",
+    "UnknownAthleteError",
+    "WarehouseSettings",
+    "config_from_dict",
+    "default_config_text",
+    "load_config",
+]
+
+Sex = Literal["female", "male"]
+WeightUnit = Literal["kg", "lb"]
+ZoneModel = Literal["hrmax", "hrr", "lthr"]
+NutritionFormat = Literal["myfitnesspal", "cronometer", "macrofactor", "loseit", "generic"]
+NUTRITION_FORMATS: tuple[str, ...] = get_args(NutritionFormat)
+
+_ATHLETE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_MAX_REPR = 60
+
+# Context keys a custom error may carry to refine how it is reported (see _format_error).
+_CTX_AT = "at"  # loc suffix appended to the error's loc
+_CTX_GOT = "got"  # value reported instead of the validator's input
+_CTX_INPUT_SHOWN = "input_shown"  # the message already quotes the value: no "(got ...)"
+
+
+class ConfigError(ValueError):
+    """The config file is missing, unreadable or invalid.
+
+    ``str(error)`` is the full report (one line per problem, each prefixed with the source);
+    ``error.problems`` holds the same lines as a tuple.
+    """
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UnknownAthleteError(KeyError):
+    """Raised by :meth:`Config.athlete` for an id that is not configured."""
+
+    def __str__(self) -> str:
+        """Return the plain message (``KeyError`` would show it quoted)."""
+        return str(self.args[0]) if self.args else ""
+
+
+# --------------------------------------------------------------------------- field validators
+
+
+def _between(low: int, high: int, unit: str = "") -> AfterValidator:
+    """Validator for ``low <= value <= high`` (NaN fails too); ``unit`` is shown in the error."""
+    suffix = f" {unit}" if unit else ""
+
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise PydanticCustomError("out_of_range", f"must be between {low} and {high}{suffix}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _positive(value: int) -> int:
+    """Validator for integers that must be at least 1."""
+    if value < 1:
+        raise PydanticCustomError("not_positive", "must be at least 1")
+    return value
+
+
+def _check_athlete_id(value: str) -> str:
+    """Athlete ids are 1-64 characters of letters, digits, ``_``, ``.`` and ``-``."""
+    if not _ATHLETE_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "athlete_id", "must be 1-64 characters of letters, digits, '_', '.' or '-'"
+        )
+    return value
+
+
+def _check_birth_year(value: int) -> int:
+    """Birth years run from 1900 to the current year."""
+    this_year = date.today().year
+    if not 1900 <= value <= this_year:
+        raise PydanticCustomError("out_of_range", f"must be between 1900 and {this_year}")
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    """Accept only names that :class:`zoneinfo.ZoneInfo` can load."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise PydanticCustomError(
+            "unknown_timezone",
+            "unknown time zone {zone} (expected an IANA name such as 'Europe/Berlin')",
+            {"zone": repr(value), _CTX_INPUT_SHOWN: True},
+        ) from None
+    return value
+
+
+def _resolve_path(value: object, info: ValidationInfo) -> Path:
+    """Turn a path string into an absolute path: expand ``~``, anchor relative paths.
+
+    Relative paths are joined to ``info.context["base_dir"]`` (the config file's folder), or to
+    the current directory when validating without that context.
+    """
+    if not isinstance(value, str | Path):
+        raise PydanticCustomError("path_type", "expected a path string")
+    if str(value) == "":
+        raise PydanticCustomError("path_empty", "must not be empty")
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:
+        raise PydanticCustomError("path_home", "cannot expand '~' in this path") from None
+    if path.is_absolute():
+        return path
+    base = (info.context or {}).get("base_dir")
+    return Path(base or Path.cwd()) / path
+
+
+def _check_scoring_value(value: object) -> float | int | str | bool:
+    """Scoring overrides are scalars: numbers, strings or booleans."""
+    if not isinstance(value, float | int | str | bool):
+        raise PydanticCustomError("scoring_value", "expected a number, a string or true/false")
+    return value
+
+
+def _default_workers() -> int:
+    """Default worker count: one per CPU core."""
+    return os.cpu_count() or 1
+
+
+ConfigPath = Annotated[Path, BeforeValidator(_resolve_path)]
+StrictInt = Annotated[int, Field(strict=True)]
+StrictFloat = Annotated[float, Field(strict=True)]
+ScoringValue = Annotated[float | int | str | bool, PlainValidator(_check_scoring_value)]
+
+
+# --------------------------------------------------------------------------------------- models
+
+
+class _Model(BaseModel):
+    """Base for all config models: unknown keys are errors and instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseSettings(_Model):
+    """The ``[warehouse]`` table."""
+
+    path: ConfigPath = Field(description="DuckDB database file (absolute after loading).")
+
+
+class IngestSettings(_Model):
+    """The optional ``[ingest]`` table; ``None`` limits mean "use the ingester's default"."""
+
+    workers: Annotated[StrictInt, AfterValidator(_positive)] = Field(
+        default_factory=_default_workers, description="Parallel parsers (default: CPU count)."
+    )
+    max_zip_bytes: Annotated[StrictInt, AfterValidator(_positive)] | None = Field(
+        default=None, description="Largest total uncompressed size of one zip, in bytes."
+    )
+    max_zip_entries: Annotated[StrictInt, AfterValidator(_positive)] | None = Field(
+        default=None, description="Most members one zip may hold."
+    )
+    max_zip_depth: Annotated[StrictInt, _between(1, 10)] | None = Field(
+        default=None, description="Deepest nesting of zips inside zips."
+    )
+
+
+class NutritionSource(_Model):
+    """One ``[[athletes.nutrition]]`` entry: a nutrition export file or folder."""
+
+    path: ConfigPath
+    format: NutritionFormat | None = None
+    weight_unit: WeightUnit | None = None
+
+
+class Athlete(_Model):
+    """One ``[[athletes]]`` entry.
+
+    Field order matters: ``resting_hr``, ``lthr`` and ``zone_model`` are checked against fields
+    declared before them.
+    """
+
+    id: Annotated[str, Field(strict=True), AfterValidator(_check_athlete_id)]
+    timezone: Annotated[str, Field(strict=True), AfterValidator(_check_timezone)]
+    sex: Sex
+    birth_year: Annotated[StrictInt, AfterValidator(_check_birth_year)]
+    height_cm: Annotated[StrictFloat, _between(100, 250, "cm")]
+    weight_kg: Annotated[StrictFloat, _between(25, 300, "kg")] | None = None
+    max_hr: Annotated[StrictInt, _between(100, 230, "bpm")] | None = None
+    resting_hr: Annotated[StrictInt, _between(25, 120, "bpm")] | None = None
+    lthr: Annotated[StrictInt, _between(80, 220, "bpm")] | None = None
+    fit_paths: tuple[ConfigPath, ...]
+    weight_unit: WeightUnit | None = None
+    zone_model: ZoneModel = "hrmax"
+    nutrition: tuple[NutritionSource, ...] = ()
+
+    @field_validator("resting_hr", "lthr")
+    @classmethod
+    def _below_max_hr(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """Resting HR and LTHR must be below max HR when both are given."""
+        max_hr = info.data.get("max_hr")
+        if value is not None and max_hr is not None and value >= max_hr:
+            raise PydanticCustomError("not_below_max_hr", f"must be below max_hr ({max_hr})")
+        return value
+
+    @field_validator("zone_model")
+    @classmethod
+    def _zone_model_inputs(cls, value: str, info: ValidationInfo) -> str:
+        """The ``hrr`` model needs ``resting_hr``; the ``lthr`` model needs ``lthr``."""
+        needed = {"hrr": "resting_hr", "lthr": "lthr"}.get(value)
+        # A key absent from info.data failed its own validation and is already reported.
+        if needed and needed in info.data and info.data[needed] is None:
+            raise PydanticCustomError("zone_model_input", f"needs {needed} to be set")
+        return value
+
+    @property
+    def zoneinfo(self) -> ZoneInfo:
+        """The athlete's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Model):
+    """The whole ``musclebalance.toml`` file."""
+
+    warehouse: WarehouseSettings
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    athletes: tuple[Athlete, ...]
+    scoring: dict[str, ScoringValue] = Field(default_factory=dict)
+
+    @field_validator("athletes")
+    @classmethod
+    def _athletes_unique(cls, athletes: tuple[Athlete, ...]) -> tuple[Athlete, ...]:
+        """At least one athlete, and no athlete id used twice."""
+        if not athletes:
+            raise PydanticCustomError("no_athletes", "at least one [[athletes]] table is required")
+        first_index: dict[str, int] = {}
+        for index, athlete in enumerate(athletes):
+            if athlete.id in first_index:
+                raise PydanticCustomError(
+                    "duplicate_athlete_id",
+                    f"duplicate athlete id, already used by athletes[{first_index[athlete.id]}]",
+                    {_CTX_AT: (index, "id"), _CTX_GOT: athlete.id},
+                )
+            first_index[athlete.id] = index
+        return athletes
+
+    def athlete(self, athlete_id: str) -> Athlete:
+        """Return the athlete with this id; :class:`UnknownAthleteError` (a KeyError) if none."""
+        for athlete in self.athletes:
+            if athlete.id == athlete_id:
+                return athlete
+        known = ", ".join(repr(a.id) for a in self.athletes)
+        raise UnknownAthleteError(f"unknown athlete id {athlete_id!r} (known: {known})")
+
+
+# ------------------------------------------------------------------------------ error reporting
+
+_MESSAGES: dict[str, str] = {
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "string_type": "expected a string",
+    "bool_type": "expected true or false",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "model_attributes_type": "expected a table",
+    "path_type": "expected a path string",
+}
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    """Render a pydantic loc as a key path: ``("athletes", 0, "sex")`` -> ``athletes[0].sex``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+            text += f".{key}" if text else key
+    return text
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class whose table sits at ``loc`` (list indexes are skipped), if any."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        nested = _find_model(field.annotation) if field else None
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    """The first BaseModel subclass inside a (possibly generic) annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is None:
+        return None
+    for arg in get_args(annotation):
+        found = _find_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_key_message(loc: tuple[int | str, ...]) -> str:
+    """Suggest the closest allowed key, or list the allowed keys."""
+    model = _model_at(loc[:-1])
+    if model is None or not loc:
+        return "unknown key"
+    allowed = list(model.model_fields)
+    close = get_close_matches(str(loc[-1]), allowed, n=1)
+    if close:
+        return f"unknown key, did you mean {close[0]!r}?"
+    return f"unknown key (allowed: {', '.join(allowed)})"
+
+
+def _human_message(error: ErrorDetails) -> str:
+    """A short, user-facing message for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "missing required key"
+    if kind == "extra_forbidden":
+        return _unknown_key_message(tuple(error["loc"]))
+    if kind == "literal_error":
+        return f"expected {ctx['expected']}"
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    message = error["msg"]
+    return message[:1].lower() + message[1:]
+
+
+def _short_repr(value: object) -> str:
+    """``repr(value)``, shortened for long tables and lists."""
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
+
+
+def _format_error(source: str, error: ErrorDetails) -> str:
+    """``<source>: <key path>: <message> (got <value>)`` for one pydantic error."""
+    ctx = error.get("ctx") or {}
+    loc = tuple(error["loc"]) + tuple(ctx.get(_CTX_AT, ()))
+    message = _human_message(error)
+    if error["type"] != "missing" and not ctx.get(_CTX_INPUT_SHOWN):
+        message += f" (got {_short_repr(ctx.get(_CTX_GOT, error['input']))})"
+    key_path = _format_loc(loc)
+    return f"{source}: {key_path}: {message}" if key_path else f"{source}: {message}"
+
+
+def _config_error(source: str, exc: ValidationError) -> ConfigError:
+    """Convert a pydantic ValidationError into a ConfigError, one line per problem."""
+    return ConfigError([_format_error(source, error) for error in exc.errors()])
+
+
+# ------------------------------------------------------------------------------------ public API
+
+
+def config_from_dict(data: dict[str, Any], *, base_dir: Path, source: str = "<config>") -> Config:
+    """Validate parsed TOML data; relative paths resolve against ``base_dir``.
+
+    ``source`` names the origin in error messages. Raises :class:`ConfigError`.
+    """
+    context = {"base_dir": Path(base_dir).expanduser().absolute()}
+    try:
+        return Config.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise _config_error(source, exc) from None
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    """Read and parse a TOML file, turning every failure into a ConfigError."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{source}: config file not found (create one with 'musclebalance init')"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read config file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [f"{source}: not valid UTF-8 (byte {exc.start}): TOML files must be UTF-8"]
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The message carries the position, e.g. "Invalid value (at line 2, column 5)".
+        raise ConfigError([f"{source}: invalid TOML: {exc}"]) from None
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate a ``musclebalance.toml`` file.
+
+    Relative paths inside the file resolve against the file's folder. Raises
+    :class:`ConfigError` for a missing or unreadable file, TOML syntax errors (with line and
+    column) and invalid values.
+    """
+    path = Path(path)
+    source = str(path)
+    data = _read_toml(path.expanduser(), source)
+    return config_from_dict(data, base_dir=path.expanduser().absolute().parent, source=source)
+
+
+_TEMPLATE = """\
+# musclebalance configuration, written by `musclebalance init`.
+#
+# Lines starting with '#' are comments. Optional keys are shown commented out with an
+# example value: remove the leading '# ' to set one. Unknown keys are errors.
+# Paths: a leading '~' is your home folder; relative paths are resolved against the folder
+# that holds this file.
+
+[warehouse]
+# DuckDB database file the pipeline writes to (created on first run).
+path = __WAREHOUSE_PATH__
+
+# Optional ingest tuning. Uncomment the [ingest] line together with any key below it.
+# [ingest]
+# Files parsed in parallel; integer >= 1 (default: number of CPU cores).
+# workers = 4
+# Largest total uncompressed size of one zip archive, in bytes; integer > 0.
+# max_zip_bytes = 2_000_000_000
+# Most files one zip archive may contain; integer > 0.
+# max_zip_entries = 100_000
+# Deepest nesting of zip archives inside zip archives; integer 1-10.
+# max_zip_depth = 3
+
+# One [[athletes]] table per athlete; at least one is required. The values below are
+# examples: replace them with your own.
+[[athletes]]
+# Unique id: 1-64 characters of letters, digits, '_', '.' or '-'.
+id = "me"
+# IANA time zone that decides where your days start and end, e.g. "America/New_York".
+timezone = "Europe/Berlin"
+# "female" or "male".
+sex = "female"
+# Year of birth, 1900 to the current year.
+birth_year = 1990
+# Height in centimetres, 100-250.
+height_cm = 168
+# Body weight in kilograms, 25-300 (optional).
+# weight_kg = 60
+# Maximum heart rate in beats per minute (bpm), 100-230 (optional).
+# max_hr = 188
+# Resting heart rate in bpm, 25-120, below max_hr (optional; required by zone_model "hrr").
+# resting_hr = 50
+# Lactate threshold heart rate in bpm, 80-220, below max_hr (optional; required by "lthr").
+# lthr = 170
+# FIT activity sources: a list of .fit files, folders or .zip archives.
+fit_paths = ["fit"]
+# Default unit of body weights in nutrition exports: "kg" or "lb" (optional).
+# weight_unit = "kg"
+# Heart-rate zone model: "hrmax" (% of max HR), "hrr" (% of heart-rate reserve) or
+# "lthr" (% of threshold HR). Optional; default "hrmax".
+# zone_model = "hrmax"
+
+# Nutrition exports of this athlete: one [[athletes.nutrition]] table per export file or
+# folder (optional). Uncomment the table line together with its keys.
+# [[athletes.nutrition]]
+# Export file or folder.
+# path = "~/exports/cronometer"
+# Export format: __FORMATS__
+# (optional).
+# format = "cronometer"
+# Unit of body weights in this export: "kg" or "lb" (optional; overrides the athlete's).
+# weight_unit = "kg"
+
+# Optional overrides of scoring-model constants: constant name = number, string or true/false.
+# [scoring]
+# example_constant = 1.5
+"""
+
+
+def default_config_text(warehouse_path: str = "data/musclebalance.duckdb") -> str:
+    """The commented template that ``musclebalance init`` writes.
+
+    It documents every key (unit and allowed values), shows optional keys commented out, and
+    loads cleanly into a config with one athlete ``"me"``.
+    """
+    formats = ", ".join(f'"{name}"' for name in NUTRITION_FORMATS)
+    text = _TEMPLATE.replace("__WAREHOUSE_PATH__", _toml_string(warehouse_path))
+    return text.replace("__FORMATS__", formats)
+
+
+def _toml_string(value: str) -> str:
+    """Quote ``value`` as a TOML basic string (JSON string escapes are valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)

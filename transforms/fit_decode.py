@@ -1,0 +1,373 @@
+"""Decode one FIT file into columnar polars frames, one per kept message type.
+
+fitparse does the decoding. Three things keep it fast and bounded in memory:
+
+* a data processor that does no per-field work: fitparse's default one looks up four
+  methods by name for every field (and converts timestamps one by one); here the
+  conversions are polars expressions applied to whole columns afterwards;
+* fitparse keeps every message it has parsed in a list; that list is replaced by one that
+  keeps nothing, and values go straight into per-field column lists;
+* the developer-field registry, a fitparse global, is emptied before each file so that
+  one file's developer fields can never leak into the next file decoded by the same
+  worker process.
+
+A file that fails anywhere (bad header, CRC, truncation, unknown definition) raises
+`FitDecodeError` with a reason a person can act on; no frame of it is returned.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import fitparse
+import fitparse.records
+import polars as pl
+from fitparse.processors import FitFileDataProcessor
+from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
+
+from schemas.fit import (
+    FIT_EPOCH_UNIX_S,
+    FIT_MIN_ABSOLUTE_TIMESTAMP,
+    MAX_UTC_OFFSET_S,
+    SQL_TO_POLARS,
+    TABLE_BY_MESSAGE,
+    Column,
+    FitTable,
+)
+
+_SEMICIRCLE_DEG = 180.0 / 2**31
+
+
+class FitDecodeError(ValueError):
+    """The file is not a readable FIT file; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class DecodedFit:
+    """A decoded FIT file: one frame per kept raw table, plus what was seen."""
+
+    tables: dict[str, pl.DataFrame]
+    fields: pl.DataFrame
+    segments: int
+    message_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def record_count(self) -> int:
+        """Number of `record` messages (1 Hz samples) in the file."""
+        return self.message_counts.get("record", 0)
+
+
+class _NoProcessing(FitFileDataProcessor):
+    """Leaves fitparse's values as decoded (after scale/offset); conversions happen later."""
+
+    def run_type_processor(self, field_data: object) -> None:
+        return None
+
+    def run_field_processor(self, field_data: object) -> None:
+        return None
+
+    def run_unit_processor(self, field_data: object) -> None:
+        return None
+
+    def run_message_processor(self, data_message: object) -> None:
+        return None
+
+
+class _KeepNothing(list):
+    """Stands in for fitparse's list of parsed messages, which would hold the whole file."""
+
+    def append(self, _item: object) -> None:
+        return None
+
+
+class _StreamingFitFile(fitparse.FitFile):
+    """fitparse.FitFile that counts chained segments and keeps no parsed messages."""
+
+    def __init__(self, data: bytes) -> None:
+        self.segment = -1
+        super().__init__(io.BytesIO(data), check_crc=True, data_processor=_NoProcessing())
+        self._messages = _KeepNothing()
+
+    def _parse_file_header(self) -> None:
+        self.segment += 1
+        super()._parse_file_header()
+
+    @property
+    def position(self) -> int:
+        """Byte offset reached in the file."""
+        return self._file.tell() if self._file else self._filesize
+
+
+@dataclass
+class _MessageColumns:
+    """Values of one message type, gathered column by column."""
+
+    rows: int = 0
+    columns: dict[str, list] = field(default_factory=dict)
+    fit_types: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str | None] = field(default_factory=dict)
+    developer: dict[str, bool] = field(default_factory=dict)
+    segment: list[int] = field(default_factory=list)
+    seq: list[int] = field(default_factory=list)
+
+    def add(self, fields: Iterable, segment: int, seq: int) -> None:
+        n = self.rows
+        width = n + 1
+        columns = self.columns
+        for fd in fields:
+            f = fd.field
+            developer = f is not None and f.field_type == "devfield"
+            name = "dev_" + f.name if developer else fd.name
+            col = columns.get(name)
+            if col is None:
+                col = columns[name] = [None] * n
+                self.fit_types[name] = fd.type.name
+                self.units[name] = fd.units
+                self.developer[name] = developer
+            if len(col) == width:  # a later field of the same name wins, as in get_values()
+                col[n] = fd.value
+            else:
+                col.append(fd.value)
+        for col in columns.values():
+            if len(col) == n:
+                col.append(None)
+        self.rows = width
+        self.segment.append(segment)
+        self.seq.append(seq)
+
+
+def _reason(exc: Exception, fit: _StreamingFitFile | None, size: int) -> str:
+    at = f" at byte {fit.position} of {size}" if fit is not None else ""
+    if isinstance(exc, FitHeaderError):
+        return f"not a FIT file: bad file header{at} ({exc})"
+    if isinstance(exc, FitCRCError):
+        return f"corrupt FIT file: {exc}{at}"
+    if isinstance(exc, FitEOFError):
+        return f"truncated FIT file: {exc}{at}"
+    if isinstance(exc, FitParseError):
+        return f"unreadable FIT file: {exc}{at}"
+    return f"unreadable FIT file: {type(exc).__name__}: {exc}{at}"
+
+
+def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int]:
+    """Parse every data message into per-message-type column lists."""
+    if not data:
+        raise FitDecodeError("empty file (0 bytes): not a FIT file")
+    if len(data) < 12 or data[8:12] != b".FIT":
+        raise FitDecodeError(
+            f"not a FIT file: the header lacks the '.FIT' signature at bytes 8-11 "
+            f"(found {data[8:12]!r})"
+        )
+    fitparse.records.DEV_TYPES.clear()
+    fit: _StreamingFitFile | None = None
+    gathered: dict[str, _MessageColumns] = {}
+    seq = 0
+    try:
+        fit = _StreamingFitFile(data)
+        while not fit._complete:
+            message = fit._parse_message()
+            if message is None or message.type != "data":
+                continue
+            name = message.name
+            if name not in TABLE_BY_MESSAGE:
+                seq += 1
+                continue
+            cols = gathered.get(name)
+            if cols is None:
+                cols = gathered[name] = _MessageColumns()
+            cols.add(message.fields, fit.segment, seq)
+            seq += 1
+    except FitDecodeError:
+        raise
+    except Exception as exc:  # any failure quarantines the whole file
+        raise FitDecodeError(_reason(exc, fit, len(data))) from exc
+    finally:
+        fitparse.records.DEV_TYPES.clear()
+    return gathered, (fit.segment + 1 if fit else 0)
+
+
+def _series(name: str, values: list, fit_type: str) -> pl.Series:
+    """One fitparse column as a typed Series: the narrowest type that holds every value."""
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    if not kinds:
+        return pl.Series(name, values, dtype=pl.Null)
+    if fit_type == "bool" and kinds <= {int, bool}:
+        return pl.Series(name, [None if v is None else bool(v) for v in values], pl.Boolean)
+    if kinds <= {bool}:
+        return pl.Series(name, values, pl.Boolean)
+    if kinds <= {int}:
+        try:
+            return pl.Series(name, values, pl.Int64)
+        except (OverflowError, pl.exceptions.PolarsError):
+            return pl.Series(name, values, pl.Float64, strict=False)
+    if kinds <= {int, float}:
+        return pl.Series(name, values, pl.Float64, strict=False)
+    if tuple in kinds and kinds <= {tuple, int, float}:  # arrays; a 1-element one may be scalar
+        values = [v if v is None or isinstance(v, tuple) else (v,) for v in values]
+        flat = {type(x) for v in values if v is not None for x in v}
+        flat.discard(type(None))
+        if flat <= {int, float}:
+            return pl.Series(
+                name,
+                [None if v is None else [None if x is None else float(x) for x in v]
+                 for v in values],
+                pl.List(pl.Float64),
+            )
+        return pl.Series(
+            name,
+            [None if v is None else ",".join("" if x is None else str(x) for x in v)
+             for v in values],
+            pl.String,
+        )
+    return pl.Series(name, [None if v is None else str(v) for v in values], pl.String)
+
+
+def _absolute_utc(expr: pl.Expr) -> pl.Expr:
+    """FIT date_time seconds → UTC instant; device-relative values (< 0x10000000) → null."""
+    return (
+        pl.when(expr >= FIT_MIN_ABSOLUTE_TIMESTAMP)
+        .then(pl.from_epoch(expr + FIT_EPOCH_UNIX_S, time_unit="s"))
+        .otherwise(None)
+        .dt.replace_time_zone("UTC")
+        .dt.cast_time_unit("us")
+    )
+
+
+def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
+    target = SQL_TO_POLARS[column.sql_type]
+    numeric = raw_dtype.is_numeric()
+    if column.conversion == "utc":
+        return _absolute_utc(raw.cast(pl.Int64, strict=False)) if numeric else pl.lit(None)
+    if column.conversion == "device_s":
+        if not numeric:
+            return pl.lit(None)
+        return pl.when(raw < FIT_MIN_ABSOLUTE_TIMESTAMP).then(raw).otherwise(None)
+    if column.conversion == "local":
+        if not numeric:
+            return pl.lit(None)
+        return (
+            pl.when(raw > 0)
+            .then(pl.from_epoch(raw.cast(pl.Int64) + FIT_EPOCH_UNIX_S, time_unit="s"))
+            .otherwise(None)
+            .dt.cast_time_unit("us")
+        )
+    if column.conversion == "semicircles_deg":
+        return raw.cast(pl.Float64, strict=False) * _SEMICIRCLE_DEG if numeric else pl.lit(None)
+    if isinstance(target, pl.String) and isinstance(raw_dtype, pl.List):
+        return raw.cast(pl.List(pl.String)).list.join(",")
+    if isinstance(target, pl.List) and not isinstance(raw_dtype, pl.List):
+        return pl.concat_list(raw.cast(pl.Float64)) if numeric else pl.lit(None)
+    return raw
+
+
+def _typed_frame(table: FitTable, cols: _MessageColumns) -> pl.DataFrame:
+    """Build the raw table frame: key columns, typed columns, extra_fields JSON."""
+    raw = pl.DataFrame(
+        [_series(name, values, cols.fit_types[name]) for name, values in cols.columns.items()],
+        height=cols.rows,
+    )
+    exprs: list[pl.Expr] = [
+        pl.Series("segment", cols.segment, pl.Int32).alias("segment"),
+        pl.Series("message_seq", cols.seq, pl.Int32).alias("message_seq"),
+    ]
+    for column in table.columns:
+        present = [s for s in column.sources if s in raw.columns]
+        target = SQL_TO_POLARS[column.sql_type]
+        if not present:
+            exprs.append(pl.lit(None, dtype=target).alias(column.name))
+            continue
+        converted = [_convert(column, pl.col(s), raw.schema[s]) for s in present]
+        value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
+        exprs.append(value.cast(target, strict=False).alias(column.name))
+    extra = [c for c in raw.columns if c not in table.source_fields]
+    exprs.append(_extra_json(raw, extra, cols.fit_types).alias("extra_fields"))
+    return raw.select(exprs)
+
+
+def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str]) -> pl.Expr:
+    """All leftover fields as one JSON object per row; FIT date_time values as ISO UTC."""
+    kept = [n for n in names if not isinstance(raw.schema[n], pl.Null)]
+    if not kept:
+        return pl.lit(None, dtype=pl.String)
+    fields = [
+        _absolute_utc(pl.col(n)).alias(n)
+        if fit_types[n] == "date_time" and raw.schema[n].is_integer()
+        else pl.col(n)
+        for n in kept
+    ]
+    return pl.struct(fields).struct.json_encode()
+
+
+def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:
+    rows = []
+    for message, cols in gathered.items():
+        table = TABLE_BY_MESSAGE[message]
+        stored = {s: c.name for c in table.columns for s in c.sources}
+        for name in cols.columns:
+            rows.append(
+                {
+                    "message": message,
+                    "field": name,
+                    "units": cols.units[name] or None,
+                    "fit_type": cols.fit_types[name],
+                    "is_developer_field": cols.developer[name],
+                    "stored_in": stored.get(name, "extra_fields"),
+                }
+            )
+    schema = {
+        "message": pl.String, "field": pl.String, "units": pl.String, "fit_type": pl.String,
+        "is_developer_field": pl.Boolean, "stored_in": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def decode_fit(data: bytes) -> DecodedFit:
+    """Decode FIT bytes into raw-table frames (without athlete and source keys).
+
+    Raises `FitDecodeError` when any part of the file cannot be read: a file is kept
+    whole or not at all.
+    """
+    gathered, segments = _gather(data)
+    tables = {
+        TABLE_BY_MESSAGE[m].table: _typed_frame(TABLE_BY_MESSAGE[m], cols)
+        for m, cols in gathered.items()
+    }
+    if "fit_activity" in tables:
+        tables["fit_activity"] = tables["fit_activity"].with_columns(utc_offset_columns())
+    return DecodedFit(
+        tables=tables,
+        fields=_fields_frame(gathered),
+        segments=segments,
+        message_counts={m: cols.rows for m, cols in gathered.items()},
+    )
+
+
+def utc_offset_columns() -> list[pl.Expr]:
+    """`utc_offset_s` (s) and `utc_offset_status` from an activity's local and UTC timestamps.
+
+    The FIT SDK defines local_timestamp as the wall-clock time of `timestamp`; their
+    difference is the UTC offset in force. It is `stated` when both exist and the
+    difference lies within ±14 h (the widest real offset); `missing` when local_timestamp
+    is absent or 0; `implausible` otherwise (then no offset is kept).
+    """
+    local_naive = pl.col("local_timestamp")
+    utc_naive = pl.col("timestamp_utc").dt.replace_time_zone(None)
+    diff_s = (local_naive - utc_naive).dt.total_seconds()
+    missing = local_naive.is_null() | utc_naive.is_null()
+    plausible = diff_s.abs() <= MAX_UTC_OFFSET_S
+    return [
+        pl.when(~missing & plausible).then(diff_s).cast(pl.Int32).alias("utc_offset_s"),
+        pl.when(missing)
+        .then(pl.lit("missing"))
+        .when(plausible)
+        .then(pl.lit("stated"))
+        .otherwise(pl.lit("implausible"))
+        .alias("utc_offset_status"),
+    ]

@@ -1,0 +1,76 @@
+"""Opening the warehouse file: owner-only permissions, one writer, clear errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_DIR = 0o700
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse for writing."""
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier quoted for DuckDB (double quotes doubled inside)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (single quotes doubled), for statements that take no parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and parents) readable by the owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
+
+
+def make_private(path: Path) -> None:
+    """Restrict an existing file the product wrote to its owner."""
+    if path.exists():
+        os.chmod(path, OWNER_ONLY_FILE)
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer creates the file and its folder owner-only.
+
+    DuckDB lets one process write a file (or many read it); a second writer gets
+    `WarehouseBusy` naming the file instead of DuckDB's lock message.
+    """
+    path = Path(path)
+    if not read_only:
+        ensure_private_dir(path.parent)
+    previous = os.umask(0o077)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(
+                f"{path}: the warehouse is in use by another musclebalance run "
+                "(DuckDB allows one writer); wait for it to finish and try again"
+            ) from exc
+        raise
+    finally:
+        os.umask(previous)
+    if not read_only:
+        make_private(path)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One explicit transaction: everything inside commits together or not at all."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()

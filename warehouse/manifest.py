@@ -1,0 +1,126 @@
+"""The source-file manifest: which contents and paths the warehouse has already seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+LOADED = "loaded"
+QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One distinct input content (a row of raw.source_files)."""
+
+    athlete_id: str
+    sha256: str
+    path: str
+    size_bytes: int
+    kind: str
+    status: str
+    error: str | None = None
+    container_sha256: str | None = None
+    message_count: int | None = None
+
+
+@dataclass(frozen=True)
+class SourcePath:
+    """One path as last seen on disk (a row of raw.source_paths)."""
+
+    athlete_id: str
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    sha256: str
+    kind: str
+
+
+def known_paths(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, SourcePath]:
+    """Paths recorded for an athlete, by path."""
+    rows = con.execute(
+        "SELECT athlete_id, path, size_bytes, mtime_ns, sha256, kind FROM raw.source_paths "
+        "WHERE athlete_id = ?",
+        [athlete_id],
+    ).fetchall()
+    return {r[1]: SourcePath(*r) for r in rows}
+
+
+def known_contents(
+    con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[str]
+) -> dict[str, str]:
+    """Status (loaded / quarantined) of the given contents the warehouse already has."""
+    if not shas:
+        return {}
+    rows = con.execute(
+        "SELECT sha256, status FROM raw.source_files "
+        "WHERE athlete_id = ? AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [athlete_id, shas],
+    ).fetchall()
+    return dict(rows)
+
+
+def paths_still_using(
+    con: duckdb.DuckDBPyConnection, athlete_id: str, sha: str, except_path: str
+) -> int:
+    """How many other recorded paths still hold this content."""
+    row = con.execute(
+        "SELECT count(*) FROM raw.source_paths WHERE athlete_id = ? AND sha256 = ? AND path <> ?",
+        [athlete_id, sha, except_path],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _frame(rows: list, cls: type) -> pl.DataFrame:
+    fields = list(cls.__dataclass_fields__)
+    return pl.DataFrame(
+        {f: [getattr(r, f) for r in rows] for f in fields},
+        schema_overrides={"error": pl.String, "container_sha256": pl.String,
+                          "message_count": pl.Int32},
+        strict=False,
+    ).select(fields)
+
+
+def upsert_source_files(
+    con: duckdb.DuckDBPyConnection, rows: list[SourceFile], ingested_at: datetime
+) -> None:
+    """Record contents (the last row wins for a repeated key). Call inside a transaction."""
+    if not rows:
+        return
+    latest = list({(r.athlete_id, r.sha256): r for r in rows}.values())
+    frame = _frame(latest, SourceFile).with_columns(
+        pl.lit(ingested_at).dt.convert_time_zone("UTC").alias("ingested_at")
+    )
+    con.register("mb_source_files", frame)
+    try:
+        con.execute(
+            "DELETE FROM raw.source_files t USING mb_source_files s "
+            "WHERE t.athlete_id = s.athlete_id AND t.sha256 = s.sha256"
+        )
+        con.execute("INSERT INTO raw.source_files BY NAME SELECT * FROM mb_source_files")
+    finally:
+        con.unregister("mb_source_files")
+
+
+def upsert_source_paths(
+    con: duckdb.DuckDBPyConnection, rows: list[SourcePath], seen_at: datetime
+) -> None:
+    """Record paths as now seen (the last row wins for a repeated key). Inside a transaction."""
+    if not rows:
+        return
+    latest = list({(r.athlete_id, r.path): r for r in rows}.values())
+    frame = _frame(latest, SourcePath).with_columns(
+        pl.lit(seen_at).dt.convert_time_zone("UTC").alias("seen_at")
+    )
+    con.register("mb_source_paths", frame)
+    try:
+        con.execute(
+            "DELETE FROM raw.source_paths t USING mb_source_paths s "
+            "WHERE t.athlete_id = s.athlete_id AND t.path = s.path"
+        )
+        con.execute("INSERT INTO raw.source_paths BY NAME SELECT * FROM mb_source_paths")
+    finally:
+        con.unregister("mb_source_paths")
