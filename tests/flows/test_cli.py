@@ -1,0 +1,111 @@
+"""The command line as a user runs it: real processes, real files, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from schemas.config import load_config
+from tests.helpers import REPO
+from transforms.synthetic import one_hour_run
+
+COMMANDS = ("init", "ingest", "status")
+
+
+def _run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300,
+    )
+
+
+def test_console_script_and_module_both_answer_help() -> None:
+    script = Path(sys.executable).parent / "musclebalance"
+    assert script.exists(), "the musclebalance console script is installed"
+    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert via_script.returncode == 0
+    via_module = _run("--help")
+    assert via_module.returncode == 0
+    for command in COMMANDS:
+        assert command in via_module.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_documents_an_example(command: str) -> None:
+    result = _run(command, "--help")
+    assert result.returncode == 0
+    assert "Example:" in result.stdout
+
+
+def test_init_writes_a_private_config_that_loads(tmp_path: Path) -> None:
+    result = _run("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "musclebalance.toml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    config = load_config(path)
+    assert config.athletes[0].id == "me"
+    again = _run("init", cwd=tmp_path)
+    assert again.returncode != 0 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "value"),
+    [
+        ('height_cm = -170', "athletes[0].height_cm", "-170"),
+        ('timezone = "Mars/Olympus"', "athletes[0].timezone", "Mars/Olympus"),
+        ('sex = "robot"', "athletes[0].sex", "robot"),
+    ],
+)
+def test_config_errors_name_the_key_and_exit_non_zero(
+    tmp_path: Path, line: str, key: str, value: str
+) -> None:
+    assert _run("init", cwd=tmp_path).returncode == 0
+    path = tmp_path / "musclebalance.toml"
+    field = line.split(" = ")[0]
+    text = "\n".join(
+        line if raw.startswith(f"{field} =") else raw for raw in path.read_text().splitlines()
+    )
+    assert line in text
+    path.write_text(text)
+    result = _run("ingest", "--config", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert key in result.stderr and value in result.stderr
+
+
+def test_ingest_without_inputs_explains_what_is_missing(tmp_path: Path) -> None:
+    result = _run("ingest", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--fit" in result.stderr
+
+
+def test_ingest_reports_quarantine_and_exits_non_zero(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    run = one_hour_run(datetime(2026, 6, 1, 5, 30, tzinfo=UTC), duration_s=300)
+    (inbox / "good.fit").write_bytes(run.data)
+    (inbox / "broken.fit").write_bytes(run.data[:-40])
+    warehouse = tmp_path / "out" / "w.duckdb"
+    env = {"PREFECT_API_URL": prefect_server}
+    first = _run("ingest", "--fit", str(inbox), "--athlete", "me", "--warehouse",
+                 str(warehouse), cwd=tmp_path, env=env)
+    assert first.returncode == 1, first.stderr
+    assert "broken.fit" in first.stderr and "truncated" in first.stderr
+    assert "FIT ingest" in first.stdout
+    assert stat.S_IMODE(warehouse.stat().st_mode) == 0o600
+    assert stat.S_IMODE(warehouse.parent.stat().st_mode) == 0o700
+
+    second = _run("ingest", "--fit", str(inbox), "--athlete", "me", "--warehouse",
+                  str(warehouse), cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr  # nothing new: the bad file was reported
+
+    status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "broken.fit" in status.stdout and "truncated" in status.stdout

@@ -1,0 +1,217 @@
+"""The ingest flow end to end, on real fixtures and generated files, under Prefect."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.ingest import AthleteInputs, ingest_fit_flow
+from tests.helpers import REPO, fit_manifest, require_fixtures
+from transforms.synthetic import one_hour_run
+
+RAW_TABLES = ("fit_file_id", "fit_activity", "fit_sessions", "fit_laps", "fit_records",
+              "fit_sets", "fit_weight_scale", "fit_user_profile", "fit_zones_target", "fit_hrv",
+              "fit_fields", "source_files")
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def _ingest(warehouse: Path, *paths: Path, athlete: str = "runner", **kw):
+    (summary,) = ingest_fit_flow(
+        warehouse=str(warehouse),
+        athletes=[AthleteInputs(athlete, tuple(str(p) for p in paths))],
+        workers=2,
+        **kw,
+    )
+    return summary
+
+
+def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every raw table's rows, sorted: equal snapshots mean the same row sets."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            t: sorted(con.execute(f"SELECT * FROM raw.{t}").fetchall(), key=repr)  # noqa: S608
+            for t in RAW_TABLES
+        }
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_runs(folder: Path, count: int, seed: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    start = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+    paths = []
+    for i in range(count):
+        run = one_hour_run(start + timedelta(days=i), seed=seed + i, duration_s=600)
+        path = folder / f"run-{i:03d}.fit"
+        path.write_bytes(run.data)
+        paths.append(path)
+    return paths
+
+
+def test_real_fixtures_load_or_quarantine_exactly(tmp_path: Path) -> None:
+    fixtures = require_fixtures()
+    before = {p: (_sha(p), p.stat().st_mtime_ns) for p in fixtures.rglob("*") if p.is_file()}
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, fixtures)
+
+    rows = fit_manifest()
+    broken = {r["path"] for r in rows if r["fitparse_1_2_0_parses"] == "False"}
+    assert summary.loaded == len(rows) - len(broken)
+    assert sorted(Path(p).relative_to(fixtures).as_posix() for p, _ in summary.quarantined) == (
+        sorted(broken))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for row in rows:
+            sha = _sha(fixtures / row["path"])
+            status, error = con.execute(
+                "SELECT status, error FROM raw.source_files WHERE sha256 = ?", [sha]
+            ).fetchone()
+            (records,) = con.execute(
+                "SELECT count(*) FROM raw.fit_records WHERE source_sha256 = ?", [sha]
+            ).fetchone()
+            if row["path"] in broken:
+                assert status == "quarantined" and error, row["path"]
+                assert records == 0, "no partial rows of a quarantined file"
+            else:
+                assert status == "loaded" and error is None, row["path"]
+                assert records == int(row["record_messages"]), row["path"]
+    after = {p: (_sha(p), p.stat().st_mtime_ns) for p in fixtures.rglob("*") if p.is_file()}
+    assert after == before, "input files are never modified"
+
+
+def test_rerun_rename_and_copy_add_nothing(tmp_path: Path) -> None:
+    first = tmp_path / "watch"
+    paths = _write_runs(first, 4)
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, first)
+    assert (summary.loaded, summary.skipped) == (4, 0)
+    loaded = _snapshot(warehouse)
+    assert len(loaded["fit_records"]) == sum(
+        one_hour_run(datetime(2026, 5, 4 + i, 6, 0, tzinfo=UTC), seed=i,
+                     duration_s=600).record_count
+        for i in range(4)
+    )
+
+    again = _ingest(warehouse, first)
+    assert (again.loaded, again.skipped) == (0, 4)
+    assert _snapshot(warehouse) == loaded
+
+    second = tmp_path / "backup" / "nested"
+    second.mkdir(parents=True)
+    for i, path in enumerate(paths):
+        shutil.copy(path, second / f"renamed-{i}.FIT")
+    (second / "packed.fit.gz").write_bytes(gzip.compress(paths[0].read_bytes()))
+    with zipfile.ZipFile(second / "export.zip", "w") as zf:
+        zf.write(paths[1], "DI_CONNECT/activity.fit")
+    copies = _ingest(warehouse, first, second)
+    assert copies.loaded == 0 and copies.quarantined == []
+    assert _snapshot(warehouse) | {"source_files": []} == loaded | {"source_files": []}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (files,) = con.execute("SELECT count(*) FROM raw.source_files WHERE kind <> 'zip'"
+                               ).fetchone()
+    assert files == 4
+
+
+def test_bad_inputs_are_quarantined_and_good_files_still_load(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (good,) = _write_runs(inbox, 1)
+    (inbox / "zero.fit").write_bytes(b"")
+    (inbox / "diary.fit").write_text("Date,Meal,Calories\n2026-05-01,Breakfast,500\n")
+    (inbox / "noise.fit").write_bytes(hashlib.sha512(b"seed").digest() * 40)
+    (inbox / "truncated.fit").write_bytes(good.read_bytes()[:5000])
+    with zipfile.ZipFile(inbox / "slip.zip", "w") as zf:
+        zf.writestr("../../escaped.fit", good.read_bytes())
+    with zipfile.ZipFile(inbox / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.fit", b"\x00" * (40 * 1024 * 1024))
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, inbox)
+
+    reasons = {Path(p).name: r for p, r in summary.quarantined}
+    assert summary.loaded == 1
+    assert "empty file" in reasons["zero.fit"]
+    assert "not a FIT file" in reasons["diary.fit"]
+    assert "not a FIT file" in reasons["noise.fit"]
+    assert "truncated" in reasons["truncated.fit"]
+    assert "zip slip" in reasons["slip.zip"]
+    assert "zip bomb" in reasons["bomb.zip"]
+    assert not (tmp_path / "escaped.fit").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shas = {r[0] for r in con.execute(
+            "SELECT DISTINCT source_sha256 FROM raw.fit_records").fetchall()}
+        statuses = dict(con.execute(
+            "SELECT regexp_extract(path, '[^/]+$'), status FROM raw.source_files").fetchall())
+    assert shas == {_sha(good)}
+    assert statuses["run-000.fit"] == "loaded"
+    assert {k for k, v in statuses.items() if v == "quarantined"} == set(reasons)
+
+
+def test_changed_file_replaces_what_it_produced(tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    (path,) = _write_runs(folder, 1)
+    warehouse = tmp_path / "w.duckdb"
+    _ingest(warehouse, folder)
+    old_sha = _sha(path)
+    replacement = one_hour_run(datetime(2026, 5, 4, 6, 0, tzinfo=UTC), seed=99, duration_s=300)
+    path.write_bytes(replacement.data)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    summary = _ingest(warehouse, folder)
+    assert summary.loaded == 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shas = con.execute("SELECT DISTINCT source_sha256 FROM raw.fit_records").fetchall()
+        files = con.execute("SELECT sha256 FROM raw.source_files").fetchall()
+        (records,) = con.execute("SELECT count(*) FROM raw.fit_records").fetchone()
+    assert shas == [(_sha(path),)] and files == [(_sha(path),)]
+    assert old_sha != _sha(path)
+    assert records == replacement.record_count
+
+
+def test_killed_ingest_completes_on_rerun_without_doubles(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    folder = tmp_path / "watch"
+    _write_runs(folder, 16)
+    warehouse = tmp_path / "w.duckdb"
+    script = (
+        "import sys\n"
+        "from flows.ingest import AthleteInputs, ingest_fit_flow\n"
+        "ingest_fit_flow(warehouse=sys.argv[1], athletes=[AthleteInputs('runner', "
+        "(sys.argv[2],))], workers=2, batch_files=2)\n"
+    )
+    env = {**os.environ, "PREFECT_API_URL": prefect_server,
+           "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(warehouse), str(folder)],
+        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "committed a batch" in line:
+            os.killpg(proc.pid, signal.SIGKILL)  # the process and its decoding workers
+            break
+    proc.wait(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, "the ingest was killed mid-way"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (partial,) = con.execute("SELECT count(*) FROM raw.source_files").fetchone()
+    assert 0 < partial < 16
+
+    summary = _ingest(warehouse, folder)
+    assert summary.loaded == 16 - partial
+    interrupted = _snapshot(warehouse)
+
+    clean = tmp_path / "clean.duckdb"
+    _ingest(clean, folder)
+    assert _snapshot(clean) | {"source_files": []} == interrupted | {"source_files": []}
+    assert len(interrupted["source_files"]) == 16

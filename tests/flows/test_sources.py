@@ -1,0 +1,141 @@
+"""Finding input files and opening archives within fixed limits."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from flows.sources import (
+    ArchiveLimits,
+    ArchiveRefused,
+    content_sha256,
+    find_files,
+    open_archive,
+    read_input,
+)
+
+FIT_LIKE = b"\x0e\x10" + b"\x00" * 6 + b".FIT" + b"\x00" * 100
+
+
+def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_folders_are_walked_for_fit_gz_and_zip_only(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/run.fit", "a/b/RUN2.FIT", "a/b/old.fit.gz", "a/export.zip", "a/notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    found, problems = find_files([tmp_path])
+    names = sorted(Path(f.path).name for f in found)
+    assert names == ["RUN2.FIT", "export.zip", "old.fit.gz", "run.fit"]
+    assert {f.kind for f in found} == {"fit", "fit.gz", "zip"}
+    assert problems == []
+
+
+def test_a_file_named_explicitly_is_taken_whatever_its_name(tmp_path: Path) -> None:
+    odd = tmp_path / "diary.csv"
+    odd.write_text("Date,Calories\n")
+    found, _ = find_files([odd, tmp_path / "missing.fit"])
+    assert [Path(f.path).name for f in found] == ["diary.csv"]
+    _, problems = find_files([tmp_path / "missing.fit"])
+    assert problems and "missing.fit" in problems[0][0]
+
+
+def test_same_content_as_fit_and_fit_gz_hashes_the_same(tmp_path: Path) -> None:
+    plain = tmp_path / "a.fit"
+    plain.write_bytes(FIT_LIKE)
+    packed = tmp_path / "a.fit.gz"
+    packed.write_bytes(gzip.compress(FIT_LIKE))
+    assert content_sha256(plain, "fit") == content_sha256(packed, "fit.gz")
+    assert read_input(packed, "fit.gz") == FIT_LIKE
+
+
+def test_gzip_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.fit.gz"
+    bomb.write_bytes(gzip.compress(b"\x00" * (50 * 1024 * 1024)))
+    with pytest.raises(ArchiveRefused, match="gzip bomb"):
+        content_sha256(bomb, "fit.gz")
+
+
+def test_nested_export_zip_yields_members_with_display_paths(tmp_path: Path) -> None:
+    inner = _zip_bytes({"UploadedFiles_0/act1.fit": FIT_LIKE + b"1"})
+    archive = _zip(tmp_path / "export.zip", {
+        "DI_CONNECT/Part1.zip": inner,
+        "DI_CONNECT/act2.FIT": FIT_LIKE + b"2",
+        "readme.txt": b"hello",
+    })
+    scratch = tmp_path / "scratch"
+    members = open_archive(str(archive), scratch)
+    assert sorted(m.path.split("!", 1)[1] for m in members) == [
+        "DI_CONNECT/Part1.zip!UploadedFiles_0/act1.fit",
+        "DI_CONNECT/act2.FIT",
+    ]
+    assert {m.read_path.read_bytes() for m in members} == {FIT_LIKE + b"1", FIT_LIKE + b"2"}
+    assert all(m.read_path.parent == scratch for m in members)  # nothing written elsewhere
+
+
+@pytest.mark.parametrize(
+    "entry", ["../evil.fit", "a/../../evil.fit", "/etc/evil.fit", "C:/evil.fit", "..\\evil.fit"]
+)
+def test_zip_slip_is_refused_before_anything_is_written(tmp_path: Path, entry: str) -> None:
+    archive = _zip(tmp_path / "slip.zip", {"good.fit": FIT_LIKE, entry: FIT_LIKE})
+    scratch = tmp_path / "scratch"
+    with pytest.raises(ArchiveRefused, match="zip slip"):
+        open_archive(str(archive), scratch)
+    assert not (tmp_path / "evil.fit").exists()
+    assert list(scratch.iterdir()) == []
+
+
+def test_zip_bomb_by_ratio_is_refused(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "bomb.zip", {"huge.fit": b"\x00" * (64 * 1024 * 1024)})
+    assert os.path.getsize(archive) < 1024 * 1024
+    with pytest.raises(ArchiveRefused, match="zip bomb"):
+        open_archive(str(archive), tmp_path / "scratch")
+
+
+def test_total_size_limit(tmp_path: Path) -> None:
+    members = {f"{i}.fit": os.urandom(20_000) for i in range(5)}
+    archive = _zip(tmp_path / "big.zip", members)
+    with pytest.raises(ArchiveRefused, match="size limit"):
+        open_archive(str(archive), tmp_path / "s", ArchiveLimits(max_total_bytes=50_000))
+
+
+def test_entry_count_limit(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "many.zip", {f"{i}.fit": b"x" for i in range(20)})
+    with pytest.raises(ArchiveRefused, match="more than 10 entries"):
+        open_archive(str(archive), tmp_path / "s", ArchiveLimits(max_entries=10))
+
+
+def test_nesting_depth_limit(tmp_path: Path) -> None:
+    data = _zip_bytes({"deep.fit": FIT_LIKE})
+    for level in range(4):
+        data = _zip_bytes({f"level{level}.zip": data})
+    archive = tmp_path / "nested.zip"
+    archive.write_bytes(data)
+    with pytest.raises(ArchiveRefused, match="nested deeper than 3"):
+        open_archive(str(archive), tmp_path / "s", ArchiveLimits(max_depth=3))
+    members = open_archive(str(archive), tmp_path / "s2", ArchiveLimits(max_depth=6))
+    assert [m.read_path.read_bytes() for m in members] == [FIT_LIKE]
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"PK but not really")
+    with pytest.raises(ArchiveRefused, match="not a readable zip"):
+        open_archive(str(fake), tmp_path / "s")

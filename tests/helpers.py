@@ -1,0 +1,29 @@
+"""Helpers shared by the tests: where the real fixtures are, and skipping without them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIT_FIXTURES = SHARED / "fixtures" / "fit"
+
+
+def fit_manifest() -> list[dict[str, str]]:
+    """Rows of ../shared/fixtures/fit/MANIFEST.tsv, or [] where the folder is absent."""
+    manifest = FIT_FIXTURES / "MANIFEST.tsv"
+    if not manifest.exists():
+        return []
+    with manifest.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def require_fixtures() -> Path:
+    """The real FIT fixtures folder; skips the test with the reason where it is absent."""
+    if not (FIT_FIXTURES / "MANIFEST.tsv").exists():
+        pytest.skip(f"real FIT fixtures not found at {FIT_FIXTURES} (the shared/ folder "
+                    "beside the repository); generated-file tests still run")
+    return FIT_FIXTURES
