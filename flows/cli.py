@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.settings import DEFAULT_CONFIG, DEFAULT_WAREHOUSE
+
 app = typer.Typer(
     name="musclebalance",
     help="Will my running make me lose muscle? Joins FIT files and food logs into a "
@@ -26,8 +28,6 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-DEFAULT_CONFIG = Path("musclebalance.toml")
-DEFAULT_WAREHOUSE = Path("data/musclebalance.duckdb")
 
 ConfigOption = Annotated[
     Path | None,
@@ -105,25 +105,21 @@ def ingest(
     Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --athlete me
     """
     _quiet_prefect(verbose)
-    cfg = _load_config(config)
-    inputs, warehouse_path, settings = _resolve_ingest(cfg, fit, athlete, warehouse)
+    from flows.settings import UsageError, ingest_request
+
+    try:
+        request = ingest_request(_load_config(config), fit, athlete, warehouse, workers)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
     from flows.ingest import ingest_fit_flow
-    from flows.sources import ArchiveLimits
     from warehouse.connection import WarehouseBusy
 
-    limits = ArchiveLimits(
-        **{k: v for k, v in {
-            "max_total_bytes": settings.get("max_zip_bytes"),
-            "max_entries": settings.get("max_zip_entries"),
-            "max_depth": settings.get("max_zip_depth"),
-        }.items() if v is not None}
-    )
     try:
         summaries = ingest_fit_flow(
-            warehouse=str(warehouse_path),
-            athletes=inputs,
-            workers=workers or settings.get("workers") or os.cpu_count() or 1,
-            limits=limits,
+            warehouse=str(request.warehouse),
+            athletes=request.athletes,
+            workers=request.workers,
+            limits=request.limits,
             retry_quarantined=retry_quarantined,
             show_progress=out.is_terminal,
         )
@@ -132,35 +128,6 @@ def ingest(
     _print_summary(summaries)
     if not all(s.ok for s in summaries):
         raise typer.Exit(1)
-
-
-def _resolve_ingest(cfg, fit, athlete, warehouse):
-    from flows.ingest import AthleteInputs
-
-    settings: dict = {}
-    if cfg is not None:
-        settings = cfg.ingest.model_dump()
-        warehouse = warehouse or cfg.warehouse.path
-        chosen = cfg.athletes
-        if athlete is not None:
-            try:
-                chosen = (cfg.athlete(athlete),)
-            except KeyError as exc:
-                raise _fail(str(exc.args[0] if exc.args else exc)) from None
-        if fit:
-            if len(chosen) != 1:
-                raise _fail("--fit needs --athlete when the config lists several athletes")
-            inputs = [AthleteInputs(chosen[0].id, tuple(str(p) for p in fit))]
-        else:
-            inputs = [AthleteInputs(a.id, tuple(str(p) for p in a.fit_paths)) for a in chosen]
-    else:
-        if not fit:
-            raise _fail("nothing to ingest: give --fit PATH, or --config FILE "
-                        "(musclebalance init writes one)")
-        if athlete is None:
-            raise _fail("--athlete ID is required without a config file")
-        inputs = [AthleteInputs(athlete, tuple(str(p) for p in fit))]
-    return inputs, Path(warehouse or DEFAULT_WAREHOUSE), settings
 
 
 def _quiet_prefect(verbose: bool) -> None:

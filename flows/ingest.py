@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
+from flows.settings import AthleteInputs, ingest_request
 from flows.sources import (
     ArchiveLimits,
     ArchiveRefused,
@@ -31,6 +32,7 @@ from flows.sources import (
     find_files,
     open_archive,
 )
+from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.fit_load import FitBatch, delete_contents, load_fit_batch
@@ -118,14 +120,6 @@ class IngestSummary:
     def ok(self) -> bool:
         """True when every input was read and none was quarantined in this run."""
         return not self.quarantined and not self.problems
-
-
-@dataclass(frozen=True)
-class AthleteInputs:
-    """The FIT paths to ingest for one athlete."""
-
-    athlete_id: str
-    paths: tuple[str, ...]
 
 
 def _now() -> datetime:
@@ -392,3 +386,15 @@ def _run_id() -> str:
     from prefect.runtime import flow_run
 
     return str(flow_run.id or uuid.uuid4())
+
+
+@flow(name="ingest-from-config")
+def ingest_from_config_flow(config: str) -> list[IngestSummary]:
+    """Ingest every athlete's fit_paths as the config file lists them (for deployments)."""
+    request = ingest_request(load_config(Path(config)))
+    return ingest_fit_flow(
+        warehouse=str(request.warehouse),
+        athletes=request.athletes,
+        workers=request.workers,
+        limits=request.limits,
+    )

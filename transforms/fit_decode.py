@@ -104,10 +104,16 @@ class _StreamingFitFile(fitparse.FitFile):
         return self._file.tell() if self._file else self._filesize
 
 
+#: Rows gathered as Python values before they become a compact typed frame; bounds the
+#: memory a long file needs (a 10 MB file has ~300,000 records).
+CHUNK_ROWS = 20_000
+
+
 @dataclass
 class _MessageColumns:
-    """Values of one message type, gathered column by column."""
+    """Values of one message type, gathered column by column, framed every CHUNK_ROWS."""
 
+    table: FitTable
     rows: int = 0
     columns: dict[str, list] = field(default_factory=dict)
     fit_types: dict[str, str] = field(default_factory=dict)
@@ -115,9 +121,10 @@ class _MessageColumns:
     developer: dict[str, bool] = field(default_factory=dict)
     segment: list[int] = field(default_factory=list)
     seq: list[int] = field(default_factory=list)
+    frames: list[pl.DataFrame] = field(default_factory=list)
 
     def add(self, fields: Iterable, segment: int, seq: int) -> None:
-        n = self.rows
+        n = len(self.seq)
         width = n + 1
         columns = self.columns
         for fd in fields:
@@ -137,9 +144,23 @@ class _MessageColumns:
         for col in columns.values():
             if len(col) == n:
                 col.append(None)
-        self.rows = width
+        self.rows += 1
         self.segment.append(segment)
         self.seq.append(seq)
+        if width >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.seq:
+            self.frames.append(_typed_frame(self))
+        self.columns = {}
+        self.segment = []
+        self.seq = []
+
+    def frame(self) -> pl.DataFrame:
+        """Every row gathered, as the raw table's frame."""
+        self._flush()
+        return self.frames[0] if len(self.frames) == 1 else pl.concat(self.frames)
 
 
 def _reason(exc: Exception, fit: _StreamingFitFile | None, size: int) -> str:
@@ -180,7 +201,7 @@ def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int]:
                 continue
             cols = gathered.get(name)
             if cols is None:
-                cols = gathered[name] = _MessageColumns()
+                cols = gathered[name] = _MessageColumns(TABLE_BY_MESSAGE[name])
             cols.add(message.fields, fit.segment, seq)
             seq += 1
     except FitDecodeError:
@@ -267,11 +288,12 @@ def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
     return raw
 
 
-def _typed_frame(table: FitTable, cols: _MessageColumns) -> pl.DataFrame:
-    """Build the raw table frame: key columns, typed columns, extra_fields JSON."""
+def _typed_frame(cols: _MessageColumns) -> pl.DataFrame:
+    """Frame the gathered rows: key columns, typed columns, extra_fields JSON."""
+    table = cols.table
     raw = pl.DataFrame(
         [_series(name, values, cols.fit_types[name]) for name, values in cols.columns.items()],
-        height=cols.rows,
+        height=len(cols.seq),
     )
     exprs: list[pl.Expr] = [
         pl.Series("segment", cols.segment, pl.Int32).alias("segment"),
@@ -310,7 +332,7 @@ def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:
     for message, cols in gathered.items():
         table = TABLE_BY_MESSAGE[message]
         stored = {s: c.name for c in table.columns for s in c.sources}
-        for name in cols.columns:
+        for name in cols.fit_types:
             rows.append(
                 {
                     "message": message,
@@ -336,8 +358,7 @@ def decode_fit(data: bytes) -> DecodedFit:
     """
     gathered, segments = _gather(data)
     tables = {
-        TABLE_BY_MESSAGE[m].table: _typed_frame(TABLE_BY_MESSAGE[m], cols)
-        for m, cols in gathered.items()
+        TABLE_BY_MESSAGE[m].table: cols.frame() for m, cols in gathered.items()
     }
     if "fit_activity" in tables:
         tables["fit_activity"] = tables["fit_activity"].with_columns(utc_offset_columns())

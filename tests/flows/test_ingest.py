@@ -16,7 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.ingest import AthleteInputs, ingest_fit_flow
+from flows.ingest import ingest_fit_flow
+from flows.settings import AthleteInputs
 from tests.helpers import REPO, fit_manifest, require_fixtures
 from transforms.synthetic import one_hour_run
 
@@ -186,7 +187,8 @@ def test_killed_ingest_completes_on_rerun_without_doubles(
     warehouse = tmp_path / "w.duckdb"
     script = (
         "import sys\n"
-        "from flows.ingest import AthleteInputs, ingest_fit_flow\n"
+        "from flows.ingest import ingest_fit_flow\n"
+        "from flows.settings import AthleteInputs\n"
         "ingest_fit_flow(warehouse=sys.argv[1], athletes=[AthleteInputs('runner', "
         "(sys.argv[2],))], workers=2, batch_files=2)\n"
     )

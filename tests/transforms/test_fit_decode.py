@@ -34,7 +34,7 @@ def _reference(data: bytes, name: str) -> list[dict]:
     return _reference_all(data).get(name, [])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference_all(data: bytes) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for m in fitparse.FitFile(io.BytesIO(data)).get_messages():
@@ -42,7 +42,7 @@ def _reference_all(data: bytes) -> dict[str, list[dict]]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoded(path: str) -> tuple[bytes, DecodedFit]:
     data = (require_fixtures() / path).read_bytes()
     return data, decode_fit(data)
