@@ -27,7 +27,7 @@ import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from fitparse.profile import MESSAGE_TYPES
@@ -248,6 +248,7 @@ def _field_spec(message_name: str, name: str, count: int) -> FieldSpec:
 
 
 Converter = Callable[[Any], Any]
+ColumnConverter = Callable[[Sequence[Any]], list[Any]]
 
 
 def _scalar_converter(message_name: str, spec: FieldSpec) -> Converter:
@@ -280,8 +281,7 @@ def _scalar_converter(message_name: str, spec: FieldSpec) -> Converter:
         def float_bits(value: Any) -> int:
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 return invalid
-            number = (float(value) + offset) * scale
-            return unpacker.unpack(packer.pack(number))[0]
+            return unpacker.unpack(packer.pack((float(value) + offset) * scale))[0]
 
         return float_bits
 
@@ -294,6 +294,36 @@ def _scalar_converter(message_name: str, spec: FieldSpec) -> Converter:
         raise FitEncodeError(f"{label}: {value!r} (raw {raw}) outside {base.name} [{low}, {high}]")
 
     return to_raw
+
+
+def _column_converter(spec: FieldSpec, scalar: Converter) -> ColumnConverter:
+    """Function converting a whole column of values of ``spec`` at once.
+
+    Plain numbers take a comprehension without per-value calls; anything unusual (``None``,
+    names, datetimes, out-of-range values) falls back to ``scalar`` value by value, which also
+    produces the precise error message.
+    """
+    base = _BASE_TYPES[spec.base_type_id]
+    low, high = base.low, base.high
+    scale, offset = spec.scale, spec.offset
+    if base.is_float or base.name in ("string", "byte") or spec.count != 1:
+        return lambda values: [scalar(value) for value in values]
+
+    def convert(values: Sequence[Any]) -> list[Any]:
+        try:
+            if offset:
+                raws = [round((value + offset) * scale) for value in values]
+            elif scale != 1.0:
+                raws = [round(value * scale) for value in values]
+            else:
+                raws = [value if type(value) is int else round(value) for value in values]
+        except TypeError:  # None, names, datetimes
+            return [scalar(value) for value in values]
+        if raws and (min(raws) < low or max(raws) > high):
+            return [scalar(value) for value in values]
+        return raws
+
+    return convert
 
 
 def _converter(message_name: str, spec: FieldSpec) -> Converter:
@@ -355,7 +385,16 @@ class MessageDefinition:
     the definition is first written and re-emits the definition message whenever needed.
     """
 
-    __slots__ = ("name", "global_num", "fields", "_converters", "_struct", "_flat", "_body")
+    __slots__ = (
+        "name",
+        "global_num",
+        "fields",
+        "_converters",
+        "_columns",
+        "_struct",
+        "_flat",
+        "_body",
+    )
 
     def __init__(self, name: str, fields: Sequence[FieldSpec]) -> None:
         if not fields:
@@ -366,6 +405,10 @@ class MessageDefinition:
         self.global_num: int = _message_type(name).mesg_num
         self.fields: tuple[FieldSpec, ...] = tuple(fields)
         self._converters: tuple[Converter, ...] = tuple(_converter(name, f) for f in fields)
+        self._columns: tuple[ColumnConverter, ...] = tuple(
+            _column_converter(spec, convert)
+            for spec, convert in zip(self.fields, self._converters, strict=True)
+        )
         codes = []
         for spec in self.fields:
             base = _BASE_TYPES[spec.base_type_id]
@@ -412,6 +455,23 @@ class MessageDefinition:
         except struct.error as error:
             raise FitEncodeError(f"{self.name}: {error}") from error
 
+    def encode_columns(self, local_num: int, columns: Sequence[Sequence[Any]]) -> list[bytes]:
+        """Data messages from one equally long value sequence per field (fast bulk path)."""
+        if len(columns) != len(self._columns):
+            raise FitEncodeError(
+                f"{self.name}: {len(columns)} columns for {len(self._columns)} fields"
+            )
+        if len({len(column) for column in columns}) > 1:
+            raise FitEncodeError(f"{self.name}: columns differ in length")
+        if not self._flat:
+            return [self.encode_row(local_num, row) for row in zip(*columns, strict=True)]
+        raws = [convert(column) for convert, column in zip(self._columns, columns, strict=True)]
+        pack = self._struct.pack
+        try:
+            return [pack(local_num, *row) for row in zip(*raws, strict=True)]
+        except struct.error as error:
+            raise FitEncodeError(f"{self.name}: {error}") from error
+
     def encode(self, local_num: int, values: Mapping[str, Any]) -> bytes:
         """One data message from a ``{field name: value}`` mapping; missing fields are invalid."""
         unknown = set(values).difference(self.field_names)
@@ -430,14 +490,21 @@ def _flatten(raws: list[Any]) -> list[Any]:
     return flat
 
 
-def message_definition(
-    message: str, fields: Sequence[str | tuple[str, int]]
-) -> MessageDefinition:
+def message_definition(message: str, fields: Sequence[str | tuple[str, int]]) -> MessageDefinition:
     """Build the definition of ``message`` with ``fields`` in the given order.
 
     A field is a profile field name, or ``(name, count)`` for arrays (``count`` elements) and
     strings (``count`` bytes, terminating NUL included; a bare string name gets 32 bytes).
+    Definitions are immutable and cached, so every writer shares the compiled layouts.
     """
+    layout = tuple(entry if isinstance(entry, str) else (entry[0], entry[1]) for entry in fields)
+    return _cached_definition(message, layout)
+
+
+@lru_cache(maxsize=1024)
+def _cached_definition(
+    message: str, fields: tuple[str | tuple[str, int], ...]
+) -> MessageDefinition:
     specs = []
     for entry in fields:
         name, count = (entry, 0) if isinstance(entry, str) else entry
@@ -464,6 +531,9 @@ class FitWriter:
         record = writer.define("record", ["timestamp", "heart_rate", "distance"])
         writer.write_rows(record, [(start, 120, 0.0), (start + timedelta(seconds=1), 121, 2.9)])
         data = writer.to_bytes()
+
+    Definitions get local message numbers 0-15 on first use; when all are taken, the least
+    recently used one is redefined. ``message_counts`` counts data messages per message name.
     """
 
     def __init__(
@@ -479,14 +549,11 @@ class FitWriter:
         self._last_used: list[int] = [0] * _LOCAL_MESSAGE_SLOTS
         self._slot_of: dict[MessageDefinition, int] = {}
         self._tick = 0
-        self._auto: dict[tuple[str, tuple[tuple[str, int], ...]], MessageDefinition] = {}
         self.message_counts: dict[str, int] = {}
 
     # -- definitions ---------------------------------------------------------------------------
 
-    def define(
-        self, message: str, fields: Sequence[str | tuple[str, int]]
-    ) -> MessageDefinition:
+    def define(self, message: str, fields: Sequence[str | tuple[str, int]]) -> MessageDefinition:
         """A definition for ``message``; see :func:`message_definition` for ``fields``."""
         return message_definition(message, fields)
 
@@ -535,6 +602,17 @@ class FitWriter:
         self._count(definition, len(encoded))
         return len(encoded)
 
+    def write_columns(self, definition: MessageDefinition, columns: Sequence[Sequence[Any]]) -> int:
+        """Append one data message per position of the field-ordered ``columns``.
+
+        The fastest way to write many messages: values are converted column by column.
+        Returns the number of messages written.
+        """
+        encoded = definition.encode_columns(self._local_num(definition), columns)
+        self._chunks.extend(encoded)
+        self._count(definition, len(encoded))
+        return len(encoded)
+
     def add(self, message: str, **values: Any) -> None:
         """Append one ``message`` with the given fields, defining it on the fly.
 
@@ -542,13 +620,8 @@ class FitWriter:
         arrays; messages with the same field layout share one definition.
         """
         present = {name: value for name, value in values.items() if value is not None}
-        layout = tuple((name, _auto_count(message, name, value)) for name, value in present.items())
-        key = (message, layout)
-        definition = self._auto.get(key)
-        if definition is None:
-            definition = message_definition(message, layout)
-            self._auto[key] = definition
-        self.write(definition, present)
+        layout = [(name, _auto_count(message, name, value)) for name, value in present.items()]
+        self.write(message_definition(message, layout), present)
 
     # -- output --------------------------------------------------------------------------------
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 import random
 import zlib
-from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -90,72 +89,91 @@ class GeneratedFile:
 
 @dataclass(frozen=True)
 class _Route:
-    """A closed loop: a polyline (metres east/north of the start) and a hilly elevation profile."""
+    """A closed loop: per-vertex positions and elevation profile, looked up by distance.
 
-    lat0: float
-    lon0: float
-    cum_m: tuple[float, ...]  # cumulative length at each vertex, metres; cum_m[0] == 0
-    lat: tuple[float, ...]  # vertex latitudes, degrees
-    lon: tuple[float, ...]  # vertex longitudes, degrees
-    base_altitude_m: float
-    hill_m: float  # amplitude of the elevation profile, metres
-    phase: float
+    Vertices are evenly spaced along the loop (the last one repeats the first);
+    :meth:`track` interpolates linearly between them.
+    """
 
-    @property
-    def length_m(self) -> float:
-        """Length of one lap of the loop, metres."""
-        return self.cum_m[-1]
+    length_m: float  # length of one lap of the loop, metres
+    step_m: float  # distance between consecutive vertices, metres
+    lat: tuple[float, ...]  # vertex latitudes, semicircles (as floats, for interpolation)
+    lon: tuple[float, ...]  # vertex longitudes, semicircles
+    altitude_m: tuple[float, ...]  # vertex elevations, metres above sea level
+    grade: tuple[float, ...]  # vertex slopes, rise over run (dimensionless)
+    base_altitude_m: float  # elevation of the start, metres (also used on the treadmill)
 
-    def position(self, s_m: float) -> tuple[int, int]:
-        """(latitude, longitude) in semicircles after ``s_m`` metres along the loop."""
-        s = s_m % self.length_m
-        i = bisect_right(self.cum_m, s) - 1
-        span = self.cum_m[i + 1] - self.cum_m[i]
-        frac = (s - self.cum_m[i]) / span if span else 0.0
-        lat = self.lat[i] + (self.lat[i + 1] - self.lat[i]) * frac
-        lon = self.lon[i] + (self.lon[i + 1] - self.lon[i]) * frac
-        return degrees_to_semicircles(lat), degrees_to_semicircles(lon)
-
-    def altitude(self, s_m: float) -> float:
-        """Elevation after ``s_m`` metres, metres above sea level."""
-        u = 2 * math.pi * s_m / self.length_m
-        wave = 0.7 * math.sin(u + self.phase) + 0.3 * math.sin(3 * u + 2 * self.phase)
-        return self.base_altitude_m + self.hill_m * wave
-
-    def grade(self, s_m: float) -> float:
-        """Slope (rise over run, dimensionless) after ``s_m`` metres."""
-        k = 2 * math.pi / self.length_m
-        u = k * s_m
-        slope = 0.7 * math.cos(u + self.phase) + 0.9 * math.cos(3 * u + 2 * self.phase)
-        return self.hill_m * k * slope
+    def track(self, distances_cm: Sequence[int]) -> tuple[list[int], list[int], list[float]]:
+        """Latitudes, longitudes (semicircles) and elevations (m) at the given distances."""
+        lat, lon, alt = self.lat, self.lon, self.altitude_m
+        per_vertex = 1 / (100 * self.step_m)
+        n = len(lat) - 1
+        lats, lons, alts = [], [], []
+        for cm in distances_cm:
+            x = cm * per_vertex
+            i = int(x)
+            f = x - i
+            i %= n
+            lats.append(round(lat[i] + (lat[i + 1] - lat[i]) * f))
+            lons.append(round(lon[i] + (lon[i + 1] - lon[i]) * f))
+            alts.append(alt[i] + (alt[i + 1] - alt[i]) * f)
+        return lats, lons, alts
 
 
-def _make_route(rng: random.Random, home: tuple[float, float], length_m: float, hill_m: float,
-                vertices: int = 360) -> _Route:
-    """A smooth, wobbly loop of ``length_m`` metres starting at ``home`` (degrees)."""
+def _make_route(
+    rng: random.Random,
+    home: tuple[float, float],
+    length_m: float,
+    hill_m: float,
+    vertices: int = 300,
+) -> _Route:
+    """A smooth, wobbly loop of ``length_m`` metres through ``home`` (degrees) with hills of
+    about ``hill_m`` metres amplitude."""
     a2, a3 = rng.uniform(0.05, 0.2), rng.uniform(0.03, 0.12)
     p2, p3 = rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi)
-    points = []
-    for k in range(vertices + 1):
-        theta = 2 * math.pi * k / vertices
+    shape = []
+    for k in range(2 * vertices + 1):  # fine polyline of a unit-size closed curve
+        theta = 2 * math.pi * k / (2 * vertices)
         r = 1 + a2 * math.sin(2 * theta + p2) + a3 * math.sin(3 * theta + p3)
-        points.append((r * math.cos(theta), r * math.sin(theta)))
-    x0, y0 = points[0]
+        shape.append((r * math.cos(theta), r * math.sin(theta)))
     cum = [0.0]
-    for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
+    for (xa, ya), (xb, yb) in zip(shape, shape[1:], strict=False):
         cum.append(cum[-1] + math.hypot(xb - xa, yb - ya))
-    unit = length_m / cum[-1]  # scale the unit-size loop so it is exactly length_m long
+    unit = length_m / cum[-1]  # metres per shape unit, so that the loop is length_m long
     lat0, lon0 = home
     m_per_deg_lon = _METRES_PER_DEGREE_LAT * math.cos(math.radians(lat0))
+    x0, y0 = shape[0]
+    step = length_m / vertices
+    base = _BASE_ALTITUDE_M + rng.uniform(0, 20)
+    phase = rng.uniform(0, 2 * math.pi)
+    lats, lons, alts, grades = [], [], [], []
+    j = 0
+    for k in range(vertices + 1):
+        target = k * step / unit  # resample the fine polyline at even arc lengths
+        while j < len(cum) - 2 and cum[j + 1] < target:
+            j += 1
+        f = (target - cum[j]) / (cum[j + 1] - cum[j])
+        x = shape[j][0] + (shape[j + 1][0] - shape[j][0]) * f
+        y = shape[j][1] + (shape[j + 1][1] - shape[j][1]) * f
+        lats.append(degrees_to_semicircles(lat0 + (y - y0) * unit / _METRES_PER_DEGREE_LAT))
+        lons.append(degrees_to_semicircles(lon0 + (x - x0) * unit / m_per_deg_lon))
+        u = 2 * math.pi * k / vertices
+        alts.append(base + hill_m * (0.7 * math.sin(u + phase) + 0.3 * math.sin(3 * u + phase)))
+        grades.append(
+            hill_m
+            * 2
+            * math.pi
+            / length_m
+            * (0.7 * math.cos(u + phase) + 0.9 * math.cos(3 * u + phase))
+        )
     return _Route(
-        lat0=lat0,
-        lon0=lon0,
-        cum_m=tuple(c * unit for c in cum),
-        lat=tuple(lat0 + (y - y0) * unit / _METRES_PER_DEGREE_LAT for _, y in points),
-        lon=tuple(lon0 + (x - x0) * unit / m_per_deg_lon for x, _ in points),
-        base_altitude_m=_BASE_ALTITUDE_M + rng.uniform(0, 20),
-        hill_m=hill_m,
-        phase=rng.uniform(0, 2 * math.pi),
+        length_m,
+        step,
+        tuple(map(float, lats)),
+        tuple(map(float, lons)),
+        tuple(alts),
+        tuple(grades),
+        base,
     )
 
 
@@ -229,83 +247,95 @@ class _RunTrace:
 
 
 class _Physiology:
-    """First-order heart-rate response to effort, with cardiac drift and noise."""
+    """First-order heart-rate response to effort, with cardiac drift and noise (bpm)."""
 
     def __init__(self, athlete: SyntheticAthlete, rng: random.Random, start_hr: float) -> None:
-        self.athlete = athlete
-        self.rng = rng
+        self.rest_hr = float(athlete.resting_hr)
+        self.max_hr = float(athlete.max_hr)
+        self.ceiling = self.max_hr - 2.0  # highest steady state, bpm
+        self.reserve = float(athlete.lthr - athlete.resting_hr)  # threshold minus resting, bpm
+        self.random = rng.random
         self.hr = start_hr
 
-    def steady_state(self, effort: float, minutes: float) -> float:
-        """Heart rate the body settles at for ``effort`` (1.0 = threshold), bpm."""
-        a = self.athlete
-        drift = 0.09 * minutes * max(effort, 0.3)  # cardiac drift, bpm
-        target = a.resting_hr + (a.lthr - a.resting_hr) * max(effort, 0.0) ** 1.4 + drift
-        return min(target, a.max_hr - 2.0)
+    def step(self, effort: float, minutes: float) -> int:
+        """Advance one second at ``effort`` (1.0 = threshold) ``minutes`` into the workout.
 
-    def step(self, target: float) -> int:
-        """Advance one second towards ``target``; returns the integer heart rate, bpm."""
-        tau = 25.0 if target > self.hr else 45.0
-        self.hr += (target - self.hr) / tau + self.rng.gauss(0.0, 0.5)
-        low, high = self.athlete.resting_hr, self.athlete.max_hr
-        self.hr = min(max(self.hr, low), high)
-        return round(self.hr)
+        The steady state rises with effort (exponent 1.4) plus a cardiac drift of ~0.09 bpm
+        per minute; the heart rate approaches it with a time constant of 25 s (rising) or
+        45 s (falling). Returns the integer heart rate, bpm. (Called once per simulated
+        second, hence the plain comparisons instead of min/max.)
+        """
+        e = effort if effort > 0.0 else 0.0
+        target = self.rest_hr + self.reserve * e**1.4 + 0.09 * minutes * (e if e > 0.3 else 0.3)
+        if target > self.ceiling:
+            target = self.ceiling
+        hr = self.hr
+        hr += (target - hr) * (0.04 if target > hr else 0.0222) + (self.random() - 0.5) * 1.7
+        if hr < self.rest_hr:
+            hr = self.rest_hr
+        elif hr > self.max_hr:
+            hr = self.max_hr
+        self.hr = hr
+        return round(hr)
 
     def rest(self, seconds: int) -> None:
         """Recover while standing still for ``seconds``."""
-        floor = self.athlete.resting_hr + 30.0
+        floor = self.rest_hr + 30.0
         self.hr = floor + (self.hr - floor) * math.exp(-seconds / 60.0)
 
 
-def _simulate_run(plan: _RunPlan, athlete: SyntheticAthlete, route: _Route,
-                  rng: random.Random) -> _RunTrace:
-    """1 Hz samples of ``plan`` on ``route`` (positions only when not on a treadmill)."""
+def _simulate_run(
+    plan: _RunPlan, athlete: SyntheticAthlete, route: _Route, rng: random.Random
+) -> _RunTrace:
+    """1 Hz samples of ``plan`` on ``route`` (positions only when not on a treadmill).
+
+    Speed follows the segment's target with inertia, slows uphill and wobbles; heart rate
+    follows speed and grade with lag and drift; cadence rises with speed (~85 spm easy).
+    This loop runs once per second of every run, so it is kept flat for speed.
+    """
     outdoor = plan.sub_sport != "treadmill"
-    trace = _RunTrace(lat=[] if outdoor else None, lon=[] if outdoor else None)
+    trace = _RunTrace()
     body = _Physiology(athlete, rng, athlete.resting_hr + 25.0)
     pauses = dict(plan.pauses)
-    targets = [(i, seg) for i, seg in enumerate(plan.segments) for _ in range(seg.duration_s)]
-    speed = plan.segments[0].speed_mps * 0.5
+    targets = [seg.speed_mps for seg in plan.segments for _ in range(seg.duration_s)]
+    noise, sin, step = rng.random, math.sin, body.step
+    grades = route.grade if outdoor else (0.0,) * len(route.grade)
+    per_vertex, vertices = 1 / (100 * route.step_m), len(grades) - 1  # vertex index per cm
+    elapsed_s, distances, speeds = trace.elapsed_s, trace.distance_cm, trace.speed_mps
+    heart_rates, cadences = trace.heart_rate, trace.cadence
+    speed = targets[0] * 0.5
     elapsed, distance_cm, beat_phase = 0, 0, 0.0
-    for moving_s, (_, segment) in enumerate(targets):
+    for moving_s, target_speed in enumerate(targets):
         if moving_s in pauses and moving_s > 0:
             length = pauses[moving_s]
-            trace.pause_before[len(trace.elapsed_s)] = len(trace.pauses)
+            trace.pause_before[len(elapsed_s)] = len(trace.pauses)
             trace.pauses.append((elapsed, elapsed + length))
             elapsed += length
             body.rest(length)
             speed *= 0.3
-        s_m = distance_cm / 100
-        grade = route.grade(s_m) if outdoor else 0.0
-        wobble = 0.06 * math.sin(moving_s / 97.0) + 0.04 * math.sin(moving_s / 23.0)
-        target = segment.speed_mps * (1 + wobble - 2.5 * grade)
-        speed += (target - speed) * 0.2 + rng.gauss(0.0, 0.03)
-        speed = round(max(speed, 0.8), 3)
-        effort = speed / _THRESHOLD_SPEED_MPS + 3.0 * grade
-        hr = body.step(body.steady_state(effort, moving_s / 60))
-        _append_sample(trace, route, outdoor, elapsed, distance_cm, speed, hr, rng)
-        beat_phase = _append_beats(trace, hr, beat_phase, rng)
+        grade = grades[int(distance_cm * per_vertex) % vertices]
+        wobble = 0.06 * sin(moving_s / 97.0) + 0.04 * sin(moving_s / 23.0)
+        target = target_speed * (1 + wobble - 2.5 * grade)
+        speed += (target - speed) * 0.2 + (noise() - 0.5) * 0.1
+        speed = round(speed if speed > 0.8 else 0.8, 3)  # FIT speed resolution: 1 mm/s
+        hr = step(speed / _THRESHOLD_SPEED_MPS + 3.0 * grade, moving_s / 60)
+        elapsed_s.append(elapsed)
+        distances.append(distance_cm)
+        speeds.append(speed)
+        heart_rates.append(hr)
+        cadences.append(round(70.0 + 5.5 * speed + (noise() - 0.5) * 2.8))
+        if plan.hrv:
+            beat_phase = _append_beats(trace, hr, beat_phase, rng)
         distance_cm += round(speed * 100)
         elapsed += 1
+    if outdoor:
+        trace.lat, trace.lon, altitudes = route.track(distances)
+    else:
+        altitudes = [route.base_altitude_m] * len(distances)
+    trace.altitude_m = [round(a * 5) / 5 for a in altitudes]  # FIT resolution: 0.2 m
     trace.end_s = elapsed
     trace.laps = _laps(plan, trace)
     return trace
-
-
-def _append_sample(trace: _RunTrace, route: _Route, outdoor: bool, elapsed: int,
-                   distance_cm: int, speed: float, hr: int, rng: random.Random) -> None:
-    s_m = distance_cm / 100
-    trace.elapsed_s.append(elapsed)
-    trace.distance_cm.append(distance_cm)
-    trace.speed_mps.append(speed)
-    trace.heart_rate.append(hr)
-    trace.cadence.append(min(round(70.0 + 5.5 * speed + rng.gauss(0.0, 0.8)), 120))
-    altitude = route.altitude(s_m) if outdoor else route.base_altitude_m
-    trace.altitude_m.append(round(altitude * 5) / 5)  # FIT altitude resolution is 0.2 m
-    if trace.lat is not None and trace.lon is not None:
-        lat, lon = route.position(s_m)
-        trace.lat.append(lat)
-        trace.lon.append(lon)
 
 
 def _append_beats(trace: _RunTrace, hr: int, phase: float, rng: random.Random) -> float:
@@ -330,8 +360,11 @@ def _laps(plan: _RunPlan, trace: _RunTrace) -> list[_Lap]:
         intensities = [segment.intensity for segment in plan.segments]
         trigger = "manual"
     else:
-        starts = [0] + [i for i in range(1, n)
-                        if trace.distance_cm[i] // 100_000 > trace.distance_cm[i - 1] // 100_000]
+        starts = [0] + [
+            i
+            for i in range(1, n)
+            if trace.distance_cm[i] // 100_000 > trace.distance_cm[i - 1] // 100_000
+        ]
         intensities = ["active"] * len(starts)
         trigger = "distance"
     laps = []
@@ -339,8 +372,16 @@ def _laps(plan: _RunPlan, trace: _RunTrace) -> list[_Lap]:
         last = k == len(starts) - 1
         end = n if last else starts[k + 1]
         end_s = trace.end_s if last else trace.elapsed_s[end]
-        laps.append(_Lap(first, end, trace.elapsed_s[first], end_s, intensities[k],
-                         "session_end" if last else trigger))
+        laps.append(
+            _Lap(
+                first,
+                end,
+                trace.elapsed_s[first],
+                end_s,
+                intensities[k],
+                "session_end" if last else trigger,
+            )
+        )
     return laps
 
 
@@ -358,49 +399,85 @@ def _device(manufacturer: str) -> tuple[str, int]:
     return manufacturer, _FR935 if manufacturer == "garmin" else _DEV_PRODUCT
 
 
-def _write_preamble(writer: FitWriter, athlete: SyntheticAthlete, start: datetime,
-                    manufacturer: str, file_type: str = "activity") -> None:
+def _write_preamble(
+    writer: FitWriter,
+    athlete: SyntheticAthlete,
+    start: datetime,
+    manufacturer: str,
+    file_type: str = "activity",
+) -> None:
     """file_id, device_info and user_profile, as a watch writes them at the top of a file."""
     maker, product = _device(manufacturer)
     if file_type == "weight":
         product = _INDEX_SCALE if maker == "garmin" else _DEV_PRODUCT
     serial = _serial_number(athlete.athlete_id, f"{maker}/{product}")
-    writer.add("file_id", type=file_type, manufacturer=maker, product=product,
-               serial_number=serial, time_created=start)
-    writer.add("device_info", timestamp=start, device_index="creator", manufacturer=maker,
-               product=product, serial_number=serial, software_version=12.4, source_type="local")
-    writer.add("user_profile", friendly_name=athlete.athlete_id, gender=athlete.sex,
-               age=start.year - athlete.birth_year, height=athlete.height_cm / 100,
-               weight=athlete.weight_kg, resting_heart_rate=athlete.resting_hr,
-               default_max_heart_rate=athlete.max_hr,
-               default_max_running_heart_rate=athlete.max_hr, message_index=0)
+    writer.add(
+        "file_id",
+        type=file_type,
+        manufacturer=maker,
+        product=product,
+        serial_number=serial,
+        time_created=start,
+    )
+    writer.add(
+        "device_info",
+        timestamp=start,
+        device_index="creator",
+        manufacturer=maker,
+        product=product,
+        serial_number=serial,
+        software_version=12.4,
+        source_type="local",
+    )
+    writer.add(
+        "user_profile",
+        friendly_name=athlete.athlete_id,
+        gender=athlete.sex,
+        age=start.year - athlete.birth_year,
+        height=athlete.height_cm / 100,
+        weight=athlete.weight_kg,
+        resting_heart_rate=athlete.resting_hr,
+        default_max_heart_rate=athlete.max_hr,
+        default_max_running_heart_rate=athlete.max_hr,
+        message_index=0,
+    )
 
 
-def _write_sport_header(writer: FitWriter, athlete: SyntheticAthlete, sport: str,
-                        sub_sport: str, title: str) -> None:
-    writer.add("zones_target", max_heart_rate=athlete.max_hr,
-               threshold_heart_rate=athlete.lthr, hr_calc_type="percent_max_hr")
+def _write_sport_header(
+    writer: FitWriter, athlete: SyntheticAthlete, sport: str, sub_sport: str, title: str
+) -> None:
+    writer.add(
+        "zones_target",
+        max_heart_rate=athlete.max_hr,
+        threshold_heart_rate=athlete.lthr,
+        hr_calc_type="percent_max_hr",
+    )
     writer.add("sport", sport=sport, sub_sport=sub_sport, name=title)
 
 
-def _record_rows(trace: _RunTrace, start_ts: int, first: int, end: int) -> Iterator[tuple]:
-    """Rows for the `record` definition of :func:`_encode_run`, records [first, end)."""
-    rng_ = range(first, end)
-    e, d, v = trace.elapsed_s, trace.distance_cm, trace.speed_mps
-    h, c, a = trace.heart_rate, trace.cadence, trace.altitude_m
-    if trace.lat is None or trace.lon is None:
-        for i in rng_:
-            yield (start_ts + e[i], d[i] / 100, v[i], v[i], h[i], c[i], a[i], a[i])
-    else:
-        la, lo = trace.lat, trace.lon
-        for i in rng_:
-            yield (start_ts + e[i], la[i], lo[i], d[i] / 100, v[i], v[i], h[i], c[i], a[i], a[i])
+def _record_columns(trace: _RunTrace, start_ts: int, first: int, end: int) -> list[Sequence[float]]:
+    """Columns for the `record` definition of :func:`_encode_run`, records [first, end)."""
+    part = slice(first, end)
+    columns: list[Sequence[float]] = [[start_ts + e for e in trace.elapsed_s[part]]]
+    if trace.lat is not None and trace.lon is not None:
+        columns += [trace.lat[part], trace.lon[part]]
+    speed, altitude = trace.speed_mps[part], trace.altitude_m[part]
+    distance = [cm / 100 for cm in trace.distance_cm[part]]
+    return columns + [
+        distance,
+        speed,
+        speed,
+        trace.heart_rate[part],
+        trace.cadence[part],
+        altitude,
+        altitude,
+    ]
 
 
 def _hrv_rows(trace: _RunTrace, first: int, end: int) -> list[tuple[list[float]]]:
     """`hrv` messages (five beat intervals each, s) for the beats of records [first, end)."""
     beats = [rr for i in range(first, end) for rr in trace.rr_s[i]]
-    return [(beats[k:k + 5],) for k in range(0, len(beats), 5)]
+    return [(beats[k : k + 5],) for k in range(0, len(beats), 5)]
 
 
 @dataclass(frozen=True)
@@ -426,7 +503,7 @@ def _totals(trace: _RunTrace, first: int, end: int, end_s: int, start_s: int) ->
     paused = sum(max(0, min(end_s, b) - max(start_s, a)) for a, b in trace.pauses)
     timer_s = end_s - start_s - paused
     hrs, cads = trace.heart_rate[first:end], trace.cadence[first:end]
-    alts = trace.altitude_m[first:last + 1]
+    alts = trace.altitude_m[first : last + 1]
     steps = [b - a for a, b in zip(alts, alts[1:], strict=False)]
     return _Totals(
         distance_m=distance_m,
@@ -453,27 +530,44 @@ def _run_calories(athlete: SyntheticAthlete, distance_m: float) -> int:
     return round(athlete.weight_kg * distance_m / 1000 * _RUN_KCAL_PER_KG_KM)
 
 
-def _write_lap(writer: FitWriter, plan: _RunPlan, trace: _RunTrace, index: int,
-               calories: int) -> None:
+def _write_lap(
+    writer: FitWriter, plan: _RunPlan, trace: _RunTrace, index: int, calories: int
+) -> None:
     lap = trace.laps[index]
     start = plan.start_utc
     t = _totals(trace, lap.first, lap.end, lap.end_s, lap.start_s)
     start_lat, start_lon = _position(trace, lap.first)
     end_lat, end_lon = _position(trace, lap.end - 1)
     writer.add(
-        "lap", timestamp=start + timedelta(seconds=lap.end_s),
+        "lap",
+        timestamp=start + timedelta(seconds=lap.end_s),
         start_time=start + timedelta(seconds=lap.start_s),
-        start_position_lat=start_lat, start_position_long=start_lon,
-        end_position_lat=end_lat, end_position_long=end_lon,
-        total_elapsed_time=lap.end_s - lap.start_s, total_timer_time=t.timer_s,
-        total_distance=t.distance_m, total_calories=calories,
-        avg_speed=t.avg_speed, max_speed=t.max_speed,
-        enhanced_avg_speed=t.avg_speed, enhanced_max_speed=t.max_speed,
-        avg_heart_rate=t.avg_hr, max_heart_rate=t.max_hr, min_heart_rate=t.min_hr,
-        avg_cadence=t.avg_cadence, max_cadence=t.max_cadence,
-        total_ascent=t.ascent_m, total_descent=t.descent_m,
-        event="lap", event_type="stop", lap_trigger=lap.trigger, intensity=lap.intensity,
-        sport="running", sub_sport=plan.sub_sport, message_index=index,
+        start_position_lat=start_lat,
+        start_position_long=start_lon,
+        end_position_lat=end_lat,
+        end_position_long=end_lon,
+        total_elapsed_time=lap.end_s - lap.start_s,
+        total_timer_time=t.timer_s,
+        total_distance=t.distance_m,
+        total_calories=calories,
+        avg_speed=t.avg_speed,
+        max_speed=t.max_speed,
+        enhanced_avg_speed=t.avg_speed,
+        enhanced_max_speed=t.max_speed,
+        avg_heart_rate=t.avg_hr,
+        max_heart_rate=t.max_hr,
+        min_heart_rate=t.min_hr,
+        avg_cadence=t.avg_cadence,
+        max_cadence=t.max_cadence,
+        total_ascent=t.ascent_m,
+        total_descent=t.descent_m,
+        event="lap",
+        event_type="stop",
+        lap_trigger=lap.trigger,
+        intensity=lap.intensity,
+        sport="running",
+        sub_sport=plan.sub_sport,
+        message_index=index,
     )
 
 
@@ -488,8 +582,9 @@ def _lap_calories(athlete: SyntheticAthlete, trace: _RunTrace) -> list[int]:
     return [b - a for a, b in zip(cums, cums[1:], strict=False)]
 
 
-def _encode_run(plan: _RunPlan, trace: _RunTrace, athlete: SyntheticAthlete,
-                local_end: datetime) -> bytes:
+def _encode_run(
+    plan: _RunPlan, trace: _RunTrace, athlete: SyntheticAthlete, local_end: datetime
+) -> bytes:
     """The FIT activity file of a simulated run; ``local_end`` is the end in local time."""
     start = plan.start_utc
     start_ts = to_fit_timestamp(start)
@@ -501,8 +596,15 @@ def _encode_run(plan: _RunPlan, trace: _RunTrace, athlete: SyntheticAthlete,
     writer.add("event", timestamp=start, event="timer", event_type="start", event_group=0)
     outdoor = trace.lat is not None
     fields = ["timestamp", "position_lat", "position_long"] if outdoor else ["timestamp"]
-    fields += ["distance", "speed", "enhanced_speed", "heart_rate", "cadence", "altitude",
-               "enhanced_altitude"]
+    fields += [
+        "distance",
+        "speed",
+        "enhanced_speed",
+        "heart_rate",
+        "cadence",
+        "altitude",
+        "enhanced_altitude",
+    ]
     record = writer.define("record", fields)
     hrv = writer.define("hrv", [("time", 5)])
     lap_calories = _lap_calories(athlete, trace)
@@ -510,14 +612,13 @@ def _encode_run(plan: _RunPlan, trace: _RunTrace, athlete: SyntheticAthlete,
         for first, stop in _chunks(lap, trace.pause_before):
             if first != lap.first:  # the chunk starts right after a pause
                 _write_pause(writer, start, trace.pauses[trace.pause_before[first]])
-            writer.write_rows(record, _record_rows(trace, start_ts, first, stop))
+            writer.write_columns(record, _record_columns(trace, start_ts, first, stop))
             if plan.hrv:
                 writer.write_rows(hrv, _hrv_rows(trace, first, stop))
         if lap.end in trace.pause_before:  # a pause on a lap boundary belongs to this lap
             _write_pause(writer, start, trace.pauses[trace.pause_before[lap.end]])
         if index == len(trace.laps) - 1:
-            writer.add("event", timestamp=end, event="timer", event_type="stop_all",
-                       event_group=0)
+            writer.add("event", timestamp=end, event="timer", event_type="stop_all", event_group=0)
         _write_lap(writer, plan, trace, index, lap_calories[index])
     _write_run_session(writer, athlete, plan, trace)
     _write_activity(writer, end, trace.timer_s, local_end)
@@ -532,41 +633,82 @@ def _chunks(lap: _Lap, pause_before: dict[int, int]) -> list[tuple[int, int]]:
 
 def _write_pause(writer: FitWriter, start: datetime, pause: tuple[int, int]) -> None:
     stop_s, resume_s = pause
-    writer.add("event", timestamp=start + timedelta(seconds=stop_s), event="timer",
-               event_type="stop_all", event_group=0)
-    writer.add("event", timestamp=start + timedelta(seconds=resume_s), event="timer",
-               event_type="start", event_group=0)
+    writer.add(
+        "event",
+        timestamp=start + timedelta(seconds=stop_s),
+        event="timer",
+        event_type="stop_all",
+        event_group=0,
+    )
+    writer.add(
+        "event",
+        timestamp=start + timedelta(seconds=resume_s),
+        event="timer",
+        event_type="start",
+        event_group=0,
+    )
 
 
-def _write_run_session(writer: FitWriter, athlete: SyntheticAthlete, plan: _RunPlan,
-                       trace: _RunTrace) -> None:
+def _write_run_session(
+    writer: FitWriter, athlete: SyntheticAthlete, plan: _RunPlan, trace: _RunTrace
+) -> None:
     start = plan.start_utc
     t = _totals(trace, 0, trace.timer_s, trace.end_s, 0)
     lat, lon = _position(trace, 0)
     writer.add(
-        "session", timestamp=start + timedelta(seconds=trace.end_s), start_time=start,
-        start_position_lat=lat, start_position_long=lon,
-        sport="running", sub_sport=plan.sub_sport,
-        total_elapsed_time=trace.end_s, total_timer_time=t.timer_s,
-        total_distance=trace.distance_m, total_calories=_run_calories(athlete, trace.distance_m),
-        avg_speed=t.avg_speed, max_speed=t.max_speed,
-        enhanced_avg_speed=t.avg_speed, enhanced_max_speed=t.max_speed,
-        avg_heart_rate=t.avg_hr, max_heart_rate=t.max_hr, min_heart_rate=t.min_hr,
-        avg_cadence=t.avg_cadence, max_cadence=t.max_cadence,
-        total_ascent=t.ascent_m, total_descent=t.descent_m,
-        first_lap_index=0, num_laps=len(trace.laps),
-        event="session", event_type="stop", trigger="activity_end", message_index=0,
+        "session",
+        timestamp=start + timedelta(seconds=trace.end_s),
+        start_time=start,
+        start_position_lat=lat,
+        start_position_long=lon,
+        sport="running",
+        sub_sport=plan.sub_sport,
+        total_elapsed_time=trace.end_s,
+        total_timer_time=t.timer_s,
+        total_distance=trace.distance_m,
+        total_calories=_run_calories(athlete, trace.distance_m),
+        avg_speed=t.avg_speed,
+        max_speed=t.max_speed,
+        enhanced_avg_speed=t.avg_speed,
+        enhanced_max_speed=t.max_speed,
+        avg_heart_rate=t.avg_hr,
+        max_heart_rate=t.max_hr,
+        min_heart_rate=t.min_hr,
+        avg_cadence=t.avg_cadence,
+        max_cadence=t.max_cadence,
+        total_ascent=t.ascent_m,
+        total_descent=t.descent_m,
+        first_lap_index=0,
+        num_laps=len(trace.laps),
+        event="session",
+        event_type="stop",
+        trigger="activity_end",
+        message_index=0,
     )
 
 
 def _write_activity(writer: FitWriter, end: datetime, timer_s: int, local_end: datetime) -> None:
     """The closing activity message; ``local_end`` carries the wall clock at ``end``."""
-    writer.add("activity", timestamp=end, total_timer_time=timer_s, num_sessions=1,
-               type="manual", event="activity", event_type="stop", local_timestamp=local_end)
+    writer.add(
+        "activity",
+        timestamp=end,
+        total_timer_time=timer_s,
+        num_sessions=1,
+        type="manual",
+        event="activity",
+        event_type="stop",
+        local_timestamp=local_end,
+    )
 
 
-def _run_file(plan: _RunPlan, athlete: SyntheticAthlete, route: _Route, rng: random.Random,
-              name: str, offset_at: OffsetFn) -> GeneratedFile:
+def _run_file(
+    plan: _RunPlan,
+    athlete: SyntheticAthlete,
+    route: _Route,
+    rng: random.Random,
+    name: str,
+    offset_at: OffsetFn,
+) -> GeneratedFile:
     """Simulate and encode ``plan``; ``offset_at`` gives the zone's UTC offset at an instant."""
     trace = _simulate_run(plan, athlete, route, rng)
     end = plan.start_utc + timedelta(seconds=trace.end_s)
@@ -574,10 +716,18 @@ def _run_file(plan: _RunPlan, athlete: SyntheticAthlete, route: _Route, rng: ran
     local_end = end.replace(tzinfo=None) + timedelta(seconds=offset_s)
     data = _encode_run(plan, trace, athlete, local_end)
     return GeneratedFile(
-        name=name, data=data, kind=plan.kind, sport="running", start_utc=plan.start_utc,
-        end_utc=end, utc_offset_s=offset_s, record_count=trace.timer_s,
-        total_distance_m=trace.distance_m, total_timer_time_s=float(trace.timer_s),
-        set_count=0, weight_kg=None,
+        name=name,
+        data=data,
+        kind=plan.kind,
+        sport="running",
+        start_utc=plan.start_utc,
+        end_utc=end,
+        utc_offset_s=offset_s,
+        record_count=trace.timer_s,
+        total_distance_m=trace.distance_m,
+        total_timer_time_s=float(trace.timer_s),
+        set_count=0,
+        weight_kg=None,
     )
 
 
@@ -651,8 +801,9 @@ def _plan_sets(rng: random.Random, warmup_s: int) -> list[_StrengthSet]:
     return sets
 
 
-def _strength_file(athlete: SyntheticAthlete, start: datetime, rng: random.Random, name: str,
-                   offset_at: OffsetFn) -> GeneratedFile:
+def _strength_file(
+    athlete: SyntheticAthlete, start: datetime, rng: random.Random, name: str, offset_at: OffsetFn
+) -> GeneratedFile:
     """A strength session: HR-only 1 Hz records, alternating active/rest `set` messages."""
     warmup_s = rng.randint(240, 420)
     sets = _plan_sets(rng, warmup_s)
@@ -669,63 +820,117 @@ def _strength_file(athlete: SyntheticAthlete, start: datetime, rng: random.Rando
     _write_strength_summary(writer, athlete, start, end_s, heart)
     _write_activity(writer, end, end_s, end.replace(tzinfo=None) + timedelta(seconds=offset_s))
     return GeneratedFile(
-        name=name, data=writer.to_bytes(), kind="strength", sport="training", start_utc=start,
-        end_utc=end, utc_offset_s=offset_s, record_count=end_s, total_distance_m=None,
-        total_timer_time_s=float(end_s), set_count=len(sets), weight_kg=None,
+        name=name,
+        data=writer.to_bytes(),
+        kind="strength",
+        sport="training",
+        start_utc=start,
+        end_utc=end,
+        utc_offset_s=offset_s,
+        record_count=end_s,
+        total_distance_m=None,
+        total_timer_time_s=float(end_s),
+        set_count=len(sets),
+        weight_kg=None,
     )
 
 
-def _strength_heart_rate(athlete: SyntheticAthlete, sets: Sequence[_StrengthSet], end_s: int,
-                         rng: random.Random) -> list[int]:
-    """Heart rate per second, bpm: ~125-150 while lifting, recovering towards ~95 in rests."""
+def _strength_heart_rate(
+    athlete: SyntheticAthlete, sets: Sequence[_StrengthSet], end_s: int, rng: random.Random
+) -> list[int]:
+    """Heart rate per second, bpm: ~130-145 while lifting, recovering to ~95 in rests."""
     body = _Physiology(athlete, rng, athlete.resting_hr + 20.0)
-    span = athlete.max_hr - athlete.resting_hr
-    effort = [0.35] * end_s  # warm-up and cool-down: light movement
+    effort = [0.55] * end_s  # warm-up and cool-down: light movement
     for s in sets:
-        level = (0.6 + 0.15 * ((s.load_kg or 20.0) / 70.0)) if s.active else 0.3
-        effort[s.start_s:s.start_s + s.duration_s] = [level] * s.duration_s
-    return [body.step(athlete.resting_hr + span * e) for e in effort]
+        level = (0.8 + 0.15 * ((s.load_kg or 20.0) / 70.0)) if s.active else 0.5
+        effort[s.start_s : s.start_s + s.duration_s] = [level] * s.duration_s
+    return [body.step(e, 0.0) for e in effort]
 
 
-def _write_strength_body(writer: FitWriter, start: datetime, sets: Sequence[_StrengthSet],
-                         heart: Sequence[int]) -> None:
+def _write_strength_body(
+    writer: FitWriter, start: datetime, sets: Sequence[_StrengthSet], heart: Sequence[int]
+) -> None:
     """Records in time order, each `set` message right after the records it spans."""
     start_ts = to_fit_timestamp(start)
     record = writer.define("record", ["timestamp", "heart_rate"])
-    set_def = writer.define("set", [
-        "timestamp", "start_time", "duration", "repetitions", "weight", "set_type", "category",
-        "category_subtype", "weight_display_unit", "message_index",
-    ])
+    set_def = writer.define(
+        "set",
+        [
+            "timestamp",
+            "start_time",
+            "duration",
+            "repetitions",
+            "weight",
+            "set_type",
+            "category",
+            "category_subtype",
+            "weight_display_unit",
+            "message_index",
+        ],
+    )
     written = 0
     for index, s in enumerate(sets):
         set_end = s.start_s + s.duration_s
-        writer.write_rows(record, ((start_ts + t, heart[t]) for t in range(written, set_end)))
+        writer.write_columns(
+            record, ([start_ts + t for t in range(written, set_end)], heart[written:set_end])
+        )
         written = set_end
         ex = s.exercise
-        writer.write_row(set_def, (
-            start_ts + set_end, start_ts + s.start_s, s.duration_s, s.reps, s.load_kg,
-            "active" if s.active else "rest",
-            ex.category if ex else None,
-            _exercise_subtype(ex.category, ex.exercise) if ex else None,
-            "kilogram" if s.load_kg is not None else None, index,
-        ))
-    writer.write_rows(record, ((start_ts + t, heart[t]) for t in range(written, len(heart))))
+        writer.write_row(
+            set_def,
+            (
+                start_ts + set_end,
+                start_ts + s.start_s,
+                s.duration_s,
+                s.reps,
+                s.load_kg,
+                "active" if s.active else "rest",
+                ex.category if ex else None,
+                _exercise_subtype(ex.category, ex.exercise) if ex else None,
+                "kilogram" if s.load_kg is not None else None,
+                index,
+            ),
+        )
+    writer.write_columns(
+        record, ([start_ts + t for t in range(written, len(heart))], heart[written:])
+    )
 
 
-def _write_strength_summary(writer: FitWriter, athlete: SyntheticAthlete, start: datetime,
-                            end_s: int, heart: Sequence[int]) -> None:
+def _write_strength_summary(
+    writer: FitWriter, athlete: SyntheticAthlete, start: datetime, end_s: int, heart: Sequence[int]
+) -> None:
     end = start + timedelta(seconds=end_s)
     calories = round(athlete.weight_kg * end_s / 60 * _STRENGTH_KCAL_PER_KG_MIN)
     common = dict(
-        timestamp=end, start_time=start, total_elapsed_time=end_s, total_timer_time=end_s,
-        total_calories=calories, avg_heart_rate=round(sum(heart) / len(heart)),
-        max_heart_rate=max(heart), min_heart_rate=min(heart), sport="training",
-        sub_sport="strength_training", message_index=0,
+        timestamp=end,
+        start_time=start,
+        total_elapsed_time=end_s,
+        total_timer_time=end_s,
+        total_calories=calories,
+        avg_heart_rate=round(sum(heart) / len(heart)),
+        max_heart_rate=max(heart),
+        min_heart_rate=min(heart),
+        sport="training",
+        sub_sport="strength_training",
+        message_index=0,
     )
-    writer.add("lap", event="lap", event_type="stop", lap_trigger="session_end",
-               intensity="active", **common)
-    writer.add("session", first_lap_index=0, num_laps=1, event="session", event_type="stop",
-               trigger="activity_end", **common)
+    writer.add(
+        "lap",
+        event="lap",
+        event_type="stop",
+        lap_trigger="session_end",
+        intensity="active",
+        **common,
+    )
+    writer.add(
+        "session",
+        first_lap_index=0,
+        num_laps=1,
+        event="session",
+        event_type="stop",
+        trigger="activity_end",
+        **common,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -733,23 +938,37 @@ def _write_strength_summary(writer: FitWriter, athlete: SyntheticAthlete, start:
 # --------------------------------------------------------------------------------------------
 
 
-def _weight_file(athlete: SyntheticAthlete, when: datetime, weight_kg: float,
-                 rng: random.Random, name: str) -> GeneratedFile:
+def _weight_file(
+    athlete: SyntheticAthlete, when: datetime, weight_kg: float, rng: random.Random, name: str
+) -> GeneratedFile:
     """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message."""
     base_fat = 24.0 if athlete.sex == "female" else 16.0
     percent_fat = round(base_fat + (weight_kg - athlete.weight_kg) * 0.6 + rng.gauss(0, 0.3), 1)
     writer = FitWriter()
     _write_preamble(writer, athlete, when, "garmin", file_type="weight")
     writer.add(
-        "weight_scale", timestamp=when, weight=weight_kg, percent_fat=percent_fat,
+        "weight_scale",
+        timestamp=when,
+        weight=weight_kg,
+        percent_fat=percent_fat,
         percent_hydration=round(55.0 + rng.gauss(0, 0.5), 1),
         muscle_mass=round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
-        bone_mass=round(weight_kg * 0.045, 2), user_profile_index=0,
+        bone_mass=round(weight_kg * 0.045, 2),
+        user_profile_index=0,
     )
     return GeneratedFile(
-        name=name, data=writer.to_bytes(), kind="weight", sport=None, start_utc=when,
-        end_utc=when, utc_offset_s=None, record_count=0, total_distance_m=None,
-        total_timer_time_s=None, set_count=0, weight_kg=weight_kg,
+        name=name,
+        data=writer.to_bytes(),
+        kind="weight",
+        sport=None,
+        start_utc=when,
+        end_utc=when,
+        utc_offset_s=None,
+        record_count=0,
+        total_distance_m=None,
+        total_timer_time_s=None,
+        set_count=0,
+        weight_kg=weight_kg,
     )
 
 
@@ -758,8 +977,9 @@ def _weight_file(athlete: SyntheticAthlete, when: datetime, weight_kg: float,
 # --------------------------------------------------------------------------------------------
 
 
-def _easy_segments(rng: random.Random, minutes: tuple[int, int],
-                   speed: tuple[float, float]) -> tuple[_Segment, ...]:
+def _easy_segments(
+    rng: random.Random, minutes: tuple[int, int], speed: tuple[float, float]
+) -> tuple[_Segment, ...]:
     return (_Segment(rng.randint(*minutes) * 60, rng.uniform(*speed)),)
 
 
@@ -782,15 +1002,14 @@ def _interval_segments(rng: random.Random) -> tuple[_Segment, ...]:
     return tuple(segments)
 
 
-def _maybe_pause(rng: random.Random, segments: Sequence[_Segment], always: bool = False
-                 ) -> tuple[tuple[int, int], ...]:
+def _maybe_pause(
+    rng: random.Random, segments: Sequence[_Segment], always: bool = False
+) -> tuple[tuple[int, int], ...]:
     """Sometimes one ~1 min stop (traffic light, shoelace) in the middle half of the run."""
     if not always and rng.random() >= 0.4:
         return ()
     moving = sum(s.duration_s for s in segments)
     return ((rng.randint(moving // 4, 3 * moving // 4), rng.randint(45, 90)),)
-
-
 
 
 def _zone_offset(zone: ZoneInfo) -> OffsetFn:
@@ -835,8 +1054,7 @@ def _offset_changes(zone: ZoneInfo, first: date, days: int) -> dict[date, dateti
     return changes
 
 
-def _first_instant_with_offset(offset_at: OffsetFn, before: datetime, after: datetime
-                               ) -> datetime:
+def _first_instant_with_offset(offset_at: OffsetFn, before: datetime, after: datetime) -> datetime:
     """Bisect to the first whole second at which the offset of ``after`` applies."""
     old = offset_at(before)
     while (after - before).total_seconds() > 1:
@@ -924,8 +1142,14 @@ class _Schedule:
         hour, minute = (7, rng.randint(0, 30)) if weekday < 5 else (rng.randint(8, 9), 30)
         start = _local_instant(day, hour, minute, self.zone)
         if weekday == 1:
-            return _RunPlan("intervals", start, _interval_segments(rng), "generic",
-                            lap_per_segment=True, hrv=True)
+            return _RunPlan(
+                "intervals",
+                start,
+                _interval_segments(rng),
+                "generic",
+                lap_per_segment=True,
+                hrv=True,
+            )
         if weekday == 6:
             segments = _long_segments(rng)
             pauses = _maybe_pause(rng, segments, always=not self.pause_done)
@@ -955,8 +1179,9 @@ class _Schedule:
         return _run_file(plan, self.athlete, route, rng, name, self.offset_at)
 
 
-def generate_athlete_files(athlete: SyntheticAthlete, start: date, weeks: int,
-                           seed: int = 0) -> list[GeneratedFile]:
+def generate_athlete_files(
+    athlete: SyntheticAthlete, start: date, weeks: int, seed: int = 0
+) -> list[GeneratedFile]:
     """All FIT files of ``athlete`` for ``weeks`` weeks from local date ``start``, by start time.
 
     Per week: intervals on Tuesday, easy runs on Thursday, Saturday and some Wednesdays
@@ -982,8 +1207,9 @@ def generate_athlete_files(athlete: SyntheticAthlete, start: date, weeks: int,
     return sorted(files, key=lambda f: (f.start_utc, f.name))
 
 
-def one_hour_run(start_utc: datetime, seed: int = 0, *, duration_s: int = 3600,
-                 utc_offset_s: int = 3600) -> GeneratedFile:
+def one_hour_run(
+    start_utc: datetime, seed: int = 0, *, duration_s: int = 3600, utc_offset_s: int = 3600
+) -> GeneratedFile:
     """One steady outdoor run of ``duration_s`` seconds (1 Hz records, no pauses).
 
     ``start_utc`` must be tz-aware (sub-second parts are dropped); the activity's
