@@ -140,13 +140,19 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _print_summary(summaries) -> None:
     table = Table(title="FIT ingest")
-    for column in ("athlete", "loaded", "skipped", "quarantined", "unreadable", "records",
-                   "seconds"):
+    for column in ("athlete", "loaded", "skipped", "replaced", "quarantined", "unreadable",
+                   "records", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
-        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(len(s.quarantined)),
-                      str(len(s.problems)), f"{s.records:,}", f"{s.seconds:.1f}")
+        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(s.replaced),
+                      str(len(s.quarantined)), str(len(s.problems)), f"{s.records:,}",
+                      f"{s.seconds:.1f}")
     out.print(table)
+    earlier = sum(s.known_quarantined for s in summaries)
+    if earlier:
+        err.print(f"{earlier} file(s) quarantined in earlier runs were skipped; "
+                  "`musclebalance status` lists them, --retry-quarantined reads them again",
+                  highlight=False)
     for s in summaries:
         for path, reason in s.quarantined:
             err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
@@ -169,13 +175,19 @@ def status(
     path = Path(warehouse or (cfg.warehouse.path if cfg else DEFAULT_WAREHOUSE))
     if not path.exists():
         raise _fail(f"{path}: no warehouse yet; run musclebalance ingest first")
+    import duckdb
+
     from warehouse.connection import connect
     from warehouse.status import quarantined_files, recent_runs, source_counts
 
-    with connect(path, read_only=True) as con:
-        counts = source_counts(con)
-        runs = recent_runs(con)
-        bad = quarantined_files(con)
+    try:
+        with connect(path, read_only=True) as con:
+            counts = source_counts(con)
+            runs = recent_runs(con)
+            bad = quarantined_files(con)
+    except duckdb.IOException as exc:
+        raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
+                    "it, try again when it has finished", 1) from None
     table = Table(title=f"source files in {path}")
     for column in ("athlete", "kind", "status", "files"):
         table.add_column(column)
@@ -183,8 +195,8 @@ def status(
         table.add_row(*[str(v) for v in row])
     out.print(table)
     runs_table = Table(title="recent runs")
-    for column in ("started (UTC)", "command", "status", "loaded", "skipped", "quarantined",
-                   "records", "seconds"):
+    for column in ("started (UTC)", "command", "status", "loaded", "skipped", "bad",
+                   "records", "s"):
         runs_table.add_column(column)
     for row in runs:
         runs_table.add_row(*[str(v) for v in row])

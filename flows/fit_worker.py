@@ -1,48 +1,53 @@
 """The worker side of FIT decoding: runs in a pool of processes (fitparse is not thread-safe).
 
-Workers are forked from a fork server that has already imported fitparse and polars, so
-starting one costs milliseconds; each worker uses one polars thread because the pool
-already uses every core.
+Workers are forked from a fork server that has already imported fitparse and polars
+(`flows.decoder_process`), so starting one costs milliseconds.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
-os.environ.setdefault("POLARS_MAX_THREADS", "1")  # before polars is imported in a worker
-
-import gzip  # noqa: E402
-import multiprocessing  # noqa: E402
-import zlib  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from flows.sources import ArchiveLimits, ArchiveRefused, Kind, read_input  # noqa: E402
-from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit  # noqa: E402
+from flows.sources import ArchiveLimits, Kind, read_input
+from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
 
 
 @dataclass
 class DecodeResult:
-    """A decoded file, or the reason it is quarantined."""
+    """A decoded file, the reason it is quarantined, or a sign it changed since hashing."""
 
     decoded: DecodedFit | None
     reason: str | None
+    changed: bool = False
 
 
-def decode_file(path: str, kind: Kind, limits: ArchiveLimits) -> DecodeResult:
-    """Read and decode one FIT file; never raises for a bad file."""
+def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str
+                ) -> DecodeResult:
+    """Read and decode one FIT file; never raises for a bad file.
+
+    The bytes decoded are hashed again: a file rewritten since it was hashed (a sync tool
+    at work) comes back `changed`, to be read again by the next run rather than stored
+    under the wrong content hash.
+    """
     try:
         data = read_input(path, kind, limits)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, ArchiveRefused) as exc:
-        return DecodeResult(None, f"cannot read: {exc}")
+    except Exception as exc:
+        return DecodeResult(None, f"cannot read: {type(exc).__name__}: {exc}")
+    if hashlib.sha256(data).hexdigest() != expected_sha256:
+        return DecodeResult(None, None, changed=True)
     try:
         return DecodeResult(decode_fit(data), None)
     except FitDecodeError as exc:
         return DecodeResult(None, exc.reason)
+    except Exception as exc:  # a decoder bug must cost one file, not the run
+        return DecodeResult(None, f"could not be decoded: {type(exc).__name__}: {exc}")
 
 
 def decoding_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers start from a fork server with the decoder imported."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flows.fit_worker"])
+    context.set_forkserver_preload(["flows.decoder_process"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)

@@ -1,41 +1,38 @@
 """The FIT ingest flow: find files, skip what is known, decode the rest in worker
 processes, and load each batch in one transaction.
 
-Read top to bottom: `ingest_fit_flow` wires three kinds of task -
-`plan_fit_inputs` (walk, compare with the manifest, open archives, hash new contents),
-`decode_and_load` (one per chunk of files) and `record_paths` (remember what was seen).
-Tasks pass paths and hashes, never frames or connections.
+Read top to bottom: `ingest_fit_flow` holds the warehouse's run lock and wires three
+kinds of task - `plan_fit_inputs` (walk, compare with the manifest, open archives, hash
+new contents), `decode_and_load` (one per chunk of files) and `record_paths` (remember
+what was seen). Tasks pass paths and hashes, never frames or connections.
 """
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
 from flows.settings import AthleteInputs, ingest_request
-from flows.sources import (
-    ArchiveLimits,
-    ArchiveRefused,
-    Kind,
-    content_sha256,
-    find_files,
-    open_archive,
-)
+from flows.sources import ArchiveLimits, FoundFile, Kind, content_sha256, find_files, open_archive
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
-from warehouse.fit_load import FitBatch, delete_contents, load_fit_batch
+from warehouse.fit_load import BatchEntry, FitBatch, forget_contents, load_fit_batch
+from warehouse.lock import run_lock
 from warehouse.manifest import (
     LOADED,
     QUARANTINED,
@@ -44,6 +41,7 @@ from warehouse.manifest import (
     known_contents,
     known_paths,
     paths_still_using,
+    quarantined_or_holding_quarantined,
     upsert_source_files,
     upsert_source_paths,
 )
@@ -68,7 +66,7 @@ class WorkItem:
     sha256: str
     container_sha256: str | None = None
     path_row: SourcePath | None = None
-    replace: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()  # earlier contents of the same path that this one replaces
 
 
 @dataclass
@@ -78,11 +76,12 @@ class Plan:
     athlete_id: str
     work: list[WorkItem] = field(default_factory=list)
     skipped: int = 0
+    known_quarantined: int = 0
     path_rows: list[SourcePath] = field(default_factory=list)
     archive_rows: list[SourceFile] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
-    superseded: list[tuple[str, str]] = field(default_factory=list)  # (old sha, path)
+    superseded: list[str] = field(default_factory=list)  # contents no path provides any more
 
     def chunks(self) -> Iterator[list[WorkItem]]:
         chunk: list[WorkItem] = []
@@ -101,7 +100,9 @@ class Plan:
 class ChunkResult:
     loaded: int = 0
     records: int = 0
+    replaced: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +113,8 @@ class IngestSummary:
     loaded: int = 0
     skipped: int = 0
     records: int = 0
+    replaced: int = 0
+    known_quarantined: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -141,85 +144,101 @@ def plan_fit_inputs(
     with connect(Path(warehouse)) as con:
         create_all(con)
         seen = known_paths(con, athlete)
-        candidates = []
+        bad = quarantined_or_holding_quarantined(con, athlete)
+        hashed: list[WorkItem] = []
         for f in found:
             before = seen.get(f.path)
-            if before and before.size_bytes == f.size_bytes and before.mtime_ns == f.mtime_ns:
+            if (before and before.size_bytes == f.size_bytes and before.mtime_ns == f.mtime_ns
+                    and not (retry_quarantined and before.sha256 in bad)):
                 plan.skipped += 1
-            else:
-                candidates.append((f, before))
-        hashed: list[tuple[WorkItem, SourcePath | None]] = []
-        for f, before in candidates:
+                plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
+                continue
             try:
                 sha = content_sha256(f.path, f.kind, limits)
-            except (OSError, EOFError, ArchiveRefused) as exc:
-                sha = None
-                reason = f"cannot read: {exc}"
-            row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha or "", f.kind)
-            if before and sha != before.sha256 and f.kind != "zip":
-                plan.superseded.append((before.sha256, f.path))
-            if sha is None:
-                plan.problems.append((f.path, reason))
+            except Exception as exc:  # unreadable now; what it gave before stays
+                plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
                 continue
+            row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
             if f.kind == "zip":
-                hashed.extend(_open_zip(plan, f.path, sha, row, Path(scratch), limits, con))
+                retry = retry_quarantined and sha in bad
+                hashed.extend(_open_zip(plan, f, sha, row, Path(scratch), limits, con, retry,
+                                        seen))
                 continue
-            item = WorkItem(f.path, f.path, f.kind, f.size_bytes, sha, path_row=row)
-            hashed.append((item, row))
+            hashed.append(WorkItem(f.path, f.path, f.kind, f.size_bytes, sha, path_row=row,
+                                   replace=_replaced(con, athlete, before, sha)))
         _keep_new_contents(plan, hashed, con, retry_quarantined)
     return plan
 
 
+def _replaced(con, athlete: str, before: SourcePath | None, sha: str) -> tuple[str, ...]:
+    """The content a path held before, when it changed and no other path still holds it."""
+    if before is None or before.sha256 == sha:
+        return ()
+    if paths_still_using(con, athlete, before.sha256, before.path):
+        return ()
+    return (before.sha256,)
+
+
 def _open_zip(
-    plan: Plan, path: str, sha: str, row: SourcePath, scratch: Path, limits: ArchiveLimits, con
-) -> list[tuple[WorkItem, SourcePath | None]]:
+    plan: Plan, f: FoundFile, sha: str, row: SourcePath, scratch: Path, limits: ArchiveLimits,
+    con, retry: bool, seen: dict[str, SourcePath],
+) -> list[WorkItem]:
     """Members of a changed archive as work items; a refused archive is quarantined."""
-    status = known_contents(con, plan.athlete_id, [sha]).get(sha)
-    if status is not None:
+    athlete = plan.athlete_id
+    if known_contents(con, athlete, [sha]).get(sha) is not None and not retry:
         plan.path_rows.append(row)
         plan.skipped += 1
         return []
-    size = row.size_bytes
     try:
-        members = open_archive(path, scratch / sha[:16], limits)
-    except (ArchiveRefused, OSError) as exc:
+        members = open_archive(f.path, scratch / sha[:16], limits)
+    except Exception as exc:  # ArchiveRefused, or the file vanished
         reason = str(exc)
-        plan.quarantined.append((path, reason))
-        plan.archive_rows.append(SourceFile(plan.athlete_id, sha, path, size, "zip",
+        plan.quarantined.append((f.path, reason))
+        plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip",
                                             QUARANTINED, reason))
         plan.path_rows.append(row)
         return []
-    plan.archive_rows.append(SourceFile(plan.athlete_id, sha, path, size, "zip", LOADED))
-    plan.path_rows.append(row)
     items = []
+    complete = True
     for m in members:
-        try:
-            member_sha = content_sha256(m.read_path, "fit", limits)
-        except OSError as exc:
-            plan.problems.append((m.path, f"cannot read: {exc}"))
+        if m.read_path is None:  # its content is unreadable: keyed by archive and entry name
+            key = hashlib.sha256(f"{sha}!{m.path}".encode()).hexdigest()
+            reason = m.error or "cannot read entry"
+            plan.quarantined.append((m.path, reason))
+            plan.archive_rows.append(SourceFile(athlete, key, m.path, m.size_bytes, m.kind,
+                                                QUARANTINED, reason, sha))
             continue
-        items.append((WorkItem(m.path, str(m.read_path), "fit", m.size_bytes, member_sha,
-                               container_sha256=sha), None))
+        try:
+            member_sha = content_sha256(m.read_path, m.kind, limits)
+        except Exception as exc:
+            plan.problems.append((m.path, f"cannot read: {type(exc).__name__}: {exc}"))
+            complete = False
+            continue
+        member_row = SourcePath(athlete, m.path, m.size_bytes, f.mtime_ns, member_sha, m.kind)
+        items.append(WorkItem(m.path, str(m.read_path), m.kind, m.size_bytes, member_sha,
+                              container_sha256=sha, path_row=member_row,
+                              replace=_replaced(con, athlete, seen.get(m.path), member_sha)))
+    if complete:  # else the archive is opened again next run
+        plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip", LOADED))
+        plan.path_rows.append(row)
     return items
 
 
-def _keep_new_contents(
-    plan: Plan, hashed: list[tuple[WorkItem, SourcePath | None]], con, retry_quarantined: bool
-) -> None:
+def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantined: bool) -> None:
     """Queue contents the warehouse lacks (once each); the rest only record their path."""
-    status = known_contents(con, plan.athlete_id, sorted({i.sha256 for i, _ in hashed}))
+    status = known_contents(con, plan.athlete_id, sorted({i.sha256 for i in hashed}))
     queued: set[str] = set()
-    for item, row in hashed:
+    for item in hashed:
         known = status.get(item.sha256)
         retry = known == QUARANTINED and retry_quarantined
         if item.sha256 in queued or (known is not None and not retry):
             plan.skipped += 1
-            if row is not None:
-                plan.path_rows.append(row)
+            plan.known_quarantined += known == QUARANTINED
+            if item.path_row is not None:
+                plan.path_rows.append(item.path_row)
+            plan.superseded.extend(item.replace)
             continue
         queued.add(item.sha256)
-        if retry:
-            item = WorkItem(**{**item.__dict__, "replace": (item.sha256,)})
         plan.work.append(item)
 
 
@@ -236,48 +255,44 @@ def decode_and_load(
     """Decode a chunk of files in worker processes and load them batch by batch."""
     logger = get_run_logger()
     result = ChunkResult()
-    batch = _empty_batch(athlete_id)
-    with connect(Path(warehouse)) as con, decoding_pool(workers) as pool, _progress(
-        show_progress, len(chunk)
-    ) as (progress, bar):
-        for item, decoded in _decode_in_pool(pool, chunk, workers, limits):
+    batch = FitBatch(athlete_id)
+    with connect(Path(warehouse)) as con, _progress(show_progress, len(chunk)) as bar:
+        for item, decoded in _decode_all(chunk, workers, limits):
             _add_to_batch(batch, result, item, decoded)
-            if progress is not None:
-                progress.advance(bar)
-            if len(batch.files) >= batch_files or batch.record_count >= BATCH_RECORDS:
-                _commit(con, batch, logger)
-                batch = _empty_batch(athlete_id)
-        if batch.files:
-            _commit(con, batch, logger)
+            bar()
+            if len(batch) >= batch_files or batch.record_count >= BATCH_RECORDS:
+                _commit(con, batch, result, logger)
+                batch = FitBatch(athlete_id)
+        if len(batch):
+            _commit(con, batch, result, logger)
     return result
 
 
-def _commit(con, batch: FitBatch, logger) -> None:
-    load_fit_batch(con, batch, _now())
-    logger.info("committed a batch of %d files, %d records", len(batch.files),
-                batch.record_count)
-
-
-def _empty_batch(athlete_id: str) -> FitBatch:
-    return FitBatch(athlete_id, [], [], [], [])
-
-
-def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: DecodeResult) -> None:
-    if out.decoded is not None:
-        status, count = LOADED, sum(out.decoded.message_counts.values())
-        batch.decoded.append((item.sha256, out.decoded))
-        result.loaded += 1
-        result.records += out.decoded.record_count
-    else:
-        status, count = QUARANTINED, None
-        result.quarantined.append((item.path, out.reason or "unknown error"))
-    batch.files.append(
-        SourceFile(batch.athlete_id, item.sha256, item.path, item.size_bytes, item.kind, status,
-                   out.reason, item.container_sha256, count)
-    )
-    if item.path_row is not None:
-        batch.paths.append(item.path_row)
-    batch.replace.extend(item.replace)
+def _decode_all(
+    chunk: list[WorkItem], workers: int, limits: ArchiveLimits
+) -> Iterator[tuple[WorkItem, DecodeResult]]:
+    """Decode in a pool; if a worker dies (killed, out of memory, crashed), decode what was
+    left one file per fresh process, so only the file that kills its worker is lost."""
+    done: set[str] = set()
+    try:
+        with decoding_pool(workers) as pool:
+            for item, out in _decode_in_pool(pool, chunk, workers, limits):
+                done.add(item.sha256)
+                yield item, out
+        return
+    except BrokenProcessPool:
+        pass
+    for item in chunk:
+        if item.sha256 in done:
+            continue
+        try:
+            with decoding_pool(1) as pool:
+                out = pool.submit(decode_file, item.read_path, item.kind, limits,
+                                  item.sha256).result()
+        except BrokenProcessPool:
+            out = DecodeResult(None, "the decoding process died on this file (killed, out of "
+                                     "memory or crashed)")
+        yield item, out
 
 
 def _decode_in_pool(
@@ -289,16 +304,61 @@ def _decode_in_pool(
     pending: dict[Future, WorkItem] = {}
     while True:
         while len(pending) < window and (item := next(todo, None)) is not None:
-            pending[pool.submit(decode_file, item.read_path, item.kind, limits)] = item
+            future = pool.submit(decode_file, item.read_path, item.kind, limits, item.sha256)
+            pending[future] = item
         if not pending:
             return
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: pending[f].path):
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=lambda f: pending[f].path):
             yield pending.pop(future), future.result()
 
 
+def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: DecodeResult
+                  ) -> None:
+    if out.changed:
+        result.problems.append((item.path, "changed while being read; it is read again on "
+                                           "the next run"))
+        return
+    if out.decoded is not None:
+        status, count = LOADED, sum(out.decoded.message_counts.values())
+        result.loaded += 1
+        result.records += out.decoded.record_count
+        result.replaced += len(item.replace)
+        replaces = item.replace
+    else:
+        status, count = QUARANTINED, None
+        result.quarantined.append((item.path, out.reason or "unknown error"))
+        replaces = ()  # a broken new version does not wipe out the good old one
+    file = SourceFile(batch.athlete_id, item.sha256, item.path, item.size_bytes, item.kind,
+                      status, out.reason, item.container_sha256, count)
+    batch.entries.append(BatchEntry(file, out.decoded, item.path_row, replaces))
+
+
+def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
+    """Load the batch; if the warehouse refuses it, load file by file and quarantine the
+    files it refuses, so one bad file cannot stop the others."""
+    try:
+        load_fit_batch(con, batch, _now())
+    except duckdb.Error:
+        for entry in batch.entries:
+            single = FitBatch(batch.athlete_id, [entry])
+            try:
+                load_fit_batch(con, single, _now())
+            except duckdb.Error as exc:
+                reason = f"could not be stored: {type(exc).__name__}: {exc}"
+                result.quarantined.append((entry.file.path, reason))
+                if entry.decoded is not None:
+                    result.loaded -= 1
+                    result.records -= entry.decoded.record_count
+                file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None)
+                load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
+                                                                           entry.path)]), _now())
+    logger.info("committed a batch of %d files, %d records", len(batch), batch.record_count)
+
+
 class _progress:
-    """A rich progress bar on a terminal for ingests of more than a few files."""
+    """A rich progress bar on a terminal for ingests of more than a few files; the
+    context value is a function that advances it by one file."""
 
     def __init__(self, enabled: bool, total: int) -> None:
         self.progress = None
@@ -311,9 +371,10 @@ class _progress:
 
     def __enter__(self):
         if self.progress is None:
-            return None, None
+            return lambda: None
         self.progress.start()
-        return self.progress, self.progress.add_task("fit", total=self.total)
+        bar = self.progress.add_task("fit", total=self.total)
+        return lambda: self.progress.advance(bar)
 
     def __exit__(self, *exc) -> None:
         if self.progress is not None:
@@ -322,22 +383,14 @@ class _progress:
 
 @task(cache_policy=NO_CACHE)
 def record_paths(warehouse: str, plan: Plan) -> int:
-    """Remember paths whose content was already known, archives opened, and drop contents
-    that a changed file no longer provides. Returns how many old contents were dropped."""
+    """In one transaction: remember paths whose content was already known and archives
+    opened, and drop contents that a changed path no longer provides. Returns how many
+    contents were dropped."""
     with connect(Path(warehouse)) as con, transaction(con):
         upsert_source_files(con, plan.archive_rows, _now())
         upsert_source_paths(con, plan.path_rows, _now())
-        gone = [
-            sha for sha, path in plan.superseded
-            if paths_still_using(con, plan.athlete_id, sha, path) == 0
-        ]
-        delete_contents(con, plan.athlete_id, gone)
-        if gone:
-            con.execute(
-                "DELETE FROM raw.source_files WHERE athlete_id = ? "
-                "AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
-                [plan.athlete_id, gone],
-            )
+        gone = sorted(set(plan.superseded))
+        forget_contents(con, plan.athlete_id, gone)
     return len(gone)
 
 
@@ -356,30 +409,47 @@ def ingest_fit_flow(
     limits = limits or ArchiveLimits()
     started = _now()
     summaries = []
-    for inputs in athletes:
-        t0 = time.perf_counter()
-        summary = IngestSummary(inputs.athlete_id)
-        with tempfile.TemporaryDirectory(prefix="musclebalance-") as scratch:
-            plan = plan_fit_inputs(warehouse, inputs, scratch, limits, retry_quarantined)
-            summary.skipped = plan.skipped
-            summary.quarantined.extend(plan.quarantined)
-            summary.problems.extend(plan.problems)
-            for chunk in plan.chunks():
-                done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
-                                       show_progress, batch_files)
-                summary.loaded += done.loaded
-                summary.records += done.records
-                summary.quarantined.extend(done.quarantined)
-            record_paths(warehouse, plan)
-        summary.seconds = time.perf_counter() - t0
-        logger.info(
-            "athlete %s: %d loaded, %d skipped, %d quarantined, %d unreadable, %d records",
-            inputs.athlete_id, summary.loaded, summary.skipped, len(summary.quarantined),
-            len(summary.problems), summary.records,
-        )
-        summaries.append(summary)
-    record_run(Path(warehouse), _run_id(), "ingest", started, _now(), summaries)
+    warehouse_path = Path(warehouse)
+    with run_lock(warehouse_path):
+        for inputs in athletes:
+            summaries.append(_ingest_athlete(warehouse, inputs, workers, limits,
+                                             retry_quarantined, show_progress, batch_files))
+            s = summaries[-1]
+            logger.info(
+                "athlete %s: %d loaded, %d skipped, %d replaced, %d quarantined, "
+                "%d unreadable, %d records",
+                s.athlete_id, s.loaded, s.skipped, s.replaced, len(s.quarantined),
+                len(s.problems), s.records,
+            )
+        record_run(warehouse_path, _run_id(), "ingest", started, _now(), summaries)
     return summaries
+
+
+def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits: ArchiveLimits,
+                    retry_quarantined: bool, show_progress: bool, batch_files: int
+                    ) -> IngestSummary:
+    t0 = time.perf_counter()
+    summary = IngestSummary(inputs.athlete_id)
+    scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
+    try:
+        plan = plan_fit_inputs(warehouse, inputs, str(scratch), limits, retry_quarantined)
+        summary.skipped = plan.skipped
+        summary.known_quarantined = plan.known_quarantined
+        summary.quarantined.extend(plan.quarantined)
+        summary.problems.extend(plan.problems)
+        for chunk in plan.chunks():
+            done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
+                                   show_progress, batch_files)
+            summary.loaded += done.loaded
+            summary.records += done.records
+            summary.replaced += done.replaced
+            summary.quarantined.extend(done.quarantined)
+            summary.problems.extend(done.problems)
+        summary.replaced += record_paths(warehouse, plan)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    summary.seconds = time.perf_counter() - t0
+    return summary
 
 
 def _run_id() -> str:

@@ -61,11 +61,13 @@ class FoundFile:
 
 @dataclass(frozen=True)
 class Member:
-    """One FIT file taken out of an archive into the scratch folder."""
+    """One FIT file taken out of an archive into the scratch folder, or why it could not be."""
 
     path: str  # display path: "<archive path>!<entry>[!<entry>...]"
-    read_path: Path
+    read_path: Path | None
     size_bytes: int
+    kind: Kind
+    error: str | None = None
 
 
 def fit_kind(name: str) -> Kind | None:
@@ -133,11 +135,16 @@ def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, s
 def read_input(path: str | Path, kind: Kind, limits: ArchiveLimits = ArchiveLimits()) -> bytes:
     """The FIT bytes of an input file (decompressed for `.fit.gz`), within the size limits."""
     if kind == "fit.gz":
-        ratio_cap = max(os.path.getsize(path) * limits.max_ratio, _READ_CHUNK)
         with gzip.open(path, "rb") as fh:
-            return _read_limited(fh, min(limits.max_member_bytes, ratio_cap), str(path))
+            return _read_limited(fh, _gzip_cap(path, limits), str(path))
     with open(path, "rb") as fh:
         return _read_limited(fh, limits.max_member_bytes, str(path))
+
+
+def _gzip_cap(path: str | Path, limits: ArchiveLimits) -> int:
+    """Most bytes a .fit.gz may expand to: the ratio limit, within the one-file limit."""
+    return min(limits.max_member_bytes, max(os.path.getsize(path) * limits.max_ratio,
+                                            _READ_CHUNK))
 
 
 def _read_limited(fh, max_bytes: int, label: str) -> bytes:
@@ -146,9 +153,8 @@ def _read_limited(fh, max_bytes: int, label: str) -> bytes:
     while chunk := fh.read(_READ_CHUNK):
         total += len(chunk)
         if total > max_bytes:
-            raise ArchiveRefused(
-                f"{label}: expands beyond {max_bytes:,} bytes, the limit for one file"
-            )
+            raise ArchiveRefused(f"{label}: more than {max_bytes:,} bytes, over the limit for "
+                                 "one FIT file")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -161,8 +167,7 @@ def content_sha256(path: str | Path, kind: Kind, limits: ArchiveLimits = Archive
     """
     digest = hashlib.sha256()
     if kind == "fit.gz":
-        cap = min(limits.max_member_bytes,
-                  max(os.path.getsize(path) * limits.max_ratio, _READ_CHUNK))
+        cap = _gzip_cap(path, limits)
         total = 0
         with gzip.open(path, "rb") as fh:
             while chunk := fh.read(_READ_CHUNK):
@@ -210,12 +215,17 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     or when nesting goes deeper than allowed. On refusal nothing of the archive is used.
     """
     budget = _Budget(limits, limits.max_total_bytes, limits.max_entries)
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with zipfile.ZipFile(path) as archive:
             members = list(_extract(archive, path, scratch, budget, depth=1))
-    except zipfile.BadZipFile as exc:
+    except ArchiveRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise ArchiveRefused(f"{path}: not a readable zip file ({exc})") from exc
+    except Exception as exc:  # a damaged directory, an unsupported feature, ...
+        raise ArchiveRefused(f"{path}: cannot read the archive ({type(exc).__name__}: {exc})"
+                             ) from exc
     return members
 
 
@@ -239,16 +249,25 @@ def _extract(
         entry_label = f"{label}!{info.filename}"
         budget.counter += 1
         target = scratch / f"{budget.counter:07d}.{kind}"
-        _copy_member(archive, info, entry_label, target, budget)
+        try:
+            _copy_member(archive, info, entry_label, target, budget)
+        except ArchiveRefused:
+            raise
+        except Exception as exc:  # corrupt data, encryption, unsupported compression
+            target.unlink(missing_ok=True)
+            yield Member(entry_label, None, info.file_size, kind,
+                         f"cannot read entry ({type(exc).__name__}: {exc})")
+            continue
         if kind == "zip":
             try:
                 with zipfile.ZipFile(target) as inner:
                     yield from _extract(inner, entry_label, scratch, budget, depth + 1)
             except zipfile.BadZipFile as exc:
                 raise ArchiveRefused(f"{entry_label}: not a readable zip file ({exc})") from exc
+            budget.bytes_left += target.stat().st_size  # only its members count
             target.unlink()
         else:
-            yield Member(entry_label, target, target.stat().st_size)
+            yield Member(entry_label, target, target.stat().st_size, kind)
 
 
 def _copy_member(

@@ -309,14 +309,35 @@ def _typed_frame(cols: _MessageColumns) -> pl.DataFrame:
         value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
         exprs.append(value.cast(target, strict=False).alias(column.name))
     extra = [c for c in raw.columns if c not in table.source_fields]
-    exprs.append(_extra_json(raw, extra, cols.fit_types).alias("extra_fields"))
+    exprs.append(_extra_json(raw, extra, cols.fit_types, _device_relative(table, raw))
+                 .alias("extra_fields"))
     return raw.select(exprs)
 
 
-def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str]) -> pl.Expr:
+def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
+    """`<field>_device_s` for date_time fields stored as UTC columns that hold device-relative
+    seconds in this file (their UTC column is null there), unless the table has a column
+    for them already."""
+    own = {s for c in table.columns if c.conversion == "device_s" for s in c.sources}
+    out = []
+    for column in table.columns:
+        if column.conversion != "utc":
+            continue
+        for source in column.sources:
+            if source in own or source not in raw.columns:
+                continue
+            values = raw[source]
+            if values.dtype.is_integer() and (values < FIT_MIN_ABSOLUTE_TIMESTAMP).any():
+                out.append(pl.when(pl.col(source) < FIT_MIN_ABSOLUTE_TIMESTAMP)
+                           .then(pl.col(source)).alias(f"{source}_device_s"))
+    return out
+
+
+def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str],
+                added: list[pl.Expr]) -> pl.Expr:
     """All leftover fields as one JSON object per row; FIT date_time values as ISO UTC."""
     kept = [n for n in names if not isinstance(raw.schema[n], pl.Null)]
-    if not kept:
+    if not kept and not added:
         return pl.lit(None, dtype=pl.String)
     fields = [
         _absolute_utc(pl.col(n)).alias(n)
@@ -324,7 +345,7 @@ def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str]) 
         else pl.col(n)
         for n in kept
     ]
-    return pl.struct(fields).struct.json_encode()
+    return pl.struct([*fields, *added]).struct.json_encode()
 
 
 def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -16,19 +16,29 @@ from warehouse.manifest import SourceFile, SourcePath, upsert_source_files, upse
 _FIT_TABLE_NAMES = tuple(t.table for t in FIT_TABLES) + (FIT_FIELDS_TABLE,)
 
 
+@dataclass(frozen=True)
+class BatchEntry:
+    """One content and everything committed with it."""
+
+    file: SourceFile
+    decoded: DecodedFit | None = None
+    path: SourcePath | None = None
+    replace: tuple[str, ...] = ()  # contents whose rows this one replaces
+
+
 @dataclass
 class FitBatch:
-    """What one load commits together: decoded files, their manifest rows, paths seen."""
+    """Contents committed together in one transaction."""
 
     athlete_id: str
-    decoded: list[tuple[str, DecodedFit]]  # (sha256, frames)
-    files: list[SourceFile]
-    paths: list[SourcePath]
-    replace: list[str]  # contents whose earlier rows must go first (re-tried or replaced)
+    entries: list[BatchEntry] = field(default_factory=list)
 
     @property
     def record_count(self) -> int:
-        return sum(d.record_count for _, d in self.decoded)
+        return sum(e.decoded.record_count for e in self.entries if e.decoded is not None)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def _keyed(frame: pl.DataFrame, athlete_id: str, sha: str) -> pl.DataFrame:
@@ -50,18 +60,36 @@ def delete_contents(con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[
         )
 
 
+def forget_contents(con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[str]) -> None:
+    """Remove contents from the manifest and their rows. Call inside a transaction."""
+    if not shas:
+        return
+    delete_contents(con, athlete_id, shas)
+    con.execute(
+        "DELETE FROM raw.source_files WHERE athlete_id = ? "
+        "AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [athlete_id, shas],
+    )
+
+
 def load_fit_batch(con: duckdb.DuckDBPyConnection, batch: FitBatch, now: datetime) -> None:
-    """Commit a batch in one transaction: old rows of replaced contents out, new rows in,
-    manifest and paths updated. A failure leaves the warehouse as it was."""
+    """Commit a batch in one transaction: rows of replaced contents and any earlier rows of
+    these contents out, new rows in, manifest and paths updated. A failure leaves the
+    warehouse as it was."""
     by_table: dict[str, list[pl.DataFrame]] = {}
-    for sha, decoded in batch.decoded:
-        for table, frame in decoded.tables.items():
-            by_table.setdefault(table, []).append(_keyed(frame, batch.athlete_id, sha))
-        by_table.setdefault(FIT_FIELDS_TABLE, []).append(
-            _keyed(decoded.fields, batch.athlete_id, sha)
-        )
+    athlete = batch.athlete_id
+    for entry in batch.entries:
+        if entry.decoded is None:
+            continue
+        sha = entry.file.sha256
+        for table, frame in entry.decoded.tables.items():
+            by_table.setdefault(table, []).append(_keyed(frame, athlete, sha))
+        by_table.setdefault(FIT_FIELDS_TABLE, []).append(_keyed(entry.decoded.fields, athlete, sha))
+    replaced = sorted({s for e in batch.entries for s in e.replace} - {
+        e.file.sha256 for e in batch.entries})
     with transaction(con):
-        delete_contents(con, batch.athlete_id, batch.replace)
+        forget_contents(con, athlete, replaced)
+        delete_contents(con, athlete, sorted({e.file.sha256 for e in batch.entries}))
         for table, frames in by_table.items():
             frame = pl.concat(frames, how="diagonal_relaxed")
             con.register("mb_batch", frame)
@@ -72,5 +100,5 @@ def load_fit_batch(con: duckdb.DuckDBPyConnection, batch: FitBatch, now: datetim
                 )
             finally:
                 con.unregister("mb_batch")
-        upsert_source_files(con, batch.files, now)
-        upsert_source_paths(con, batch.paths, now)
+        upsert_source_files(con, [e.file for e in batch.entries], now)
+        upsert_source_paths(con, [e.path for e in batch.entries if e.path is not None], now)

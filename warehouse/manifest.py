@@ -63,6 +63,18 @@ def known_contents(
     return dict(rows)
 
 
+def quarantined_or_holding_quarantined(con: duckdb.DuckDBPyConnection, athlete_id: str
+                                       ) -> set[str]:
+    """Quarantined contents, and the archives that delivered a quarantined member."""
+    rows = con.execute(
+        "SELECT sha256 FROM raw.source_files WHERE athlete_id = ? AND status = 'quarantined' "
+        "UNION SELECT container_sha256 FROM raw.source_files WHERE athlete_id = ? "
+        "AND status = 'quarantined' AND container_sha256 IS NOT NULL",
+        [athlete_id, athlete_id],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def paths_still_using(
     con: duckdb.DuckDBPyConnection, athlete_id: str, sha: str, except_path: str
 ) -> int:

@@ -217,3 +217,101 @@ def test_killed_ingest_completes_on_rerun_without_doubles(
     _ingest(clean, folder)
     assert _snapshot(clean) | {"source_files": []} == interrupted | {"source_files": []}
     assert len(interrupted["source_files"]) == 16
+
+
+def test_quarantined_files_are_skipped_then_retried_on_request(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (good,) = _write_runs(inbox, 1)
+    (inbox / "cut.fit").write_bytes(good.read_bytes()[:3000])
+    warehouse = tmp_path / "w.duckdb"
+    first = _ingest(warehouse, inbox)
+    assert [Path(p).name for p, _ in first.quarantined] == ["cut.fit"]
+    again = _ingest(warehouse, inbox)
+    assert again.quarantined == [] and again.known_quarantined == 1 and again.ok
+    retried = _ingest(warehouse, inbox, retry_quarantined=True)
+    assert [Path(p).name for p, _ in retried.quarantined] == ["cut.fit"]
+    assert retried.loaded == 0 and retried.skipped == 1
+
+
+def test_an_unreadable_changed_file_keeps_what_it_gave_before(tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    (plain,) = _write_runs(folder, 1)
+    packed = folder / "run.fit.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(warehouse, folder).loaded == 1
+    before = _snapshot(warehouse)
+    packed.write_bytes(packed.read_bytes()[:200])  # a sync tool half-way through a rewrite
+    summary = _ingest(warehouse, folder)
+    assert [Path(p).name for p, _ in summary.problems] == ["run.fit.gz"]
+    assert "cannot read" in summary.problems[0][1]
+    assert _snapshot(warehouse) == before
+
+
+def test_content_still_in_an_archive_survives_a_changed_loose_copy(tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    (loose,) = _write_runs(folder, 1)
+    with zipfile.ZipFile(folder / "export.zip", "w") as zf:
+        zf.write(loose, "DI_CONNECT/run.fit")
+    warehouse = tmp_path / "w.duckdb"
+    _ingest(warehouse, folder)
+    sha = _sha(loose)
+    loose.write_bytes(one_hour_run(datetime(2026, 7, 1, tzinfo=UTC), seed=5,
+                                   duration_s=120).data)
+    _ingest(warehouse, folder)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shas = {r[0] for r in con.execute(
+            "SELECT DISTINCT source_sha256 FROM raw.fit_records").fetchall()}
+    assert shas == {sha, _sha(loose)}
+
+
+def test_archive_entries_gzipped_or_damaged(tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    runs = _write_runs(tmp_path / "src", 2)
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "export.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a/run.fit.gz", gzip.compress(runs[0].read_bytes()))
+        zf.writestr("b/damaged.fit", runs[1].read_bytes())
+    data = bytearray((folder / "export.zip").read_bytes())
+    at = data.find(runs[1].read_bytes()[2000:2040])
+    data[at:at + 40] = bytes(40)  # the stored entry no longer matches its CRC
+    (folder / "export.zip").write_bytes(bytes(data))
+    summary = _ingest(tmp_path / "w.duckdb", folder)
+    assert summary.loaded == 1
+    assert [(p.rsplit("!", 1)[1], "cannot read entry" in r) for p, r in summary.quarantined] == [
+        ("b/damaged.fit", True)]
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        (loaded,) = con.execute("SELECT DISTINCT source_sha256 FROM raw.fit_records").fetchone()
+    assert loaded == _sha(runs[0])
+
+
+def test_a_second_run_on_the_same_warehouse_stops_cleanly(tmp_path: Path) -> None:
+    from warehouse.connection import WarehouseBusy
+    from warehouse.lock import run_lock
+
+    folder = tmp_path / "watch"
+    _write_runs(folder, 1)
+    warehouse = tmp_path / "w.duckdb"
+    with run_lock(warehouse), pytest.raises(WarehouseBusy, match="another musclebalance run"):
+        _ingest(warehouse, folder)
+    assert _ingest(warehouse, folder).loaded == 1
+
+
+def test_a_worker_killed_mid_chunk_loses_no_file(tmp_path: Path) -> None:
+    import psutil
+
+    from flows.ingest import WorkItem, _decode_all
+    from flows.sources import ArchiveLimits
+
+    paths = _write_runs(tmp_path / "watch", 6)
+    chunk = [WorkItem(str(p), str(p), "fit", p.stat().st_size, _sha(p)) for p in paths]
+    seen = []
+    for item, out in _decode_all(chunk, 2, ArchiveLimits()):
+        seen.append(item.path)
+        assert out.decoded is not None and out.decoded.record_count == 600
+        if len(seen) == 1:  # kill a busy worker (a grandchild: workers fork from a server)
+            workers = [p for c in psutil.Process().children() for p in c.children()]
+            assert workers
+            workers[0].kill()
+    assert sorted(seen) == sorted(str(p) for p in paths)
