@@ -96,43 +96,35 @@ def _frame(rows: list, cls: type) -> pl.DataFrame:
     ).select(fields)
 
 
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, rows: list, key: str,
+            stamp_column: str, stamp: datetime) -> None:
+    """Replace rows by (athlete_id, key); the last of repeated keys wins."""
+    if not rows:
+        return
+    latest = list({(r.athlete_id, getattr(r, key)): r for r in rows}.values())
+    frame = _frame(latest, type(latest[0])).with_columns(
+        pl.lit(stamp).dt.convert_time_zone("UTC").alias(stamp_column)
+    )
+    con.register("mb_manifest_rows", frame)
+    try:  # table and key are this module's constants
+        con.execute(
+            f"DELETE FROM raw.{table} t USING mb_manifest_rows s "  # noqa: S608
+            f"WHERE t.athlete_id = s.athlete_id AND t.{key} = s.{key}"
+        )
+        con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM mb_manifest_rows")  # noqa: S608
+    finally:
+        con.unregister("mb_manifest_rows")
+
+
 def upsert_source_files(
     con: duckdb.DuckDBPyConnection, rows: list[SourceFile], ingested_at: datetime
 ) -> None:
     """Record contents (the last row wins for a repeated key). Call inside a transaction."""
-    if not rows:
-        return
-    latest = list({(r.athlete_id, r.sha256): r for r in rows}.values())
-    frame = _frame(latest, SourceFile).with_columns(
-        pl.lit(ingested_at).dt.convert_time_zone("UTC").alias("ingested_at")
-    )
-    con.register("mb_source_files", frame)
-    try:
-        con.execute(
-            "DELETE FROM raw.source_files t USING mb_source_files s "
-            "WHERE t.athlete_id = s.athlete_id AND t.sha256 = s.sha256"
-        )
-        con.execute("INSERT INTO raw.source_files BY NAME SELECT * FROM mb_source_files")
-    finally:
-        con.unregister("mb_source_files")
+    _upsert(con, "source_files", rows, "sha256", "ingested_at", ingested_at)
 
 
 def upsert_source_paths(
     con: duckdb.DuckDBPyConnection, rows: list[SourcePath], seen_at: datetime
 ) -> None:
     """Record paths as now seen (the last row wins for a repeated key). Inside a transaction."""
-    if not rows:
-        return
-    latest = list({(r.athlete_id, r.path): r for r in rows}.values())
-    frame = _frame(latest, SourcePath).with_columns(
-        pl.lit(seen_at).dt.convert_time_zone("UTC").alias("seen_at")
-    )
-    con.register("mb_source_paths", frame)
-    try:
-        con.execute(
-            "DELETE FROM raw.source_paths t USING mb_source_paths s "
-            "WHERE t.athlete_id = s.athlete_id AND t.path = s.path"
-        )
-        con.execute("INSERT INTO raw.source_paths BY NAME SELECT * FROM mb_source_paths")
-    finally:
-        con.unregister("mb_source_paths")
+    _upsert(con, "source_paths", rows, "path", "seen_at", seen_at)
