@@ -134,6 +134,7 @@ def _quiet_prefect(verbose: bool) -> None:
     """Keep Prefect's console to warnings (its API still records every log) and its server
     from trying to send telemetry (the product makes no network calls)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 

@@ -362,7 +362,7 @@ class _progress:
 
     def __init__(self, enabled: bool, total: int) -> None:
         self.progress = None
-        if enabled and total > 3:
+        if enabled and total > 0:
             self.progress = Progress(
                 TextColumn("decoding FIT files"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), transient=True,
