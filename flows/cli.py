@@ -88,6 +88,17 @@ def ingest(
         list[Path] | None,
         typer.Option("--fit", help="FIT file, folder or Garmin export zip (repeatable)."),
     ] = None,
+    nutrition: Annotated[
+        list[Path] | None,
+        typer.Option("--nutrition", help="Nutrition or body-weight export: CSV file, folder or "
+                     "zip (repeatable)."),
+    ] = None,
+    export_format: Annotated[
+        str | None,
+        typer.Option("--format", help="Export format of --nutrition files: a family "
+                     "(myfitnesspal, cronometer, macrofactor, loseit) or a format name; "
+                     "detected from the header when omitted."),
+    ] = None,
     athlete: Annotated[
         str | None, typer.Option("--athlete", "-a", help="Athlete id the files belong to.")
     ] = None,
@@ -100,33 +111,51 @@ def ingest(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
-    """Load FIT files into the warehouse; unchanged files are skipped.
+    """Load FIT files and nutrition exports into the warehouse; unchanged files are skipped.
 
-    Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --athlete me
+    Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --nutrition
+    ~/Downloads/cronometer --athlete me
     """
     _quiet_prefect(verbose)
     from flows.settings import UsageError, ingest_request
+    from schemas.config import NUTRITION_FORMATS
 
+    if export_format is not None and export_format not in NUTRITION_FORMATS:
+        raise _fail(f"--format {export_format!r} is not a known format; use one of "
+                    + ", ".join(NUTRITION_FORMATS))
     try:
-        request = ingest_request(_load_config(config), fit, athlete, warehouse, workers)
+        request = ingest_request(_load_config(config), fit, athlete, warehouse, workers,
+                                 nutrition, export_format)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     from flows.ingest import ingest_fit_flow
+    from flows.nutrition_ingest import ingest_nutrition_flow
     from warehouse.connection import WarehouseBusy
 
+    fit_summaries, food_summaries = [], []
     try:
-        summaries = ingest_fit_flow(
-            warehouse=str(request.warehouse),
-            athletes=request.athletes,
-            workers=request.workers,
-            limits=request.limits,
-            retry_quarantined=retry_quarantined,
-            show_progress=out.is_terminal,
-        )
+        if request.athletes:
+            fit_summaries = ingest_fit_flow(
+                warehouse=str(request.warehouse),
+                athletes=request.athletes,
+                workers=request.workers,
+                limits=request.limits,
+                retry_quarantined=retry_quarantined,
+                show_progress=out.is_terminal,
+            )
+        if request.nutrition:
+            food_summaries = ingest_nutrition_flow(
+                warehouse=str(request.warehouse), athletes=request.nutrition,
+                limits=request.limits,
+            )
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
-    _print_summary(summaries)
-    if not all(s.ok for s in summaries):
+    if fit_summaries:
+        _print_summary(fit_summaries)
+    if food_summaries:
+        _print_nutrition_summary(food_summaries)
+    _print_problems([*fit_summaries, *food_summaries])
+    if not all(s.ok for s in [*fit_summaries, *food_summaries]):
         raise typer.Exit(1)
 
 
@@ -149,6 +178,21 @@ def _print_summary(summaries) -> None:
                       str(len(s.quarantined)), str(len(s.problems)), f"{s.records:,}",
                       f"{s.seconds:.1f}")
     out.print(table)
+
+
+def _print_nutrition_summary(summaries) -> None:
+    table = Table(title="Nutrition ingest")
+    for column in ("athlete", "loaded", "skipped", "rejected", "rows", "days replaced",
+                   "days kept (newer)", "formats"):
+        table.add_column(column, justify="left" if column in ("athlete", "formats") else "right")
+    for s in summaries:
+        formats = ", ".join(f"{k} ({v})" for k, v in sorted(s.formats.items()))
+        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(len(s.quarantined)),
+                      f"{s.rows:,}", str(s.days_replaced), str(s.days_kept_newer), formats)
+    out.print(table)
+
+
+def _print_problems(summaries) -> None:
     earlier = sum(s.known_quarantined for s in summaries)
     if earlier:
         err.print(f"{earlier} file(s) quarantined in earlier runs were skipped; "

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -26,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
+from flows.runtime import run_id, utc_now
 from flows.settings import AthleteInputs, ingest_request
 from flows.sources import ArchiveLimits, FoundFile, Kind, content_sha256, find_files, open_archive
 from schemas.config import load_config
@@ -42,6 +42,7 @@ from warehouse.manifest import (
     known_paths,
     paths_still_using,
     quarantined_or_holding_quarantined,
+    record_athletes,
     upsert_source_files,
     upsert_source_paths,
 )
@@ -123,10 +124,6 @@ class IngestSummary:
     def ok(self) -> bool:
         """True when every input was read and none was quarantined in this run."""
         return not self.quarantined and not self.problems
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @task(cache_policy=NO_CACHE)
@@ -338,12 +335,12 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
     """Load the batch; if the warehouse refuses it, load file by file and quarantine the
     files it refuses, so one bad file cannot stop the others."""
     try:
-        load_fit_batch(con, batch, _now())
+        load_fit_batch(con, batch, utc_now())
     except duckdb.Error:
         for entry in batch.entries:
             single = FitBatch(batch.athlete_id, [entry])
             try:
-                load_fit_batch(con, single, _now())
+                load_fit_batch(con, single, utc_now())
             except duckdb.Error as exc:
                 reason = f"could not be stored: {type(exc).__name__}: {exc}"
                 result.quarantined.append((entry.file.path, reason))
@@ -352,7 +349,7 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
                     result.records -= entry.decoded.record_count
                 file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None)
                 load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
-                                                                           entry.path)]), _now())
+                                                                           entry.path)]), utc_now())
     logger.info("committed a batch of %d files, %d records", len(batch), batch.record_count)
 
 
@@ -382,15 +379,17 @@ class _progress:
 
 
 @task(cache_policy=NO_CACHE)
-def record_paths(warehouse: str, plan: Plan) -> int:
+def record_paths(warehouse: str, plan: Plan, timezone: str | None = None) -> int:
     """In one transaction: remember paths whose content was already known and archives
     opened, and drop contents that a changed path no longer provides. Returns how many
     contents were dropped."""
     with connect(Path(warehouse)) as con, transaction(con):
-        upsert_source_files(con, plan.archive_rows, _now())
-        upsert_source_paths(con, plan.path_rows, _now())
+        upsert_source_files(con, plan.archive_rows, utc_now())
+        upsert_source_paths(con, plan.path_rows, utc_now())
         gone = sorted(set(plan.superseded))
         forget_contents(con, plan.athlete_id, gone)
+        if timezone:
+            record_athletes(con, [(plan.athlete_id, timezone)], utc_now())
     return len(gone)
 
 
@@ -407,7 +406,7 @@ def ingest_fit_flow(
     """Ingest FIT files for each athlete into the warehouse's raw tables."""
     logger = get_run_logger()
     limits = limits or ArchiveLimits()
-    started = _now()
+    started = utc_now()
     summaries = []
     warehouse_path = Path(warehouse)
     with run_lock(warehouse_path):
@@ -421,7 +420,7 @@ def ingest_fit_flow(
                 s.athlete_id, s.loaded, s.skipped, s.replaced, len(s.quarantined),
                 len(s.problems), s.records,
             )
-        record_run(warehouse_path, _run_id(), "ingest", started, _now(), summaries)
+        record_run(warehouse_path, run_id(), "ingest", started, utc_now(), summaries)
     return summaries
 
 
@@ -445,17 +444,11 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
             summary.replaced += done.replaced
             summary.quarantined.extend(done.quarantined)
             summary.problems.extend(done.problems)
-        summary.replaced += record_paths(warehouse, plan)
+        summary.replaced += record_paths(warehouse, plan, inputs.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _run_id() -> str:
-    from prefect.runtime import flow_run
-
-    return str(flow_run.id or uuid.uuid4())
 
 
 @flow(name="ingest-from-config")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.sources import ArchiveLimits
@@ -24,6 +24,31 @@ class AthleteInputs:
 
     athlete_id: str
     paths: tuple[str, ...]
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class NutritionSourceSpec:
+    """One nutrition export path and how to read it."""
+
+    path: str
+    format: str | None = None  # a format name, a family (detected within it) or "generic"
+    weight_unit: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # generic: canonical field -> header column
+    energy_unit: str = "kcal"
+    date_format: str = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class NutritionInputs:
+    """The nutrition exports of one athlete, with what their checks need."""
+
+    athlete_id: str
+    sources: tuple[NutritionSourceSpec, ...]
+    timezone: str | None = None
+    weight_unit: str = "kg"
+    height_cm: float | None = None
+    weight_kg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,7 @@ class IngestRequest:
     athletes: list[AthleteInputs]
     workers: int
     limits: ArchiveLimits
+    nutrition: list[NutritionInputs] = field(default_factory=list)
 
 
 def ingest_request(
@@ -42,39 +68,71 @@ def ingest_request(
     athlete: str | None = None,
     warehouse: Path | None = None,
     workers: int | None = None,
+    nutrition: Sequence[Path] | None = None,
+    nutrition_format: str | None = None,
 ) -> IngestRequest:
-    """Command-line values win over the config; without a config, --fit and --athlete are
-    required. Raises UsageError naming what is missing."""
-    limits = ArchiveLimits()
-    configured_workers = None
-    if config is not None:
-        warehouse = warehouse or config.warehouse.path
-        configured_workers = config.ingest.workers
-        limits = _limits(config)
-        chosen = config.athletes
-        if athlete is not None:
-            try:
-                chosen = (config.athlete(athlete),)
-            except KeyError as exc:
-                raise UsageError(str(exc.args[0] if exc.args else exc)) from None
-        if fit:
-            if len(chosen) != 1:
-                raise UsageError("--fit needs --athlete when the config lists several athletes")
-            inputs = [AthleteInputs(chosen[0].id, tuple(str(p) for p in fit))]
-        else:
-            inputs = [AthleteInputs(a.id, tuple(str(p) for p in a.fit_paths)) for a in chosen]
-    else:
-        if not fit:
-            raise UsageError("nothing to ingest: give --fit PATH, or --config FILE "
-                             "(musclebalance init writes one)")
+    """Command-line values win over the config; without a config, --fit/--nutrition and
+    --athlete are required. Paths given on the command line replace the config's paths
+    (both kinds) for the chosen athlete. Raises UsageError naming what is missing."""
+    given = bool(fit or nutrition)
+    if config is None:
+        if not given:
+            raise UsageError("nothing to ingest: give --fit PATH or --nutrition PATH, or "
+                             "--config FILE (musclebalance init writes one)")
         if athlete is None:
             raise UsageError("--athlete ID is required without a config file")
-        inputs = [AthleteInputs(athlete, tuple(str(p) for p in fit))]
+        return IngestRequest(
+            warehouse=Path(warehouse or DEFAULT_WAREHOUSE),
+            athletes=[AthleteInputs(athlete, tuple(str(p) for p in fit or ()))] if fit else [],
+            workers=workers or os.cpu_count() or 1,
+            limits=ArchiveLimits(),
+            nutrition=[NutritionInputs(athlete, _cli_sources(nutrition, nutrition_format))]
+            if nutrition else [],
+        )
+    chosen = config.athletes
+    if athlete is not None:
+        try:
+            chosen = (config.athlete(athlete),)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0] if exc.args else exc)) from None
+    if given and len(chosen) != 1:
+        raise UsageError("--fit/--nutrition need --athlete when the config lists several "
+                         "athletes")
+    fit_inputs, food_inputs = [], []
+    for a in chosen:
+        fit_paths = tuple(str(p) for p in fit) if given else tuple(str(p) for p in a.fit_paths)
+        sources = (_cli_sources(nutrition, nutrition_format) if given
+                   else tuple(_config_source(n) for n in a.nutrition))
+        if fit_paths:
+            fit_inputs.append(AthleteInputs(a.id, fit_paths, a.timezone))
+        if sources:
+            food_inputs.append(NutritionInputs(a.id, sources, a.timezone, a.weight_unit or "kg",
+                                               a.height_cm, a.weight_kg))
     return IngestRequest(
-        warehouse=Path(warehouse or DEFAULT_WAREHOUSE),
-        athletes=inputs,
-        workers=workers or configured_workers or os.cpu_count() or 1,
-        limits=limits,
+        warehouse=Path(warehouse or config.warehouse.path),
+        athletes=fit_inputs,
+        workers=workers or config.ingest.workers or os.cpu_count() or 1,
+        limits=_limits(config),
+        nutrition=food_inputs,
+    )
+
+
+def _cli_sources(paths: Sequence[Path] | None, fmt: str | None
+                 ) -> tuple[NutritionSourceSpec, ...]:
+    if fmt == "generic":
+        raise UsageError('--format generic needs a column mapping: use [[athletes.nutrition]] '
+                         'with format = "generic" in the config')
+    return tuple(NutritionSourceSpec(str(p), fmt) for p in paths or ())
+
+
+def _config_source(source) -> NutritionSourceSpec:
+    columns = ()
+    if source.columns is not None:
+        columns = tuple((k, v) for k, v in source.columns.model_dump().items() if v)
+    return NutritionSourceSpec(
+        path=str(source.path), format=source.format, weight_unit=source.weight_unit,
+        columns=columns, energy_unit=source.energy_unit,
+        date_format=source.strptime_date_format,
     )
 
 

@@ -14,12 +14,13 @@ import hashlib
 import os
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-Kind = Literal["fit", "fit.gz", "zip"]
+Kind = Literal["fit", "fit.gz", "zip", "csv"]
+KindOf = Callable[[str], "Kind | None"]
 
 #: Default archive limits. A Garmin export of many years is a few GB; these leave room.
 MAX_ARCHIVE_BYTES = 8 * 1024**3
@@ -82,12 +83,25 @@ def fit_kind(name: str) -> Kind | None:
     return None
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
+def csv_kind(name: str) -> Kind | None:
+    """The kind of nutrition input a file name announces (CSV exports, or a zip of them)."""
+    lower = name.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".zip"):
+        return "zip"
+    return None
+
+
+def find_files(
+    paths: Iterable[Path], kind_of: KindOf = fit_kind, default: Kind = "fit"
+) -> tuple[list[FoundFile], list[tuple[str, str]]]:
     """Walk the given paths; return the input files found and the paths that could not be read.
 
-    A path named explicitly is taken whatever its extension (so a mis-named file is still
-    tried and quarantined with a reason); inside folders only FIT, .fit.gz and zip names
-    are taken. Results are sorted by path so every run sees the same order.
+    A path named explicitly is taken whatever its extension (as `default` when the name
+    says nothing, so a mis-named file is still tried and quarantined with a reason); inside
+    folders only names `kind_of` recognises are taken. Results are sorted by path so every
+    run sees the same order.
     """
     found: dict[str, FoundFile] = {}
     problems: list[tuple[str, str]] = []
@@ -99,16 +113,17 @@ def find_files(paths: Iterable[Path]) -> tuple[list[FoundFile], list[tuple[str, 
             problems.append((str(root), f"cannot read: {exc.strerror or exc}"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            _walk(root, found, problems)
+            _walk(root, found, problems, kind_of)
         else:
-            kind = fit_kind(root.name) or "fit"
+            kind = kind_of(root.name) or default
             found[str(root.resolve())] = FoundFile(
                 str(root.resolve()), st.st_size, st.st_mtime_ns, kind
             )
     return [found[k] for k in sorted(found)], problems
 
 
-def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, str]]) -> None:
+def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, str]],
+          kind_of: KindOf) -> None:
     stack = [folder.resolve()]
     while stack:
         current = stack.pop()
@@ -122,7 +137,7 @@ def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, s
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
                     continue
-                kind = fit_kind(entry.name)
+                kind = kind_of(entry.name)
                 if kind is None or not entry.is_file():
                     continue
                 st = entry.stat()
@@ -206,8 +221,9 @@ class _Budget:
             )
 
 
-def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits()) -> list[Member]:
-    """Take every FIT member out of a zip (and the zips inside it) into `scratch`.
+def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits(),
+                 kind_of: KindOf = fit_kind) -> list[Member]:
+    """Take every member `kind_of` wants out of a zip (and the zips inside it) into `scratch`.
 
     Raises ArchiveRefused, naming the archive and the entry, when an entry name is absolute
     or climbs with `..`, when the archive (nested ones included) holds too many entries or
@@ -218,7 +234,7 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = list(_extract(archive, path, scratch, budget, depth=1))
+            members = list(_extract(archive, path, scratch, budget, 1, kind_of))
     except ArchiveRefused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
@@ -230,7 +246,8 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
 
 
 def _extract(
-    archive: zipfile.ZipFile, label: str, scratch: Path, budget: _Budget, depth: int
+    archive: zipfile.ZipFile, label: str, scratch: Path, budget: _Budget, depth: int,
+    kind_of: KindOf,
 ) -> Iterator[Member]:
     if depth > budget.limits.max_depth:
         raise ArchiveRefused(
@@ -243,7 +260,7 @@ def _extract(
     for info in sorted(infos, key=lambda i: i.filename):
         if info.is_dir():
             continue
-        kind = fit_kind(info.filename)
+        kind = kind_of(info.filename)
         if kind is None:
             continue
         entry_label = f"{label}!{info.filename}"
@@ -261,7 +278,7 @@ def _extract(
         if kind == "zip":
             try:
                 with zipfile.ZipFile(target) as inner:
-                    yield from _extract(inner, entry_label, scratch, budget, depth + 1)
+                    yield from _extract(inner, entry_label, scratch, budget, depth + 1, kind_of)
             except zipfile.BadZipFile as exc:
                 raise ArchiveRefused(f"{entry_label}: not a readable zip file ({exc})") from exc
             budget.bytes_left += target.stat().st_size  # only its members count

@@ -35,6 +35,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from schemas.nutrition import FAMILIES, FORMATS
+
 __all__ = [
     "NUTRITION_FORMATS",
     "Athlete",
@@ -52,8 +54,8 @@ __all__ = [
 Sex = Literal["female", "male"]
 WeightUnit = Literal["kg", "lb"]
 ZoneModel = Literal["hrmax", "hrr", "lthr"]
-NutritionFormat = Literal["myfitnesspal", "cronometer", "macrofactor", "loseit", "generic"]
-NUTRITION_FORMATS: tuple[str, ...] = get_args(NutritionFormat)
+NUTRITION_FORMATS: tuple[str, ...] = (*FAMILIES, "generic", *(f.name for f in FORMATS))
+NutritionFormat = Literal[NUTRITION_FORMATS]  # type: ignore[valid-type]
 
 _ATHLETE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -207,12 +209,51 @@ class IngestSettings(_Model):
     )
 
 
+class GenericColumns(_Model):
+    """``[athletes.nutrition.columns]``: which header column holds each value of a generic
+    CSV (format = "generic")."""
+
+    date: str
+    energy: str
+    protein: str
+    carbohydrate: str
+    fat: str
+    fiber: str | None = None
+    time: str | None = None
+    meal: str | None = None
+    food: str | None = None
+
+
 class NutritionSource(_Model):
     """One ``[[athletes.nutrition]]`` entry: a nutrition export file or folder."""
 
     path: ConfigPath
     format: NutritionFormat | None = None
     weight_unit: WeightUnit | None = None
+    columns: Annotated[GenericColumns | None, Field(validate_default=True)] = None
+    energy_unit: Literal["kcal", "kJ"] = "kcal"
+    date_format: Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"] = "YYYY-MM-DD"
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_for_generic(cls, value: GenericColumns | None, info: ValidationInfo
+                             ) -> GenericColumns | None:
+        """A column mapping belongs to, and is required by, the generic format."""
+        fmt = info.data.get("format")
+        if value is not None and fmt != "generic":
+            raise PydanticCustomError("columns_not_generic",
+                                      'is only used with format = "generic"')
+        if value is None and fmt == "generic":
+            raise PydanticCustomError("columns_missing",
+                                      'format = "generic" needs a columns table naming the '
+                                      "date, energy, protein, carbohydrate and fat columns")
+        return value
+
+    @property
+    def strptime_date_format(self) -> str:
+        """The date order as a strptime format."""
+        return {"YYYY-MM-DD": "%Y-%m-%d", "DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y",
+                "DD.MM.YYYY": "%d.%m.%Y"}[self.date_format]
 
 
 class Athlete(_Model):
@@ -514,6 +555,24 @@ fit_paths = ["fit"]
 # format = "cronometer"
 # Unit of body weights in this export: "kg" or "lb" (optional; overrides the athlete's).
 # weight_unit = "kg"
+# A CSV from another app: format = "generic" with the header column of each value, the
+# energy unit ("kcal" or "kJ") and the date order ("YYYY-MM-DD", "DD/MM/YYYY",
+# "MM/DD/YYYY" or "DD.MM.YYYY").
+# [[athletes.nutrition]]
+# path = "~/exports/food-diary.csv"
+# format = "generic"
+# energy_unit = "kcal"
+# date_format = "YYYY-MM-DD"
+# [athletes.nutrition.columns]
+# date = "Date"
+# energy = "Energy"
+# protein = "Protein"
+# carbohydrate = "Carbs"
+# fat = "Fat"
+# fiber = "Fibre"
+# time = "Time"
+# meal = "Meal"
+# food = "Food"
 
 # Optional overrides of scoring-model constants: constant name = number, string or true/false.
 # [scoring]

@@ -39,9 +39,85 @@ PIPELINE_RUNS: Columns = (
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
-    ("records_loaded", "BIGINT", "raw.fit_records rows added"),
+    ("records_loaded", "BIGINT", "Rows added: raw.fit_records for FIT, export rows for "
+     "nutrition"),
     ("seconds", "DOUBLE", "Wall time, s"),
 )
+
+
+NUTRITION_ENTRIES: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete who logged the food"),
+    ("local_date", "DATE NOT NULL", "Day in the athlete's local time, as the tracker logged it"),
+    ("local_time", "TIME", "Time of day logged, if the export has one"),
+    ("meal", "VARCHAR", "Meal or diary group as the athlete named it"),
+    ("food", "VARCHAR", "Food name (entry-grain exports)"),
+    ("energy_kcal", "DOUBLE", "Energy, kcal (kJ exports converted at 4.184 kJ/kcal)"),
+    ("protein_g", "DOUBLE", "Protein, g"),
+    ("carbohydrate_g", "DOUBLE", "Carbohydrate, g"),
+    ("fat_g", "DOUBLE", "Fat, g"),
+    ("fiber_g", "DOUBLE", "Fibre, g"),
+    ("grain", "VARCHAR NOT NULL", "What one row is: entry, meal or day"),
+    ("source_format", "VARCHAR NOT NULL", "Export format (schemas.nutrition)"),
+    ("source_sha256", "VARCHAR NOT NULL", "sha256 of the export file (raw.source_files)"),
+    ("source_row", "INTEGER NOT NULL", "Physical line of the row in the export file"),
+    ("exported_at", "TIMESTAMPTZ NOT NULL", "When the export was made (file time), UTC"),
+)
+BODY_IMPORTS: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete measured"),
+    ("local_date", "DATE NOT NULL", "Day in the athlete's local time"),
+    ("local_time", "TIME", "Time of day, if the export has one"),
+    ("weight_kg", "DOUBLE", "Body weight, kg (lb converted at 0.45359237 kg/lb)"),
+    ("body_fat_pct", "DOUBLE", "Body fat, %"),
+    ("source_format", "VARCHAR NOT NULL", "Export format (schemas.nutrition)"),
+    ("source_sha256", "VARCHAR NOT NULL", "sha256 of the export file"),
+    ("source_row", "INTEGER NOT NULL", "Physical line in the export file"),
+    ("exported_at", "TIMESTAMPTZ NOT NULL", "When the export was made (file time), UTC"),
+)
+REPORTED_EXERCISE: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete"),
+    ("local_date", "DATE NOT NULL", "Day in the athlete's local time"),
+    ("exercise", "VARCHAR", "Exercise as the tracker names it (not used as training data)"),
+    ("minutes", "DOUBLE", "Duration the tracker reports, min"),
+    ("energy_kcal", "DOUBLE", "Energy the tracker credits, kcal"),
+    ("source_format", "VARCHAR NOT NULL", "Export format"),
+    ("source_sha256", "VARCHAR NOT NULL", "sha256 of the export file"),
+    ("source_row", "INTEGER NOT NULL", "Physical line in the export file"),
+    ("exported_at", "TIMESTAMPTZ NOT NULL", "When the export was made (file time), UTC"),
+)
+EXPORT_COVERAGE: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete"),
+    ("source_format", "VARCHAR NOT NULL", "Export format"),
+    ("local_date", "DATE NOT NULL", "A day some export of this format spoke for"),
+    ("exported_at", "TIMESTAMPTZ NOT NULL", "Time of the newest export covering the day, UTC"),
+    ("source_sha256", "VARCHAR NOT NULL", "That export (raw.source_files)"),
+)
+ATHLETES: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete id from the config"),
+    ("timezone", "VARCHAR NOT NULL", "IANA time zone that places the athlete's days"),
+    ("updated_at", "TIMESTAMPTZ NOT NULL", "When the config last said so, UTC"),
+)
+#: FIT weigh-ins and imported measurements in one place; FIT local days use the
+#: athlete's zone (weight files state no offset).
+BODY_MEASUREMENTS_VIEW = """
+CREATE OR REPLACE VIEW raw.body_measurements AS
+SELECT athlete_id, local_date, local_time, weight_kg, body_fat_pct,
+       source_format AS source, source_sha256
+FROM raw.body_measurement_imports
+UNION ALL
+SELECT w.athlete_id,
+       CAST(timezone(coalesce(a.timezone, 'UTC'), w.timestamp_utc) AS DATE),
+       CAST(timezone(coalesce(a.timezone, 'UTC'), w.timestamp_utc) AS TIME),
+       w.weight_kg, w.body_fat_pct, 'fit' AS source, w.source_sha256
+FROM raw.fit_weight_scale w LEFT JOIN raw.athletes a USING (athlete_id)
+WHERE w.timestamp_utc IS NOT NULL AND (w.weight_kg IS NOT NULL OR w.body_fat_pct IS NOT NULL)
+"""
+BODY_VIEW_COLUMNS: Columns = (
+    *(c for c in BODY_IMPORTS if c[0] in ("athlete_id", "local_date", "local_time", "weight_kg",
+                                           "body_fat_pct", "source_sha256")),
+    ("source", "VARCHAR", "Export format, or fit for FIT weight_scale messages"),
+)
+BODY_VIEW_COMMENT = ("Body weight and fat per athlete and local day: imported exports and FIT "
+                     "weight_scale messages (source = 'fit')")
 
 
 def fit_table_columns(table_name: str) -> Columns:
@@ -67,6 +143,17 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
         ("raw", FIT_FIELDS_TABLE, FIT_FIELDS_COLUMNS, "Fields each FIT file had, with units",
          None),
         ("marts", "pipeline_runs", PIPELINE_RUNS, "One row per pipeline run", "run_id"),
+        ("raw", "nutrition_entries", NUTRITION_ENTRIES,
+         "Food logged, one row per export row (entry, meal or day grain)", None),
+        ("raw", "body_measurement_imports", BODY_IMPORTS,
+         "Body weight and fat from nutrition and scale exports", None),
+        ("raw", "reported_exercise", REPORTED_EXERCISE,
+         "Exercise as trackers report it (not training data)", None),
+        ("raw", "export_coverage", EXPORT_COVERAGE,
+         "Which export speaks for each day (the newest covering it wins)",
+         "athlete_id, source_format, local_date"),
+        ("raw", "athletes", ATHLETES, "Athletes and their time zones, from the config",
+         "athlete_id"),
     ]
     for t in FIT_TABLES:
         tables.append(("raw", t.table, fit_table_columns(t.table), t.comment, None))
@@ -98,3 +185,8 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_string(text)}"
                 )
+        con.execute(BODY_MEASUREMENTS_VIEW)
+        con.execute(f"COMMENT ON VIEW raw.body_measurements IS {sql_string(BODY_VIEW_COMMENT)}")
+        for column, _, text in BODY_VIEW_COLUMNS:
+            con.execute(f"COMMENT ON COLUMN raw.body_measurements.{quote_ident(column)} IS "
+                        f"{sql_string(text)}")

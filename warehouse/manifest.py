@@ -128,3 +128,14 @@ def upsert_source_paths(
 ) -> None:
     """Record paths as now seen (the last row wins for a repeated key). Inside a transaction."""
     _upsert(con, "source_paths", rows, "path", "seen_at", seen_at)
+
+
+def record_athletes(con: duckdb.DuckDBPyConnection, athletes: list[tuple[str, str]],
+                    now: datetime) -> None:
+    """Remember each athlete's IANA time zone (it places FIT weigh-ins on local days)."""
+    for athlete_id, timezone in athletes:
+        con.execute(
+            "INSERT OR REPLACE INTO raw.athletes (athlete_id, timezone, updated_at) "
+            "VALUES (?, ?, ?)",
+            [athlete_id, timezone, now],
+        )

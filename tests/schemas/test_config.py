@@ -109,7 +109,8 @@ def test_template_documents_every_key() -> None:
     """Every key of the model appears in the template, set or commented out."""
     text = default_config_text()
     tables = ["[warehouse]", "[ingest]", "[[athletes]]", "[[athletes.nutrition]]", "[scoring]"]
-    keys = fields_of(Config) - {"warehouse", "ingest", "athletes", "nutrition", "scoring"}
+    keys = fields_of(Config) - {"warehouse", "ingest", "athletes", "nutrition", "scoring",
+                                "columns"}
     missing = [name for name in sorted(keys) if not re.search(rf"^(# )?{name} = ", text, re.M)]
     assert missing == []
     assert [table for table in tables if table not in text] == []
@@ -124,8 +125,8 @@ def test_template_optional_examples_are_valid(tmp_path: Path) -> None:
 
     me = config.athlete("me")
     assert None not in (me.weight_kg, me.max_hr, me.resting_hr, me.lthr, me.weight_unit)
-    assert len(me.nutrition) == 1
-    assert me.nutrition[0].format in NUTRITION_FORMATS
+    assert [n.format for n in me.nutrition] == ["cronometer", "generic"]
+    assert me.nutrition[1].columns is not None and me.nutrition[1].columns.fiber == "Fibre"
     assert None not in config.ingest.model_dump().values()
     assert config.scoring
 
@@ -174,7 +175,7 @@ BAD_TOML_CASES = [
     pytest.param(
         'fit_paths = ["fit"]',
         'fit_paths = ["fit"]\n[[athletes.nutrition]]\npath = "n.csv"\nformat = "mfp"',
-        "athletes[0].nutrition[0].format: expected 'myfitnesspal'",
+        "athletes[0].nutrition[0].format: expected 'cronometer'",
         id="nutrition-format",
     ),
     pytest.param(

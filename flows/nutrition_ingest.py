@@ -1,0 +1,291 @@
+"""The nutrition ingest flow: find export files, skip what is known, read, check and load
+each one in its own transaction (a newer export replaces the days it covers).
+
+`ingest_nutrition_flow` holds the warehouse's run lock and wires two tasks:
+`plan_nutrition_inputs` (walk, compare with the manifest, open archives, hash) and
+`load_nutrition_files` (read, detect the format, normalise, load or reject each file).
+CSV exports read in milliseconds, so no worker processes are needed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.runtime import run_id, utc_now
+from flows.settings import NutritionInputs, NutritionSourceSpec
+from flows.sources import ArchiveLimits, content_sha256, csv_kind, find_files, open_archive
+from schemas.nutrition import (
+    FORMAT_BY_NAME,
+    FORMATS,
+    ExportFormat,
+    detect_format,
+    generic_format,
+)
+from transforms.csv_read import CsvError, read_csv, to_frame
+from transforms.nutrition import AthleteFacts, covered_dates, normalize, summarize_problems
+from warehouse.connection import connect, transaction
+from warehouse.ddl import create_all
+from warehouse.lock import run_lock
+from warehouse.manifest import (
+    LOADED,
+    QUARANTINED,
+    SourceFile,
+    SourcePath,
+    known_contents,
+    known_paths,
+    record_athletes,
+    upsert_source_files,
+    upsert_source_paths,
+)
+from warehouse.nutrition_load import load_export, record_rejected
+from warehouse.runs import record_run
+
+#: Largest export file read (a ten-year Cronometer servings file is ~25 MB).
+MAX_EXPORT_BYTES = 512 * 1024**2
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An export content to read, with where it came from."""
+
+    path: str
+    read_path: str
+    size_bytes: int
+    sha256: str
+    exported_at: datetime
+    spec: NutritionSourceSpec
+    path_row: SourcePath | None = None
+    container_sha256: str | None = None
+
+
+@dataclass
+class NutritionPlan:
+    athlete_id: str
+    work: list[ExportFile] = field(default_factory=list)
+    skipped: int = 0
+    path_rows: list[SourcePath] = field(default_factory=list)
+    archive_rows: list[SourceFile] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class NutritionSummary:
+    """What a nutrition ingest did for one athlete (counts only, no health values)."""
+
+    athlete_id: str
+    loaded: int = 0
+    skipped: int = 0
+    rows: int = 0
+    days_replaced: int = 0
+    days_kept_newer: int = 0
+    deleted_rows_dropped: int = 0
+    known_quarantined: int = 0
+    formats: dict[str, int] = field(default_factory=dict)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        """Rows added (what marts.pipeline_runs counts as records for this kind of run)."""
+        return self.rows
+
+    @property
+    def ok(self) -> bool:
+        return not self.quarantined and not self.problems
+
+
+def _mtime(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9, UTC)
+
+
+@task(cache_policy=NO_CACHE)
+def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
+                          limits: ArchiveLimits) -> NutritionPlan:
+    """Walk each source, skip unchanged paths and known contents, open archives, hash."""
+    plan = NutritionPlan(inputs.athlete_id)
+    athlete = inputs.athlete_id
+    with connect(Path(warehouse)) as con:
+        create_all(con)
+        seen = known_paths(con, athlete)
+        candidates: list[ExportFile] = []
+        for spec in inputs.sources:
+            found, problems = find_files([Path(spec.path)], csv_kind, "csv")
+            plan.problems.extend(problems)
+            for f in found:
+                before = seen.get(f.path)
+                if before and (before.size_bytes, before.mtime_ns) == (f.size_bytes, f.mtime_ns):
+                    plan.skipped += 1
+                    continue
+                try:
+                    sha = content_sha256(f.path, f.kind, limits)
+                except Exception as exc:
+                    plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
+                    continue
+                row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
+                if f.kind != "zip":
+                    candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha,
+                                                 _mtime(f.mtime_ns), spec, row))
+                    continue
+                if known_contents(con, athlete, [sha]):
+                    plan.skipped += 1
+                    plan.path_rows.append(row)
+                    continue
+                try:
+                    members = open_archive(f.path, Path(scratch) / sha[:16], limits, csv_kind)
+                except Exception as exc:
+                    plan.rejected.append((f.path, str(exc)))
+                    plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes,
+                                                        "zip", QUARANTINED, str(exc)))
+                    plan.path_rows.append(row)
+                    continue
+                plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip",
+                                                    LOADED))
+                plan.path_rows.append(row)
+                for m in members:
+                    if m.read_path is None:
+                        plan.problems.append((m.path, m.error or "cannot read entry"))
+                        continue
+                    member_sha = content_sha256(m.read_path, m.kind, limits)
+                    candidates.append(ExportFile(m.path, str(m.read_path), m.size_bytes,
+                                                 member_sha, _mtime(f.mtime_ns), spec,
+                                                 container_sha256=sha))
+        status = known_contents(con, athlete, sorted({c.sha256 for c in candidates}))
+        queued: set[str] = set()
+        for c in candidates:
+            if c.sha256 in status or c.sha256 in queued:
+                plan.skipped += 1
+                if c.path_row is not None:
+                    plan.path_rows.append(c.path_row)
+                continue
+            queued.add(c.sha256)
+            plan.work.append(c)
+    plan.work.sort(key=lambda c: (c.exported_at, c.path))  # older first: the newest wins
+    return plan
+
+
+def choose_format(header: tuple[str, ...], spec: NutritionSourceSpec) -> ExportFormat:
+    """The format to read a file with: forced by name, detected within a family, or
+    detected among all; raises ValueError naming the header when nothing fits."""
+    if spec.format == "generic":
+        return generic_format(dict(spec.columns), energy_unit=spec.energy_unit,
+                              date_format=spec.date_format)
+    if spec.format in FORMAT_BY_NAME:
+        fmt = FORMAT_BY_NAME[spec.format]
+        missing = [c for c in fmt.signature if c not in header]
+        if missing:
+            raise ValueError(f"line 1: the header lacks {', '.join(map(repr, missing))}, "
+                             f"which format {fmt.name} has")
+        return fmt
+    allowed = tuple(f for f in FORMATS if spec.format in (None, f.family))
+    fmt = detect_format(header, allowed)
+    if fmt is None:
+        shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+        within = f" of {spec.format}" if spec.format else ""
+        raise ValueError(f"line 1: header ({shown}) matches no known export format{within}; "
+                         "name one with --format or format = (generic CSVs need a column "
+                         "mapping in the config)")
+    return fmt
+
+
+@task(cache_policy=NO_CACHE)
+def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[ExportFile]
+                         ) -> NutritionSummary:
+    """Read, check and load each export in its own transaction; reject bad ones whole."""
+    summary = NutritionSummary(inputs.athlete_id)
+    with connect(Path(warehouse)) as con:
+        for item in work:
+            _load_one(con, inputs, item, summary)
+    return summary
+
+
+def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: NutritionSummary
+              ) -> None:
+    facts = AthleteFacts(item.spec.weight_unit or inputs.weight_unit, inputs.height_cm,
+                         inputs.weight_kg)
+    try:
+        data = Path(item.read_path).read_bytes()
+        if len(data) > MAX_EXPORT_BYTES:
+            raise ValueError(f"{len(data):,} bytes, over the {MAX_EXPORT_BYTES:,}-byte limit")
+        probe = read_csv(data)
+        fmt = choose_format(probe.header, item.spec)
+        table = read_csv(data, free_text_columns=fmt.free_text) if fmt.free_text else probe
+        normalized = normalize(to_frame(table), fmt, decimal_comma=table.decimal_comma,
+                               athlete=facts)
+        if not normalized.ok:
+            raise ValueError(summarize_problems(normalized.problems))
+    except (CsvError, ValueError, OSError) as exc:
+        reason = str(exc)
+        summary.quarantined.append((item.path, reason))
+        record_rejected(con, _file_row(inputs, item, "csv", QUARANTINED, reason), item.path_row,
+                        utc_now())
+        return
+    loaded = load_export(
+        con, kind=normalized.kind, rows=normalized.rows, covered=covered_dates(normalized.rows),
+        file=_file_row(inputs, item, fmt.name, LOADED, None, normalized.rows.height),
+        path=item.path_row, exported_at=item.exported_at, now=utc_now(),
+    )
+    summary.loaded += 1
+    summary.rows += loaded.rows
+    summary.days_replaced += loaded.days_replaced
+    summary.days_kept_newer += loaded.days_kept_newer
+    summary.deleted_rows_dropped += normalized.dropped_deleted
+    summary.formats[fmt.name] = summary.formats.get(fmt.name, 0) + 1
+
+
+def _file_row(inputs: NutritionInputs, item: ExportFile, kind: str, status: str,
+              error: str | None, count: int | None = None) -> SourceFile:
+    return SourceFile(inputs.athlete_id, item.sha256, item.path, item.size_bytes, kind, status,
+                      error, item.container_sha256, count)
+
+
+@task(cache_policy=NO_CACHE)
+def record_nutrition_paths(warehouse: str, plan: NutritionPlan, inputs: NutritionInputs) -> None:
+    """Remember archives opened, paths of known contents, and the athlete's time zone."""
+    with connect(Path(warehouse)) as con, transaction(con):
+        upsert_source_files(con, plan.archive_rows, utc_now())
+        upsert_source_paths(con, plan.path_rows, utc_now())
+        if inputs.timezone:
+            record_athletes(con, [(inputs.athlete_id, inputs.timezone)], utc_now())
+
+
+@flow(name="ingest-nutrition")
+def ingest_nutrition_flow(
+    warehouse: str,
+    athletes: list[NutritionInputs],
+    limits: ArchiveLimits | None = None,
+) -> list[NutritionSummary]:
+    """Ingest each athlete's nutrition and body-weight exports into the raw tables."""
+    logger = get_run_logger()
+    limits = limits or ArchiveLimits()
+    started = utc_now()
+    summaries = []
+    with run_lock(Path(warehouse)):
+        for inputs in athletes:
+            t0 = time.perf_counter()
+            scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
+            try:
+                plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits)
+                summary = load_nutrition_files(warehouse, inputs, plan.work)
+                record_nutrition_paths(warehouse, plan, inputs)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            summary.skipped += plan.skipped
+            summary.quarantined[:0] = plan.rejected
+            summary.problems[:0] = plan.problems
+            summary.seconds = time.perf_counter() - t0
+            logger.info("athlete %s: %d exports loaded, %d skipped, %d rejected, %d rows",
+                        inputs.athlete_id, summary.loaded, summary.skipped,
+                        len(summary.quarantined), summary.rows)
+            summaries.append(summary)
+        record_run(Path(warehouse), run_id(), "ingest-nutrition", started, utc_now(), summaries)
+    return summaries

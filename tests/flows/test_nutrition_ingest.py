@@ -1,0 +1,216 @@
+"""The nutrition ingest flow end to end: real Cronometer export, re-exports, rejects,
+MyFitnessPal export folders and zips, and separation from FIT data."""
+
+from __future__ import annotations
+
+import csv
+import os
+import zipfile
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from flows.ingest import ingest_fit_flow
+from flows.nutrition_ingest import ingest_nutrition_flow
+from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
+from tests.helpers import SHARED
+from transforms.synthetic import SyntheticAthlete, generate_athlete_files
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+CRONOMETER = SHARED / "fixtures" / "nutrition" / "cronometer"
+DAILY_HEADER = "Date,Energy (kcal),Carbs (g),Fiber (g),Fat (g),Protein (g),Completed"
+
+
+def _ingest(warehouse: Path, *paths: Path, fmt: str | None = None, athlete: str = "runner",
+            **facts):
+    (summary,) = ingest_nutrition_flow(
+        warehouse=str(warehouse),
+        athletes=[NutritionInputs(athlete, tuple(NutritionSourceSpec(str(p), fmt)
+                                                 for p in paths), "Europe/Berlin", **facts)],
+    )
+    return summary
+
+
+def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _daily(path: Path, rows: list[tuple[str, float, float]], mtime: int) -> Path:
+    lines = [DAILY_HEADER] + [f"{d},{kcal},200,25,70,{protein},true" for d, kcal, protein in rows]
+    path.write_text("\n".join(lines) + "\n")
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_real_cronometer_servings_day_sums_match_the_csv(tmp_path: Path) -> None:
+    servings = CRONOMETER / "servings.csv"
+    if not servings.exists():
+        pytest.skip(f"real Cronometer export not found at {servings} (shared/ folder absent)")
+    expected: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    with servings.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            expected[row["Day"]][0] += float(row["Energy (kcal)"])
+            expected[row["Day"]][1] += float(row["Protein (g)"])
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, servings)
+    assert summary.ok and summary.formats == {"cronometer_servings": 1}
+    got = _query(warehouse, "SELECT strftime(local_date, '%Y-%m-%d'), sum(energy_kcal), "
+                            "sum(protein_g) FROM raw.nutrition_entries GROUP BY 1 ORDER BY 1")
+    assert [d for d, _, _ in got] == sorted(expected)
+    for day, kcal, protein in got:
+        assert kcal == pytest.approx(expected[day][0], abs=1e-6)
+        assert protein == pytest.approx(expected[day][1], abs=1e-6)
+    biometrics = _ingest(warehouse, CRONOMETER / "biometrics.csv")
+    assert biometrics.ok  # glucose, insulin, sleep: no body rows, nothing invented
+    assert _query(warehouse, "SELECT count(*) FROM raw.body_measurement_imports") == [(0,)]
+
+
+def test_newer_export_replaces_the_days_it_covers(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    _daily(folder / "dailysummary-old.csv", [("2024-03-01", 2000, 100),
+                                             ("2024-03-02", 2100, 110),
+                                             ("2024-03-03", 2200, 120)], 1_700_000_000)
+    assert _ingest(warehouse, folder).loaded == 1
+    _daily(folder / "dailysummary-new.csv", [("2024-03-02", 2500, 150),  # edited
+                                             ("2024-03-04", 1900, 90)], 1_700_100_000)
+    summary = _ingest(warehouse, folder)
+    assert (summary.loaded, summary.skipped) == (1, 1)
+    rows = _query(warehouse, "SELECT strftime(local_date, '%d'), energy_kcal, protein_g "
+                             "FROM raw.nutrition_entries ORDER BY local_date")
+    assert rows == [("01", 2000, 100), ("02", 2500, 150), ("04", 1900, 90)]  # 3rd emptied
+    # an older export seen later changes nothing the newer one spoke for
+    _daily(folder / "dailysummary-older.csv", [("2024-03-02", 1000, 50),
+                                               ("2024-03-05", 1800, 80)], 1_600_000_000)
+    late = _ingest(warehouse, folder)
+    assert (late.days_kept_newer, late.days_replaced) == (3, 1)  # 2nd-4th newer; 5th new
+    rows = _query(warehouse, "SELECT strftime(local_date, '%d'), energy_kcal "
+                             "FROM raw.nutrition_entries ORDER BY local_date")
+    assert rows == [("01", 2000), ("02", 2500), ("04", 1900), ("05", 1800)]
+    # and an older export with rows for a day the newer one emptied cannot bring it back
+    _daily(folder / "dailysummary-oldest.csv", [("2024-03-03", 999, 9)], 1_500_000_000)
+    _ingest(warehouse, folder)
+    assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries WHERE "
+                             "local_date = DATE '2024-03-03'") == [(0,)]
+
+
+def test_a_rejected_export_changes_nothing_and_others_still_load(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    _daily(folder / "dailysummary.csv", [("2024-03-01", 2000, 100)], 1_700_000_000)
+    _ingest(warehouse, folder)
+    before = _query(warehouse, "SELECT * FROM raw.nutrition_entries")
+    _daily(folder / "dailysummary-bad.csv", [("2024-03-01", -5, 100)], 1_700_100_000)
+    (folder / "unknown.csv").write_text("Foo,Bar\n1,2\n")
+    _daily(folder / "dailysummary-good.csv", [("2024-03-09", 2300, 130)], 1_700_200_000)
+    summary = _ingest(warehouse, folder)
+    reasons = {Path(p).name: r for p, r in summary.quarantined}
+    assert set(reasons) == {"dailysummary-bad.csv", "unknown.csv"}
+    assert "line 2, column 'Energy (kcal)': '-5'" in reasons["dailysummary-bad.csv"]
+    assert "matches no known export format" in reasons["unknown.csv"]
+    assert summary.loaded == 1 and not summary.ok
+    after = _query(warehouse, "SELECT * FROM raw.nutrition_entries WHERE local_date < "
+                              "DATE '2024-03-05'")
+    assert after == before
+    statuses = dict(_query(warehouse, "SELECT regexp_extract(path, '[^/]+$'), status "
+                                      "FROM raw.source_files"))
+    assert statuses["dailysummary-bad.csv"] == "quarantined"
+    again = _ingest(warehouse, folder)
+    assert again.loaded == 0 and again.quarantined == [] and again.skipped == 4
+
+
+def _mfp_export(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Nutrition-Summary-2024-03-04-to-2024-03-05.csv").write_text(
+        "\ufeffDate,Meal,Calories,Fat (g),Saturated Fat,Polyunsaturated Fat,Monounsaturated Fat,"
+        "Trans Fat,Cholesterol,Sodium (mg),Potassium,Carbohydrates (g),Fiber,Sugar,Protein (g),"
+        "Vitamin A,Vitamin C,Calcium,Iron,Note\r\n"
+        "2024-03-04,Breakfast,520,18,6,2,8,0,210,480,300,60,7,12,31,10,20,15,12,first line\r\n"
+        "second line of the note\r\n"
+        "2024-03-05,Dinner,700,30,10,4,12,0,120,800,650,55,6,8,52,8,12,18,20,\r\n")
+    (folder / "Measurement-Summary-2024-03-04-to-2024-03-05.csv").write_text(
+        "Date,Weight\n2024-03-04,70.2\n2024-03-05,69.9\n")
+    (folder / "Exercise-Summary-2024-03-04-to-2024-03-05.csv").write_text(
+        "Date,Exercise,Type,Exercise Calories,Exercise Minutes,Sets,Reps Per Set,Kilograms,"
+        "Steps,Note\n2024-03-04,Running,Cardiovascular,450,42,,,,,\n")
+
+
+@pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+def test_myfitnesspal_export_is_taken_as_a_whole(tmp_path: Path, as_zip: bool) -> None:
+    export = tmp_path / "File-Export-2024-03-04-to-2024-03-05"
+    _mfp_export(export)
+    source = export
+    if as_zip:
+        source = tmp_path / "File-Export-2024-03-04-to-2024-03-05.zip"
+        with zipfile.ZipFile(source, "w") as zf:
+            for f in export.iterdir():
+                zf.write(f, f"{export.name}/{f.name}")
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, source, fmt="myfitnesspal", weight_unit="kg", height_cm=175)
+    assert summary.ok, summary.quarantined
+    assert summary.formats == {"myfitnesspal_nutrition": 1, "myfitnesspal_measurement": 1,
+                               "myfitnesspal_exercise": 1}
+    assert _query(warehouse, "SELECT sum(energy_kcal), sum(protein_g) FROM "
+                             "raw.nutrition_entries") == [(1220.0, 83.0)]
+    assert _query(warehouse, "SELECT weight_kg FROM raw.body_measurements ORDER BY local_date"
+                  ) == [(70.2,), (69.9,)]
+    assert _query(warehouse, "SELECT energy_kcal FROM raw.reported_exercise") == [(450.0,)]
+
+
+def test_nutrition_and_fit_ingests_never_touch_each_other(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    files = [f for f in generate_athlete_files(SyntheticAthlete(), date(2026, 3, 2), weeks=1)
+             if f.kind in ("weight", "easy_run")][:3]
+    fit_dir = tmp_path / "fit"
+    fit_dir.mkdir()
+    for f in files:
+        (fit_dir / f.name).write_bytes(f.data)
+    ingest_fit_flow(warehouse=str(warehouse),
+                    athletes=[AthleteInputs("runner", (str(fit_dir),), "Europe/Berlin")])
+    fit_tables = ["fit_records", "fit_sessions", "fit_weight_scale", "fit_file_id"]
+
+    def fit_rows() -> dict[str, list]:
+        return {t: sorted(_query(warehouse, f"SELECT * FROM raw.{t}"), key=repr)  # noqa: S608
+                for t in fit_tables}
+
+    before = fit_rows()
+    folder = tmp_path / "food"
+    folder.mkdir()
+    _daily(folder / "dailysummary.csv", [("2026-03-02", 2000, 100)], 1_700_000_000)
+    _ingest(warehouse, folder)
+    assert fit_rows() == before
+    food = _query(warehouse, "SELECT * FROM raw.nutrition_entries")
+    more = tmp_path / "fit2"
+    more.mkdir()
+    extra = generate_athlete_files(SyntheticAthlete(), date(2026, 3, 9), weeks=1)[0]
+    (more / extra.name).write_bytes(extra.data)
+    ingest_fit_flow(warehouse=str(warehouse), athletes=[AthleteInputs("runner", (str(more),))])
+    assert _query(warehouse, "SELECT * FROM raw.nutrition_entries") == food
+    weights = [f for f in files if f.kind == "weight"]
+    fit_weights = _query(warehouse, "SELECT local_date, weight_kg FROM raw.body_measurements "
+                                    "WHERE source = 'fit' ORDER BY local_date")
+    assert [round(w, 2) for _, w in fit_weights] == [round(f.weight_kg, 2) for f in weights]
+    berlin = [f.start_utc.astimezone(ZoneInfo("Europe/Berlin")).date() for f in weights]
+    assert [d for d, _ in fit_weights] == berlin
+
+
+def test_same_export_renamed_is_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    first = _daily(folder / "dailysummary.csv", [("2024-03-01", 2000, 100)], 1_700_000_000)
+    _ingest(warehouse, folder)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "renamed.csv").write_bytes(first.read_bytes())
+    summary = _ingest(warehouse, folder, copy)
+    assert summary.loaded == 0 and summary.skipped == 2
+    assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(1,)]
+

@@ -1,0 +1,317 @@
+"""Normalise a parsed export (strings + physical line numbers) into warehouse rows.
+
+One code path for every format in `schemas.nutrition`: the format says which column is
+which; this module parses dates in the format's fixed order, numbers in the file's
+decimal convention, converts units (kJ to kcal, lb to kg), drops rows the export marks
+deleted, and checks every value. Any problem rejects the whole file with messages that
+name the line, the column, the value and what was expected; no row of a rejected file is
+loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from schemas.nutrition import (
+    KG_PER_LB,
+    KJ_PER_KCAL,
+    MAX_BODY_WEIGHT_KG,
+    MAX_ENERGY_KCAL_PER_ROW,
+    MAX_MACRO_G_PER_ROW,
+    MAX_PLAUSIBLE_BMI,
+    MIN_BODY_WEIGHT_KG,
+    MIN_PLAUSIBLE_BMI,
+    MISSING_TOKENS,
+    TIME_FORMATS,
+    TRUE_TOKENS,
+    ExportFormat,
+)
+from transforms.csv_read import parse_numbers
+
+#: Messages listed in full before the rest are counted.
+MAX_LISTED_PROBLEMS = 20
+
+FOOD_MEASURES = ("energy", "protein", "carbohydrate", "fat", "fiber")
+FOOD_COLUMNS = {"energy": "energy_kcal", "protein": "protein_g",
+                "carbohydrate": "carbohydrate_g", "fat": "fat_g", "fiber": "fiber_g"}
+
+
+@dataclass(frozen=True)
+class AthleteFacts:
+    """What the checks need to know about the athlete."""
+
+    weight_unit: str = "kg"
+    height_cm: float | None = None
+    weight_kg: float | None = None
+
+
+@dataclass
+class Normalized:
+    """Rows ready for the warehouse, or the problems that reject the file."""
+
+    kind: str
+    rows: pl.DataFrame
+    problems: list[str] = field(default_factory=list)
+    dropped_deleted: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problems(frame: pl.DataFrame, mask: pl.Expr, column: str, value: pl.Expr, expected: str
+              ) -> list[str]:
+    """One message per offending row (the first MAX_LISTED_PROBLEMS, then a count)."""
+    bad = frame.filter(mask).select(pl.col("source_line"), value.alias("value"))
+    listed = [f"line {line}, column '{column}': {text!r} {expected}"
+              for line, text in bad.head(MAX_LISTED_PROBLEMS).iter_rows()]
+    if bad.height > MAX_LISTED_PROBLEMS:
+        listed.append(f"{bad.height - MAX_LISTED_PROBLEMS} more rows in column '{column}'")
+    return listed
+
+
+def _text(column: str) -> pl.Expr:
+    return pl.col(column).str.strip_chars()
+
+
+def _is_missing(column: str) -> pl.Expr:
+    return _text(column).is_null() | _text(column).is_in(list(MISSING_TOKENS))
+
+
+def _date(frame: pl.DataFrame, fmt: ExportFormat, column: str, problems: list[str]
+          ) -> pl.Series:
+    parsed = frame.select(_text(column).str.to_date(fmt.date_format, strict=False)).to_series()
+    shown = fmt.date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    problems += _problems(
+        frame.with_columns(parsed.alias("__date")), pl.col("__date").is_null(), column,
+        pl.col(column), f"is not a date in this export's order {shown}",
+    )
+    return parsed
+
+
+def _time(frame: pl.DataFrame, column: str | None, problems: list[str]) -> pl.Series:
+    if column is None:
+        return pl.Series("local_time", [None] * frame.height, pl.Time)
+    text = _text(column).str.to_uppercase()
+    parsed = frame.select(
+        pl.coalesce([text.str.to_time(f, strict=False) for f in TIME_FORMATS])
+    ).to_series()
+    problems += _problems(
+        frame.with_columns(parsed.alias("__time")),
+        pl.col("__time").is_null() & ~_is_missing(column), column, pl.col(column),
+        "is not a time of day like 9:51 AM or 21:05",
+    )
+    return parsed
+
+
+def _number(frame: pl.DataFrame, column: str | None, decimal_comma: bool, problems: list[str]
+            ) -> pl.Series:
+    if column is None:
+        return pl.Series([None] * frame.height, dtype=pl.Float64)
+    raw = frame[column].str.strip_chars()
+    values, invalid = parse_numbers(raw, decimal_comma=decimal_comma)
+    example = "1.450,5 or 12,5" if decimal_comma else "1450.5 or 12.5"
+    problems += _problems(frame.with_columns(invalid.alias("__bad")), pl.col("__bad"), column,
+                          pl.col(column), f"is not a number (expected a number like {example})")
+    return values
+
+
+def _range(frame: pl.DataFrame, values: pl.Series, column: str, low: float, high: float,
+           unit: str, problems: list[str]) -> None:
+    checked = frame.with_columns(values.alias("__v"))
+    problems += _problems(
+        checked, (pl.col("__v") < low) | (pl.col("__v") > high), column, pl.col(column),
+        f"is outside {low:,.0f}-{high:,.0f} {unit}",
+    )
+
+
+def _kept(frame: pl.DataFrame, fmt: ExportFormat) -> tuple[pl.DataFrame, int]:
+    """Rows the export does not mark deleted."""
+    if fmt.deleted_column is None or fmt.deleted_column not in frame.columns:
+        return frame, 0
+    deleted = _text(fmt.deleted_column).is_in(list(TRUE_TOKENS))
+    kept = frame.filter(~deleted)
+    return kept, frame.height - kept.height
+
+
+def normalize(frame: pl.DataFrame, fmt: ExportFormat, *, decimal_comma: bool,
+              athlete: AthleteFacts = AthleteFacts()) -> Normalized:
+    """Warehouse rows of one export (see the module docstring)."""
+    frame, dropped = _kept(frame, fmt)
+    if fmt.kind == "food":
+        result = _food(frame, fmt, decimal_comma)
+    elif fmt.kind == "body":
+        result = _body(frame, fmt, decimal_comma, athlete)
+    else:
+        result = _exercise(frame, fmt, decimal_comma)
+    result.dropped_deleted = dropped
+    return result
+
+
+def _header(frame: pl.DataFrame) -> tuple[str, ...]:
+    return tuple(frame.columns)
+
+
+def _food(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> Normalized:
+    header = _header(frame)
+    problems: list[str] = []
+    col = {k: fmt.column_for(k, header) for k in ("date", "time", "meal", "food",
+                                                   *FOOD_MEASURES)}
+    local_date = _date(frame, fmt, col["date"], problems)
+    local_time = _time(frame, col["time"], problems)
+    values: dict[str, pl.Series] = {}
+    for measure in FOOD_MEASURES:
+        series = _number(frame, col[measure], decimal_comma, problems)
+        if measure == "energy" and fmt.units.get("energy") == "kJ":
+            series = series / KJ_PER_KCAL
+        limit = MAX_ENERGY_KCAL_PER_ROW if measure == "energy" else MAX_MACRO_G_PER_ROW
+        if col[measure] is not None:
+            unit = "kcal per row" if measure == "energy" else "g per row"
+            _range(frame, series, col[measure], 0, limit, unit, problems)
+        values[FOOD_COLUMNS[measure]] = series
+    rows = pl.DataFrame({
+        "local_date": local_date,
+        "local_time": local_time,
+        "meal": _labels(frame, col["meal"]),
+        "food": _labels(frame, col["food"]),
+        **values,
+        "source_row": frame["source_line"].cast(pl.Int32),
+    }).with_columns(pl.lit(fmt.grain).alias("grain"))
+    return Normalized("food", rows, problems)
+
+
+def _labels(frame: pl.DataFrame, column: str | None) -> pl.Series:
+    if column is None:
+        return pl.Series([None] * frame.height, dtype=pl.String)
+    text = frame.select(_text(column)).to_series()
+    return text.replace("", None)
+
+
+def _body(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool, athlete: AthleteFacts
+          ) -> Normalized:
+    if fmt.metrics is not None:
+        return _body_long(frame, fmt, decimal_comma)
+    header = _header(frame)
+    problems: list[str] = []
+    col = {k: fmt.column_for(k, header) for k in ("date", "time", "weight", "body_fat")}
+    weight = _number(frame, col["weight"], decimal_comma, problems)
+    unit = fmt.units.get("weight", "kg")
+    if unit == "setting":
+        unit = athlete.weight_unit
+    keep = weight.is_not_null() | (
+        _number(frame, col["body_fat"], decimal_comma, []).is_not_null())
+    frame, weight = frame.filter(keep), weight.filter(keep)  # sparse cells: days without weight
+    local_date = _date(frame, fmt, col["date"], problems)
+    weight_kg = weight * KG_PER_LB if unit == "lb" else weight
+    problems += _unit_check(weight_kg, weight, unit, col["weight"], athlete)
+    _range(frame, weight_kg, col["weight"] or "Weight", MIN_BODY_WEIGHT_KG, MAX_BODY_WEIGHT_KG,
+           "kg", problems)
+    body_fat = _number(frame, col["body_fat"], decimal_comma, problems)
+    if col["body_fat"] is not None:
+        _range(frame, body_fat, col["body_fat"], 2, 70, "%", problems)
+    rows = pl.DataFrame({
+        "local_date": local_date,
+        "local_time": _time(frame, col["time"], problems),
+        "weight_kg": weight_kg,
+        "body_fat_pct": body_fat,
+        "source_row": frame["source_line"].cast(pl.Int32),
+    })
+    return Normalized("body", rows, problems)
+
+
+def _unit_check(weight_kg: pl.Series, weight: pl.Series, unit: str, column: str | None,
+                athlete: AthleteFacts) -> list[str]:
+    """Refuse weights whose unit is most likely the other one (lb read as kg, or kg as lb).
+
+    Judged on the median against the athlete's configured weight (a ratio near 2.2 or
+    0.45 gives it away) or, without one, against plausible BMI given the height.
+    """
+    median = weight_kg.drop_nulls().median()
+    if median is None:
+        return []
+    other = "lb" if unit == "kg" else "kg"
+    hint = (f"column '{column}': weights read as {unit} look like {other} (median "
+            f"{weight.drop_nulls().median():.1f}, {median:.1f} kg if {unit}); set "
+            f"weight_unit = \"{other}\" for this export if that is right")
+    if athlete.weight_kg:
+        ratio = median / athlete.weight_kg
+        return [hint] if ratio > 1.6 or ratio < 0.62 else []
+    if athlete.height_cm:
+        bmi = median / (athlete.height_cm / 100) ** 2
+        return [hint] if not MIN_PLAUSIBLE_BMI <= bmi <= MAX_PLAUSIBLE_BMI else []
+    return []
+
+
+def _body_long(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> Normalized:
+    """Body rows from a long export (one metric per row, unit in its own column)."""
+    header = _header(frame)
+    problems: list[str] = []
+    col = {k: fmt.column_for(k, header) for k in ("date", "time", "metric", "unit", "amount")}
+    assert fmt.metrics is not None
+    metric = _text(col["metric"])
+    is_weight = pl.any_horizontal([metric.str.starts_with(m) for m in fmt.metrics["weight"]])
+    is_fat = pl.any_horizontal([metric.str.starts_with(m) for m in fmt.metrics["body_fat"]])
+    frame = frame.filter(is_weight | is_fat).with_columns(
+        is_weight.alias("__weight"), _text(col["unit"]).str.to_lowercase().alias("__unit"))
+    amount = _number(frame, col["amount"], decimal_comma, problems)
+    known_units = ["kg", "lb", "lbs", "%"]
+    problems += _problems(frame, ~pl.col("__unit").is_in(known_units), col["unit"],
+                          pl.col(col["unit"]), "is not a unit of weight or body fat (kg, lb, %)")
+    frame = frame.with_columns(amount.alias("__amount"))
+    frame = frame.with_columns(
+        pl.when(pl.col("__weight") & pl.col("__unit").is_in(["lb", "lbs"]))
+        .then(pl.col("__amount") * KG_PER_LB)
+        .when(pl.col("__weight")).then(pl.col("__amount")).alias("__kg"),
+        pl.when(~pl.col("__weight")).then(pl.col("__amount")).alias("__fat"),
+    )
+    _range(frame, frame["__kg"], col["amount"], MIN_BODY_WEIGHT_KG, MAX_BODY_WEIGHT_KG, "kg",
+           problems)
+    local_date = _date(frame, fmt, col["date"], problems)
+    local_time = _time(frame, col["time"], problems)
+    rows = (
+        pl.DataFrame({
+            "local_date": local_date, "local_time": local_time,
+            "weight_kg": frame["__kg"], "body_fat_pct": frame["__fat"],
+            "source_row": frame["source_line"].cast(pl.Int32),
+        })
+        .group_by("local_date", "local_time", maintain_order=True)
+        .agg(pl.col("weight_kg").drop_nulls().first(), pl.col("body_fat_pct").drop_nulls().first(),
+             pl.col("source_row").min())
+    )
+    return Normalized("body", rows, problems)
+
+
+def _exercise(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> Normalized:
+    header = _header(frame)
+    problems: list[str] = []
+    col = {k: fmt.column_for(k, header) for k in ("date", "exercise", "minutes", "energy")}
+    energy = _number(frame, col["energy"], decimal_comma, problems)
+    if fmt.units.get("energy") == "-kcal":
+        energy = -energy
+    minutes = _number(frame, col["minutes"], decimal_comma, problems)
+    rows = pl.DataFrame({
+        "local_date": _date(frame, fmt, col["date"], problems),
+        "exercise": _labels(frame, col["exercise"]),
+        "minutes": minutes,
+        "energy_kcal": energy,
+        "source_row": frame["source_line"].cast(pl.Int32),
+    })
+    return Normalized("exercise", rows, problems)
+
+
+def covered_dates(rows: pl.DataFrame) -> pl.Series:
+    """Every local day from the export's first to its last: the days it speaks for, so a
+    day the newer export leaves empty replaces what an older one said."""
+    if rows.is_empty():
+        return pl.Series("local_date", [], pl.Date)
+    first, last = rows["local_date"].min(), rows["local_date"].max()
+    return pl.date_range(first, last, "1d", eager=True).alias("local_date")
+
+
+def summarize_problems(problems: list[str], limit: int = MAX_LISTED_PROBLEMS) -> str:
+    """The problems as one message: the first `limit` listed, the rest counted."""
+    shown = "; ".join(problems[:limit])
+    more = len(problems) - limit
+    return shown + (f"; and {more} more" if more > 0 else "")
