@@ -180,10 +180,16 @@ def generic_format(mapping: Mapping[str, str], *, energy_unit: str = "kcal",
     )
 
 
+def canonical_header(name: str) -> str:
+    """A header name with unit spellings unified: `mcg` and Greek `μg` are the micro sign
+    `µg` that Cronometer writes; surrounding spaces dropped."""
+    return name.strip().replace("(mcg)", "(\u00b5g)").replace("\u03bcg", "\u00b5g")
+
+
 def detect_format(header: tuple[str, ...], allowed: tuple[ExportFormat, ...] = FORMATS
                   ) -> ExportFormat | None:
     """The format whose signature the header contains; the most specific one wins."""
-    present = set(header)
+    present = {canonical_header(h) for h in header}
     matches = [f for f in allowed if set(f.signature) <= present]
     if not matches:
         return None

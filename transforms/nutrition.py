@@ -27,6 +27,7 @@ from schemas.nutrition import (
     TIME_FORMATS,
     TRUE_TOKENS,
     ExportFormat,
+    canonical_header,
 )
 from transforms.csv_read import parse_numbers
 
@@ -139,6 +140,8 @@ def _kept(frame: pl.DataFrame, fmt: ExportFormat) -> tuple[pl.DataFrame, int]:
 def normalize(frame: pl.DataFrame, fmt: ExportFormat, *, decimal_comma: bool,
               athlete: AthleteFacts = AthleteFacts()) -> Normalized:
     """Warehouse rows of one export (see the module docstring)."""
+    frame = frame.rename({c: canonical_header(c) for c in frame.columns
+                          if c != canonical_header(c)})
     frame, dropped = _kept(frame, fmt)
     if fmt.kind == "food":
         result = _food(frame, fmt, decimal_comma)

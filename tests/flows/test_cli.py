@@ -109,3 +109,28 @@ def test_ingest_reports_quarantine_and_exits_non_zero(
     status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert "broken.fit" in status.stdout and "truncated" in status.stdout
+
+
+def test_nutrition_ingest_names_file_line_column_and_exits_non_zero(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    inbox = tmp_path / "food"
+    inbox.mkdir()
+    header = "Date,Energy (kcal),Carbs (g),Fiber (g),Fat (g),Protein (g),Completed"
+    (inbox / "dailysummary.csv").write_text(f"{header}\n2026-06-01,2300,250,30,80,130,true\n")
+    (inbox / "dailysummary-typo.csv").write_text(f"{header}\n2026-06-02,23OO,250,30,80,130,true\n")
+    warehouse = tmp_path / "w.duckdb"
+    result = _run("ingest", "--nutrition", str(inbox), "--format", "cronometer", "--athlete",
+                  "me", "--warehouse", str(warehouse), cwd=tmp_path,
+                  env={"PREFECT_API_URL": prefect_server})
+    assert result.returncode == 1, result.stderr
+    assert "Nutrition ingest" in result.stdout
+    assert "dailysummary-typo.csv" in result.stderr
+    assert "line 2, column 'Energy (kcal)': '23OO' is not a number" in result.stderr
+
+
+def test_unknown_format_name_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run("ingest", "--nutrition", str(tmp_path), "--format", "fitbit", "--athlete",
+                  "me", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'fitbit' is not a known format" in result.stderr

@@ -265,3 +265,31 @@ def test_covered_dates_span_first_to_last_day() -> None:
     rows = pl.DataFrame({"local_date": [date(2024, 3, 6), date(2024, 3, 4)]})
     assert covered_dates(rows).to_list() == [date(2024, 3, 4), date(2024, 3, 5),
                                              date(2024, 3, 6)]
+
+
+def test_utf16_export_reads_like_utf8() -> None:
+    text = ("Date,Energy (kcal),B12 (Cobalamin) (mcg),Carbs (g),Fiber (g),Fat (g),Protein (g),"
+            "Completed\r\n2024-03-04,2410.50,4.1,280.40,31.20,85.30,142.70,true\r\n")
+    _, utf8 = _read(text)
+    name, utf16 = _read(text.encode("utf-16"))  # what Excel writes, with its BOM
+    assert name == "cronometer_dailysummary"
+    assert utf16.rows.equals(utf8.rows)
+    assert utf16.rows["energy_kcal"].to_list() == [2410.5]
+
+
+def test_loseit_older_shape_with_type_for_meal() -> None:
+    text = ("Date,Name,Icon,Type,Quantity,Units,Calories,Deleted,Fat (g),Protein (g),"
+            "Carbohydrates (g),Fiber (g)\n03/04/2024,Oats,Oats,Breakfast,1,Cup,307,false,5.3,"
+            "10.7,54.8,8.2\n")
+    name, result = _read(text)
+    assert name == "loseit_food"
+    assert result.rows["meal"].to_list() == ["Breakfast"]
+    assert _per_day(result, "energy_kcal", "protein_g") == {date(2024, 3, 4): (307, 10.7)}
+
+
+def test_mcg_and_micro_sign_headers_are_the_same_unit() -> None:
+    assert FORMAT_BY_NAME["cronometer_servings"].signature  # formats use the micro sign
+    from schemas.nutrition import canonical_header
+
+    assert canonical_header("Folate (mcg)") == canonical_header("Folate (\u00b5g)") == (
+        canonical_header("Folate (\u03bcg)"))
