@@ -1,0 +1,1042 @@
+"""Nutrition-tracker exports of the synthetic athlete, consistent with its training.
+
+Pure like :mod:`transforms.synthetic`: functions return bytes and strings, nothing is written to
+disk, and the same arguments give byte-identical output.
+
+Units throughout: energy in kcal, macronutrients in grams, body mass in kg, micronutrients in the
+unit their Cronometer column names (``mg``, ``µg`` = U+00B5, ``IU``). Days are local calendar
+days in the athlete's IANA time zone.
+
+What is generated (:func:`generate_nutrition_exports`), per local day:
+
+* **Energy** follows :func:`daily_expenditure_kcal`: most days within ±250 kcal of it; some days
+  in a deficit of 600-950 kcal (3-4 of them in "cutting" weeks, about 1 week in 4 and at least
+  one per span; 0-1 in other weeks); a few surplus days (+300-600 kcal). Never below 1150 kcal.
+* **Protein** 1.45-1.95 g/kg on most days (ISSN 1.4-2.0 g/kg, Jäger et al. 2017); some days
+  0.85-1.05 g/kg (below 1.2 g/kg), only on days without a long run or intervals. High-carb
+  days overshoot the protein target (grains carry protein), so a few days land above 2 g/kg.
+* **Carbohydrate** by training load (Thomas et al. 2016): 6.5-8 g/kg on long-run, interval and
+  other >= 75 min run days, 4.5-5.8 g/kg on other run days, 3-4.3 g/kg on rest days; lowered
+  where the energy target leaves too little room for a minimum of fat.
+* **Unlogged days**, about 1 in 15 (at least one in a span of 15+ days): nothing in any export.
+* At least two low-protein days and one MFP note in a span of 2+ weeks; Cronometer marks about
+  85 % of logged days ``Completed``.
+* Meals Breakfast, Lunch, Dinner and (most days) Snacks, built from a table of real foods whose
+  per-100 g composition is taken from typical USDA FoodData Central values (micronutrients of
+  minor columns from food-group profiles: plausible, not authoritative).
+
+The serving is the unit of truth: every serving's nutrient values are rounded to 0.01 (as
+Cronometer writes them) and :class:`DayIntake` holds the exact sums of those rounded values.
+Hence the tolerances of each export against :class:`DayIntake`:
+
+* Cronometer ``servings.csv``: the per-day sum of a column equals the DayIntake value exactly
+  (to float precision, i.e. ``round(sum, 2) == value``).
+* Cronometer ``dailysummary.csv``: each value is that sum written with 2 decimals: exact.
+* MyFitnessPal per-meal rows round each meal's sum (Calories to whole kcal, written ``518.0``
+  like the real export; grams and mg to 0.1): the per-day sum of a column differs from the
+  DayIntake value by at most 0.5 kcal (Calories) or 0.05 g per meal row of the day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from transforms.synthetic import (
+    _RUN_KCAL_PER_KG_KM,
+    _STRENGTH_KCAL_PER_KG_MIN,
+    GeneratedFile,
+    SyntheticAthlete,
+)
+
+__all__ = [
+    "ACTIVITY_FACTOR",
+    "MEALS",
+    "CRONOMETER_DAILYSUMMARY_HEADER",
+    "CRONOMETER_NUTRIENTS",
+    "CRONOMETER_SERVINGS_HEADER",
+    "MFP_NUTRITION_HEADER",
+    "DayIntake",
+    "NutritionExports",
+    "cronometer_servings_rows",
+    "daily_expenditure_kcal",
+    "exercise_energy_kcal",
+    "generate_nutrition_exports",
+    "resting_energy_kcal",
+]
+
+# --------------------------------------------------------------------------------------------
+# Headers, as real exports have them
+# --------------------------------------------------------------------------------------------
+
+_MU = "\u00b5"  # MICRO SIGN, as Cronometer writes it (not GREEK SMALL LETTER MU)
+
+#: Header of a real Cronometer ``servings.csv`` (shared/fixtures/nutrition/cronometer, 2022).
+CRONOMETER_SERVINGS_HEADER: tuple[str, ...] = (
+    "Day", "Time", "Group", "Food Name", "Amount",
+    "Energy (kcal)", "Alcohol (g)", "Caffeine (mg)", "Water (g)",
+    "B1 (Thiamine) (mg)", "B2 (Riboflavin) (mg)", "B3 (Niacin) (mg)",
+    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({_MU}g)",
+    f"Folate ({_MU}g)", f"Vitamin A ({_MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
+    "Vitamin E (mg)", f"Vitamin K ({_MU}g)", "Calcium (mg)", "Copper (mg)", "Iron (mg)",
+    "Magnesium (mg)", "Manganese (mg)", "Phosphorus (mg)", "Potassium (mg)",
+    f"Selenium ({_MU}g)", "Sodium (mg)", "Zinc (mg)",
+    "Carbs (g)", "Fiber (g)", "Starch (g)", "Sugars (g)", "Net Carbs (g)",
+    "Fat (g)", "Cholesterol (mg)", "Monounsaturated (g)", "Polyunsaturated (g)",
+    "Saturated (g)", "Trans-Fats (g)", "Omega-3 (g)", "Omega-6 (g)",
+    "Cystine (g)", "Histidine (g)", "Isoleucine (g)", "Leucine (g)", "Lysine (g)",
+    "Methionine (g)", "Phenylalanine (g)", "Protein (g)", "Threonine (g)", "Tryptophan (g)",
+    "Tyrosine (g)", "Valine (g)",
+    "Category",
+)  # fmt: skip
+#: The nutrient columns of servings.csv (``Energy (kcal)`` .. ``Valine (g)``), in file order.
+CRONOMETER_NUTRIENTS: tuple[str, ...] = CRONOMETER_SERVINGS_HEADER[5:-1]
+#: Cronometer ``dailysummary.csv``: one row per day with the day's sums.
+CRONOMETER_DAILYSUMMARY_HEADER: tuple[str, ...] = ("Date", *CRONOMETER_NUTRIENTS, "Completed")
+#: MyFitnessPal ``Nutrition-Summary-….csv``, per-meal shape with ``Note`` (2024-2026 exports).
+MFP_NUTRITION_HEADER: tuple[str, ...] = (
+    "Date", "Meal", "Calories", "Fat (g)", "Saturated Fat", "Polyunsaturated Fat",
+    "Monounsaturated Fat", "Trans Fat", "Cholesterol", "Sodium (mg)", "Potassium",
+    "Carbohydrates (g)", "Fiber", "Sugar", "Protein (g)", "Vitamin A", "Vitamin C", "Calcium",
+    "Iron", "Note",
+)  # fmt: skip
+
+MEALS: tuple[str, ...] = ("Breakfast", "Lunch", "Dinner", "Snacks")
+
+_COL = {name: i for i, name in enumerate(CRONOMETER_NUTRIENTS)}
+_ENERGY, _PROTEIN, _CARBS, _FAT, _FIBER = (
+    _COL["Energy (kcal)"], _COL["Protein (g)"], _COL["Carbs (g)"], _COL["Fat (g)"],
+    _COL["Fiber (g)"],
+)  # fmt: skip
+
+#: MFP column -> (Cronometer column, divisor): the value written is sum / divisor. Vitamin A,
+#: Vitamin C, Calcium and Iron are % of the FDA 2016 label daily values (900 µg RAE, 90 mg,
+#: 1300 mg, 18 mg), so their divisor is DV / 100.
+_MFP_SOURCES: tuple[tuple[str, float], ...] = (
+    ("Fat (g)", 1.0),
+    ("Saturated (g)", 1.0),
+    ("Polyunsaturated (g)", 1.0),
+    ("Monounsaturated (g)", 1.0),
+    ("Trans-Fats (g)", 1.0),
+    ("Cholesterol (mg)", 1.0),
+    ("Sodium (mg)", 1.0),
+    ("Potassium (mg)", 1.0),
+    ("Carbs (g)", 1.0),
+    ("Fiber (g)", 1.0),
+    ("Sugars (g)", 1.0),
+    ("Protein (g)", 1.0),
+    (f"Vitamin A ({_MU}g)", 9.0),
+    ("Vitamin C (mg)", 0.9),
+    ("Calcium (mg)", 13.0),
+    ("Iron (mg)", 0.18),
+)
+
+# --------------------------------------------------------------------------------------------
+# Energy expenditure
+# --------------------------------------------------------------------------------------------
+
+#: Multiplier on resting energy for daily living outside recorded exercise (thermic effect of
+#: food plus non-exercise activity of a desk-bound person; FAO/WHO/UNU 2004 put the physical
+#: activity level of sedentary lifestyles at 1.40-1.69). Exercise is added on top.
+ACTIVITY_FACTOR = 1.4
+#: Mifflin-St Jeor 1990 (Am J Clin Nutr 51:241), kcal/day: 10 W + 6.25 H - 5 A + s.
+_MSJ_SEX_CONSTANT = {"male": 5.0, "female": -161.0}
+
+
+def resting_energy_kcal(athlete: SyntheticAthlete, day: date) -> float:
+    """Resting energy of ``athlete`` on ``day`` by Mifflin-St Jeor, kcal/day.
+
+    Uses the athlete's nominal ``weight_kg`` and ``height_cm``; age is ``day.year -
+    birth_year`` (no birthday is known). A sex other than male/female gets the mean constant.
+    """
+    s = _MSJ_SEX_CONSTANT.get(athlete.sex, sum(_MSJ_SEX_CONSTANT.values()) / 2)
+    age = day.year - athlete.birth_year
+    return 10.0 * athlete.weight_kg + 6.25 * athlete.height_cm - 5.0 * age + s
+
+
+def exercise_energy_kcal(athlete: SyntheticAthlete, file: GeneratedFile) -> float:
+    """Gross energy of one activity file, kcal (0 for weigh-ins).
+
+    The formulas :mod:`transforms.synthetic` writes into ``total_calories``: runs
+    ``1.0 kcal/kg/km x weight x distance``, other sessions ``0.08 kcal/kg/min x weight x timer
+    time``.
+    """
+    if file.sport is None or file.kind == "weight":
+        return 0.0
+    if file.sport == "running" and file.total_distance_m:
+        return athlete.weight_kg * file.total_distance_m / 1000.0 * _RUN_KCAL_PER_KG_KM
+    if file.total_timer_time_s:
+        return athlete.weight_kg * file.total_timer_time_s / 60.0 * _STRENGTH_KCAL_PER_KG_MIN
+    return 0.0
+
+
+def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC-comparable instants of local midnight of ``day`` and of the next day (23-25 h)."""
+    return (
+        datetime.combine(day, time(), tzinfo=zone),
+        datetime.combine(day + timedelta(days=1), time(), tzinfo=zone),
+    )
+
+
+def daily_expenditure_kcal(
+    athlete: SyntheticAthlete, files: Sequence[GeneratedFile], day: date
+) -> float:
+    """Estimated total energy expenditure of local ``day``, kcal.
+
+    ``resting_energy_kcal x ACTIVITY_FACTOR`` plus the gross exercise energy
+    (:func:`exercise_energy_kcal`) of the runs and strength sessions in ``files``. An activity
+    that crosses local midnight is split between the days in proportion to its elapsed time in
+    each (the ``midnight_run``); a day containing a DST change is 23 or 25 hours long. The
+    resting energy of the exercise minutes is not subtracted (gross figure).
+    """
+    zone = ZoneInfo(athlete.timezone)
+    begin, end = _day_bounds(day, zone)
+    exercise = 0.0
+    for f in files:
+        kcal = exercise_energy_kcal(athlete, f)
+        if kcal == 0.0:
+            continue
+        span = (f.end_utc - f.start_utc).total_seconds()
+        if span <= 0:
+            exercise += kcal if begin <= f.start_utc < end else 0.0
+            continue
+        overlap = (min(f.end_utc, end) - max(f.start_utc, begin)).total_seconds()
+        if overlap > 0:
+            exercise += kcal * overlap / span
+    return resting_energy_kcal(athlete, day) * ACTIVITY_FACTOR + exercise
+
+
+# --------------------------------------------------------------------------------------------
+# Foods: composition per 100 g
+# --------------------------------------------------------------------------------------------
+
+_MICROS = (
+    "B1 (Thiamine) (mg)", "B2 (Riboflavin) (mg)", "B3 (Niacin) (mg)",
+    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({_MU}g)",
+    f"Folate ({_MU}g)", f"Vitamin A ({_MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
+    "Vitamin E (mg)", f"Vitamin K ({_MU}g)", "Copper (mg)", "Magnesium (mg)", "Manganese (mg)",
+    "Phosphorus (mg)", f"Selenium ({_MU}g)", "Zinc (mg)",
+)  # fmt: skip
+#: Typical micronutrients per 100 g of a food group (USDA-like values), columns ``_MICROS``:
+#: B1 B2 B3 B5 B6 mg, B12 Folate VitA µg, VitC mg, VitD IU, VitE mg, VitK µg, Cu Mg Mn P mg,
+#: Se µg, Zn mg.
+_PROFILE_TABLE = """
+#            B1   B2   B3   B5   B6  B12  Fol VitA VitC VitD VitE VitK   Cu   Mg   Mn    P   Se   Zn
+poultry    0.07 0.11 13.7 0.97 0.60 0.34    4    6    0    5 0.27  0.3 0.05   29 0.02  228 27.6  1.0
+beef       0.05 0.18  6.0 0.60 0.38 2.60    9    0    0    4 0.40  1.2 0.08   22 0.01  200 21.0  6.3
+fish       0.34 0.14  8.0 1.50 0.65 2.80   34   69  3.7  526 1.10  0.5 0.05   30 0.01  252 41.0 0.43
+tuna       0.03 0.07 13.3 0.22 0.35 2.55    4   17    0   47 0.33  0.0 0.05   27 0.01  163 80.0 0.77
+egg        0.07 0.51 0.06 1.40 0.12 1.11   44  149    0   87 1.03  0.3 0.01   10 0.03  172 30.8 1.05
+dairy      0.04 0.20 0.10 0.35 0.05 0.50    6   30  0.5   40 0.03  0.2 0.01   11 .005  100  3.5  0.5
+cheese     0.03 0.38 0.06 0.41 0.07 1.10   18  265    0   24 0.71  2.8 0.03   28 0.03  512 14.0  3.1
+butter     0.01 0.03 0.04 0.11 0.00 0.17    3  684    0   60 2.32  7.0 0.00    2 0.00   24  1.0 0.09
+oats       0.46 0.16 1.13 1.12 0.10 0.00   32    0    0    0 0.42  2.0 0.39  138 3.63  410 28.9 3.64
+grain      0.15 0.05 1.60 0.40 0.09 0.00   60    0    0    0 0.08  0.1 0.07   15 0.40   50 10.0  0.5
+bread      0.40 0.17 4.40 0.60 0.20 0.00   42    0    0    0 0.30  7.8 0.25   75 2.00  212 25.0  1.8
+fruit      0.03 0.04 0.40 0.20 0.10 0.00   15    5   10    0 0.30  2.0 0.06   12 0.10   15  0.3  0.1
+veg        0.07 0.10 0.60 0.40 0.20 0.00   60  100   30    0 1.00  100 0.08   30 0.30   50  1.0  0.4
+tuber      0.06 0.05 1.40 0.38 0.31 0.00   28    1  9.6    0 0.04  2.0 0.12   28 0.22   70  0.4 0.36
+legume     0.10 0.10 3.00 0.50 0.20 0.00   30    0    0    0 2.00  1.0 0.40  100 1.00  250  5.0  2.0
+nuts       0.21 1.14 3.62 0.47 0.14 0.00   44    0    0    0 25.6  0.0 1.03  270 2.18  481  4.1 3.12
+oil        0.00 0.00 0.00 0.00 0.00 0.00    0    0    0    0 14.4 60.2 0.00    0 0.00    0  0.0  0.0
+sweet      0.00 0.04 0.12 0.07 0.02 0.00    2    0  0.5    0 0.00  0.0 0.04    2 0.08    4  0.8 0.22
+beverage   0.01 0.08 0.19 0.25 0.00 0.00    2    0    0    0 0.01  0.1 0.00    3 0.02    3  0.0 0.02
+supplement 0.50 0.60 2.00 1.50 0.50 1.00   60  150   20  200 3.00 10.0 0.10   80 0.30  300 20.0  3.0
+bar        0.55 0.40 5.00 2.20 0.50 1.50  100    0   22    0 5.00  6.0 0.40  100 0.90  200  8.0  4.4
+recipe     0.12 0.12 3.50 0.50 0.22 0.20   30   40    5    5 0.60 15.0 0.10   35 0.40  150 10.0  1.2
+"""
+_PROFILES: dict[str, tuple[float, ...]] = {
+    line.split()[0]: tuple(float(x) for x in line.split()[1:])
+    for line in _PROFILE_TABLE.strip().splitlines()
+    if not line.startswith("#")
+}
+
+_AMINOS = (
+    "Cystine (g)", "Histidine (g)", "Isoleucine (g)", "Leucine (g)", "Lysine (g)",
+    "Methionine (g)", "Phenylalanine (g)", "Threonine (g)", "Tryptophan (g)", "Tyrosine (g)",
+    "Valine (g)",
+)  # fmt: skip
+#: Grams of each amino acid per gram of protein, in ``_AMINOS`` order.
+_AMINO_PROFILES: dict[str, tuple[float, ...]] = {
+    "meat": (0.012, 0.036, 0.047, 0.080, 0.088, 0.027, 0.040, 0.044, 0.012, 0.035, 0.050),
+    "egg": (0.023, 0.024, 0.055, 0.086, 0.072, 0.031, 0.053, 0.048, 0.012, 0.041, 0.061),
+    "dairy": (0.009, 0.027, 0.054, 0.098, 0.081, 0.026, 0.049, 0.045, 0.014, 0.048, 0.065),
+    "whey": (0.024, 0.018, 0.063, 0.110, 0.096, 0.021, 0.032, 0.068, 0.019, 0.030, 0.058),
+    "grain": (0.021, 0.023, 0.040, 0.078, 0.034, 0.019, 0.050, 0.033, 0.013, 0.031, 0.050),
+    "legume": (0.014, 0.026, 0.046, 0.076, 0.064, 0.013, 0.051, 0.039, 0.013, 0.037, 0.048),
+    "produce": (0.010, 0.020, 0.035, 0.055, 0.050, 0.012, 0.035, 0.035, 0.010, 0.025, 0.045),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Food:
+    """A food as Cronometer logs it: one serving unit, composition per 100 g."""
+
+    key: str
+    name: str  # Cronometer "Food Name"
+    category: str  # Cronometer "Category" ("" for a user's custom recipe)
+    unit: str  # serving unit written in "Amount", e.g. "g", "large", "cup"
+    unit_g: float  # grams per unit
+    step: float  # quantities are multiples of this, in units
+    role: str  # protein | carb | fat | side (sides are not scaled by the day's targets)
+    per100: tuple[float | None, ...]  # per 100 g, CRONOMETER_NUTRIENTS order; None = empty
+
+    def values_cents(self, quantity: float) -> tuple[int | None, ...]:
+        """Nutrients of ``quantity`` units, each rounded to 0.01 and returned in hundredths."""
+        scale = quantity * self.unit_g  # grams x per-100-g value / 100 x 100 hundredths
+        return tuple(None if v is None else round(v * scale) for v in self.per100)
+
+
+def _food(
+    key: str,
+    name: str,
+    category: str,
+    unit: str,
+    unit_g: float,
+    step: float,
+    role: str,
+    profile: str,
+    aminos: str,
+    macros: tuple[float, ...],
+    minerals: tuple[float, ...],
+    *,
+    omega3: float = 0.08,
+    ruminant: bool = False,
+    extra: dict[str, float] | None = None,
+    blank: tuple[str, ...] = (),
+) -> _Food:
+    """Build a food from its main values per 100 g plus food-group profiles.
+
+    ``macros``: kcal, protein, carbs, fiber, sugars, fat, saturated, mono-, polyunsaturated
+    (g); ``minerals``: cholesterol, sodium, potassium, calcium, iron (mg), water (g).
+    ``omega3``: omega-3 share of polyunsaturated fat (the rest minus 5 % is omega-6);
+    ``ruminant``: 4 % of saturated fat is trans fat. ``extra`` overrides any column,
+    ``blank`` leaves columns empty (branded foods with an incomplete label).
+    """
+    kcal, protein, carbs, fiber, sugars, fat, sat, mono, poly = macros
+    chol, sodium, potassium, calcium, iron, water = minerals
+    values: dict[str, float | None] = dict(zip(_MICROS, _PROFILES[profile], strict=True))
+    values.update(
+        {
+            "Energy (kcal)": kcal,
+            "Alcohol (g)": 0.0,
+            "Caffeine (mg)": 0.0,
+            "Water (g)": water,
+            "Calcium (mg)": calcium,
+            "Iron (mg)": iron,
+            "Potassium (mg)": potassium,
+            "Sodium (mg)": sodium,
+            "Carbs (g)": carbs,
+            "Fiber (g)": fiber,
+            "Starch (g)": max(0.0, carbs - fiber - sugars),
+            "Sugars (g)": sugars,
+            "Net Carbs (g)": max(0.0, carbs - fiber),
+            "Fat (g)": fat,
+            "Cholesterol (mg)": chol,
+            "Monounsaturated (g)": mono,
+            "Polyunsaturated (g)": poly,
+            "Saturated (g)": sat,
+            "Trans-Fats (g)": 0.04 * sat if ruminant else 0.0,
+            "Omega-3 (g)": omega3 * poly,
+            "Omega-6 (g)": max(0.0, 0.95 - omega3) * poly,
+            "Protein (g)": protein,
+        }
+    )
+    for amino, share in zip(_AMINOS, _AMINO_PROFILES[aminos], strict=True):
+        values[amino] = share * protein
+    values.update(extra or {})
+    for column in blank:
+        values[column] = None
+    return _Food(
+        key,
+        name,
+        category,
+        unit,
+        unit_g,
+        step,
+        role,
+        tuple(values[c] for c in CRONOMETER_NUTRIENTS),
+    )
+
+
+_DAIRY, _FRUIT = "Dairy and Egg Products", "Fruits and Fruit Juices"
+_VEG = "Vegetables and Vegetable Products"
+_GRAINS, _BAKED, _FATS = "Cereal Grains and Pasta", "Baked Products", "Fats and Oils"
+_LEGUMES, _FISH = "Legumes and Legume Products", "Finfish and Shellfish Products"
+_BRANDED_BLANKS = ("Alcohol (g)", "Caffeine (mg)", "Water (g)", "Starch (g)")
+
+# fmt: off
+_FOODS: tuple[_Food, ...] = (
+    # ---- protein (scaled to the day's protein target)
+    _food("chicken", "Chicken Breast, Skin Removed Before Cooking", "Poultry Products", "g", 1,
+          5, "protein", "poultry", "meat", (165, 31.0, 0, 0, 0, 3.6, 1.0, 1.2, 0.8),
+          (85, 74, 256, 15, 1.0, 65.3)),
+    _food("eggs", "Egg, Whole, Cooked, Hard-Boiled", _DAIRY, "large", 50, 1, "protein", "egg",
+          "egg", (155, 12.6, 1.1, 0, 1.1, 10.6, 3.3, 4.1, 1.4), (373, 124, 126, 50, 1.2, 74.6)),
+    _food("yogurt", "Chobani, Greek Yogurt, Plain, Non-Fat", _DAIRY, "g", 1, 5, "protein",
+          "dairy", "dairy", (59, 10.2, 3.6, 0, 3.2, 0.4, 0.1, 0.1, 0.0),
+          (5, 36, 141, 110, 0.1, 85.1), ruminant=True),
+    _food("salmon", "Salmon, Atlantic, Farmed, Cooked, Dry Heat", _FISH, "g", 1, 5, "protein",
+          "fish", "meat", (206, 22.1, 0, 0, 0, 12.4, 2.5, 4.4, 4.5),
+          (63, 61, 384, 15, 0.3, 64.8), omega3=0.55),
+    _food("beef", "Beef, Ground, 90% Lean Meat / 10% Fat, Pan-Browned", "Beef Products", "g",
+          1, 5, "protein", "beef", "meat", (217, 26.1, 0, 0, 0, 11.8, 4.6, 5.0, 0.5),
+          (84, 72, 383, 12, 2.7, 61.2), ruminant=True),
+    _food("cottage", "Cottage Cheese, Lowfat, 2% Milkfat", _DAIRY, "cup", 226, 0.25, "protein",
+          "dairy", "dairy", (84, 11.0, 4.3, 0, 4.0, 2.3, 1.3, 0.6, 0.1),
+          (10, 308, 125, 111, 0.2, 81.2), ruminant=True),
+    _food("tuna", "Tuna, Light, Canned in Water, Drained", _FISH, "can", 165, 0.5, "protein",
+          "tuna", "meat", (116, 25.5, 0, 0, 0, 0.8, 0.2, 0.2, 0.3),
+          (30, 338, 237, 11, 1.5, 70.0), omega3=0.8),
+    _food("whey", "Optimum Nutrition, Gold Standard 100% Whey, Double Rich Chocolate",
+          "Supplements", "scoop", 30.4, 0.5, "protein", "supplement", "whey",
+          (395, 79.0, 9.9, 3.3, 3.3, 4.9, 3.3, 0.8, 0.4), (99, 428, 658, 428, 1.6, 3.0),
+          blank=_BRANDED_BLANKS),
+    _food("tofu", "Tofu, Firm, Prepared with Calcium Sulfate", _LEGUMES, "g", 1, 5, "protein",
+          "legume", "legume", (144, 17.3, 2.8, 2.3, 0.5, 8.7, 1.3, 1.9, 4.9),
+          (0, 14, 237, 683, 2.7, 70.5), omega3=0.12),
+    # ---- carbohydrate (scaled to the day's carbohydrate target)
+    _food("oats", "Oats, Rolled, Dry", "Breakfast Cereals", "g", 1, 5, "carb", "oats", "grain",
+          (379, 13.2, 67.7, 10.1, 1.0, 6.5, 1.1, 2.0, 2.3), (0, 6, 362, 52, 4.3, 8.5)),
+    _food("rice", "Rice, White, Long-Grain, Enriched, Cooked", _GRAINS, "g", 1, 5, "carb",
+          "grain", "grain", (130, 2.7, 28.2, 0.4, 0.1, 0.3, 0.1, 0.1, 0.1),
+          (0, 1, 35, 10, 1.2, 68.4)),
+    _food("pasta", "Pasta, Enriched, Cooked", _GRAINS, "g", 1, 5, "carb", "grain", "grain",
+          (158, 5.8, 30.9, 1.8, 0.6, 0.9, 0.2, 0.1, 0.3), (0, 1, 44, 7, 1.3, 62.0)),
+    _food("bread", "Bread, Whole-Wheat, Commercially Prepared", _BAKED, "slice", 32, 1, "carb",
+          "bread", "grain", (252, 12.4, 42.7, 6.0, 4.4, 3.5, 0.7, 0.7, 1.5),
+          (0, 450, 250, 161, 2.5, 38.7)),
+    _food("banana", "Banana, Raw", _FRUIT, 'medium (7" to 7-7/8" long)', 118, 0.5, "carb",
+          "fruit", "produce", (89, 1.1, 22.8, 2.6, 12.2, 0.3, 0.1, 0.0, 0.1),
+          (0, 1, 358, 5, 0.3, 74.9), extra={"Vitamin C (mg)": 8.7, "B6 (Pyridoxine) (mg)": 0.37}),
+    _food("potato", "Potato, Baked, Flesh and Skin", _VEG, "g", 1, 5, "carb", "tuber",
+          "produce", (93, 2.5, 21.2, 2.2, 1.2, 0.1, 0.0, 0.0, 0.1),
+          (0, 10, 535, 15, 1.1, 74.9)),
+    _food("sweetpotato", "Sweet Potato, Cooked, Baked in Skin", _VEG, "g", 1, 5, "carb",
+          "tuber", "produce", (90, 2.0, 20.7, 3.3, 6.5, 0.2, 0.1, 0.0, 0.1),
+          (0, 36, 475, 38, 0.7, 75.8),
+          extra={f"Vitamin A ({_MU}g)": 961, "Vitamin C (mg)": 19.6}),
+    _food("bagel", "Bagel, Plain, Enriched", _BAKED, 'medium (3-1/2" to 4" dia)', 105, 0.5,
+          "carb", "bread", "grain", (257, 10.0, 50.5, 2.1, 5.1, 1.6, 0.2, 0.3, 0.7),
+          (0, 430, 101, 20, 3.8, 33.6)),
+    _food("honey", "Honey", "Sweets", "tbsp", 21, 0.5, "carb", "sweet", "produce",
+          (304, 0.3, 82.4, 0.2, 82.1, 0.0, 0.0, 0.0, 0.0), (0, 4, 52, 6, 0.4, 17.1)),
+    _food("oj", "Orange Juice, Raw", _FRUIT, "cup", 248, 0.25, "carb", "fruit", "produce",
+          (45, 0.7, 10.4, 0.2, 8.4, 0.2, 0.0, 0.0, 0.0), (0, 1, 200, 11, 0.2, 88.3),
+          extra={"Vitamin C (mg)": 50.0, f"Folate ({_MU}g)": 30}),
+    _food("sportsdrink", "Gatorade, Thirst Quencher, Lemon-Lime", "Beverages",
+          "bottle (20 fl oz)", 591, 0.5, "carb", "beverage", "produce",
+          (26, 0.0, 6.0, 0.0, 5.7, 0.0, 0.0, 0.0, 0.0), (0, 45, 13, 0, 0.0, 93.8),
+          blank=("Alcohol (g)", "Caffeine (mg)", "Starch (g)")),
+    _food("clifbar", "Clif Bar, Energy Bar, Chocolate Chip", "Snacks", "bar", 68, 1, "carb",
+          "bar", "legume", (368, 14.7, 64.7, 5.9, 25.0, 7.4, 2.2, 2.9, 1.5),
+          (0, 221, 338, 382, 4.4, 8.0), blank=_BRANDED_BLANKS),
+    # ---- fat (scaled to the fat left by the energy target)
+    _food("oil", "Olive Oil", _FATS, "tbsp", 13.5, 0.5, "fat", "oil", "produce",
+          (884, 0.0, 0.0, 0.0, 0.0, 100.0, 13.8, 73.0, 10.5), (0, 2, 1, 1, 0.6, 0.0)),
+    _food("pb", "Peanut Butter, Smooth Style, With Salt", _LEGUMES, "tbsp", 16, 0.5, "fat",
+          "legume", "legume", (588, 25.1, 20.0, 6.0, 9.2, 50.4, 10.3, 24.7, 12.3),
+          (0, 459, 649, 43, 1.9, 1.8), omega3=0.01,
+          extra={"B3 (Niacin) (mg)": 13.4, "Vitamin E (mg)": 9.1, "Magnesium (mg)": 154}),
+    _food("almonds", "Almonds", "Nut and Seed Products", "g", 1, 5, "fat", "nuts", "legume",
+          (579, 21.2, 21.6, 12.5, 4.4, 49.9, 3.8, 31.6, 12.3), (0, 1, 733, 269, 3.7, 4.4),
+          omega3=0.0),
+    _food("avocado", "Hass Avocado", _FRUIT, "each", 136, 0.25, "fat", "fruit", "produce",
+          (167, 2.0, 8.6, 6.8, 0.3, 15.4, 2.1, 9.8, 1.8), (0, 8, 507, 13, 0.6, 72.3),
+          extra={f"Vitamin K ({_MU}g)": 21.0, f"Folate ({_MU}g)": 89, "Vitamin E (mg)": 1.97}),
+    _food("cheddar", "Cheddar Cheese", _DAIRY, "oz", 28.35, 0.5, "fat", "cheese", "dairy",
+          (403, 24.9, 1.3, 0.0, 0.5, 33.1, 21.1, 9.4, 0.9), (105, 621, 98, 721, 0.7, 36.8),
+          ruminant=True),
+    _food("butter", "Butter, Salted", _FATS, "tbsp", 14.2, 0.5, "fat", "butter", "dairy",
+          (717, 0.9, 0.1, 0.0, 0.1, 81.1, 51.4, 21.0, 3.0), (215, 643, 24, 24, 0.0, 15.9),
+          ruminant=True),
+    # ---- sides (fixed amounts)
+    _food("milk", "Milk, Reduced Fat, 2%", _DAIRY, "cup", 244, 0.25, "side", "dairy", "dairy",
+          (50, 3.3, 4.8, 0.0, 5.1, 2.0, 1.1, 0.5, 0.1), (8, 47, 150, 120, 0.0, 89.3),
+          ruminant=True, extra={"Vitamin D (IU)": 49, f"B12 (Cobalamin) ({_MU}g)": 0.53}),
+    _food("broccoli", "Broccoli, Cooked, Boiled, Drained", _VEG, "cup, chopped", 156, 0.5,
+          "side", "veg", "produce", (35, 2.4, 7.2, 3.3, 1.4, 0.4, 0.1, 0.0, 0.2),
+          (0, 41, 293, 40, 0.7, 89.3),
+          extra={"Vitamin C (mg)": 64.9, f"Vitamin K ({_MU}g)": 141.1}),
+    _food("spinach", "Spinach, Raw", _VEG, "cup", 30, 1, "side", "veg", "produce",
+          (23, 2.9, 3.6, 2.2, 0.4, 0.4, 0.1, 0.0, 0.2), (0, 79, 558, 99, 2.7, 91.4),
+          omega3=0.7, extra={f"Vitamin A ({_MU}g)": 469, f"Vitamin K ({_MU}g)": 482.9,
+                             f"Folate ({_MU}g)": 194, "Magnesium (mg)": 79}),
+    _food("tomato", "Tomatoes, Red, Ripe, Raw", _VEG, 'medium whole (2-3/5" dia)', 123, 0.5,
+          "side", "veg", "produce", (18, 0.9, 3.9, 1.2, 2.6, 0.2, 0.0, 0.0, 0.1),
+          (0, 5, 237, 10, 0.3, 94.5), extra={"Vitamin C (mg)": 13.7, f"Vitamin A ({_MU}g)": 42}),
+    _food("blueberries", "Blueberries, Fresh", _FRUIT, "cup", 148, 0.5, "side", "fruit",
+          "produce", (57, 0.7, 14.5, 2.4, 10.0, 0.3, 0.0, 0.0, 0.1), (0, 1, 77, 6, 0.3, 84.2),
+          extra={f"Vitamin K ({_MU}g)": 19.3}),
+    _food("apple", "Apple, Raw, With Skin", _FRUIT, 'medium (3" dia)', 182, 0.5, "side",
+          "fruit", "produce", (52, 0.3, 13.8, 2.4, 10.4, 0.2, 0.0, 0.0, 0.1),
+          (0, 1, 107, 6, 0.1, 85.6), extra={"Vitamin C (mg)": 4.6}),
+    _food("salt", "Salt, Table", "Spices and Herbs", "tsp", 6, 0.25, "side", "oil", "produce",
+          (0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (0, 38758, 8, 24, 0.3, 0.2),
+          extra={"Vitamin E (mg)": 0.0, f"Vitamin K ({_MU}g)": 0.0, "Magnesium (mg)": 1.0}),
+    _food("coffee", "Coffee, Brewed from Grounds", "Beverages", "cup", 237, 1, "side",
+          "beverage", "produce", (1, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+          (0, 2, 49, 2, 0.0, 99.4), extra={"Caffeine (mg)": 40.0}),
+    # ---- the user's own recipes: no Category, logged in servings
+    _food("overnight", "Overnight Oats with Berries", "", "serving", 250, 0.25, "carb",
+          "recipe", "grain", (140, 6.0, 22.0, 3.0, 7.0, 3.0, 0.8, 1.0, 1.0),
+          (4, 40, 220, 90, 1.2, 68.0)),
+    _food("burrito", "Chicken Burrito Bowl", "", "serving", 350, 0.25, "protein", "recipe",
+          "meat", (150, 11.0, 16.0, 2.5, 1.5, 4.5, 1.4, 1.8, 0.9),
+          (25, 320, 300, 40, 1.1, 66.0)),
+)
+# fmt: on
+_FOOD = {f.key: f for f in _FOODS}
+
+#: Meal templates: (food key, base quantity in the food's unit). Each day draws one per meal
+#: and scales the protein, carb and fat items of the whole day to its targets.
+_TEMPLATES: dict[str, tuple[tuple[tuple[str, float], ...], ...]] = {
+    "Breakfast": (
+        (("oats", 70), ("milk", 1), ("banana", 1), ("whey", 1), ("coffee", 1)),
+        (("eggs", 3), ("bread", 2), ("butter", 1), ("oj", 1), ("coffee", 1)),
+        (("yogurt", 250), ("blueberries", 1), ("honey", 1), ("almonds", 20)),
+        (("bagel", 1), ("pb", 1.5), ("cottage", 0.5), ("coffee", 1)),
+        (("overnight", 1), ("whey", 1), ("banana", 0.5), ("almonds", 15)),
+    ),
+    "Lunch": (
+        (("chicken", 150), ("rice", 200), ("broccoli", 1), ("oil", 1)),
+        (("tuna", 1), ("bread", 2), ("avocado", 0.5), ("tomato", 1)),
+        (("burrito", 1), ("chicken", 80), ("rice", 100), ("cheddar", 1)),
+        (("tofu", 150), ("rice", 180), ("spinach", 2), ("oil", 1)),
+        (("eggs", 2), ("pasta", 200), ("cheddar", 1), ("spinach", 1)),
+    ),
+    "Dinner": (
+        (("salmon", 150), ("potato", 250), ("broccoli", 1), ("butter", 1)),
+        (("beef", 150), ("pasta", 220), ("tomato", 2), ("oil", 1)),
+        (("chicken", 160), ("sweetpotato", 250), ("spinach", 2), ("oil", 1)),
+        (("tofu", 180), ("rice", 200), ("broccoli", 1), ("pb", 1)),
+        (("salmon", 140), ("rice", 200), ("spinach", 1), ("avocado", 0.5)),
+    ),
+    "Snacks": (
+        (("apple", 1), ("pb", 1.5)),
+        (("cottage", 0.75), ("blueberries", 1)),
+        (("clifbar", 1),),
+        (("yogurt", 170), ("honey", 1)),
+        (("banana", 1), ("almonds", 25)),
+        (("whey", 1), ("milk", 1)),
+    ),
+}
+
+#: Templates of low-protein days: starchy, sugary foods, little meat, fats without protein.
+_LOW_PROTEIN_TEMPLATES: dict[str, tuple[tuple[tuple[str, float], ...], ...]] = {
+    "Breakfast": (
+        (("banana", 1), ("oj", 1), ("honey", 1), ("yogurt", 100), ("coffee", 1)),
+        (("banana", 1), ("avocado", 0.5), ("oj", 1), ("eggs", 1), ("coffee", 1)),
+    ),
+    "Lunch": (
+        (("potato", 300), ("butter", 1), ("tomato", 1), ("tuna", 0.5)),
+        (("rice", 250), ("avocado", 0.5), ("spinach", 1), ("tofu", 60)),
+    ),
+    "Dinner": (
+        (("rice", 250), ("chicken", 60), ("oil", 1.5), ("broccoli", 1)),
+        (("sweetpotato", 300), ("butter", 1), ("beef", 60), ("spinach", 1)),
+    ),
+    "Snacks": (
+        (("banana", 1), ("honey", 1)),
+        (("apple", 1), ("oj", 1)),
+    ),
+}
+
+#: Per-day notes of the MFP export (commas, quotes and a line break, all to be CSV-quoted).
+_NOTES = (
+    "Long run this morning, extra pasta at dinner",
+    'Dinner out: "pizza night", portions estimated',
+    "Forgot to log snacks, added them in the evening",
+    "Travel day; airport food, guessed weights",
+    "Felt flat on the run,\nate more carbs afterwards",
+)
+
+# --------------------------------------------------------------------------------------------
+# Day plans
+# --------------------------------------------------------------------------------------------
+
+#: Day types by training: "key" = long run, intervals or any run of 75+ min; "run"; "rest".
+_CARB_G_PER_KG = {"key": (6.5, 8.0), "run": (4.5, 5.8), "rest": (3.0, 4.3)}
+_PROTEIN_G_PER_KG = (1.45, 1.95)
+_LOW_PROTEIN_G_PER_KG = (0.85, 1.05)
+_DEFICIT_KCAL = (600.0, 950.0)
+_SURPLUS_KCAL = (300.0, 600.0)
+_BALANCE_SD = 0.04  # relative day-to-day noise of intake on balanced days
+_BALANCE_MAX_KCAL = 250.0
+_MIN_INTAKE_KCAL = 1150.0
+_SCALE_BOUNDS = (0.05, 6.0)  # how far the solver may scale a template's role items
+
+
+@dataclass(frozen=True)
+class DayIntake:
+    """What the athlete ate on one local day: the truth the exports were written from.
+
+    Energy in kcal, nutrients in g: sums of the day's servings as written (each rounded to
+    0.01). When ``logged`` is False the day appears in no export (a reader must treat it as
+    unknown, never as zero); its nutrient fields then hold what the athlete ate unrecorded.
+    """
+
+    local_date: date
+    logged: bool  # False on unlogged days (no rows in any export)
+    energy_kcal: float
+    protein_g: float
+    carbohydrate_g: float
+    fat_g: float
+    fiber_g: float
+    meals: int  # meals logged that day (0 when not logged)
+
+
+@dataclass(frozen=True)
+class NutritionExports:
+    """The generated exports (UTF-8 bytes, no BOM) and the per-day truth behind them."""
+
+    days: tuple[DayIntake, ...]  # every local day of the span, in order
+    mfp_nutrition_csv: bytes  # MyFitnessPal per-meal shape with Note; CRLF like 2026 exports
+    mfp_file_name: str  # "Nutrition-Summary-<first day>-to-<last day>.csv"
+    cronometer_servings_csv: bytes  # the real servings.csv header; LF like the real export
+    cronometer_dailysummary_csv: bytes  # Date, the servings nutrient columns, Completed
+
+
+@dataclass(frozen=True)
+class _Serving:
+    group: str
+    minute: int  # local minute of the day
+    food: _Food
+    quantity: float  # in food.unit
+    cents: tuple[int | None, ...]  # nutrients in hundredths, CRONOMETER_NUTRIENTS order
+
+
+@dataclass(frozen=True)
+class _Targets:
+    energy_kcal: float
+    protein_g: float
+    carbohydrate_g: float
+    fat_g: float
+
+
+def _day_type(athlete: SyntheticAthlete, files: Sequence[GeneratedFile], day: date) -> str:
+    """``key``, ``run`` or ``rest`` from the runs starting on local ``day``."""
+    zone = ZoneInfo(athlete.timezone)
+    kind = "rest"
+    for f in files:
+        if f.sport != "running" or f.start_utc.astimezone(zone).date() != day:
+            continue
+        if f.kind in ("long_run", "intervals") or (f.total_timer_time_s or 0) >= 75 * 60:
+            return "key"
+        kind = "run"
+    return kind
+
+
+def _local_minutes(
+    files: Sequence[GeneratedFile], day: date, zone: ZoneInfo
+) -> list[tuple[int, int, str]]:
+    """(start minute, end minute, kind) of the day's activities, local wall clock."""
+    out = []
+    for f in files:
+        if f.sport is None:
+            continue
+        start = f.start_utc.astimezone(zone)
+        if start.date() != day:
+            continue
+        end = f.end_utc.astimezone(zone)
+        end_min = end.hour * 60 + end.minute if end.date() == day else 24 * 60
+        out.append((start.hour * 60 + start.minute, end_min, f.kind))
+    return out
+
+
+def _targets(
+    rng: random.Random,
+    athlete: SyntheticAthlete,
+    expenditure: float,
+    day_type: str,
+    deficit: bool,
+    low_protein: bool,
+) -> _Targets:
+    """Energy, protein, carbohydrate and fat targets of one day (kcal, g)."""
+    kg = athlete.weight_kg
+    if deficit:
+        energy = expenditure - rng.uniform(*_DEFICIT_KCAL)
+    elif rng.random() < 0.07 and not low_protein:
+        energy = expenditure + rng.uniform(*_SURPLUS_KCAL)
+    else:
+        noise = expenditure * rng.gauss(0.0, _BALANCE_SD)
+        energy = expenditure + max(-_BALANCE_MAX_KCAL, min(_BALANCE_MAX_KCAL, noise))
+    energy = max(energy, _MIN_INTAKE_KCAL)
+    protein = kg * rng.uniform(*(_LOW_PROTEIN_G_PER_KG if low_protein else _PROTEIN_G_PER_KG))
+    carbs = kg * rng.uniform(*_CARB_G_PER_KG[day_type])
+    # Fat takes what is left, kept between 0.5 g/kg or 20 % of energy and 35 % of energy;
+    # carbohydrate gives way (or takes the excess) where fat would leave that band.
+    fat_min = max(0.5 * kg, 0.2 * energy / 9.0)
+    fat_max = max(fat_min, 0.35 * energy / 9.0)
+    fat = min(fat_max, max(fat_min, (energy - 4.0 * protein - 4.0 * carbs) / 9.0))
+    carbs = max(1.0 * kg, (energy - 4.0 * protein - 9.0 * fat) / 4.0)
+    fat = max(0.3 * kg, (energy - 4.0 * protein - 4.0 * carbs) / 9.0)
+    return _Targets(energy, protein, carbs, fat)
+
+
+def _totals(items: Sequence[tuple[_Food, float]]) -> tuple[float, float, float, float]:
+    """(energy kcal, protein g, carbs g, fat g) of (food, quantity) pairs, unrounded."""
+    e = p = c = f = 0.0
+    for food, qty in items:
+        grams = food.unit_g * qty / 100.0
+        v = food.per100
+        e += (v[_ENERGY] or 0.0) * grams
+        p += (v[_PROTEIN] or 0.0) * grams
+        c += (v[_CARBS] or 0.0) * grams
+        f += (v[_FAT] or 0.0) * grams
+    return e, p, c, f
+
+
+def _solve_scales(items: Sequence[tuple[_Food, float]], targets: _Targets) -> dict[str, float]:
+    """Scale factors for the protein, carb and fat items that meet the day's targets.
+
+    Projected Gauss-Seidel on the 3x3 system "protein, carbohydrate and fat of all items =
+    targets" (each role mostly supplies its own nutrient, so it converges), with the fat
+    target corrected until the energy (real food energies, not 4/4/9) matches; where fat
+    cannot fall further, carbohydrate gives way instead.
+    """
+    roles = ("protein", "carb", "fat")
+    contrib = {r: _totals([(f, q) for f, q in items if f.role == r]) for r in roles}
+    fixed = _totals([(f, q) for f, q in items if f.role == "side"])
+    scale = dict.fromkeys(roles, 1.0)
+    lo, hi = _SCALE_BOUNDS
+    carb_target, fat_target = targets.carbohydrate_g, targets.fat_g
+    for _ in range(6):
+        goal = (targets.protein_g, carb_target, fat_target)
+        for _ in range(60):
+            for row, role in enumerate(roles, start=1):  # row: 1 protein, 2 carbs, 3 fat
+                own = contrib[role][row]
+                if own <= 0.0:
+                    continue
+                others = fixed[row] + sum(contrib[r][row] * scale[r] for r in roles if r != role)
+                scale[role] = min(hi, max(lo, (goal[row - 1] - others) / own))
+        energy = fixed[0] + sum(contrib[r][0] * scale[r] for r in roles)
+        if scale["fat"] <= lo and energy > targets.energy_kcal:
+            # the fat of protein foods and sides alone exceeds the target: cut carbohydrate
+            carb_target = max(40.0, carb_target - (energy - targets.energy_kcal) / 4.0)
+        else:
+            fat_target += (targets.energy_kcal - energy) / 9.0
+    return scale
+
+
+def _quantize(quantity: float, step: float) -> float:
+    """``quantity`` rounded to a multiple of ``step`` (0 when below half a step)."""
+    return round(round(quantity / step) * step, 2)
+
+
+def _plan_meals(
+    rng: random.Random, day_type: str, targets: _Targets, low_protein: bool = False
+) -> list[tuple[str, _Food, float]]:
+    """(meal, food, quantity) of one day, scaled to ``targets`` and rounded to serving steps."""
+    meals = ["Breakfast", "Lunch", "Dinner"]
+    if rng.random() < 0.8 or day_type == "key":
+        meals.append("Snacks")
+    templates = _LOW_PROTEIN_TEMPLATES if low_protein else _TEMPLATES
+    chosen: list[tuple[str, str, float]] = []
+    for meal in meals:
+        chosen.extend((meal, key, qty) for key, qty in rng.choice(templates[meal]))
+    if day_type == "key":
+        chosen.append(("Snacks", "sportsdrink", 1.0))
+    for meal, chance in (("Lunch", 0.4), ("Dinner", 0.8)):  # salt added while cooking
+        if rng.random() < chance:
+            chosen.append((meal, "salt", rng.choice((0.25, 0.25, 0.5))))
+    present = {_FOOD[key].role for _, key, _ in chosen}
+    if "fat" not in present:
+        chosen.append(("Dinner", "oil", 1.0))
+    if "carb" not in present:
+        chosen.append(("Lunch", "bread", 2.0))
+    items = [(_FOOD[key], qty) for _, key, qty in chosen]
+    scale = _solve_scales(items, targets)
+    planned = []
+    for meal, key, qty in chosen:
+        food = _FOOD[key]
+        factor = 1.0 if food.role == "side" else scale[food.role]
+        quantity = _quantize(qty * factor, food.step)
+        if quantity > 0:
+            planned.append((meal, food, quantity))
+    return _correct_energy(planned, targets.energy_kcal)
+
+
+def _correct_energy(
+    planned: list[tuple[str, _Food, float]], energy_kcal: float
+) -> list[tuple[str, _Food, float]]:
+    """Undo most of the energy error of rounding by stepping the finest carb or fat item."""
+    energy = _totals([(f, q) for _, f, q in planned])[0]
+    best, best_step = None, 0.0
+    for index, (_, food, _qty) in enumerate(planned):
+        if food.role not in ("carb", "fat"):
+            continue
+        step_kcal = (food.per100[_ENERGY] or 0.0) * food.unit_g * food.step / 100.0
+        if step_kcal > 0 and (best is None or step_kcal < best_step):
+            best, best_step = index, step_kcal
+    if best is None:
+        return planned
+    meal, food, qty = planned[best]
+    steps = round((energy_kcal - energy) / best_step)
+    new_qty = max(food.step, _quantize(qty + steps * food.step, food.step))
+    planned[best] = (meal, food, new_qty)
+    return planned
+
+
+def _meal_minutes(
+    rng: random.Random, meals: Sequence[str], activities: Sequence[tuple[int, int, str]]
+) -> dict[str, int]:
+    """Local minute of each meal, after the morning run and the evening session."""
+    morning_end = max((e for s, e, _ in activities if s < 11 * 60), default=0)
+    evening_end = max((e for s, e, _ in activities if 15 * 60 <= s < 21 * 60), default=0)
+    minutes = {
+        "Breakfast": max(rng.randint(6 * 60 + 45, 9 * 60 + 30), morning_end + rng.randint(20, 50)),
+        "Lunch": rng.randint(12 * 60, 13 * 60 + 45),
+        "Dinner": max(rng.randint(18 * 60 + 30, 20 * 60 + 30), evening_end + rng.randint(20, 45)),
+        "Snacks": rng.choice((rng.randint(15 * 60, 16 * 60 + 45), rng.randint(21 * 60, 22 * 60))),
+    }
+    return {m: min(minutes[m], 23 * 60 + 50) for m in meals}
+
+
+def _servings(
+    rng: random.Random,
+    planned: Sequence[tuple[str, _Food, float]],
+    activities: Sequence[tuple[int, int, str]],
+) -> list[_Serving]:
+    """Timed servings in export order: by meal (Breakfast, Lunch, Dinner, Snacks), then time."""
+    meals = [m for m in MEALS if any(p[0] == m for p in planned)]
+    minutes = _meal_minutes(rng, meals, activities)
+    out = []
+    for meal in meals:
+        minute = minutes[meal]
+        for group, food, qty in planned:
+            if group != meal:
+                continue
+            out.append(_Serving(meal, minute, food, qty, food.values_cents(qty)))
+            minute = min(minute + rng.choice((0, 0, 1, 2, 3)), 23 * 60 + 59)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _quote(text: str) -> str:
+    """A text field quoted the way Cronometer writes every text field."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _clock(minute: int) -> str:
+    """Local minute of the day as Cronometer's 12-hour ``9:51 AM``."""
+    hour, mins = divmod(minute, 60)
+    return f"{hour % 12 or 12}:{mins:02d} {'AM' if hour < 12 else 'PM'}"
+
+
+def _cents_text(value: int | None) -> str:
+    """Hundredths as Cronometer's 2-decimal number; empty when unknown."""
+    return "" if value is None else f"{value / 100:.2f}"
+
+
+def _serving_tail(food: _Food, quantity: float, cents: Sequence[int | None]) -> str:
+    """``"Amount",<nutrients>,"Category"`` of one servings.csv row."""
+    numbers = ",".join(_cents_text(v) for v in cents)
+    return f"{_quote(f'{quantity:.2f} {food.unit}')},{numbers},{_quote(food.category)}"
+
+
+def _servings_line(day: date, s: _Serving) -> str:
+    return (
+        f"{day.isoformat()},{_clock(s.minute)},{_quote(s.group)},{_quote(s.food.name)},"
+        f"{_serving_tail(s.food, s.quantity, s.cents)}"
+    )
+
+
+def _half_up(value: int, divisor: int) -> int:
+    """``value / divisor`` rounded half away from zero (value >= 0 here)."""
+    return (2 * value + divisor) // (2 * divisor)
+
+
+def _mfp_row(day: date, meal: str, sums: Sequence[int], note: str) -> list[str]:
+    """One MFP per-meal row from the meal's nutrient sums (hundredths)."""
+    row = [day.isoformat(), meal, f"{_half_up(sums[_ENERGY], 100)}.0"]
+    for column, divisor in _MFP_SOURCES:
+        value = sums[_COL[column]]
+        tenths = _half_up(value, 10) if divisor == 1.0 else round(value / divisor / 10)
+        row.append(f"{tenths // 10}.{tenths % 10}")
+    row.append(note)
+    return row
+
+
+def _sum_cents(servings: Sequence[_Serving]) -> list[int]:
+    sums = [0] * len(CRONOMETER_NUTRIENTS)
+    for s in servings:
+        for i, v in enumerate(s.cents):
+            if v is not None:
+                sums[i] += v
+    return sums
+
+
+# --------------------------------------------------------------------------------------------
+# Public generators
+# --------------------------------------------------------------------------------------------
+
+
+def _choose_days(rng: random.Random, n_days: int, weeks: int) -> tuple[set[int], set[int]]:
+    """Indices of the unlogged days and of the deficit days of the span."""
+    unlogged = {i for i in range(n_days) if rng.random() < 1 / 15}
+    if not unlogged and n_days >= 15:
+        unlogged.add(rng.randrange(n_days))
+    cutting = [rng.random() < 0.25 for _ in range(weeks)]
+    if weeks and not any(cutting):
+        cutting[rng.randrange(weeks)] = True
+    deficit: set[int] = set()
+    for week, cut in enumerate(cutting):
+        logged = [i for i in range(7 * week, 7 * week + 7) if i not in unlogged]
+        count = rng.randint(3, 4) if cut else rng.choice((0, 0, 1))
+        deficit.update(rng.sample(logged, min(count, len(logged))))
+    return unlogged, deficit
+
+
+def generate_nutrition_exports(
+    athlete: SyntheticAthlete,
+    files: Sequence[GeneratedFile],
+    start: date,
+    weeks: int,
+    seed: int = 0,
+) -> NutritionExports:
+    """MyFitnessPal and Cronometer exports of ``weeks`` weeks from local date ``start``.
+
+    ``files`` are the athlete's activities (e.g. from
+    :func:`transforms.synthetic.generate_athlete_files` with the same span): intake follows
+    :func:`daily_expenditure_kcal` of each day and carbohydrate the day's runs (see the module
+    docstring for the mix of days). Same arguments, same bytes.
+    """
+    if weeks < 0:
+        raise ValueError(f"weeks must be >= 0, got {weeks}")
+    rng = random.Random(seed)
+    zone = ZoneInfo(athlete.timezone)
+    n_days = 7 * weeks
+    unlogged, deficit = _choose_days(rng, n_days, weeks)
+    dates = [start + timedelta(days=i) for i in range(n_days)]
+    types = [_day_type(athlete, files, d) for d in dates]
+    eligible = [i for i in range(n_days) if i not in unlogged and types[i] != "key"]
+    low_protein = {i for i in eligible if rng.random() < 0.12}
+    if len(low_protein) < 2 and len(eligible) >= 7:
+        low_protein.update(rng.sample(sorted(set(eligible) - low_protein), 2 - len(low_protein)))
+    logged_days = [i for i in range(n_days) if i not in unlogged]
+    note_days = {i for i in logged_days if rng.random() < 0.12}
+    if not note_days and len(logged_days) >= 7:
+        note_days.add(rng.choice(logged_days))
+
+    days: list[DayIntake] = []
+    servings_lines = [",".join(CRONOMETER_SERVINGS_HEADER)]
+    summary = io.StringIO()
+    summary_writer = csv.writer(summary, lineterminator="\n")
+    summary_writer.writerow(CRONOMETER_DAILYSUMMARY_HEADER)
+    mfp = io.StringIO()
+    mfp_writer = csv.writer(mfp, lineterminator="\r\n")
+    mfp_writer.writerow(MFP_NUTRITION_HEADER)
+
+    for i, day in enumerate(dates):
+        day_rng = random.Random(rng.getrandbits(64))
+        expenditure = daily_expenditure_kcal(athlete, files, day)
+        targets = _targets(day_rng, athlete, expenditure, types[i], i in deficit, i in low_protein)
+        planned = _plan_meals(day_rng, types[i], targets, i in low_protein)
+        servings = _servings(day_rng, planned, _local_minutes(files, day, zone))
+        completed = day_rng.random() < 0.85
+        note = day_rng.choice(_NOTES) if i in note_days else ""
+        sums = _sum_cents(servings)
+        meals = [m for m in MEALS if any(s.group == m for s in servings)]
+        days.append(
+            DayIntake(
+                day,
+                i not in unlogged,
+                sums[_ENERGY] / 100,
+                sums[_PROTEIN] / 100,
+                sums[_CARBS] / 100,
+                sums[_FAT] / 100,
+                sums[_FIBER] / 100,
+                0 if i in unlogged else len(meals),
+            )
+        )
+        if i in unlogged:
+            continue
+        servings_lines.extend(_servings_line(day, s) for s in servings)
+        summary_writer.writerow(
+            [day.isoformat(), *(_cents_text(v) for v in sums), "true" if completed else "false"]
+        )
+        note_meal = day_rng.choice(meals)
+        for meal in meals:
+            meal_sums = _sum_cents([s for s in servings if s.group == meal])
+            mfp_writer.writerow(_mfp_row(day, meal, meal_sums, note if meal == note_meal else ""))
+
+    last = start + timedelta(days=max(n_days - 1, 0))
+    return NutritionExports(
+        days=tuple(days),
+        mfp_nutrition_csv=mfp.getvalue().encode("utf-8"),
+        mfp_file_name=f"Nutrition-Summary-{start.isoformat()}-to-{last.isoformat()}.csv",
+        cronometer_servings_csv=("\n".join(servings_lines) + "\n").encode("utf-8"),
+        cronometer_dailysummary_csv=summary.getvalue().encode("utf-8"),
+    )
+
+
+def cronometer_servings_rows(n_rows: int, seed: int = 0, start: date = date(2016, 1, 1),
+                             per_day: tuple[int, int] = (4, 6)) -> bytes:
+    """A large Cronometer ``servings.csv`` (real header, then ``n_rows`` rows) for benchmarks.
+
+    Consecutive days from ``start``, ``per_day`` (inclusive range) servings a day spread over
+    Breakfast, Lunch, Dinner and Snacks (4-6 a day: about 20,000 days per 100,000 rows;
+    24-31 a day, a meticulous logger: about ten years), foods from the same table
+    as :func:`generate_nutrition_exports` in typical portions. Not tied to any training; rows
+    are drawn from precomputed serving lines, so 100,000 rows take well under a second.
+    """
+    if n_rows < 0:
+        raise ValueError(f"n_rows must be >= 0, got {n_rows}")
+    rng = random.Random(seed)
+    portions = (0.5, 0.75, 1.0, 1.0, 1.25, 1.5, 2.0)
+    pools: dict[str, list[tuple[str, str]]] = {}
+    for meal, templates in _TEMPLATES.items():
+        seen: dict[str, float] = {}
+        for template in templates:
+            for key, qty in template:
+                seen.setdefault(key, qty)
+        pool = []
+        for key, qty in seen.items():
+            food = _FOOD[key]
+            name = _quote(food.name)
+            for p in portions:
+                q = max(food.step, _quantize(qty * p, food.step))
+                pool.append((name, _serving_tail(food, q, food.values_cents(q))))
+        pools[meal] = pool
+    windows = {
+        "Breakfast": (6 * 60 + 30, 10 * 60),
+        "Lunch": (11 * 60 + 45, 14 * 60),
+        "Dinner": (18 * 60, 21 * 60),
+        "Snacks": (15 * 60, 22 * 60),
+    }
+    clocks = [_clock(m) for m in range(24 * 60)]
+    quoted = {m: _quote(m) for m in MEALS}
+    lines = [",".join(CRONOMETER_SERVINGS_HEADER)]
+    randint, choice, random_ = rng.randint, rng.choice, rng.random
+    day = start
+    written = 0
+    while written < n_rows:
+        n = min(randint(*per_day), n_rows - written)
+        cycle = ("Breakfast", "Lunch", "Dinner", "Snacks", "Snacks", "Dinner")
+        groups = [cycle[i % len(cycle)] for i in range(n)]
+        if random_() < 0.3:
+            groups[-1] = choice(MEALS)
+        groups.sort(key=MEALS.index)
+        prefix = day.isoformat()
+        previous, minute = "", 0
+        for group in groups:
+            if group != previous:
+                minute = randint(*windows[group])
+                previous = group
+            else:
+                minute = min(minute + randint(0, 3), 24 * 60 - 1)
+            name, tail = choice(pools[group])
+            lines.append(f"{prefix},{clocks[minute]},{quoted[group]},{name},{tail}")
+        written += n
+        day += timedelta(days=1)
+    return ("\n".join(lines) + "\n").encode("utf-8")
