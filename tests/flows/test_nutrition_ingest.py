@@ -214,3 +214,32 @@ def test_same_export_renamed_is_skipped(tmp_path: Path) -> None:
     assert summary.loaded == 0 and summary.skipped == 2
     assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(1,)]
 
+
+
+def test_generated_exports_load_with_the_intake_they_were_written_from(tmp_path: Path) -> None:
+    from transforms.synthetic_nutrition import generate_nutrition_exports
+
+    athlete = SyntheticAthlete()
+    start = date(2026, 3, 2)
+    files = generate_athlete_files(athlete, start, weeks=3)
+    exports = generate_nutrition_exports(athlete, files, start, weeks=3)
+    mfp = tmp_path / "File-Export-2026-03-02-to-2026-03-22"
+    mfp.mkdir()
+    (mfp / exports.mfp_file_name).write_bytes(exports.mfp_nutrition_csv)
+    crono = tmp_path / "cronometer"
+    crono.mkdir()
+    (crono / "servings.csv").write_bytes(exports.cronometer_servings_csv)
+    (crono / "dailysummary.csv").write_bytes(exports.cronometer_dailysummary_csv)
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(warehouse, mfp, crono).ok
+
+    truth = {d.local_date: d for d in exports.days if d.logged}
+    for fmt, tolerance in (("cronometer_servings", 1e-6), ("cronometer_dailysummary", 1e-6),
+                           ("myfitnesspal_nutrition", 0.5 * 4)):
+        got = _query(warehouse, "SELECT local_date, sum(energy_kcal), sum(protein_g) FROM "
+                                "raw.nutrition_entries WHERE source_format = ? GROUP BY 1",
+                     [fmt])
+        assert {d for d, _, _ in got} == set(truth), fmt  # unlogged days stay absent
+        for day, kcal, protein in got:
+            assert kcal == pytest.approx(truth[day].energy_kcal, abs=tolerance), (fmt, day)
+            assert protein == pytest.approx(truth[day].protein_g, abs=tolerance / 10), (fmt, day)
