@@ -25,7 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
-from flows.runtime import run_id, utc_now
+from flows.runtime import RunSummary, run_id, utc_now
 from flows.settings import AthleteInputs, ingest_request
 from flows.sources import ArchiveLimits, FoundFile, Kind, content_sha256, find_files, open_archive
 from schemas.config import load_config
@@ -107,23 +107,11 @@ class ChunkResult:
 
 
 @dataclass
-class IngestSummary:
-    """What an ingest did for one athlete."""
+class IngestSummary(RunSummary):
+    """What a FIT ingest did for one athlete."""
 
-    athlete_id: str
-    loaded: int = 0
-    skipped: int = 0
     records: int = 0
     replaced: int = 0
-    known_quarantined: int = 0
-    quarantined: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True when every input was read and none was quarantined in this run."""
-        return not self.quarantined and not self.problems
 
 
 @task(cache_policy=NO_CACHE)

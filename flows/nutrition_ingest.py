@@ -19,7 +19,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import run_id, utc_now
+from flows.runtime import RunSummary, run_id, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
 from flows.sources import ArchiveLimits, content_sha256, csv_kind, find_files, open_archive
 from schemas.nutrition import (
@@ -78,30 +78,19 @@ class NutritionPlan:
 
 
 @dataclass
-class NutritionSummary:
-    """What a nutrition ingest did for one athlete (counts only, no health values)."""
+class NutritionSummary(RunSummary):
+    """What a nutrition ingest did for one athlete."""
 
-    athlete_id: str
-    loaded: int = 0
-    skipped: int = 0
     rows: int = 0
     days_replaced: int = 0
     days_kept_newer: int = 0
     deleted_rows_dropped: int = 0
-    known_quarantined: int = 0
     formats: dict[str, int] = field(default_factory=dict)
-    quarantined: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
 
     @property
     def records(self) -> int:
         """Rows added (what marts.pipeline_runs counts as records for this kind of run)."""
         return self.rows
-
-    @property
-    def ok(self) -> bool:
-        return not self.quarantined and not self.problems
 
 
 def _mtime(ns: int) -> datetime:

@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+
+@dataclass
+class RunSummary:
+    """What an ingest did for one athlete: counts and file names, never health values."""
+
+    athlete_id: str
+    loaded: int = 0
+    skipped: int = 0
+    known_quarantined: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # unreadable (path, reason)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every input was read and none was quarantined in this run."""
+        return not self.quarantined and not self.problems
 
 
 def utc_now() -> datetime:
