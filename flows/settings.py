@@ -100,7 +100,7 @@ def ingest_request(
                          "athletes")
     fit_inputs, food_inputs = [], []
     for a in chosen:
-        fit_paths = tuple(str(p) for p in fit) if given else tuple(str(p) for p in a.fit_paths)
+        fit_paths = tuple(str(p) for p in fit or ()) if given else tuple(map(str, a.fit_paths))
         sources = (_cli_sources(nutrition, nutrition_format) if given
                    else tuple(_config_source(n) for n in a.nutrition))
         if fit_paths:
