@@ -107,7 +107,8 @@ def ingest(
         int | None, typer.Option("--workers", min=1, help="Decoding processes (default: cores).")
     ] = None,
     retry_quarantined: Annotated[
-        bool, typer.Option("--retry-quarantined", help="Decode quarantined files again.")
+        bool, typer.Option("--retry-quarantined", help="Read quarantined files again (after "
+                           "fixing the config, say).")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
@@ -146,7 +147,7 @@ def ingest(
         if request.nutrition:
             food_summaries = ingest_nutrition_flow(
                 warehouse=str(request.warehouse), athletes=request.nutrition,
-                limits=request.limits,
+                limits=request.limits, retry_quarantined=retry_quarantined,
             )
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
@@ -199,6 +200,9 @@ def _print_problems(summaries) -> None:
                   "`musclebalance status` lists them, --retry-quarantined reads them again",
                   highlight=False)
     for s in summaries:
+        for path in getattr(s, "ignored", ()):
+            err.print(f"[dim]ignored[/dim] {escape(path)}: not a known export (left alone)",
+                      highlight=False, soft_wrap=True)
         for path, reason in s.quarantined:
             err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
                       highlight=False, soft_wrap=True)

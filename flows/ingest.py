@@ -27,7 +27,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
 from flows.runtime import RunSummary, run_id, utc_now
 from flows.settings import AthleteInputs, ingest_request
-from flows.sources import ArchiveLimits, FoundFile, Kind, content_sha256, find_files, open_archive
+from flows.sources import (
+    ArchiveLimits,
+    FoundFile,
+    Kind,
+    content_sha256,
+    find_files,
+    open_archive,
+    remove_stale_scratch,
+)
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
@@ -398,6 +406,7 @@ def ingest_fit_flow(
     summaries = []
     warehouse_path = Path(warehouse)
     with run_lock(warehouse_path):
+        remove_stale_scratch(warehouse_path)
         for inputs in athletes:
             summaries.append(_ingest_athlete(warehouse, inputs, workers, limits,
                                              retry_quarantined, show_progress, batch_files))

@@ -21,7 +21,14 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import RunSummary, run_id, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
-from flows.sources import ArchiveLimits, content_sha256, csv_kind, find_files, open_archive
+from flows.sources import (
+    ArchiveLimits,
+    content_sha256,
+    csv_kind,
+    find_files,
+    open_archive,
+    remove_stale_scratch,
+)
 from schemas.nutrition import (
     FORMAT_BY_NAME,
     FORMATS,
@@ -29,18 +36,26 @@ from schemas.nutrition import (
     detect_format,
     generic_format,
 )
-from transforms.csv_read import CsvError, read_csv, to_frame
-from transforms.nutrition import AthleteFacts, covered_dates, normalize, summarize_problems
+from transforms.csv_read import read_csv, to_frame
+from transforms.nutrition import (
+    AthleteFacts,
+    covered_dates,
+    file_name_range,
+    normalize,
+    summarize_problems,
+)
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.lock import run_lock
 from warehouse.manifest import (
+    IGNORED,
     LOADED,
     QUARANTINED,
     SourceFile,
     SourcePath,
     known_contents,
     known_paths,
+    quarantined_or_holding_quarantined,
     record_athletes,
     upsert_source_files,
     upsert_source_paths,
@@ -64,6 +79,7 @@ class ExportFile:
     spec: NutritionSourceSpec
     path_row: SourcePath | None = None
     container_sha256: str | None = None
+    explicit: bool = True  # named on the command line or in the config, not found in a folder
 
 
 @dataclass
@@ -75,6 +91,7 @@ class NutritionPlan:
     archive_rows: list[SourceFile] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    known_quarantined: int = 0
 
 
 @dataclass
@@ -86,6 +103,7 @@ class NutritionSummary(RunSummary):
     days_kept_newer: int = 0
     deleted_rows_dropped: int = 0
     formats: dict[str, int] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # CSVs in folders that are no export
 
     @property
     def records(self) -> int:
@@ -99,21 +117,26 @@ def _mtime(ns: int) -> datetime:
 
 @task(cache_policy=NO_CACHE)
 def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
-                          limits: ArchiveLimits) -> NutritionPlan:
+                          limits: ArchiveLimits, retry_quarantined: bool = False
+                          ) -> NutritionPlan:
     """Walk each source, skip unchanged paths and known contents, open archives, hash."""
     plan = NutritionPlan(inputs.athlete_id)
     athlete = inputs.athlete_id
     with connect(Path(warehouse)) as con:
         create_all(con)
         seen = known_paths(con, athlete)
+        bad = quarantined_or_holding_quarantined(con, athlete)
         candidates: list[ExportFile] = []
         for spec in inputs.sources:
             found, problems = find_files([Path(spec.path)], csv_kind, "csv")
             plan.problems.extend(problems)
+            explicit = Path(spec.path).expanduser().is_file()
             for f in found:
                 before = seen.get(f.path)
-                if before and (before.size_bytes, before.mtime_ns) == (f.size_bytes, f.mtime_ns):
+                if (before and (before.size_bytes, before.mtime_ns) == (f.size_bytes, f.mtime_ns)
+                        and not (retry_quarantined and before.sha256 in bad)):
                     plan.skipped += 1
+                    plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
                     continue
                 try:
                     sha = content_sha256(f.path, f.kind, limits)
@@ -123,36 +146,19 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
                 row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
                 if f.kind != "zip":
                     candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha,
-                                                 _mtime(f.mtime_ns), spec, row))
+                                                 _mtime(f.mtime_ns), spec, row, None, explicit))
                     continue
-                if known_contents(con, athlete, [sha]):
-                    plan.skipped += 1
-                    plan.path_rows.append(row)
-                    continue
-                try:
-                    members = open_archive(f.path, Path(scratch) / sha[:16], limits, csv_kind)
-                except Exception as exc:
-                    plan.rejected.append((f.path, str(exc)))
-                    plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes,
-                                                        "zip", QUARANTINED, str(exc)))
-                    plan.path_rows.append(row)
-                    continue
-                plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip",
-                                                    LOADED))
-                plan.path_rows.append(row)
-                for m in members:
-                    if m.read_path is None:
-                        plan.problems.append((m.path, m.error or "cannot read entry"))
-                        continue
-                    member_sha = content_sha256(m.read_path, m.kind, limits)
-                    candidates.append(ExportFile(m.path, str(m.read_path), m.size_bytes,
-                                                 member_sha, _mtime(f.mtime_ns), spec,
-                                                 container_sha256=sha))
+                retry = retry_quarantined and sha in bad
+                candidates += _open_zip(plan, con, f.path, f.size_bytes, f.mtime_ns, sha, row,
+                                        spec, Path(scratch), limits, retry)
         status = known_contents(con, athlete, sorted({c.sha256 for c in candidates}))
         queued: set[str] = set()
         for c in candidates:
-            if c.sha256 in status or c.sha256 in queued:
+            known = status.get(c.sha256)
+            retry = retry_quarantined and known == QUARANTINED
+            if c.sha256 in queued or (known is not None and not retry):
                 plan.skipped += 1
+                plan.known_quarantined += known == QUARANTINED
                 if c.path_row is not None:
                     plan.path_rows.append(c.path_row)
                 continue
@@ -162,12 +168,54 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
     return plan
 
 
+def _open_zip(plan: NutritionPlan, con, path: str, size: int, mtime_ns: int, sha: str,
+              row: SourcePath, spec: NutritionSourceSpec, scratch: Path, limits: ArchiveLimits,
+              retry: bool) -> list[ExportFile]:
+    """The CSV members of a new archive; a refused archive is quarantined."""
+    athlete = plan.athlete_id
+    if known_contents(con, athlete, [sha]) and not retry:
+        plan.skipped += 1
+        plan.path_rows.append(row)
+        return []
+    try:
+        members = open_archive(path, scratch / sha[:16], limits, csv_kind)
+    except Exception as exc:
+        plan.rejected.append((path, str(exc)))
+        plan.archive_rows.append(SourceFile(athlete, sha, path, size, "zip", QUARANTINED,
+                                            str(exc)))
+        plan.path_rows.append(row)
+        return []
+    files, complete = [], True
+    for m in members:
+        try:
+            if m.read_path is None:
+                raise OSError(m.error or "cannot read entry")
+            member_sha = content_sha256(m.read_path, m.kind, limits)
+        except Exception as exc:
+            plan.problems.append((m.path, f"cannot read: {exc}"))
+            complete = False
+            continue
+        member_row = SourcePath(athlete, m.path, m.size_bytes, mtime_ns, member_sha, m.kind)
+        files.append(ExportFile(m.path, str(m.read_path), m.size_bytes, member_sha,
+                                _mtime(mtime_ns), spec, member_row, sha, False))
+    if complete:  # else the archive is opened again next run
+        plan.archive_rows.append(SourceFile(athlete, sha, path, size, "zip", LOADED))
+        plan.path_rows.append(row)
+    return files
+
+
 def choose_format(header: tuple[str, ...], spec: NutritionSourceSpec) -> ExportFormat:
     """The format to read a file with: forced by name, detected within a family, or
-    detected among all; raises ValueError naming the header when nothing fits."""
+    detected among all; raises UnknownExport naming the header when nothing fits."""
     if spec.format == "generic":
-        return generic_format(dict(spec.columns), energy_unit=spec.energy_unit,
-                              date_format=spec.date_format)
+        fmt = generic_format(dict(spec.columns), energy_unit=spec.energy_unit,
+                             date_format=spec.date_format,
+                             name=f"generic:{Path(spec.path).name}")
+        missing = [c for c in dict(spec.columns).values() if c not in header]
+        if missing:
+            raise ValueError(f"line 1: the header lacks {', '.join(map(repr, missing))}, "
+                             "which the config's columns table names")
+        return fmt
     if spec.format in FORMAT_BY_NAME:
         fmt = FORMAT_BY_NAME[spec.format]
         missing = [c for c in fmt.signature if c not in header]
@@ -180,10 +228,14 @@ def choose_format(header: tuple[str, ...], spec: NutritionSourceSpec) -> ExportF
     if fmt is None:
         shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
         within = f" of {spec.format}" if spec.format else ""
-        raise ValueError(f"line 1: header ({shown}) matches no known export format{within}; "
-                         "name one with --format or format = (generic CSVs need a column "
-                         "mapping in the config)")
+        raise UnknownExport(f"line 1: header ({shown}) matches no known export format{within}; "
+                            "name one with --format or format = (generic CSVs need a column "
+                            "mapping in the config)")
     return fmt
+
+
+class UnknownExport(ValueError):
+    """No export format matches the file's header."""
 
 
 @task(cache_policy=NO_CACHE)
@@ -199,6 +251,7 @@ def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[Exp
 
 def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: NutritionSummary
               ) -> None:
+    """Load one export; any failure rejects that file alone (the others still load)."""
     facts = AthleteFacts(item.spec.weight_unit or inputs.weight_unit, inputs.height_cm,
                          inputs.weight_kg)
     try:
@@ -212,23 +265,38 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
                                athlete=facts)
         if not normalized.ok:
             raise ValueError(summarize_problems(normalized.problems))
-    except (CsvError, ValueError, OSError) as exc:
-        reason = str(exc)
-        summary.quarantined.append((item.path, reason))
-        record_rejected(con, _file_row(inputs, item, "csv", QUARANTINED, reason), item.path_row,
-                        utc_now())
+        covered = covered_dates(normalized.rows, file_name_range(item.path))
+        loaded = load_export(
+            con, kind=normalized.kind, rows=normalized.rows, covered=covered,
+            file=_file_row(inputs, item, fmt.name, LOADED, None, normalized.rows.height),
+            path=item.path_row, exported_at=item.exported_at, now=utc_now(),
+        )
+    except UnknownExport as exc:
+        if item.explicit:
+            _reject(con, inputs, item, summary, str(exc))
+        else:  # a CSV beside the exports in a folder or archive: noted, not an error
+            summary.ignored.append(item.path)
+            record_rejected(con, _file_row(inputs, item, "csv", IGNORED, str(exc)),
+                            item.path_row, utc_now())
         return
-    loaded = load_export(
-        con, kind=normalized.kind, rows=normalized.rows, covered=covered_dates(normalized.rows),
-        file=_file_row(inputs, item, fmt.name, LOADED, None, normalized.rows.height),
-        path=item.path_row, exported_at=item.exported_at, now=utc_now(),
-    )
+    except Exception as exc:  # one file's problem, whatever it is, rejects that file alone
+        reason = str(exc) if isinstance(exc, ValueError | OSError) else (
+            f"{type(exc).__name__}: {exc}")
+        _reject(con, inputs, item, summary, reason)
+        return
     summary.loaded += 1
     summary.rows += loaded.rows
     summary.days_replaced += loaded.days_replaced
     summary.days_kept_newer += loaded.days_kept_newer
     summary.deleted_rows_dropped += normalized.dropped_deleted
     summary.formats[fmt.name] = summary.formats.get(fmt.name, 0) + 1
+
+
+def _reject(con, inputs: NutritionInputs, item: ExportFile, summary: NutritionSummary,
+            reason: str) -> None:
+    summary.quarantined.append((item.path, reason))
+    record_rejected(con, _file_row(inputs, item, "csv", QUARANTINED, reason), item.path_row,
+                    utc_now())
 
 
 def _file_row(inputs: NutritionInputs, item: ExportFile, kind: str, status: str,
@@ -252,6 +320,7 @@ def ingest_nutrition_flow(
     warehouse: str,
     athletes: list[NutritionInputs],
     limits: ArchiveLimits | None = None,
+    retry_quarantined: bool = False,
 ) -> list[NutritionSummary]:
     """Ingest each athlete's nutrition and body-weight exports into the raw tables."""
     logger = get_run_logger()
@@ -259,16 +328,19 @@ def ingest_nutrition_flow(
     started = utc_now()
     summaries = []
     with run_lock(Path(warehouse)):
+        remove_stale_scratch(Path(warehouse))
         for inputs in athletes:
             t0 = time.perf_counter()
             scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
             try:
-                plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits)
+                plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits,
+                                             retry_quarantined)
                 summary = load_nutrition_files(warehouse, inputs, plan.work)
                 record_nutrition_paths(warehouse, plan, inputs)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
             summary.skipped += plan.skipped
+            summary.known_quarantined += plan.known_quarantined
             summary.quarantined[:0] = plan.rejected
             summary.problems[:0] = plan.problems
             summary.seconds = time.perf_counter() - t0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -307,3 +308,10 @@ def _copy_member(
                 raise ArchiveRefused(f"{label}: expands beyond the archive size limit (zip bomb)")
             dst.write(chunk)
     budget.bytes_left -= written
+
+
+def remove_stale_scratch(warehouse: Path) -> None:
+    """Delete scratch folders a killed run left beside the warehouse (extracted health
+    data must not linger). Call only while holding the warehouse's run lock."""
+    for folder in Path(warehouse).parent.glob(".scratch-*"):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
@@ -34,11 +35,22 @@ MAX_MACRO_G_PER_ROW = 2_000.0
 #: Plausible adult body weight, kg (the range the published-table expectations use too).
 MIN_BODY_WEIGHT_KG = 25.0
 MAX_BODY_WEIGHT_KG = 300.0
+#: Plausible body fat, % (below essential fat, above any measured adult: a typo or a mass).
+MIN_BODY_FAT_PCT = 2.0
+MAX_BODY_FAT_PCT = 70.0
 #: Body-mass index bounds used to tell kg from lb when a weight column carries no unit:
-#: outside them the values most likely are in the other unit (WHO BMI classes span ~13-45
-#: for nearly every adult).
-MIN_PLAUSIBLE_BMI = 13.0
-MAX_PLAUSIBLE_BMI = 45.0
+#: a reading outside them, when the other unit's reading falls inside, is refused (adult
+#: runners sit well inside WHO's underweight-to-obese-II classes, BMI 16-40).
+MIN_PLAUSIBLE_BMI = 16.0
+MAX_PLAUSIBLE_BMI = 40.0
+#: Without height or configured weight: the kg range a runner's median weight is judged in.
+NO_REFERENCE_MIN_KG = 40.0
+NO_REFERENCE_MAX_KG = 130.0
+#: Dates before this (or after tomorrow) are typos, not diary days: a two-digit or
+#: mistyped year must not make an export "cover" centuries of someone's history.
+FIRST_PLAUSIBLE_DATE = date(1990, 1, 1)
+#: Longest credible single exercise entry, minutes (one day).
+MAX_EXERCISE_MINUTES = 1_440.0
 
 #: Times of day as exports write them ("9:51 AM", "21:05", "21:05:33").
 TIME_FORMATS: tuple[str, ...] = ("%I:%M %p", "%H:%M", "%H:%M:%S")
@@ -166,14 +178,14 @@ FAMILIES: tuple[str, ...] = tuple(sorted({f.family for f in FORMATS}))
 
 
 def generic_format(mapping: Mapping[str, str], *, energy_unit: str = "kcal",
-                   date_format: str = "%Y-%m-%d") -> ExportFormat:
+                   date_format: str = "%Y-%m-%d", name: str = "generic") -> ExportFormat:
     """A food format from a config mapping of canonical field -> header column."""
     required = ("date", "energy", "protein", "carbohydrate", "fat")
     missing = [k for k in required if not mapping.get(k)]
     if missing:
         raise ValueError(f"generic format needs columns for {', '.join(missing)}")
     return ExportFormat(
-        "generic", "generic", "food", "entry" if mapping.get("time") else "meal",
+        name, "generic", "food", "entry" if mapping.get("time") else "meal",
         tuple(mapping[k] for k in required),
         _m(**{k: v for k, v in mapping.items() if v}),
         date_format=date_format, units=_u(energy=energy_unit),

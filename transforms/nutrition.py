@@ -10,20 +10,28 @@ loaded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import polars as pl
 
 from schemas.nutrition import (
+    FIRST_PLAUSIBLE_DATE,
     KG_PER_LB,
     KJ_PER_KCAL,
+    MAX_BODY_FAT_PCT,
     MAX_BODY_WEIGHT_KG,
     MAX_ENERGY_KCAL_PER_ROW,
+    MAX_EXERCISE_MINUTES,
     MAX_MACRO_G_PER_ROW,
     MAX_PLAUSIBLE_BMI,
+    MIN_BODY_FAT_PCT,
     MIN_BODY_WEIGHT_KG,
     MIN_PLAUSIBLE_BMI,
     MISSING_TOKENS,
+    NO_REFERENCE_MAX_KG,
+    NO_REFERENCE_MIN_KG,
     TIME_FORMATS,
     TRUE_TOKENS,
     ExportFormat,
@@ -83,11 +91,19 @@ def _is_missing(column: str) -> pl.Expr:
 
 def _date(frame: pl.DataFrame, fmt: ExportFormat, column: str, problems: list[str]
           ) -> pl.Series:
-    parsed = frame.select(_text(column).str.to_date(fmt.date_format, strict=False)).to_series()
+    text = _text(column)
+    four_digit_year = text.str.contains(r"(^|\D)\d{4}(\D|$)")
+    parsed = frame.select(
+        pl.when(four_digit_year).then(text.str.to_date(fmt.date_format, strict=False))
+    ).to_series()
     shown = fmt.date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    checked = frame.with_columns(parsed.alias("__date"))
+    problems += _problems(checked, pl.col("__date").is_null(), column, pl.col(column),
+                          f"is not a date in this export's order {shown}")
+    last = date.today() + timedelta(days=1)
     problems += _problems(
-        frame.with_columns(parsed.alias("__date")), pl.col("__date").is_null(), column,
-        pl.col(column), f"is not a date in this export's order {shown}",
+        checked, (pl.col("__date") < FIRST_PLAUSIBLE_DATE) | (pl.col("__date") > last), column,
+        pl.col(column), f"is outside {FIRST_PLAUSIBLE_DATE:%Y-%m-%d} to {last:%Y-%m-%d}",
     )
     return parsed
 
@@ -112,7 +128,7 @@ def _number(frame: pl.DataFrame, column: str | None, decimal_comma: bool, proble
     if column is None:
         return pl.Series([None] * frame.height, dtype=pl.Float64)
     raw = frame[column].str.strip_chars()
-    values, invalid = parse_numbers(raw, decimal_comma=decimal_comma)
+    values, invalid = parse_numbers(raw, decimal_comma=decimal_comma, missing=MISSING_TOKENS)
     example = "1.450,5 or 12,5" if decimal_comma else "1450.5 or 12.5"
     problems += _problems(frame.with_columns(invalid.alias("__bad")), pl.col("__bad"), column,
                           pl.col(column), f"is not a number (expected a number like {example})")
@@ -140,8 +156,14 @@ def _kept(frame: pl.DataFrame, fmt: ExportFormat) -> tuple[pl.DataFrame, int]:
 def normalize(frame: pl.DataFrame, fmt: ExportFormat, *, decimal_comma: bool,
               athlete: AthleteFacts = AthleteFacts()) -> Normalized:
     """Warehouse rows of one export (see the module docstring)."""
-    frame = frame.rename({c: canonical_header(c) for c in frame.columns
-                          if c != canonical_header(c)})
+    taken = set(frame.columns)
+    renames = {}
+    for c in frame.columns:  # unify unit spellings, unless that would collide
+        new = canonical_header(c)
+        if new != c and new not in taken:
+            renames[c] = new
+            taken.add(new)
+    frame = frame.rename(renames)
     frame, dropped = _kept(frame, fmt)
     if fmt.kind == "food":
         result = _food(frame, fmt, decimal_comma)
@@ -200,20 +222,20 @@ def _body(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool, athlete: 
     problems: list[str] = []
     col = {k: fmt.column_for(k, header) for k in ("date", "time", "weight", "body_fat")}
     weight = _number(frame, col["weight"], decimal_comma, problems)
+    body_fat = _number(frame, col["body_fat"], decimal_comma, problems)
     unit = fmt.units.get("weight", "kg")
     if unit == "setting":
         unit = athlete.weight_unit
-    keep = weight.is_not_null() | (
-        _number(frame, col["body_fat"], decimal_comma, []).is_not_null())
-    frame, weight = frame.filter(keep), weight.filter(keep)  # sparse cells: days without weight
+    keep = weight.is_not_null() | body_fat.is_not_null()  # sparse cells: days without either
+    frame, weight, body_fat = frame.filter(keep), weight.filter(keep), body_fat.filter(keep)
     local_date = _date(frame, fmt, col["date"], problems)
     weight_kg = weight * KG_PER_LB if unit == "lb" else weight
-    problems += _unit_check(weight_kg, weight, unit, col["weight"], athlete)
+    problems += _unit_check(weight, unit, col["weight"], athlete)
     _range(frame, weight_kg, col["weight"] or "Weight", MIN_BODY_WEIGHT_KG, MAX_BODY_WEIGHT_KG,
            "kg", problems)
-    body_fat = _number(frame, col["body_fat"], decimal_comma, problems)
     if col["body_fat"] is not None:
-        _range(frame, body_fat, col["body_fat"], 2, 70, "%", problems)
+        _range(frame, body_fat, col["body_fat"], MIN_BODY_FAT_PCT, MAX_BODY_FAT_PCT, "%",
+               problems)
     rows = pl.DataFrame({
         "local_date": local_date,
         "local_time": _time(frame, col["time"], problems),
@@ -224,27 +246,36 @@ def _body(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool, athlete: 
     return Normalized("body", rows, problems)
 
 
-def _unit_check(weight_kg: pl.Series, weight: pl.Series, unit: str, column: str | None,
-                athlete: AthleteFacts) -> list[str]:
+def _unit_check(weight: pl.Series, unit: str, column: str | None, athlete: AthleteFacts
+                ) -> list[str]:
     """Refuse weights whose unit is most likely the other one (lb read as kg, or kg as lb).
 
-    Judged on the median against the athlete's configured weight (a ratio near 2.2 or
-    0.45 gives it away) or, without one, against plausible BMI given the height.
+    The median is read both ways. Against the athlete's configured weight, the reading
+    further than x/÷1.6 from it is wrong; else against height, a reading outside BMI 16-40
+    while the other reading falls inside is wrong; with neither known, a reading outside
+    40-130 kg while the other falls inside is wrong. A wrong reading refuses the file.
     """
-    median = weight_kg.drop_nulls().median()
+    median = weight.drop_nulls().median()
     if median is None:
         return []
+    factor = {"kg": 1.0, "lb": KG_PER_LB}
     other = "lb" if unit == "kg" else "kg"
-    hint = (f"column '{column}': weights read as {unit} look like {other} (median "
-            f"{weight.drop_nulls().median():.1f}, {median:.1f} kg if {unit}); set "
-            f"weight_unit = \"{other}\" for this export if that is right")
+    as_unit, as_other = median * factor[unit], median * factor[other]
     if athlete.weight_kg:
-        ratio = median / athlete.weight_kg
-        return [hint] if ratio > 1.6 or ratio < 0.62 else []
-    if athlete.height_cm:
-        bmi = median / (athlete.height_cm / 100) ** 2
-        return [hint] if not MIN_PLAUSIBLE_BMI <= bmi <= MAX_PLAUSIBLE_BMI else []
-    return []
+        def plausible(kg: float) -> bool:
+            return 1 / 1.6 <= kg / athlete.weight_kg <= 1.6  # type: ignore[operator]
+    elif athlete.height_cm:
+        def plausible(kg: float) -> bool:
+            return MIN_PLAUSIBLE_BMI <= kg / (athlete.height_cm / 100) ** 2 <= MAX_PLAUSIBLE_BMI
+    else:
+        def plausible(kg: float) -> bool:
+            return NO_REFERENCE_MIN_KG <= kg <= NO_REFERENCE_MAX_KG
+    if plausible(as_unit) or not plausible(as_other):
+        return []
+    return [f"column '{column}': weights read as {unit} look like {other} (median "
+            f"{median:.1f}: {as_unit:.1f} kg if {unit}, {as_other:.1f} kg if {other}); set "
+            f"weight_unit = \"{other}\" for this export (or --weight-unit {other}) and run "
+            "again with --retry-quarantined"]
 
 
 def _body_long(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> Normalized:
@@ -254,14 +285,20 @@ def _body_long(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> N
     col = {k: fmt.column_for(k, header) for k in ("date", "time", "metric", "unit", "amount")}
     assert fmt.metrics is not None
     metric = _text(col["metric"])
-    is_weight = pl.any_horizontal([metric.str.starts_with(m) for m in fmt.metrics["weight"]])
-    is_fat = pl.any_horizontal([metric.str.starts_with(m) for m in fmt.metrics["body_fat"]])
+
+    def named(names: tuple[str, ...]) -> pl.Expr:  # "Weight" or "Weight (Garmin)", not more
+        return pl.any_horizontal([metric.str.contains(rf"^{re.escape(m)}( \(.*\))?$")
+                                  for m in names])
+
+    is_weight, is_fat = named(fmt.metrics["weight"]), named(fmt.metrics["body_fat"])
     frame = frame.filter(is_weight | is_fat).with_columns(
         is_weight.alias("__weight"), _text(col["unit"]).str.to_lowercase().alias("__unit"))
     amount = _number(frame, col["amount"], decimal_comma, problems)
-    known_units = ["kg", "lb", "lbs", "%"]
-    problems += _problems(frame, ~pl.col("__unit").is_in(known_units), col["unit"],
-                          pl.col(col["unit"]), "is not a unit of weight or body fat (kg, lb, %)")
+    problems += _problems(
+        frame, pl.col("__weight") & ~pl.col("__unit").is_in(["kg", "lb", "lbs"]), col["unit"],
+        pl.col(col["unit"]), "is not a unit of weight (kg, lb, lbs)")
+    problems += _problems(frame, ~pl.col("__weight") & (pl.col("__unit") != "%"), col["unit"],
+                          pl.col(col["unit"]), "is not the unit of body fat (%)")
     frame = frame.with_columns(amount.alias("__amount"))
     frame = frame.with_columns(
         pl.when(pl.col("__weight") & pl.col("__unit").is_in(["lb", "lbs"]))
@@ -270,6 +307,8 @@ def _body_long(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> N
         pl.when(~pl.col("__weight")).then(pl.col("__amount")).alias("__fat"),
     )
     _range(frame, frame["__kg"], col["amount"], MIN_BODY_WEIGHT_KG, MAX_BODY_WEIGHT_KG, "kg",
+           problems)
+    _range(frame, frame["__fat"], col["amount"], MIN_BODY_FAT_PCT, MAX_BODY_FAT_PCT, "%",
            problems)
     local_date = _date(frame, fmt, col["date"], problems)
     local_time = _time(frame, col["time"], problems)
@@ -294,6 +333,10 @@ def _exercise(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> No
     if fmt.units.get("energy") == "-kcal":
         energy = -energy
     minutes = _number(frame, col["minutes"], decimal_comma, problems)
+    _range(frame, minutes, col["minutes"], 0, MAX_EXERCISE_MINUTES, "min", problems)
+    shown = "kcal burned (negative in this export)" if fmt.units.get("energy") == "-kcal" else (
+        "kcal")
+    _range(frame, energy, col["energy"], 0, MAX_ENERGY_KCAL_PER_ROW, shown, problems)
     rows = pl.DataFrame({
         "local_date": _date(frame, fmt, col["date"], problems),
         "exercise": _labels(frame, col["exercise"]),
@@ -304,13 +347,34 @@ def _exercise(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> No
     return Normalized("exercise", rows, problems)
 
 
-def covered_dates(rows: pl.DataFrame) -> pl.Series:
-    """Every local day from the export's first to its last: the days it speaks for, so a
-    day the newer export leaves empty replaces what an older one said."""
-    if rows.is_empty():
+def covered_dates(rows: pl.DataFrame, stated: tuple[date, date] | None = None) -> pl.Series:
+    """Every local day the export speaks for: from its first to its last row, widened to
+    the range its file name states (MyFitnessPal's `…-2024-01-01-to-2024-06-30.csv`), so a
+    day the newer export leaves empty - even at either end - replaces what an older one said.
+    """
+    ends = [] if rows.is_empty() else [rows["local_date"].min(), rows["local_date"].max()]
+    if stated is not None:
+        ends += list(stated)
+    if not ends:
         return pl.Series("local_date", [], pl.Date)
-    first, last = rows["local_date"].min(), rows["local_date"].max()
-    return pl.date_range(first, last, "1d", eager=True).alias("local_date")
+    return pl.date_range(min(ends), max(ends), "1d", eager=True).alias("local_date")
+
+
+_RANGE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-to-(\d{4}-\d{2}-\d{2})")
+
+
+def file_name_range(path: str) -> tuple[date, date] | None:
+    """The date range an export's file name states, if it states one and it is plausible."""
+    found = _RANGE_IN_NAME.search(path.rsplit("/", 1)[-1])
+    if not found:
+        return None
+    try:
+        first, last = (date.fromisoformat(g) for g in found.groups())
+    except ValueError:
+        return None
+    if not FIRST_PLAUSIBLE_DATE <= first <= last <= date.today() + timedelta(days=1):
+        return None
+    return first, last
 
 
 def summarize_problems(problems: list[str], limit: int = MAX_LISTED_PROBLEMS) -> str:

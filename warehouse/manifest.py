@@ -10,6 +10,7 @@ import polars as pl
 
 LOADED = "loaded"
 QUARANTINED = "quarantined"
+IGNORED = "ignored"  # a CSV found beside exports that is no known export
 
 
 @dataclass(frozen=True)

@@ -112,18 +112,22 @@ def test_a_rejected_export_changes_nothing_and_others_still_load(tmp_path: Path)
     _daily(folder / "dailysummary-good.csv", [("2024-03-09", 2300, 130)], 1_700_200_000)
     summary = _ingest(warehouse, folder)
     reasons = {Path(p).name: r for p, r in summary.quarantined}
-    assert set(reasons) == {"dailysummary-bad.csv", "unknown.csv"}
+    assert set(reasons) == {"dailysummary-bad.csv"}
     assert "line 2, column 'Energy (kcal)': '-5'" in reasons["dailysummary-bad.csv"]
-    assert "matches no known export format" in reasons["unknown.csv"]
+    assert [Path(p).name for p in summary.ignored] == ["unknown.csv"]  # beside the exports
     assert summary.loaded == 1 and not summary.ok
+    named = _ingest(tmp_path / "other.duckdb", folder / "unknown.csv")
+    assert "matches no known export format" in named.quarantined[0][1]
     after = _query(warehouse, "SELECT * FROM raw.nutrition_entries WHERE local_date < "
                               "DATE '2024-03-05'")
     assert after == before
     statuses = dict(_query(warehouse, "SELECT regexp_extract(path, '[^/]+$'), status "
                                       "FROM raw.source_files"))
     assert statuses["dailysummary-bad.csv"] == "quarantined"
+    assert statuses["unknown.csv"] == "ignored"
     again = _ingest(warehouse, folder)
     assert again.loaded == 0 and again.quarantined == [] and again.skipped == 4
+    assert again.known_quarantined == 1 and again.ok
 
 
 def _mfp_export(folder: Path) -> None:
@@ -243,3 +247,77 @@ def test_generated_exports_load_with_the_intake_they_were_written_from(tmp_path:
         for day, kcal, protein in got:
             assert kcal == pytest.approx(truth[day].energy_kcal, abs=tolerance), (fmt, day)
             assert protein == pytest.approx(truth[day].protein_g, abs=tolerance / 10), (fmt, day)
+
+
+def test_one_files_failure_of_any_kind_rejects_only_that_file(tmp_path: Path) -> None:
+    """A generic mapping naming a column the file lacks, a mistyped year: rejected alone."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "diary.csv").write_text("Day,kcal,P,C,F\n2024-03-01,2000,100,250,70\n")
+    _daily(folder / "dailysummary.csv", [("2204-03-01", 2000, 100)], 1_700_000_000)
+    _daily(folder / "dailysummary-good.csv", [("2024-03-02", 2100, 110)], 1_700_000_100)
+    generic = NutritionSourceSpec(
+        str(folder / "diary.csv"), "generic",
+        columns=(("date", "Date"), ("energy", "kcal"), ("protein", "P"),
+                 ("carbohydrate", "C"), ("fat", "F")))
+    (summary,) = ingest_nutrition_flow(
+        warehouse=str(tmp_path / "w.duckdb"),
+        athletes=[NutritionInputs("runner", (generic, NutritionSourceSpec(str(folder))))])
+    reasons = {Path(p).name: r for p, r in summary.quarantined}
+    assert "header lacks 'Date'" in reasons["diary.csv"]
+    assert "'2204-03-01' is outside 1990-01-01" in reasons["dailysummary.csv"]
+    assert summary.formats == {"cronometer_dailysummary": 1}
+
+
+def test_a_rejected_file_is_read_again_on_request_after_a_fix(tmp_path: Path) -> None:
+    folder = tmp_path / "mfp"
+    folder.mkdir()
+    (folder / "Measurement-Summary-2024-03-04-to-2024-03-05.csv").write_text(
+        "Date,Weight\n2024-03-04,154.3\n2024-03-05,153.9\n")
+    warehouse = tmp_path / "w.duckdb"
+    first = _ingest(warehouse, folder, height_cm=175)  # weight_unit defaults to kg
+    assert "look like lb" in first.quarantined[0][1]
+    assert _ingest(warehouse, folder, weight_unit="lb", height_cm=175).known_quarantined == 1
+    (fixed,) = ingest_nutrition_flow(
+        warehouse=str(warehouse), retry_quarantined=True,
+        athletes=[NutritionInputs("runner", (NutritionSourceSpec(str(folder)),), None, "lb",
+                                  175.0)])
+    assert fixed.loaded == 1 and fixed.ok
+    assert _query(warehouse, "SELECT round(weight_kg, 2) FROM raw.body_measurements "
+                             "ORDER BY local_date") == [(69.99,), (69.81,)]
+
+
+def test_a_newer_export_empties_days_at_the_edges_of_its_stated_range(tmp_path: Path) -> None:
+    header = ("Date,Meal,Calories,Fat (g),Saturated Fat,Polyunsaturated Fat,Monounsaturated "
+              "Fat,Trans Fat,Cholesterol,Sodium (mg),Potassium,Carbohydrates (g),Fiber,Sugar,"
+              "Protein (g),Vitamin A,Vitamin C,Calcium,Iron,Note")
+    row = "{d},Lunch,{k},10,0,0,0,0,0,0,0,50,5,0,30,0,0,0,0,"
+    folder = tmp_path / "mfp"
+    folder.mkdir()
+    old = folder / "Nutrition-Summary-2024-03-01-to-2024-03-03.csv"
+    old.write_text("\n".join([header] + [row.format(d=f"2024-03-0{i}", k=500 + i)
+                                          for i in (1, 2, 3)]) + "\n")
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    warehouse = tmp_path / "w.duckdb"
+    _ingest(warehouse, folder)
+    new = folder / "Nutrition-Summary-2024-03-01-to-2024-03-04.csv"
+    new.write_text("\n".join([header, row.format(d="2024-03-02", k=900)]) + "\n")
+    os.utime(new, (1_700_100_000, 1_700_100_000))
+    _ingest(warehouse, folder)
+    assert _query(warehouse, "SELECT strftime(local_date, '%d'), energy_kcal FROM "
+                             "raw.nutrition_entries ORDER BY 1") == [("02", 900.0)]
+
+
+def test_two_generic_sources_keep_their_own_days(tmp_path: Path) -> None:
+    mapping = (("date", "Date"), ("energy", "kcal"), ("protein", "P"), ("carbohydrate", "C"),
+               ("fat", "F"))
+    a, b = tmp_path / "app-a.csv", tmp_path / "app-b.csv"
+    a.write_text("Date,kcal,P,C,F\n2024-03-01,2000,100,250,70\n2024-03-03,2100,100,250,70\n")
+    b.write_text("Date,kcal,P,C,F\n2024-03-02,300,20,30,10\n")
+    warehouse = tmp_path / "w.duckdb"
+    ingest_nutrition_flow(warehouse=str(warehouse), athletes=[NutritionInputs(
+        "runner", tuple(NutritionSourceSpec(str(p), "generic", columns=mapping)
+                        for p in (a, b)))])
+    assert _query(warehouse, "SELECT source_format, count(*) FROM raw.nutrition_entries "
+                             "GROUP BY 1 ORDER BY 1") == [("generic:app-a.csv", 2),
+                                                          ("generic:app-b.csv", 1)]
