@@ -102,6 +102,14 @@ def ingest(
     athlete: Annotated[
         str | None, typer.Option("--athlete", "-a", help="Athlete id the files belong to.")
     ] = None,
+    weight_unit: Annotated[
+        str | None, typer.Option("--weight-unit", help="Unit of weights in exports that state "
+                                 "none: kg or lb (overrides the config).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="The athlete's IANA time zone, e.g. "
+                                 "Europe/Berlin (overrides the config).")
+    ] = None,
     warehouse: WarehouseOption = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Decoding processes (default: cores).")
@@ -125,8 +133,10 @@ def ingest(
         raise _fail(f"--format {export_format!r} is not a known format; use one of "
                     + ", ".join(NUTRITION_FORMATS))
     try:
+        if weight_unit not in (None, "kg", "lb"):
+            raise UsageError(f"--weight-unit must be kg or lb (got {weight_unit!r})")
         request = ingest_request(_load_config(config), fit, athlete, warehouse, workers,
-                                 nutrition, export_format)
+                                 nutrition, export_format, weight_unit, timezone)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     from flows.ingest import ingest_fit_flow

@@ -40,6 +40,7 @@ from transforms.csv_read import read_csv, to_frame
 from transforms.nutrition import (
     AthleteFacts,
     covered_dates,
+    export_time_from_name,
     file_name_range,
     normalize,
     summarize_problems,
@@ -145,8 +146,9 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
                     continue
                 row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
                 if f.kind != "zip":
-                    candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha,
-                                                 _mtime(f.mtime_ns), spec, row, None, explicit))
+                    made = export_time_from_name(f.path) or _mtime(f.mtime_ns)
+                    candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha, made, spec,
+                                                 row, None, explicit))
                     continue
                 retry = retry_quarantined and sha in bad
                 candidates += _open_zip(plan, con, f.path, f.size_bytes, f.mtime_ns, sha, row,
@@ -196,8 +198,9 @@ def _open_zip(plan: NutritionPlan, con, path: str, size: int, mtime_ns: int, sha
             complete = False
             continue
         member_row = SourcePath(athlete, m.path, m.size_bytes, mtime_ns, member_sha, m.kind)
-        files.append(ExportFile(m.path, str(m.read_path), m.size_bytes, member_sha,
-                                _mtime(mtime_ns), spec, member_row, sha, False))
+        made = export_time_from_name(m.path) or _mtime(mtime_ns)
+        files.append(ExportFile(m.path, str(m.read_path), m.size_bytes, member_sha, made, spec,
+                                member_row, sha, False))
     if complete:  # else the archive is opened again next run
         plan.archive_rows.append(SourceFile(athlete, sha, path, size, "zip", LOADED))
         plan.path_rows.append(row)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.sources import ArchiveLimits
 from schemas.config import Config
@@ -70,10 +71,15 @@ def ingest_request(
     workers: int | None = None,
     nutrition: Sequence[Path] | None = None,
     nutrition_format: str | None = None,
+    weight_unit: str | None = None,
+    timezone: str | None = None,
 ) -> IngestRequest:
     """Command-line values win over the config; without a config, --fit/--nutrition and
     --athlete are required. Paths given on the command line replace the config's paths
-    (both kinds) for the chosen athlete. Raises UsageError naming what is missing."""
+    (both kinds) for the chosen athlete; --weight-unit and --timezone override the
+    athlete's settings. Raises UsageError naming what is missing."""
+    if timezone is not None:
+        _check_timezone(timezone)
     given = bool(fit or nutrition)
     if config is None:
         if not given:
@@ -83,11 +89,12 @@ def ingest_request(
             raise UsageError("--athlete ID is required without a config file")
         return IngestRequest(
             warehouse=Path(warehouse or DEFAULT_WAREHOUSE),
-            athletes=[AthleteInputs(athlete, tuple(str(p) for p in fit or ()))] if fit else [],
+            athletes=[AthleteInputs(athlete, tuple(str(p) for p in fit or ()), timezone)]
+            if fit else [],
             workers=workers or os.cpu_count() or 1,
             limits=ArchiveLimits(),
-            nutrition=[NutritionInputs(athlete, _cli_sources(nutrition, nutrition_format))]
-            if nutrition else [],
+            nutrition=[NutritionInputs(athlete, _cli_sources(nutrition, nutrition_format),
+                                       timezone, weight_unit or "kg")] if nutrition else [],
         )
     chosen = config.athletes
     if athlete is not None:
@@ -103,10 +110,12 @@ def ingest_request(
         fit_paths = tuple(str(p) for p in fit or ()) if given else tuple(map(str, a.fit_paths))
         sources = (_cli_sources(nutrition, nutrition_format) if given
                    else tuple(_config_source(n) for n in a.nutrition))
+        zone = timezone or a.timezone
         if fit_paths:
-            fit_inputs.append(AthleteInputs(a.id, fit_paths, a.timezone))
+            fit_inputs.append(AthleteInputs(a.id, fit_paths, zone))
         if sources:
-            food_inputs.append(NutritionInputs(a.id, sources, a.timezone, a.weight_unit or "kg",
+            food_inputs.append(NutritionInputs(a.id, sources, zone,
+                                               weight_unit or a.weight_unit or "kg",
                                                a.height_cm, a.weight_kg))
     return IngestRequest(
         warehouse=Path(warehouse or config.warehouse.path),
@@ -115,6 +124,14 @@ def ingest_request(
         limits=_limits(config),
         nutrition=food_inputs,
     )
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--timezone {name!r} is not an IANA time zone (such as "
+                         "'Europe/Berlin')") from None
 
 
 def _cli_sources(paths: Sequence[Path] | None, fmt: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -358,6 +358,22 @@ def covered_dates(rows: pl.DataFrame, stated: tuple[date, date] | None = None) -
     if not ends:
         return pl.Series("local_date", [], pl.Date)
     return pl.date_range(min(ends), max(ends), "1d", eager=True).alias("local_date")
+
+
+_STAMP_IN_NAME = re.compile(r"MacroFactor-(\d{14})\.csv$")
+
+
+def export_time_from_name(path: str) -> datetime | None:
+    """When the export was made, where its file name says so (MacroFactor writes
+    `MacroFactor-YYYYMMDDHHMMSS.csv`, local time; read as UTC, which only orders exports):
+    more reliable than the file time, which copying can change."""
+    found = _STAMP_IN_NAME.search(path)
+    if not found:
+        return None
+    try:
+        return datetime.strptime(found.group(1), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 _RANGE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-to-(\d{4}-\d{2}-\d{2})")

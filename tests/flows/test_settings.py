@@ -97,3 +97,14 @@ def test_without_a_config_the_athlete_is_required(tmp_path: Path) -> None:
     request = ingest_request(None, nutrition=[tmp_path], athlete="me")
     assert request.warehouse == Path("data/musclebalance.duckdb")
     assert request.nutrition[0].sources[0].format is None
+
+
+def test_weight_unit_and_timezone_from_the_command_line(config, tmp_path: Path) -> None:
+    request = ingest_request(config, nutrition=[tmp_path], athlete="ana", weight_unit="kg",
+                             timezone="America/Denver")
+    assert (request.nutrition[0].weight_unit, request.nutrition[0].timezone) == (
+        "kg", "America/Denver")
+    bare = ingest_request(None, fit=[tmp_path], athlete="me", timezone="Asia/Tokyo")
+    assert bare.athletes[0].timezone == "Asia/Tokyo"
+    with pytest.raises(UsageError, match="not an IANA time zone"):
+        ingest_request(None, fit=[tmp_path], athlete="me", timezone="Mars/Olympus")

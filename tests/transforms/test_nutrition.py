@@ -293,3 +293,16 @@ def test_mcg_and_micro_sign_headers_are_the_same_unit() -> None:
 
     assert canonical_header("Folate (mcg)") == canonical_header("Folate (\u00b5g)") == (
         canonical_header("Folate (\u03bcg)"))
+
+
+def test_export_time_and_range_from_file_names() -> None:
+    from datetime import UTC, datetime
+
+    from transforms.nutrition import export_time_from_name, file_name_range
+
+    assert export_time_from_name("/x/MacroFactor-20240305143000.csv") == datetime(
+        2024, 3, 5, 14, 30, tzinfo=UTC)
+    assert export_time_from_name("servings.csv") is None
+    assert file_name_range("a.zip!File-Export/Nutrition-Summary-2024-01-01-to-2024-06-30.csv"
+                           ) == (date(2024, 1, 1), date(2024, 6, 30))
+    assert file_name_range("Nutrition-Summary-2024-06-30-to-2024-01-01.csv") is None
