@@ -1,0 +1,79 @@
+"""Running distance and moving time: a hand-made trace, day splits, and the real files'
+own session totals."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from tests.helpers import fit_manifest, require_fixtures
+from transforms.fit_decode import decode_fit
+from transforms.local_days import session_sport
+from transforms.running_volume import MAX_GAP_S, running_by_day, running_by_file, sample_deltas
+
+T0 = datetime(2026, 5, 4, 21, 59, 58, tzinfo=UTC)
+
+
+def _trace(seconds: list[int], distances: list[float | None], days: list[date],
+           sport: str = "running", sha: str = "f") -> pl.DataFrame:
+    return pl.DataFrame({
+        "athlete_id": ["ana"] * len(seconds), "source_sha256": [sha] * len(seconds),
+        "segment": [0] * len(seconds),
+        "timestamp_utc": [T0 + timedelta(seconds=s) for s in seconds],
+        "distance_m": distances, "local_date": days, "sport": [sport] * len(seconds),
+    }, schema_overrides={"distance_m": pl.Float64})
+
+
+def test_gaps_longer_than_the_threshold_are_pauses_but_their_distance_counts() -> None:
+    d1, d2 = date(2026, 5, 4), date(2026, 5, 5)
+    trace = _trace([0, 1, 2, 62, 63, 64], [0, 3, 6, 6, 9, 12], [d1, d1, d2, d2, d2, d2])
+    deltas = sample_deltas(trace)
+    assert deltas["moving_s"].to_list() == [0, 1, 1, 0, 1, 1]  # 60 s gap > 10 s: a pause
+    assert deltas["delta_distance_m"].to_list() == [0, 3, 3, 0, 3, 3]
+    by_day = running_by_day(deltas)
+    assert by_day.select("local_date", "run_distance_km", "run_moving_min").rows() == [
+        (d1, pytest.approx(3 / 1000), pytest.approx(1 / 60)),
+        (d2, pytest.approx(9 / 1000), pytest.approx(3 / 60))]  # split at local midnight
+    assert by_day["run_sessions"].to_list() == [1, 1]
+    assert MAX_GAP_S == 10.0
+
+
+def test_unknown_distance_stays_null_and_other_sports_do_not_count() -> None:
+    d = date(2026, 5, 4)
+    treadmill = _trace([0, 1, 2], [None, None, None], [d] * 3, sha="t")
+    walk = _trace([0, 5], [0, 7], [d] * 2, sport="walking", sha="w")
+    run = _trace([100, 101], [0, 4], [d] * 2, sha="r")
+    out = running_by_day(sample_deltas(pl.concat([treadmill, walk, run]))).row(0, named=True)
+    assert out["run_distance_km"] == pytest.approx(4 / 1000)
+    assert out["run_moving_min"] == pytest.approx(3 / 60)  # 2 s treadmill + 1 s run
+    assert (out["run_sessions"], out["longest_run_min"]) == (2, pytest.approx(2 / 60))
+    only_treadmill = running_by_day(sample_deltas(treadmill)).row(0, named=True)
+    assert only_treadmill["run_distance_km"] is None
+
+
+#: Files whose own session totals cannot be compared: the Suunto file lacks its final lap
+#: (session distance 0), and device-relative timestamps give samples no instant.
+UNCOMPARABLE = {"fit4s/Suunto-Ambit-3-Peak-without-final-lap.fit",
+                "fitdecode/compressed-speed-distance.fit"}
+RUNS = [r["path"] for r in fit_manifest()
+        if r["fitparse_1_2_0_parses"] == "True" and "running" in r["sports"]
+        and r["path"] not in UNCOMPARABLE]
+
+
+@pytest.mark.parametrize("path", RUNS or ["<no fixtures>"])
+def test_real_runs_agree_with_their_session_totals(path: str) -> None:
+    """Distance within 1 % and moving time within 7 % or 3 min of the device's timer time
+    (older watches record every few seconds, so gaps near the threshold differ)."""
+    decoded = decode_fit((require_fixtures() / path).read_bytes())
+    sessions = decoded.tables["fit_sessions"].with_columns(pl.lit("x").alias("source_sha256"))
+    records = decoded.tables["fit_records"].with_columns(
+        pl.lit("a").alias("athlete_id"), pl.lit("x").alias("source_sha256"))
+    samples = session_sport(records.filter(pl.col("timestamp_utc").is_not_null()), sessions)
+    (got,) = running_by_file(sample_deltas(samples)).rows(named=True)
+    running = sessions.filter(pl.col("sport") == "running")
+    km = running["total_distance_m"].sum() / 1000
+    minutes = running["total_timer_time_s"].sum() / 60
+    assert got["run_distance_km"] == pytest.approx(km, rel=0.01, abs=0.005)
+    assert abs(got["run_moving_min"] - minutes) <= max(3.0, 0.07 * minutes)
