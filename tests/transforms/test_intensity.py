@@ -1,0 +1,89 @@
+"""Zone minutes, coverage, Seiler shares and TRIMP on hand-made traces."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+import pytest
+
+from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
+
+DAY = date(2026, 5, 4)
+
+
+def _deltas(hrs: list[float | None], *, sport: str = "running", day: date = DAY,
+            athlete: str = "ana", seconds: float = 60.0) -> pl.DataFrame:
+    """One sample per heart rate, each crediting `seconds` of moving time."""
+    n = len(hrs)
+    return pl.DataFrame({
+        "athlete_id": [athlete] * n, "local_date": [day] * n, "sport": [sport] * n,
+        "moving_s": [seconds] * n, "heart_rate_bpm": hrs,
+    }, schema_overrides={"heart_rate_bpm": pl.Float64})
+
+
+def _settings(model: str, *, max_hr=200.0, resting_hr=50.0, lthr=170.0, sex="male",
+              athlete: str = "ana") -> pl.DataFrame:
+    return pl.DataFrame({"athlete_id": [athlete], "zone_model": [model], "max_hr": [max_hr],
+                         "resting_hr": [resting_hr], "lthr": [lthr], "sex": [sex]})
+
+
+@pytest.mark.parametrize(
+    ("model", "hrs", "settings"),
+    [
+        # % of max 200: 55 -> z1, 65 -> z2, 75 -> z3, 85 -> z4, 92.5 -> z5
+        ("hrmax", [110, 130, 150, 170, 185], {}),
+        # % of LTHR 170: 82 -> z1, 88 -> z2, 94 -> z3, 97 -> z4, 101 -> z5
+        ("lthr", [140, 150, 160, 165, 172], {}),
+        # reserve fraction (hr - 50) / 140: .50 z1, .64 z2, .75 z3, .86 z4, .93 z5
+        ("hrr", [120, 140, 155, 170, 180], {"max_hr": 190.0}),
+    ],
+)
+def test_one_minute_in_each_zone_under_each_model(model, hrs, settings) -> None:
+    out = zone_minutes_by_day(_deltas([*hrs, None]), _settings(model, **settings)).row(
+        0, named=True)
+    assert [out[f"z{z}_min"] for z in range(1, 6)] == [1.0] * 5
+    assert out["hr_covered_min"] == 5.0
+    assert out["hr_coverage_pct"] == pytest.approx(100 * 5 / 6)
+    assert (out["seiler_low_share"], out["seiler_threshold_share"],
+            out["seiler_high_share"]) == pytest.approx((2 / 5, 1 / 5, 2 / 5))
+
+
+def test_a_run_without_heart_rate_has_unknown_zones_not_zero() -> None:
+    out = zone_minutes_by_day(_deltas([None, None]), _settings("hrmax")).row(0, named=True)
+    assert out["z1_min"] is None and out["seiler_low_share"] is None
+    assert (out["hr_covered_min"], out["hr_coverage_pct"]) == (0.0, 0.0)
+
+
+def test_zones_count_running_only() -> None:
+    frame = pl.concat([_deltas([150]), _deltas([150, 150], sport="cycling")])
+    out = zone_minutes_by_day(frame, _settings("hrmax")).row(0, named=True)
+    assert out["z3_min"] == 1.0 and out["hr_covered_min"] == 1.0
+
+
+@pytest.mark.parametrize(("sex", "a", "b"), [("male", 0.64, 1.92), ("female", 0.86, 1.67)])
+def test_trimp_of_thirty_steady_minutes(sex: str, a: float, b: float) -> None:
+    hrr = (155 - 50) / (190 - 50)
+    expected = 30 * hrr * a * math.exp(b * hrr)
+    frame = pl.concat([_deltas([155.0] * 30, sport="running"), _deltas([None], sport="running")])
+    out = trimp_by_day(frame, _settings("hrmax", max_hr=190.0, sex=sex))
+    assert out["trimp"].to_list() == [pytest.approx(expected)]
+
+
+def test_trimp_counts_every_sport_and_days_without_heart_rate_are_absent() -> None:
+    frame = pl.concat([_deltas([155.0], sport="cycling"),
+                       _deltas([None], day=date(2026, 5, 5))])
+    out = trimp_by_day(frame, _settings("hrmax", max_hr=190.0))
+    assert out["local_date"].to_list() == [DAY]
+
+
+def test_max_hr_choice_prefers_config_then_observed_then_formula() -> None:
+    steady = pl.Series([150.0] * 50 + [188.0] * 20 + [240.0])
+    configured = choose_max_hr(192, steady, 1990, 2026)
+    assert (configured.bpm, configured.source) == (192.0, "config")
+    observed = choose_max_hr(None, steady, 1990, 2026)
+    assert (observed.bpm, observed.source) == (188.0, "observed")
+    formula = choose_max_hr(None, pl.Series([], dtype=pl.Float64), 1990, 2026)
+    assert (formula.bpm, formula.source) == (220 - 36, "220_minus_age")
+    assert choose_max_hr(None, pl.Series([], dtype=pl.Float64), None, 2026).source == "unknown"
