@@ -25,13 +25,17 @@ RUNNING_SPORTS = ("running",)
 
 def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S) -> pl.DataFrame:
     """Samples with `delta_s` (time since the previous sample of the same file and segment),
-    `moving_s` (delta_s when it is a moving gap, else 0) and `delta_distance_m`
-    (null where the file has no distance), first samples credited with nothing."""
+    `moving_s` (delta_s when it is a moving gap, else 0), `delta_distance_m` (null where the
+    file has no distance) and `climb_m` (altitude gained since the previous sample, m;
+    barometric or GPS altitude as the file gives it, unsmoothed), first samples credited
+    with nothing."""
     keys = ["source_sha256", "segment"]
     ordered = samples.sort([*keys, "timestamp_utc"])
     delta_t = pl.col("timestamp_utc").diff().dt.total_microseconds().over(keys) / 1e6
     delta_d = pl.col("distance_m").diff().over(keys)
+    climb = pl.col("altitude_m").diff().over(keys).clip(lower_bound=0)
     return ordered.with_columns(
+        climb.fill_null(0.0).alias("climb_m"),
         delta_t.fill_null(0.0).alias("delta_s"),
         pl.when(delta_t <= max_gap_s).then(delta_t).otherwise(0.0).fill_null(0.0)
         .alias("moving_s"),
@@ -65,15 +69,16 @@ def running_by_file(deltas: pl.DataFrame) -> pl.DataFrame:
 
 def running_by_day(deltas: pl.DataFrame) -> pl.DataFrame:
     """Per athlete and local day: `run_distance_km` (km), `run_moving_min` (min),
-    `run_sessions` (running files with a sample that day) and `longest_run_min` (min, the
-    longest moving time of one running file within the day). Days without running are
-    absent here (the calendar supplies them)."""
+    `run_sessions` (running files with a sample that day), `longest_run_min` (min, the
+    longest moving time of one running file within the day) and `elevation_gain_m` (m).
+    Days without running are absent here (the calendar supplies them)."""
     per_file_day = (
         deltas.filter(is_running() & pl.col("local_date").is_not_null())
         .group_by("athlete_id", "local_date", "source_sha256")
         .agg(
             (_sum_or_null("delta_distance_m") / 1000).alias("km"),
             (pl.col("moving_s").sum() / 60).alias("min"),
+            pl.col("climb_m").sum().alias("climb"),
         )
     )
     return (
@@ -83,6 +88,7 @@ def running_by_day(deltas: pl.DataFrame) -> pl.DataFrame:
             pl.col("min").sum().alias("run_moving_min"),
             pl.len().cast(pl.Int32).alias("run_sessions"),
             pl.col("min").max().alias("longest_run_min"),
+            pl.col("climb").sum().alias("elevation_gain_m"),
         )
         .sort("athlete_id", "local_date")
     )

@@ -23,6 +23,7 @@ def _trace(seconds: list[int], distances: list[float | None], days: list[date],
         "segment": [0] * len(seconds),
         "timestamp_utc": [T0 + timedelta(seconds=s) for s in seconds],
         "distance_m": distances, "local_date": days, "sport": [sport] * len(seconds),
+        "altitude_m": [100.0 + (s % 3) for s in seconds],
     }, schema_overrides={"distance_m": pl.Float64})
 
 
@@ -37,6 +38,8 @@ def test_gaps_longer_than_the_threshold_are_pauses_but_their_distance_counts() -
         (d1, pytest.approx(3 / 1000), pytest.approx(1 / 60)),
         (d2, pytest.approx(9 / 1000), pytest.approx(3 / 60))]  # split at local midnight
     assert by_day["run_sessions"].to_list() == [1, 1]
+    # altitude 100 + (s mod 3): 100, 101, 102 | 102, 100, 101 -> climbs 1, 1 | 0, 0, 1
+    assert by_day["elevation_gain_m"].to_list() == [1.0, 2.0]
     assert MAX_GAP_S == 10.0
 
 
