@@ -126,6 +126,15 @@ def ingest(
     ~/Downloads/cronometer --athlete me
     """
     _quiet_prefect(verbose)
+    ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
+                 warehouse, workers, retry_quarantined)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone, warehouse,
+            workers, retry_quarantined) -> bool:
+    """Run the ingest flows; print their summaries; True when nothing was rejected."""
     from flows.settings import UsageError, ingest_request
     from schemas.config import NUTRITION_FORMATS
 
@@ -166,7 +175,61 @@ def ingest(
     if food_summaries:
         _print_nutrition_summary(food_summaries)
     _print_problems([*fit_summaries, *food_summaries])
-    if not all(s.ok for s in [*fit_summaries, *food_summaries]):
+    return all(s.ok for s in [*fit_summaries, *food_summaries])
+
+
+@app.command()
+def build(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Rebuild the daily fact tables (training, nutrition, energy) from the raw tables.
+
+    Example: musclebalance build --config musclebalance.toml
+    """
+    _quiet_prefect(verbose)
+    _build(config, warehouse)
+
+
+def _build(config, warehouse) -> None:
+    cfg = _load_config(config)
+    if cfg is None:
+        raise _fail("build needs the athletes' settings: give --config FILE "
+                    "(musclebalance init writes one)")
+    from flows.build import build_flow
+    from warehouse.connection import WarehouseBusy
+
+    try:
+        summary = build_flow(warehouse=str(warehouse or cfg.warehouse.path),
+                             athletes=list(cfg.athletes))
+    except WarehouseBusy as exc:
+        raise _fail(str(exc), 1) from None
+    table = Table(title="Build")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(f"marts.{name}", f"{rows:,}")
+    out.print(table)
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    retry_quarantined: Annotated[
+        bool, typer.Option("--retry-quarantined", help="Read quarantined files again.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Ingest every configured source, then build: what the nightly schedule runs.
+
+    Example: musclebalance run --config musclebalance.toml
+    """
+    _quiet_prefect(verbose)
+    ok = _ingest(config, None, None, None, None, None, None, warehouse, None, retry_quarantined)
+    _build(config, warehouse)
+    if not ok:
         raise typer.Exit(1)
 
 

@@ -1,0 +1,135 @@
+"""All daily facts from the raw frames: the composition of the metric modules.
+
+Pure: raw frames in (as the warehouse holds them), the three daily fact frames out, with
+the columns and order of `schemas.marts`. Rebuilt from scratch on every build, so a
+correction anywhere in the raw tables flows through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
+from transforms.body_weight import daily_body_weight
+from transforms.calendar import calendar
+from transforms.daily_energy import daily_energy
+from transforms.daily_nutrition import daily_nutrition
+from transforms.daily_training import exercise_energy_by_day, other_cardio_by_day, strength_by_day
+from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
+from transforms.load import training_load
+from transforms.local_days import local_times, session_sport
+from transforms.running_volume import running_by_day, sample_deltas
+
+#: Columns that are 0 on a calendar day without any recorded activity of their kind (a
+#: day with that activity keeps its value, null included: unknown is not zero).
+ZERO_WITHOUT = {
+    "__run": ("run_distance_km", "run_moving_min", "run_sessions", "longest_run_min",
+              "elevation_gain_m", "z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
+              "hr_covered_min"),
+    "__strength": ("strength_sessions", "strength_min", "strength_sets", "strength_reps",
+                   "strength_volume_kg"),
+    "__cardio": ("cycling_min", "swimming_min", "walking_min", "hiking_min", "rowing_min",
+                 "other_cardio_min"),
+}
+
+
+@dataclass
+class RawFrames:
+    """The raw tables the facts are built from (one athlete or many)."""
+
+    records: pl.DataFrame
+    sessions: pl.DataFrame
+    activity: pl.DataFrame
+    sets: pl.DataFrame
+    nutrition_entries: pl.DataFrame
+    body_measurements: pl.DataFrame
+
+
+@dataclass
+class DailyFacts:
+    training: pl.DataFrame
+    nutrition: pl.DataFrame
+    energy: pl.DataFrame
+
+
+def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Per athlete: zone model, the max HR used and where it came from, resting HR, LTHR,
+    sex (`transforms.intensity.choose_max_hr` per athlete)."""
+    rows = []
+    for a in athletes.iter_rows(named=True):  # one row per athlete, not per sample
+        hr = samples.filter(pl.col("athlete_id") == a["athlete_id"])["heart_rate_bpm"]
+        choice = choose_max_hr(a["max_hr"], hr.drop_nulls(), a["birth_year"], today.year)
+        rows.append({"athlete_id": a["athlete_id"], "zone_model": a["zone_model"],
+                     "max_hr": choice.bpm, "max_hr_source": choice.source,
+                     "resting_hr": a["resting_hr"], "lthr": a["lthr"], "sex": a["sex"]})
+    schema = {"athlete_id": pl.String, "zone_model": pl.String, "max_hr": pl.Float64,
+              "max_hr_source": pl.String, "resting_hr": pl.Float64, "lthr": pl.Float64,
+              "sex": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:
+    """Sessions placed on the local day they started."""
+    starts = raw.sessions.with_columns(
+        pl.coalesce("start_time_utc", "timestamp_utc").alias("__start"),
+    ).rename({"timestamp_utc": "session_end_utc"}).rename({"__start": "timestamp_utc"})
+    return local_times(starts, raw.activity, zones)
+
+
+def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date) -> DailyFacts:
+    """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
+    height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
+    zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
+    records = raw.records.filter(pl.col("timestamp_utc").is_not_null())
+    samples = session_sport(local_times(records, raw.activity, zones), raw.sessions)
+    deltas = sample_deltas(samples)
+    settings = hr_settings(athletes, samples, today)
+    sessions = _session_days(raw, zones)
+    sets = raw.sets
+
+    flag = pl.lit(True)
+    run = running_by_day(deltas).with_columns(flag.alias("__run"))
+    zone_min = zone_minutes_by_day(deltas, settings.drop("max_hr_source"))
+    trimp = trimp_by_day(deltas, settings.drop("max_hr_source"))
+    strength = strength_by_day(sessions, sets).with_columns(flag.alias("__strength"))
+    cardio = other_cardio_by_day(sessions, sets).with_columns(flag.alias("__cardio"))
+    exercise = exercise_energy_by_day(sessions, None, athletes)
+
+    body = raw.body_measurements
+    days = calendar(run, sessions, raw.nutrition_entries, body)
+    activity_days = sessions.select("athlete_id", "local_date").unique().with_columns(
+        pl.lit(True).alias("__active"))
+    training = (
+        days.join(run, on=["athlete_id", "local_date"], how="left")
+        .join(zone_min, on=["athlete_id", "local_date"], how="left")
+        .join(trimp, on=["athlete_id", "local_date"], how="left")
+        .join(strength, on=["athlete_id", "local_date"], how="left")
+        .join(cardio, on=["athlete_id", "local_date"], how="left")
+        .join(exercise, on=["athlete_id", "local_date"], how="left")
+        .join(activity_days, on=["athlete_id", "local_date"], how="left")
+        .join(settings.select("athlete_id", pl.col("max_hr").alias("max_hr_bpm"),
+                              "max_hr_source"), on="athlete_id", how="left")
+    )
+    inactive = pl.col("__active").is_null() & pl.col("__run").is_null()
+    training = training.with_columns(
+        *[pl.when(pl.col(marker).is_null()).then(0).otherwise(pl.col(c)).alias(c)
+          for marker, columns in ZERO_WITHOUT.items() for c in columns],
+        pl.when(inactive).then(0.0).otherwise(pl.col("trimp")).alias("trimp"),
+    )
+    training = training_load(training).select([c for c, _ in DAILY_TRAINING])
+
+    weights = daily_body_weight(days, body, athletes.select("athlete_id", "weight_kg"))
+    nutrition = daily_nutrition(raw.nutrition_entries, weights).select(
+        [c for c, _ in DAILY_NUTRITION])
+    energy_in = (
+        weights.join(nutrition.select("athlete_id", "local_date",
+                                      pl.col("energy_kcal").alias("intake_kcal")),
+                     on=["athlete_id", "local_date"], how="left")
+        .join(training.select("athlete_id", "local_date", "exercise_kcal"),
+              on=["athlete_id", "local_date"], how="left")
+    )
+    energy = daily_energy(energy_in, athletes).select([c for c, _ in DAILY_ENERGY])
+    return DailyFacts(training, nutrition, energy)
