@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import run_id, utc_now
 from schemas.config import Athlete
-from transforms.daily_facts import daily_facts
+from transforms.daily_facts import FactConstants, daily_facts
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw, write_marts
@@ -62,15 +62,17 @@ def athlete_frame(athletes: list[Athlete]) -> pl.DataFrame:
 
 
 @task(cache_policy=NO_CACHE)
-def build_daily_facts(warehouse: str, athletes: list[Athlete]) -> dict[str, int]:
+def build_daily_facts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
+                      ) -> dict[str, int]:
     """Compute the daily facts and replace the fact tables; returns rows per table."""
     frame = athlete_frame(athletes)
+    constants = FactConstants.from_overrides(scoring or {})
     with connect(Path(warehouse)) as con:
         create_all(con)
         with transaction(con):
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
-        facts = daily_facts(raw, frame, utc_now().date())
+        facts = daily_facts(raw, frame, utc_now().date(), constants)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy}
         write_marts(con, tables)
@@ -78,13 +80,15 @@ def build_daily_facts(warehouse: str, athletes: list[Athlete]) -> dict[str, int]
 
 
 @flow(name="build")
-def build_flow(warehouse: str, athletes: list[Athlete]) -> BuildSummary:
-    """Rebuild every daily fact table from the raw tables."""
+def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
+               ) -> BuildSummary:
+    """Rebuild every daily fact table from the raw tables (`scoring`: the config's
+    [scoring] table; its keys named in transforms.daily_facts.FactConstants apply here)."""
     logger = get_run_logger()
     started = utc_now()
     t0 = time.perf_counter()
     with run_lock(Path(warehouse)):
-        rows = build_daily_facts(warehouse, athletes)
+        rows = build_daily_facts(warehouse, athletes, scoring)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0)
         record_run(Path(warehouse), run_id(), "build", started, utc_now(), [summary])
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))

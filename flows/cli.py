@@ -202,9 +202,11 @@ def _build(config, warehouse) -> None:
 
     try:
         summary = build_flow(warehouse=str(warehouse or cfg.warehouse.path),
-                             athletes=list(cfg.athletes))
+                             athletes=list(cfg.athletes), scoring=dict(cfg.scoring))
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
+    except ValueError as exc:  # a bad [scoring] value
+        raise _fail(f"config: {exc}") from None
     table = Table(title="Build")
     table.add_column("table")
     table.add_column("rows", justify="right")

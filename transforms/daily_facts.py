@@ -7,21 +7,28 @@ correction anywhere in the raw tables flows through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 
 import polars as pl
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from transforms.body_weight import daily_body_weight
+from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
 from transforms.calendar import calendar
-from transforms.daily_energy import daily_energy
-from transforms.daily_nutrition import daily_nutrition
+from transforms.daily_energy import NON_EXERCISE_ACTIVITY_FACTOR, daily_energy
+from transforms.daily_nutrition import MEAL_PROTEIN_G_PER_KG, MIN_LOGGED_KCAL, daily_nutrition
 from transforms.daily_training import exercise_energy_by_day, other_cardio_by_day, strength_by_day
 from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
 from transforms.load import training_load
 from transforms.local_days import local_times, session_sport
-from transforms.running_volume import running_by_day, sample_deltas
+from transforms.physiology import (
+    ACUTE_LOAD_DAYS,
+    CHRONIC_LOAD_DAYS,
+    FITNESS_LOAD_DAYS,
+    TRIMP_FEMALE_A,
+)
+from transforms.running_volume import MAX_GAP_S, running_by_day, sample_deltas
 
 #: Columns that are 0 on a calendar day without any recorded activity of their kind (a
 #: day with that activity keeps its value, null included: unknown is not zero).
@@ -34,6 +41,37 @@ ZERO_WITHOUT = {
     "__cardio": ("cycling_min", "swimming_min", "walking_min", "hiking_min", "rowing_min",
                  "other_cardio_min"),
 }
+
+
+@dataclass(frozen=True)
+class FactConstants:
+    """The constants of the daily facts a `[scoring]` table may override (each default names
+    its source where it is defined)."""
+
+    max_gap_s: float = MAX_GAP_S
+    trimp_female_a: float = TRIMP_FEMALE_A
+    acute_load_days: int = ACUTE_LOAD_DAYS
+    chronic_load_days: int = CHRONIC_LOAD_DAYS
+    fitness_load_days: int = FITNESS_LOAD_DAYS
+    meal_protein_g_per_kg: float = MEAL_PROTEIN_G_PER_KG
+    min_logged_kcal: float = MIN_LOGGED_KCAL
+    activity_factor: float = NON_EXERCISE_ACTIVITY_FACTOR
+    body_fat_carry_days: int = BODY_FAT_CARRY_DAYS
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, object]) -> FactConstants:
+        """Defaults with the known keys of `overrides` applied (other keys belong to the
+        scoring model); a known key with a non-numeric or non-positive value is an error
+        naming it."""
+        known = {f.name: f.type for f in fields(cls)}
+        given = {}
+        for key, value in overrides.items():
+            if key not in known:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"scoring.{key}: must be a positive number (got {value!r})")
+            given[key] = int(value) if known[key] in (int, "int") else float(value)
+        return cls(**given)
 
 
 @dataclass
@@ -79,13 +117,15 @@ def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:
     return local_times(starts, raw.activity, zones)
 
 
-def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date) -> DailyFacts:
+def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
+                constants: FactConstants = FactConstants()) -> DailyFacts:
     """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
     height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
+    k = constants
     zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
     records = raw.records.filter(pl.col("timestamp_utc").is_not_null())
     samples = session_sport(local_times(records, raw.activity, zones), raw.sessions)
-    deltas = sample_deltas(samples)
+    deltas = sample_deltas(samples, k.max_gap_s)
     settings = hr_settings(athletes, samples, today)
     sessions = _session_days(raw, zones)
     sets = raw.sets
@@ -93,7 +133,8 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date) -> DailyFac
     flag = pl.lit(True)
     run = running_by_day(deltas).with_columns(flag.alias("__run"))
     zone_min = zone_minutes_by_day(deltas, settings.drop("max_hr_source"))
-    trimp = trimp_by_day(deltas, settings.drop("max_hr_source"))
+    trimp = trimp_by_day(deltas, settings.drop("max_hr_source"),
+                         female_multiplier=k.trimp_female_a)
     strength = strength_by_day(sessions, sets).with_columns(flag.alias("__strength"))
     cardio = other_cardio_by_day(sessions, sets).with_columns(flag.alias("__cardio"))
     exercise = exercise_energy_by_day(sessions, None, athletes)
@@ -119,10 +160,16 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date) -> DailyFac
           for marker, columns in ZERO_WITHOUT.items() for c in columns],
         pl.when(inactive).then(0.0).otherwise(pl.col("trimp")).alias("trimp"),
     )
-    training = training_load(training).select([c for c, _ in DAILY_TRAINING])
+    training = training_load(training, acute_days=k.acute_load_days,
+                             chronic_days=k.chronic_load_days,
+                             fitness_days=k.fitness_load_days).select(
+        [c for c, _ in DAILY_TRAINING])
 
-    weights = daily_body_weight(days, body, athletes.select("athlete_id", "weight_kg"))
-    nutrition = daily_nutrition(raw.nutrition_entries, weights).select(
+    weights = daily_body_weight(days, body, athletes.select("athlete_id", "weight_kg"),
+                                body_fat_carry_days=k.body_fat_carry_days)
+    nutrition = daily_nutrition(raw.nutrition_entries, weights,
+                                meal_protein_g_per_kg=k.meal_protein_g_per_kg,
+                                min_logged_kcal=k.min_logged_kcal).select(
         [c for c, _ in DAILY_NUTRITION])
     energy_in = (
         weights.join(nutrition.select("athlete_id", "local_date",
@@ -131,5 +178,6 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date) -> DailyFac
         .join(training.select("athlete_id", "local_date", "exercise_kcal"),
               on=["athlete_id", "local_date"], how="left")
     )
-    energy = daily_energy(energy_in, athletes).select([c for c, _ in DAILY_ENERGY])
+    energy = daily_energy(energy_in, athletes, activity_factor=k.activity_factor).select(
+        [c for c, _ in DAILY_ENERGY])
     return DailyFacts(training, nutrition, energy)

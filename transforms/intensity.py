@@ -77,16 +77,19 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
     ).sort("athlete_id", "local_date")
 
 
-def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.DataFrame:
+def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants: float
+                 ) -> pl.DataFrame:
     """Per athlete and local day: Banister TRIMP (TRIMP units) summed over every sample with
-    heart rate, any sport (Banister 1991; constants in `transforms.physiology`). Days
+    heart rate, any sport (Banister 1991; constants in `transforms.physiology`, overridable
+    as keyword arguments of `banister_trimp`). Days
     without heart rate are absent (null in the calendar), never 0."""
     return (
         deltas.filter(pl.col("local_date").is_not_null() & pl.col("heart_rate_bpm").is_not_null())
         .join(settings, on="athlete_id", how="left")
         .with_columns(
             banister_trimp(pl.col("moving_s") / 60, pl.col("heart_rate_bpm"),
-                           pl.col("resting_hr"), pl.col("max_hr"), pl.col("sex")).alias("trimp")
+                           pl.col("resting_hr"), pl.col("max_hr"), pl.col("sex"),
+                           **trimp_constants).alias("trimp")
         )
         .group_by("athlete_id", "local_date")
         .agg(pl.col("trimp").sum())

@@ -43,3 +43,13 @@ def test_load_lines_follow_the_recursion_by_hand() -> None:
     ratio = [a / c for a, c in zip(ewma(2 / 8), ewma(2 / 29), strict=True)]
     assert out["acute_chronic_ratio"].to_list() == pytest.approx(ratio)
     assert out["trimp"].to_list()[1] is None  # the day's TRIMP stays unknown
+
+
+def test_scoring_overrides_apply_known_keys_and_refuse_bad_values() -> None:
+    from transforms.daily_facts import FactConstants
+
+    k = FactConstants.from_overrides({"max_gap_s": 15, "trimp_female_a": 0.64,
+                                      "protein_target_g_per_kg": 2.0})
+    assert (k.max_gap_s, k.trimp_female_a, k.acute_load_days) == (15.0, 0.64, 7)
+    with pytest.raises(ValueError, match="scoring.acute_load_days"):
+        FactConstants.from_overrides({"acute_load_days": -3})
