@@ -21,7 +21,7 @@ from transforms.daily_nutrition import MEAL_PROTEIN_G_PER_KG, MIN_LOGGED_KCAL, d
 from transforms.daily_training import exercise_energy_by_day, other_cardio_by_day, strength_by_day
 from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
 from transforms.load import training_load
-from transforms.local_days import local_times, session_sport
+from transforms.local_days import by_athlete, file_codes, local_times, session_sport
 from transforms.physiology import (
     ACUTE_LOAD_DAYS,
     CHRONIC_LOAD_DAYS,
@@ -97,8 +97,9 @@ def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> p
     """Per athlete: zone model, the max HR used and where it came from, resting HR, LTHR,
     sex (`transforms.intensity.choose_max_hr` per athlete)."""
     rows = []
+    heart_rates = {a: f["heart_rate_bpm"] for a, f in by_athlete(samples)} if samples.height else {}
     for a in athletes.iter_rows(named=True):  # one row per athlete, not per sample
-        hr = samples.filter(pl.col("athlete_id") == a["athlete_id"])["heart_rate_bpm"]
+        hr = heart_rates.get(a["athlete_id"], pl.Series([], dtype=pl.Float64))
         choice = choose_max_hr(a["max_hr"], hr.drop_nulls(), a["birth_year"], today.year)
         rows.append({"athlete_id": a["athlete_id"], "zone_model": a["zone_model"],
                      "max_hr": choice.bpm, "max_hr_source": choice.source,
@@ -123,15 +124,18 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
     k = constants
     zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
-    records = raw.records.filter(pl.col("timestamp_utc").is_not_null())
-    samples = session_sport(local_times(records, raw.activity, zones), raw.sessions)
-    deltas = sample_deltas(samples, k.max_gap_s)
+    records, codes = file_codes(raw.records.filter(pl.col("timestamp_utc").is_not_null()))
+    activity = raw.activity.join(codes, on="source_sha256", how="inner")
+    coded_sessions = raw.sessions.join(codes, on="source_sha256", how="inner")
+    samples = session_sport(local_times(records, activity, zones, "file_code"), coded_sessions,
+                            "file_code")
+    deltas = sample_deltas(samples, k.max_gap_s, "file_code")
     settings = hr_settings(athletes, samples, today)
     sessions = _session_days(raw, zones)
     sets = raw.sets
 
     flag = pl.lit(True)
-    run = running_by_day(deltas).with_columns(flag.alias("__run"))
+    run = running_by_day(deltas, "file_code").with_columns(flag.alias("__run"))
     zone_min = zone_minutes_by_day(deltas, settings.drop("max_hr_source"))
     trimp = trimp_by_day(deltas, settings.drop("max_hr_source"),
                          female_multiplier=k.trimp_female_a)

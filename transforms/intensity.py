@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from transforms.local_days import by_athlete
 from transforms.physiology import (
     SEILER_HIGH,
     SEILER_LOW,
     SEILER_THRESHOLD,
     banister_trimp,
     max_hr_observed,
-    seiler_zone,
     zone_hrmax,
     zone_hrr,
     zone_lthr,
@@ -31,47 +31,66 @@ from transforms.running_volume import is_running
 ZONES = (1, 2, 3, 4, 5)
 
 
-def sample_zone() -> pl.Expr:
-    """Zone 1-5 of a sample under its athlete's zone model (columns from the settings)."""
+def sample_zone(athlete: dict) -> pl.Expr:
+    """Zone 1-5 of a sample under one athlete's zone model and settings."""
     hr = pl.col("heart_rate_bpm")
-    return (
-        pl.when(pl.col("zone_model") == "hrr")
-        .then(zone_hrr(hr, pl.col("resting_hr"), pl.col("max_hr")))
-        .when(pl.col("zone_model") == "lthr")
-        .then(zone_lthr(hr, pl.col("lthr")))
-        .otherwise(zone_hrmax(hr, pl.col("max_hr")))
-    )
+    if athlete["zone_model"] == "hrr":
+        return zone_hrr(hr, pl.lit(athlete["resting_hr"], pl.Float64),
+                        pl.lit(athlete["max_hr"], pl.Float64))
+    if athlete["zone_model"] == "lthr":
+        return zone_lthr(hr, pl.lit(athlete["lthr"], pl.Float64))
+    return zone_hrmax(hr, pl.lit(athlete["max_hr"], pl.Float64))
+
+
+def _per_athlete(deltas: pl.DataFrame, settings: pl.DataFrame):
+    """(settings row, that athlete's samples) for each athlete in the settings: the
+    settings become literals, so millions of samples need no join."""
+    frames = dict(by_athlete(deltas))
+    for athlete in settings.iter_rows(named=True):  # one row per athlete, not per sample
+        frame = frames.get(athlete["athlete_id"])
+        if frame is not None and frame.height:
+            yield athlete, frame
 
 
 def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.DataFrame:
     """Per athlete and local day of running: `z1_min` … `z5_min` (min), `hr_covered_min`
     (running minutes with heart rate), `hr_coverage_pct` (%), and the Seiler shares
-    `seiler_low_share`, `seiler_threshold_share`, `seiler_high_share` (fractions of the
-    covered time). Zones are null on days whose running has no heart rate."""
-    running = (
-        deltas.filter(is_running() & pl.col("local_date").is_not_null())
-        .join(settings, on="athlete_id", how="left")
-        .with_columns(sample_zone().alias("zone"))
-        .with_columns(seiler_zone(pl.col("zone")).alias("seiler"))
-    )
-    covered = pl.col("zone").is_not_null()
+    `seiler_low_share` (zones 1-2), `seiler_threshold_share` (zone 3), `seiler_high_share`
+    (zones 4-5) as fractions of the covered time (see `transforms.physiology.seiler_zone`).
+    Zones are null on days whose running has no heart rate."""
     minutes = pl.col("moving_s") / 60
-
-    def share(name: str) -> pl.Expr:
-        return (minutes.filter(pl.col("seiler") == name).sum()
-                / minutes.filter(covered).sum())
-
-    out = running.group_by("athlete_id", "local_date").agg(
-        *[minutes.filter(pl.col("zone") == z).sum().alias(f"z{z}_min") for z in ZONES],
-        minutes.filter(covered).sum().alias("hr_covered_min"),
-        (100 * minutes.filter(covered).sum() / minutes.sum()).alias("hr_coverage_pct"),
-        share(SEILER_LOW).alias("seiler_low_share"),
-        share(SEILER_THRESHOLD).alias("seiler_threshold_share"),
-        share(SEILER_HIGH).alias("seiler_high_share"),
-    )
-    no_hr = pl.col("hr_covered_min") == 0
-    nullable = [f"z{z}_min" for z in ZONES] + ["seiler_low_share", "seiler_threshold_share",
-                                                "seiler_high_share"]
+    parts = []
+    for athlete, frame in _per_athlete(deltas, settings):
+        zone = sample_zone(athlete)
+        parts.append(
+            frame.filter(is_running() & pl.col("local_date").is_not_null())
+            .group_by("athlete_id", "local_date")
+            .agg(
+                *[minutes.filter(zone == z).sum().alias(f"z{z}_min") for z in ZONES],
+                minutes.filter(zone.is_not_null()).sum().alias("hr_covered_min"),
+                minutes.sum().alias("__all_min"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
+                                    **{f"z{z}_min": pl.Float64 for z in ZONES},
+                                    "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
+                                    "seiler_low_share": pl.Float64,
+                                    "seiler_threshold_share": pl.Float64,
+                                    "seiler_high_share": pl.Float64})
+    out = pl.concat(parts)
+    covered = pl.col("hr_covered_min")
+    shares = {
+        SEILER_LOW: (pl.col("z1_min") + pl.col("z2_min")) / covered,
+        SEILER_THRESHOLD: pl.col("z3_min") / covered,
+        SEILER_HIGH: (pl.col("z4_min") + pl.col("z5_min")) / covered,
+    }
+    out = out.with_columns(
+        (100 * covered / pl.col("__all_min")).alias("hr_coverage_pct"),
+        *[share.alias(f"seiler_{name}_share") for name, share in shares.items()],
+    ).drop("__all_min")
+    no_hr = covered == 0
+    nullable = [f"z{z}_min" for z in ZONES] + [f"seiler_{n}_share" for n in shares]
     return out.with_columns(
         [pl.when(no_hr).then(None).otherwise(pl.col(c)).alias(c) for c in nullable]
     ).sort("athlete_id", "local_date")
@@ -81,20 +100,24 @@ def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants
                  ) -> pl.DataFrame:
     """Per athlete and local day: Banister TRIMP (TRIMP units) summed over every sample with
     heart rate, any sport (Banister 1991; constants in `transforms.physiology`, overridable
-    as keyword arguments of `banister_trimp`). Days
-    without heart rate are absent (null in the calendar), never 0."""
-    return (
-        deltas.filter(pl.col("local_date").is_not_null() & pl.col("heart_rate_bpm").is_not_null())
-        .join(settings, on="athlete_id", how="left")
-        .with_columns(
-            banister_trimp(pl.col("moving_s") / 60, pl.col("heart_rate_bpm"),
-                           pl.col("resting_hr"), pl.col("max_hr"), pl.col("sex"),
-                           **trimp_constants).alias("trimp")
+    as keyword arguments of `banister_trimp`). Days without heart rate are absent (null in
+    the calendar), never 0."""
+    parts = []
+    for athlete, frame in _per_athlete(deltas, settings):
+        trimp = banister_trimp(
+            pl.col("moving_s") / 60, pl.col("heart_rate_bpm"),
+            pl.lit(athlete["resting_hr"], pl.Float64), pl.lit(athlete["max_hr"], pl.Float64),
+            pl.lit(athlete["sex"], pl.String), **trimp_constants)
+        parts.append(
+            frame.filter(pl.col("local_date").is_not_null()
+                         & pl.col("heart_rate_bpm").is_not_null())
+            .group_by("athlete_id", "local_date")
+            .agg(trimp.sum().alias("trimp"))
         )
-        .group_by("athlete_id", "local_date")
-        .agg(pl.col("trimp").sum())
-        .sort("athlete_id", "local_date")
-    )
+    if not parts:
+        return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
+                                    "trimp": pl.Float64})
+    return pl.concat(parts).sort("athlete_id", "local_date")
 
 
 @dataclass(frozen=True)

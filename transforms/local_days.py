@@ -16,17 +16,43 @@ Samples without a UTC instant (device-relative times) get no local day.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import polars as pl
 
 OFFSET_SOURCES = ("home_zone", "file", "home_zone_no_file_offset")
 
 
-def file_offsets(activity: pl.DataFrame) -> pl.DataFrame:
+#: The column that identifies a file: its sha256, or a compact integer code of it
+#: (`file_codes`), which groups, joins and sorts several times faster over millions of rows.
+FILE_KEY = "source_sha256"
+
+
+def file_codes(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`records` with a UInt32 `file_code` per distinct source_sha256, and the small table
+    (source_sha256, file_code) to give other frames the same codes."""
+    cat = records["source_sha256"].cast(pl.Categorical)
+    distinct = cat.unique()  # distinct codes: cheap, no string hashing
+    codes = pl.DataFrame({"source_sha256": distinct.cast(pl.String),
+                          "file_code": distinct.to_physical().cast(pl.UInt32)})
+    return records.with_columns(cat.to_physical().cast(pl.UInt32).alias("file_code")), codes
+
+
+def by_athlete(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """(athlete_id, rows) per athlete; a frame of one athlete is not copied."""
+    athletes = frame["athlete_id"].unique()
+    if athletes.len() == 1:
+        return [(athletes[0], frame)]
+    return [(k[0], f) for k, f in frame.partition_by("athlete_id", as_dict=True).items()]
+
+
+def file_offsets(activity: pl.DataFrame, key: str = FILE_KEY) -> pl.DataFrame:
     """One stated offset per file: the last activity message's (s), with its end instant."""
     return (
         activity.filter(pl.col("utc_offset_s").is_not_null())
-        .sort("source_sha256", "message_seq")
-        .group_by("source_sha256", maintain_order=True)
+        .sort(key, "message_seq")
+        .group_by(key, maintain_order=True)
         .agg(pl.col("utc_offset_s").last(), pl.col("timestamp_utc").last().alias("activity_end"))
     )
 
@@ -37,34 +63,77 @@ def _home_offset_s(instant: pl.Expr, zone: str) -> pl.Expr:
     return (local - instant.dt.replace_time_zone(None)).dt.total_seconds().cast(pl.Int32)
 
 
-def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, str]
-                ) -> pl.DataFrame:
+def _transition(zone: ZoneInfo, first: datetime, last: datetime) -> datetime:
+    """The instant between `first` and `last` when the zone's offset changes (to the
+    second), found by bisection; files spanning a DST change are few."""
+    low, high = first, last
+    start = first.astimezone(zone).utcoffset()
+    while (high - low) > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == start:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _with_transitions(files: pl.DataFrame, zone_name: str) -> pl.DataFrame:
+    """Per file, `__change`: the instant the home offset changes within it (null when it
+    does not, or when the file was recorded away)."""
+    changing = files.filter(~pl.col("__away")
+                            & (pl.col("__home_first") != pl.col("__home_last")))
+    zone = ZoneInfo(zone_name)
+    instants = [_transition(zone, a, b) for a, b in
+                changing.select("__first", "__last").iter_rows()]  # a handful of files
+    change = changing.select(pl.col(files.columns[0])).with_columns(
+        pl.Series("__change", instants, pl.Datetime("us", "UTC")).cast(files.schema["__first"]))
+    return files.join(change, on=files.columns[0], how="left").drop("__first", "__last")
+
+
+def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, str],
+                key: str = FILE_KEY) -> pl.DataFrame:
     """`samples` (athlete_id, source_sha256, timestamp_utc, ...) with `local_time`
     (wall clock, no zone), `local_date`, `utc_offset_s` and `offset_source` added.
 
-    `zones` maps athlete_id to the IANA zone of home (missing athletes: UTC).
+    `zones` maps athlete_id to the IANA zone of home (missing athletes: UTC). The home
+    offset is looked up per file at its first and last sample; for a file whose home offset
+    changes in between (a DST change mid-run) the instant of the change is found, and each
+    sample takes the offset in force at its own instant.
     """
-    offsets = file_offsets(activity)
+    offsets = file_offsets(activity, key)
     parts = []
-    for athlete, frame in samples.partition_by("athlete_id", as_dict=True).items():
-        zone = zones.get(athlete[0], "UTC")
-        stated = offsets.with_columns(
-            _home_offset_s(pl.col("activity_end"), zone).alias("home_at_end")
+    for athlete, frame in by_athlete(samples):
+        zone = zones.get(athlete, "UTC")
+        files = (
+            frame.group_by(key)
+            .agg(pl.col("timestamp_utc").min().alias("__first"),
+                 pl.col("timestamp_utc").max().alias("__last"))
+            .join(offsets, on=key, how="left")
+            .with_columns(
+                _home_offset_s(pl.col("__first"), zone).alias("__home_first"),
+                _home_offset_s(pl.col("__last"), zone).alias("__home_last"),
+                _home_offset_s(pl.col("activity_end"), zone).alias("__home_end"),
+            )
+            .with_columns(
+                (pl.col("utc_offset_s").is_not_null()
+                 & (pl.col("utc_offset_s") != pl.col("__home_end"))).fill_null(False)
+                .alias("__away"),
+            )
+            .select(key, "utc_offset_s", "__away", "__home_first", "__home_last", "__first",
+                    "__last")
         )
-        joined = frame.join(stated, on="source_sha256", how="left").with_columns(
-            _home_offset_s(pl.col("timestamp_utc"), zone).alias("home_offset_s")
-        )
-        away = pl.col("utc_offset_s").is_not_null() & (
-            pl.col("utc_offset_s") != pl.col("home_at_end"))
-        parts.append(
-            joined.with_columns(
-                pl.when(away).then(pl.col("utc_offset_s"))
-                .otherwise(pl.col("home_offset_s")).alias("utc_offset_s"),
-                pl.when(away).then(pl.lit("file"))
-                .when(pl.col("utc_offset_s").is_null()).then(pl.lit("home_zone_no_file_offset"))
-                .otherwise(pl.lit("home_zone")).alias("offset_source"),
-            ).drop("home_at_end", "home_offset_s", "activity_end")
-        )
+        files = _with_transitions(files, zone)
+        joined = frame.join(files, on=key, how="left")
+        home = (pl.when(pl.col("__change").is_null() | (pl.col("timestamp_utc")
+                                                         < pl.col("__change")))
+                .then(pl.col("__home_first")).otherwise(pl.col("__home_last")))
+        parts.append(joined.with_columns(
+            pl.when(pl.col("__away")).then(pl.col("utc_offset_s"))
+            .otherwise(home).cast(pl.Int32).alias("utc_offset_s"),
+            pl.when(pl.col("__away")).then(pl.lit("file"))
+            .when(pl.col("utc_offset_s").is_null()).then(pl.lit("home_zone_no_file_offset"))
+            .otherwise(pl.lit("home_zone")).alias("offset_source"),
+        ).drop("__away", "__home_first", "__home_last", "__change"))
     if not parts:
         return samples.with_columns(
             pl.lit(None, pl.Datetime("us")).alias("local_time"),
@@ -78,31 +147,35 @@ def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, 
     return placed.with_columns(local.alias("local_time"), local.dt.date().alias("local_date"))
 
 
-def session_sport(samples: pl.DataFrame, sessions: pl.DataFrame) -> pl.DataFrame:
-    """Each sample with the sport and sub-sport of the session it falls in (multisport
-    files have several): the last session of the file starting at or before the sample."""
-    starts = (
-        sessions.select("source_sha256", "segment",
-                        pl.coalesce("start_time_utc", "timestamp_utc").alias("session_start"),
-                        "sport", "sub_sport")
-        .drop_nulls("session_start")
-        .sort("session_start")
+def session_sport(samples: pl.DataFrame, sessions: pl.DataFrame, key: str = FILE_KEY
+                  ) -> pl.DataFrame:
+    """Each sample with the sport and sub-sport of the session it falls in: the last session
+    of its file starting at or before the sample (a sample before the first start belongs
+    to the first session). Files with one session (nearly all) are matched by a plain join;
+    only multisport files are matched by time. Row order is not kept."""
+    starts = sessions.select(
+        key, pl.coalesce("start_time_utc", "timestamp_utc").alias("session_start"),
+        "sport", "sub_sport",
+    ).drop_nulls(key)
+    counts = starts.group_by(key).agg(pl.len().alias("__sessions"),
+                                      pl.col("sport").first(), pl.col("sub_sport").first())
+    single = counts.filter(pl.col("__sessions") == 1).drop("__sessions")
+    multi_keys = counts.filter(pl.col("__sessions") > 1).select(key)
+    plain = samples.join(multi_keys, on=key, how="anti").join(single, on=key, how="left")
+    many = samples.join(multi_keys, on=key, how="semi")
+    if many.height == 0:
+        return plain
+    timed = starts.join(multi_keys, on=key, how="semi").drop_nulls("session_start")
+    timed = timed.sort("session_start")
+    matched = many.sort("timestamp_utc").join_asof(
+        timed, left_on="timestamp_utc", right_on="session_start", by=key,
+        strategy="backward", check_sortedness=False,  # both sorted above
     )
-    ordered = samples.with_row_index("__order").sort("timestamp_utc")
-    matched = ordered.join_asof(
-        starts.drop("segment"), left_on="timestamp_utc", right_on="session_start",
-        by="source_sha256", strategy="backward", check_sortedness=False,  # sorted above
-    )
-    # a sample just before its file's first session start still belongs to that session
-    first = starts.group_by("source_sha256").agg(pl.all().sort_by("session_start").first())
-    matched = matched.join(first.select("source_sha256", pl.col("sport").alias("__sport0"),
-                                        pl.col("sub_sport").alias("__sub0")),
-                           on="source_sha256", how="left")
-    return (
-        matched.with_columns(
-            pl.coalesce("sport", "__sport0").alias("sport"),
-            pl.coalesce("sub_sport", "__sub0").alias("sub_sport"),
-        )
-        .sort("__order")
-        .drop("__order", "__sport0", "__sub0", "session_start")
-    )
+    first = timed.sort(key, "session_start").group_by(key, maintain_order=True).first()
+    matched = matched.join(first.select(key, pl.col("sport").alias("__sport0"),
+                                        pl.col("sub_sport").alias("__sub0")), on=key, how="left")
+    matched = matched.with_columns(
+        pl.coalesce("sport", "__sport0").alias("sport"),
+        pl.coalesce("sub_sport", "__sub0").alias("sub_sport"),
+    ).drop("__sport0", "__sub0", "session_start")
+    return pl.concat([plain, matched], how="diagonal_relaxed")

