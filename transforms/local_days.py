@@ -39,6 +39,13 @@ def file_codes(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return records.with_columns(cat.to_physical().cast(pl.UInt32).alias("file_code")), codes
 
 
+def per_file(key: str, table: pl.DataFrame, column: str) -> pl.Expr:
+    """A per-file value looked up for every row by its file key (null for files missing
+    from `table`): a column added without the full copy of the rows a join makes."""
+    return pl.col(key).replace_strict(table[key], table[column], default=None,
+                                      return_dtype=table.schema[column]).alias(column)
+
+
 def by_athlete(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     """(athlete_id, rows) per athlete; a frame of one athlete is not copied."""
     athletes = frame["athlete_id"].unique()
@@ -123,7 +130,7 @@ def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, 
                     "__last")
         )
         files = _with_transitions(files, zone)
-        joined = frame.join(files, on=key, how="left")
+        joined = frame.with_columns(per_file(key, files, c) for c in files.columns[1:])
         home = (pl.when(pl.col("__change").is_null() | (pl.col("timestamp_utc")
                                                          < pl.col("__change")))
                 .then(pl.col("__home_first")).otherwise(pl.col("__home_last")))
@@ -161,10 +168,10 @@ def session_sport(samples: pl.DataFrame, sessions: pl.DataFrame, key: str = FILE
                                       pl.col("sport").first(), pl.col("sub_sport").first())
     single = counts.filter(pl.col("__sessions") == 1).drop("__sessions")
     multi_keys = counts.filter(pl.col("__sessions") > 1).select(key)
+    if multi_keys.height == 0:
+        return samples.with_columns(per_file(key, single, c) for c in ("sport", "sub_sport"))
     plain = samples.join(multi_keys, on=key, how="anti").join(single, on=key, how="left")
     many = samples.join(multi_keys, on=key, how="semi")
-    if many.height == 0:
-        return plain
     timed = starts.join(multi_keys, on=key, how="semi").drop_nulls("session_start")
     timed = timed.sort("session_start")
     matched = many.sort("timestamp_utc").join_asof(
