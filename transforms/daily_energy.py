@@ -21,8 +21,8 @@ def daily_energy(
 ) -> pl.DataFrame:
     """Per calendar day: `resting_kcal` (kcal/day; Cunningham 1980 from fat-free mass when
     body fat is known, else Mifflin-St Jeor 1990; `resting_method` says which),
-    `expenditure_kcal` (resting × activity factor + exercise; a day without recorded
-    exercise adds none), `balance_kcal` (intake − expenditure; null on unlogged days), and
+    `expenditure_kcal` (resting × activity factor + exercise; null when the day's exercise
+    energy is unknown), `balance_kcal` (intake − expenditure; null on unlogged days), and
     `energy_availability_kcal_per_kg_ffm` ((intake − exercise) / fat-free mass, Loucks &
     Thuma 2003; gross exercise energy; null without fat-free mass or intake).
 
@@ -36,7 +36,7 @@ def daily_energy(
                                    age_on(pl.col("birth_year"), pl.col("local_date")),
                                    pl.col("sex"))
     cunningham = cunningham_kcal(pl.col("fat_free_mass_kg"))
-    exercise = pl.col("exercise_kcal").fill_null(0.0)
+    exercise = pl.col("exercise_kcal")  # 0 on rest days; null when a session's is unknown
     out = joined.with_columns(
         pl.coalesce(cunningham, mifflin).alias("resting_kcal"),
         pl.when(cunningham.is_not_null()).then(pl.lit("cunningham"))

@@ -110,6 +110,19 @@ def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> p
     return pl.DataFrame(rows, schema=schema)
 
 
+def _athlete_samples(records: pl.DataFrame, athlete: str, raw: RawFrames,
+                     zones: dict[str, str], k: FactConstants) -> pl.DataFrame:
+    """One athlete's samples placed on local days and sports, with per-sample deltas (file
+    codes are per athlete, so the same file under two athletes never mixes)."""
+    records, codes = file_codes(records)
+    mine = pl.col("athlete_id") == athlete
+    activity = raw.activity.filter(mine).join(codes, on="source_sha256", how="inner")
+    sessions = raw.sessions.filter(mine).join(codes, on="source_sha256", how="inner")
+    samples = session_sport(local_times(records, activity, zones, "file_code"), sessions,
+                            "file_code")
+    return sample_deltas(samples, k.max_gap_s, "file_code")
+
+
 def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:
     """Sessions placed on the local day they started."""
     starts = raw.sessions.with_columns(
@@ -124,13 +137,15 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
     k = constants
     zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
-    records, codes = file_codes(raw.records.filter(pl.col("timestamp_utc").is_not_null()))
-    activity = raw.activity.join(codes, on="source_sha256", how="inner")
-    coded_sessions = raw.sessions.join(codes, on="source_sha256", how="inner")
-    samples = session_sport(local_times(records, activity, zones, "file_code"), coded_sessions,
-                            "file_code")
-    deltas = sample_deltas(samples, k.max_gap_s, "file_code")
-    settings = hr_settings(athletes, samples, today)
+    per_athlete = [_athlete_samples(frame, athlete, raw, zones, k) for athlete, frame in
+                   by_athlete(raw.records.filter(pl.col("timestamp_utc").is_not_null()))]
+    deltas = (per_athlete[0] if len(per_athlete) == 1 else
+              pl.concat(per_athlete, how="diagonal_relaxed") if per_athlete else
+              sample_deltas(raw.records.with_columns(
+                  pl.lit(None, pl.Date).alias("local_date"), pl.lit(None, pl.String)
+                  .alias("sport"), pl.lit(None, pl.UInt32).alias("file_code")), k.max_gap_s,
+                  "file_code"))
+    settings = hr_settings(athletes, deltas, today)
     sessions = _session_days(raw, zones)
     sets = raw.sets
 
@@ -144,9 +159,15 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     exercise = exercise_energy_by_day(sessions, None, athletes)
 
     body = raw.body_measurements
-    days = calendar(run, sessions, raw.nutrition_entries, body)
-    activity_days = sessions.select("athlete_id", "local_date").unique().with_columns(
-        pl.lit(True).alias("__active"))
+    sample_days = deltas.group_by("athlete_id", "local_date").agg()  # days with samples
+    days = calendar(run, sessions, sample_days, raw.nutrition_entries, body)
+    activity_days = pl.concat([sessions.select("athlete_id", "local_date"), sample_days]
+                              ).unique().with_columns(pl.lit(True).alias("__active"))
+    fit_span = (
+        activity_days.group_by("athlete_id")
+        .agg(pl.col("local_date").min().alias("__fit_first"),
+             pl.col("local_date").max().alias("__fit_last"))
+    )
     training = (
         days.join(run, on=["athlete_id", "local_date"], how="left")
         .join(zone_min, on=["athlete_id", "local_date"], how="left")
@@ -157,12 +178,20 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         .join(activity_days, on=["athlete_id", "local_date"], how="left")
         .join(settings.select("athlete_id", pl.col("max_hr").alias("max_hr_bpm"),
                               "max_hr_source"), on="athlete_id", how="left")
+        .join(fit_span, on="athlete_id", how="left")
     )
-    inactive = pl.col("__active").is_null() & pl.col("__run").is_null()
+    # Zero means "no activity of that kind recorded" - only between the athlete's first
+    # and last day of FIT data; outside it (food logs before the first watch file) the
+    # training columns stay unknown.
+    recorded = pl.col("local_date").is_between(pl.col("__fit_first"), pl.col("__fit_last"))
+    inactive = pl.col("__active").is_null()
     training = training.with_columns(
-        *[pl.when(pl.col(marker).is_null()).then(0).otherwise(pl.col(c)).alias(c)
+        *[pl.when(pl.col(marker).is_null() & recorded).then(0).otherwise(pl.col(c)).alias(c)
           for marker, columns in ZERO_WITHOUT.items() for c in columns],
-        pl.when(inactive).then(0.0).otherwise(pl.col("trimp")).alias("trimp"),
+        pl.when(inactive & recorded & pl.col("trimp").is_null()).then(0.0)
+        .otherwise(pl.col("trimp")).alias("trimp"),
+        pl.when(inactive & recorded & pl.col("exercise_kcal").is_null()).then(0.0)
+        .otherwise(pl.col("exercise_kcal")).alias("exercise_kcal"),
     )
     training = training_load(training, acute_days=k.acute_load_days,
                              chronic_days=k.chronic_load_days,

@@ -86,7 +86,8 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
         SEILER_HIGH: (pl.col("z4_min") + pl.col("z5_min")) / covered,
     }
     out = out.with_columns(
-        (100 * covered / pl.col("__all_min")).alias("hr_coverage_pct"),
+        pl.when(pl.col("__all_min") > 0).then(100 * covered / pl.col("__all_min"))
+        .alias("hr_coverage_pct"),
         *[share.alias(f"seiler_{name}_share") for name, share in shares.items()],
     ).drop("__all_min")
     no_hr = covered == 0
@@ -101,7 +102,8 @@ def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants
     """Per athlete and local day: Banister TRIMP (TRIMP units) summed over every sample with
     heart rate, any sport (Banister 1991; constants in `transforms.physiology`, overridable
     as keyword arguments of `banister_trimp`). Days without heart rate are absent (null in
-    the calendar), never 0."""
+    the calendar), never 0; without a resting heart rate TRIMP cannot be computed and is
+    null too."""
     parts = []
     for athlete, frame in _per_athlete(deltas, settings):
         trimp = banister_trimp(
@@ -112,7 +114,7 @@ def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants
             frame.filter(pl.col("local_date").is_not_null()
                          & pl.col("heart_rate_bpm").is_not_null())
             .group_by("athlete_id", "local_date")
-            .agg(trimp.sum().alias("trimp"))
+            .agg(pl.when(trimp.is_not_null().any()).then(trimp.sum()).alias("trimp"))
         )
     if not parts:
         return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,

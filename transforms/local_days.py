@@ -16,7 +16,7 @@ Samples without a UTC instant (device-relative times) get no local day.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -71,17 +71,22 @@ def _home_offset_s(instant: pl.Expr, zone: str) -> pl.Expr:
 
 
 def _transition(zone: ZoneInfo, first: datetime, last: datetime) -> datetime:
-    """The instant between `first` and `last` when the zone's offset changes (to the
-    second), found by bisection; files spanning a DST change are few."""
-    low, high = first, last
+    """The first whole second between `first` and `last` at which the zone's offset differs
+    from its offset at `first` (transitions fall on whole seconds), by bisection over
+    integer seconds; files spanning a DST change are few."""
     start = first.astimezone(zone).utcoffset()
-    while (high - low) > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(zone).utcoffset() == start:
-            low = middle
-        else:
+    low, high = int(first.timestamp()), int(last.timestamp()) + 1
+
+    def changed(second: int) -> bool:
+        return datetime.fromtimestamp(second, UTC).astimezone(zone).utcoffset() != start
+
+    while high - low > 1:
+        middle = (low + high) // 2
+        if changed(middle):
             high = middle
-    return high
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 def _with_transitions(files: pl.DataFrame, zone_name: str) -> pl.DataFrame:

@@ -3,9 +3,11 @@
 Samples carry `local_date` and `sport` (see `transforms.local_days`). Within each file
 (and chained segment) samples are ordered by time; each sample is credited with the time
 and distance since the previous one. Time counts as moving only when the gap is at most
-`max_gap_s`: a longer gap is a pause (timer stopped, or auto-pause, which records
-nothing). Distance deltas below zero (a reset) count as zero; the distance covered across
-a pause still counts (the runner got there).
+`max_gap_s`, or when the distance covered across a longer gap shows the athlete kept
+moving (at least `MIN_MOVING_SPEED_M_S`); otherwise the gap is a pause (timer stopped, or
+auto-pause, which records nothing). Missing distance or altitude samples are bridged by
+the file's last value. Distance deltas below zero (a reset) count as zero; the distance
+covered across a pause still counts (the runner got there).
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ import polars as pl
 #: records key points ... every 1 to 8 seconds"); 10 s leaves room without counting a stop
 #: at a crossing as running. Overridable.
 MAX_GAP_S = 10.0
+
+#: A longer gap still counts as moving when the distance covered across it shows the
+#: athlete kept going at least this fast, m/s (slow walking is ~1 m/s): a watch recording
+#: every 15-30 s, or a GPS dropout, is not a pause; a stop (distance unchanged) is.
+MIN_MOVING_SPEED_M_S = 1.0
 
 #: FIT sports counted as running (sub-sports treadmill, trail, track, ... included);
 #: walking and hiking are their own sports in FIT and are not counted.
@@ -40,17 +47,28 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
                                                               "timestamp_utc")
     same = (pl.col("__file") == pl.col("__file").shift(1)) & (
         pl.col("segment") == pl.col("segment").shift(1))
+    ordered = ordered.with_columns(
+        _carried("distance_m").alias("__distance"), _carried("altitude_m").alias("__altitude"))
     delta_t = pl.when(same).then(pl.col("timestamp_utc").diff().dt.total_microseconds() / 1e6)
-    delta_d = pl.when(same).then(pl.col("distance_m").diff())
-    climb = pl.when(same).then(pl.col("altitude_m").diff().clip(lower_bound=0))
+    delta_d = pl.when(same).then(pl.col("__distance").diff())
+    climb = pl.when(same).then(pl.col("__altitude").diff().clip(lower_bound=0))
+    kept_going = delta_d >= MIN_MOVING_SPEED_M_S * delta_t
     return ordered.with_columns(
         climb.fill_null(0.0).alias("climb_m"),
         delta_t.fill_null(0.0).alias("delta_s"),
-        pl.when(delta_t <= max_gap_s).then(delta_t).otherwise(0.0).fill_null(0.0)
-        .alias("moving_s"),
+        pl.when((delta_t <= max_gap_s) | kept_going.fill_null(False)).then(delta_t)
+        .otherwise(0.0).fill_null(0.0).alias("moving_s"),
         pl.when(pl.col("distance_m").is_null()).then(None)
         .otherwise(delta_d.clip(lower_bound=0).fill_null(0.0)).alias("delta_distance_m"),
-    ).drop("__file")
+    ).drop("__file", "__distance", "__altitude")
+
+
+def _carried(column: str) -> pl.Expr:
+    """`column` with gaps filled by the file's last value (rows sorted by file), so a
+    difference across missing samples spans them instead of being lost; never filled
+    from another file."""
+    source = pl.when(pl.col(column).is_not_null()).then(pl.col("__file")).forward_fill()
+    return pl.when(source == pl.col("__file")).then(pl.col(column).forward_fill())
 
 
 def _sum_or_null(column: str) -> pl.Expr:

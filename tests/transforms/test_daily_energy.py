@@ -39,8 +39,10 @@ def test_cunningham_with_fat_free_mass_and_energy_availability() -> None:
     assert out["energy_availability_kcal_per_kg_ffm"] == pytest.approx((2100 - 450) / 47.0)
 
 
-def test_unlogged_day_has_no_balance_and_no_exercise_adds_none() -> None:
-    out = daily_energy(_day("f", 58.0, None, None, None), ATHLETES).row(0, named=True)
+def test_unlogged_day_has_no_balance_and_unknown_exercise_no_expenditure() -> None:
+    rest_day = daily_energy(_day("f", 58.0, None, None, 0.0), ATHLETES).row(0, named=True)
     resting = 10 * 58 + 6.25 * 165 - 5 * 30 - 161
-    assert out["expenditure_kcal"] == pytest.approx(resting * 1.2)
-    assert out["balance_kcal"] is None
+    assert rest_day["expenditure_kcal"] == pytest.approx(resting * 1.2)
+    assert rest_day["balance_kcal"] is None  # not logged
+    unknown = daily_energy(_day("f", 58.0, None, 2000.0, None), ATHLETES).row(0, named=True)
+    assert unknown["expenditure_kcal"] is None and unknown["balance_kcal"] is None

@@ -111,3 +111,12 @@ def test_file_codes_are_one_per_file_and_shared_with_other_frames() -> None:
     assert codes.height == 2 and codes["file_code"].n_unique() == 2
     by_sha = dict(codes.iter_rows())
     assert coded["file_code"].to_list() == [by_sha["b"], by_sha["b"], by_sha["a"]]
+
+
+def test_a_sample_exactly_at_the_change_takes_the_new_offset() -> None:
+    # 2026-10-25 01:00:00 UTC: Berlin falls back, 03:00 CEST becomes 02:00 CET
+    samples = _samples("a", _utc(2026, 10, 25, 0, 59, 59), _utc(2026, 10, 25, 1, 0, 0),
+                       _utc(2026, 10, 25, 1, 30))
+    out = local_times(samples, _activity(("a", _utc(2026, 10, 25, 1, 30), 3600)), BERLIN)
+    assert [t.strftime("%H:%M:%S") for t in out.sort("timestamp_utc")["local_time"]] == [
+        "02:59:59", "02:00:00", "02:30:00"]

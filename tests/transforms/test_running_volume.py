@@ -80,3 +80,18 @@ def test_real_runs_agree_with_their_session_totals(path: str) -> None:
     minutes = running["total_timer_time_s"].sum() / 60
     assert got["run_distance_km"] == pytest.approx(km, rel=0.01, abs=0.005)
     assert abs(got["run_moving_min"] - minutes) <= max(3.0, 0.07 * minutes)
+
+
+def test_missing_samples_are_bridged_not_lost() -> None:
+    d = date(2026, 5, 4)
+    trace = _trace([0, 1, 2, 3, 4, 5], [0, 3, None, None, 12, 15], [d] * 6)
+    out = running_by_day(sample_deltas(trace)).row(0, named=True)
+    assert out["run_distance_km"] == pytest.approx(15 / 1000)
+
+
+def test_sparse_recording_while_moving_is_not_a_pause() -> None:
+    """A watch writing a sample every 15 s: 3 m/s across each gap is running."""
+    d = date(2026, 5, 4)
+    trace = _trace([0, 15, 30, 45, 105], [0, 45, 90, 135, 135], [d] * 5)  # then a 60 s stop
+    out = running_by_day(sample_deltas(trace)).row(0, named=True)
+    assert out["run_moving_min"] == pytest.approx(45 / 60)
