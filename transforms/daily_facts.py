@@ -159,7 +159,10 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     exercise = exercise_energy_by_day(sessions, None, athletes)
 
     body = raw.body_measurements
-    sample_days = deltas.group_by("athlete_id", "local_date").agg()  # days with samples
+    # days with samples: running days, and days of any sport with heart rate (a ride past
+    # midnight) - known from the small per-day frames, not by grouping every sample again
+    sample_days = pl.concat([run.select("athlete_id", "local_date"),
+                             trimp.select("athlete_id", "local_date")])
     days = calendar(run, sessions, sample_days, raw.nutrition_entries, body)
     activity_days = pl.concat([sessions.select("athlete_id", "local_date"), sample_days]
                               ).unique().with_columns(pl.lit(True).alias("__active"))

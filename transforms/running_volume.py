@@ -5,8 +5,8 @@ Samples carry `local_date` and `sport` (see `transforms.local_days`). Within eac
 and distance since the previous one. Time counts as moving only when the gap is at most
 `max_gap_s`, or when the distance covered across a longer gap shows the athlete kept
 moving (at least `MIN_MOVING_SPEED_M_S`); otherwise the gap is a pause (timer stopped, or
-auto-pause, which records nothing). Missing distance or altitude samples are bridged by
-the file's last value. Distance deltas below zero (a reset) count as zero; the distance
+auto-pause, which records nothing). Missing distance samples are bridged by the file's
+last distance. Distance deltas below zero (a reset) count as zero; the distance
 covered across a pause still counts (the runner got there).
 """
 
@@ -34,7 +34,8 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
                   key: str = "source_sha256") -> pl.DataFrame:
     """Samples with `delta_s` (time since the previous sample of the same file and segment),
     `moving_s` (delta_s when it is a moving gap, else 0), `delta_distance_m` (null where the
-    file has no distance) and `climb_m` (altitude gained since the previous sample, m;
+    file has no distance; gaps in a file's distance are bridged) and `climb_m` (altitude
+    gained since the previous sample, m;
     barometric or GPS altitude as the file gives it, unsmoothed), first samples credited
     with nothing. Rows come back ordered by file, segment and time."""
     # Files are sorted by a categorical code of their hash (4x faster than sorting the
@@ -47,20 +48,23 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
                                                               "timestamp_utc")
     same = (pl.col("__file") == pl.col("__file").shift(1)) & (
         pl.col("segment") == pl.col("segment").shift(1))
+    ordered = ordered.with_columns(_carried("distance_m").alias("__distance"))
     ordered = ordered.with_columns(
-        _carried("distance_m").alias("__distance"), _carried("altitude_m").alias("__altitude"))
-    delta_t = pl.when(same).then(pl.col("timestamp_utc").diff().dt.total_microseconds() / 1e6)
-    delta_d = pl.when(same).then(pl.col("__distance").diff())
-    climb = pl.when(same).then(pl.col("__altitude").diff().clip(lower_bound=0))
-    kept_going = delta_d >= MIN_MOVING_SPEED_M_S * delta_t
+        pl.when(same).then(pl.col("timestamp_utc").diff().dt.total_microseconds() / 1e6)
+        .alias("__dt"),
+        pl.when(same).then(pl.col("__distance").diff()).alias("__dd"),
+        pl.when(same).then(pl.col("altitude_m").diff().clip(lower_bound=0)).fill_null(0.0)
+        .alias("climb_m"),
+    )
+    delta_t, delta_d = pl.col("__dt"), pl.col("__dd")
+    kept_going = (delta_d >= MIN_MOVING_SPEED_M_S * delta_t).fill_null(False)
     return ordered.with_columns(
-        climb.fill_null(0.0).alias("climb_m"),
         delta_t.fill_null(0.0).alias("delta_s"),
-        pl.when((delta_t <= max_gap_s) | kept_going.fill_null(False)).then(delta_t)
-        .otherwise(0.0).fill_null(0.0).alias("moving_s"),
+        pl.when((delta_t <= max_gap_s) | kept_going).then(delta_t).otherwise(0.0)
+        .fill_null(0.0).alias("moving_s"),
         pl.when(pl.col("distance_m").is_null()).then(None)
         .otherwise(delta_d.clip(lower_bound=0).fill_null(0.0)).alias("delta_distance_m"),
-    ).drop("__file", "__distance", "__altitude")
+    ).drop("__file", "__distance", "__dt", "__dd")
 
 
 def _carried(column: str) -> pl.Expr:
