@@ -25,7 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
-from flows.runtime import RunSummary, run_id, utc_now
+from flows.runtime import RunSummary, ingest_lock, run_id, utc_now
 from flows.settings import AthleteInputs, ingest_request
 from flows.sources import (
     ArchiveLimits,
@@ -34,13 +34,11 @@ from flows.sources import (
     content_sha256,
     find_files,
     open_archive,
-    remove_stale_scratch,
 )
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.fit_load import BatchEntry, FitBatch, forget_contents, load_fit_batch
-from warehouse.lock import run_lock
 from warehouse.manifest import (
     LOADED,
     QUARANTINED,
@@ -405,8 +403,7 @@ def ingest_fit_flow(
     started = utc_now()
     summaries = []
     warehouse_path = Path(warehouse)
-    with run_lock(warehouse_path):
-        remove_stale_scratch(warehouse_path)
+    with ingest_lock(warehouse_path):
         for inputs in athletes:
             summaries.append(_ingest_athlete(warehouse, inputs, workers, limits,
                                              retry_quarantined, show_progress, batch_files))

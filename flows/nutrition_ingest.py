@@ -19,7 +19,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import RunSummary, run_id, utc_now
+from flows.runtime import RunSummary, ingest_lock, run_id, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
 from flows.sources import (
     ArchiveLimits,
@@ -27,7 +27,6 @@ from flows.sources import (
     csv_kind,
     find_files,
     open_archive,
-    remove_stale_scratch,
 )
 from schemas.nutrition import (
     FORMAT_BY_NAME,
@@ -47,7 +46,6 @@ from transforms.nutrition import (
 )
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
-from warehouse.lock import run_lock
 from warehouse.manifest import (
     IGNORED,
     LOADED,
@@ -330,8 +328,7 @@ def ingest_nutrition_flow(
     limits = limits or ArchiveLimits()
     started = utc_now()
     summaries = []
-    with run_lock(Path(warehouse)):
-        remove_stale_scratch(Path(warehouse))
+    with ingest_lock(Path(warehouse)):
         for inputs in athletes:
             t0 = time.perf_counter()
             scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.sources import remove_stale_scratch
+from warehouse.lock import run_lock
 
 
 @dataclass
@@ -35,3 +41,12 @@ def run_id() -> str:
     from prefect.runtime import flow_run
 
     return str(flow_run.id or uuid.uuid4())
+
+
+@contextmanager
+def ingest_lock(warehouse: Path) -> Iterator[None]:
+    """Hold the warehouse's run lock for an ingest and first clear the scratch folders a
+    killed run may have left (extracted health data must not linger)."""
+    with run_lock(warehouse):
+        remove_stale_scratch(warehouse)
+        yield
