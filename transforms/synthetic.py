@@ -23,8 +23,11 @@ from fitparse.profile import FIELD_TYPES
 from transforms.fit_writer import FitWriter, degrees_to_semicircles, to_fit_timestamp
 
 __all__ = [
+    "MARATHONER_PLAN",
+    "MIXED_RUNNER_PLAN",
     "GeneratedFile",
     "SyntheticAthlete",
+    "TrainingPlan",
     "generate_athlete_files",
     "one_hour_run",
 ]
@@ -44,6 +47,12 @@ _DEV_PRODUCT = 1
 #: Running energy cost, kcal per kg body mass per km; strength training, kcal per kg per minute.
 _RUN_KCAL_PER_KG_KM = 1.0
 _STRENGTH_KCAL_PER_KG_MIN = 0.08
+#: Default duration ranges (inclusive, whole minutes) of the easy runs and of the long run
+#: (whose last 10 minutes are a little faster).
+_EASY_RUN_MIN = (35, 55)
+_LONG_RUN_MIN = (80, 115)
+#: Minutes at the end of the long run that are run a little faster.
+_LONG_RUN_FINISH_MIN = 10
 
 #: UTC offset (seconds) of the athlete's wall clock at a given instant.
 OffsetFn = Callable[[datetime], int]
@@ -62,6 +71,79 @@ class SyntheticAthlete:
     max_hr: int = 188
     resting_hr: int = 50
     lthr: int = 170
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """Which training week :func:`generate_athlete_files` simulates; None = the default.
+
+    Every field left at None keeps the default behaviour of that aspect (so ``TrainingPlan()``
+    generates exactly what ``plan=None`` does). Weekdays are ``date.weekday()`` numbers
+    (0 = Monday .. 6 = Sunday); durations are inclusive ranges of whole minutes of moving time.
+
+    * ``strength_weekdays``: the weekdays with an evening strength session (18:xx local) in
+      every week; ``frozenset()`` = no strength work. Default: 1-2 of Mon/Wed/Fri, drawn anew
+      each week.
+    * ``run_weekdays``: the weekdays with a run. Tuesday (1) is always the interval session,
+      Sunday (6) the long run, every other listed day an easy run. Default: Tue, Thu, Sat,
+      Sun and about every other Wednesday.
+    * ``easy_run_min``: duration of each easy run, minutes. Default ``(35, 55)``.
+    * ``long_run_min``: total duration of the long run, minutes, the last 10 of them a
+      little faster (so at least 11). Default ``(80, 115)``.
+
+    The plan does not touch the span's special runs: the first Friday (or the span's last
+    day, if earlier) still has the 23:30 ``midnight_run``, also when Friday is not in
+    ``run_weekdays`` (then that Friday is a seventh run day), and a day on which the zone's
+    UTC offset changes has the 2 h ``dst_run`` instead of its planned run. The treadmill run
+    is the first Thursday easy run (none when Thursday is not a run day), the guaranteed
+    pause is on a long run (none without Sunday runs). Weigh-ins are the same as without a
+    plan.
+    """
+
+    strength_weekdays: frozenset[int] | None = None
+    run_weekdays: frozenset[int] | None = None
+    easy_run_min: tuple[int, int] | None = None
+    long_run_min: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("strength_weekdays", "run_weekdays"):
+            days = getattr(self, name)
+            if days is None:
+                continue
+            days = frozenset(days)
+            if not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+                raise ValueError(f"{name} must hold weekdays 0..6, got {sorted(days)}")
+            object.__setattr__(self, name, days)
+        for name, shortest in (("easy_run_min", 1), ("long_run_min", _LONG_RUN_FINISH_MIN + 1)):
+            span = getattr(self, name)
+            if span is None:
+                continue
+            low, high = span
+            if not (isinstance(low, int) and isinstance(high, int) and shortest <= low <= high):
+                raise ValueError(
+                    f"{name} must be whole minutes (low, high) with {shortest} <= low <= high,"
+                    f" got {span}"
+                )
+            object.__setattr__(self, name, (low, high))
+
+
+#: A high-mileage marathoner: runs every day but Friday (intervals Tue, long run Sun, easy
+#: runs of 60-80 min Mon/Wed/Thu/Sat), long run 140-160 min, no strength work: about
+#: 85-110 km a week.
+MARATHONER_PLAN = TrainingPlan(
+    strength_weekdays=frozenset(),
+    run_weekdays=frozenset({0, 1, 2, 3, 5, 6}),
+    easy_run_min=(60, 80),
+    long_run_min=(140, 160),
+)
+#: A runner who lifts: runs Tue (intervals), Thu, Sat (easy, 35-55 min) and Sun (long run as
+#: by default), strength sessions on Monday and Friday evenings (two a week).
+MIXED_RUNNER_PLAN = TrainingPlan(
+    strength_weekdays=frozenset({0, 4}),
+    run_weekdays=frozenset({1, 3, 5, 6}),
+    easy_run_min=_EASY_RUN_MIN,
+    long_run_min=_LONG_RUN_MIN,
+)
 
 
 @dataclass(frozen=True)
@@ -983,10 +1065,14 @@ def _easy_segments(
     return (_Segment(rng.randint(*minutes) * 60, rng.uniform(*speed)),)
 
 
-def _long_segments(rng: random.Random) -> tuple[_Segment, ...]:
-    """80-115 min steady, the last 10 minutes a little faster."""
+def _long_segments(
+    rng: random.Random, minutes: tuple[int, int] = _LONG_RUN_MIN
+) -> tuple[_Segment, ...]:
+    """``minutes`` (inclusive range, total) at a steady pace, the last 10 a little faster."""
     base = rng.uniform(2.7, 2.95)
-    return (_Segment(rng.randint(70, 105) * 60, base), _Segment(600, base + 0.15))
+    finish = _LONG_RUN_FINISH_MIN
+    steady_min = rng.randint(minutes[0] - finish, minutes[1] - finish)
+    return (_Segment(steady_min * 60, base), _Segment(finish * 60, base + 0.15))
 
 
 def _interval_segments(rng: random.Random) -> tuple[_Segment, ...]:
@@ -1087,8 +1173,11 @@ def _plan_week(rng: random.Random) -> _WeekPlan:
 class _Schedule:
     """Turns days into files; remembers what the span still needs (treadmill, midnight run)."""
 
-    def __init__(self, athlete: SyntheticAthlete, first: date, days: int) -> None:
+    def __init__(
+        self, athlete: SyntheticAthlete, first: date, days: int, plan: TrainingPlan
+    ) -> None:
         self.athlete = athlete
+        self.plan = plan
         self.zone = ZoneInfo(athlete.timezone)
         self.offset_at = _zone_offset(self.zone)
         self.last_day = first + timedelta(days=days - 1)
@@ -1109,7 +1198,10 @@ class _Schedule:
         run = self._run_plan(day, week, rng)
         if run is not None:
             files.append(self._run(run, rng))
-        if weekday in week.strength_days:
+        strength_days = self.plan.strength_weekdays
+        if strength_days is None:
+            strength_days = week.strength_days
+        if weekday in strength_days:
             start = _local_instant(day, 18, rng.randint(0, 59), self.zone)
             name = self._name(start, "strength")
             files.append(_strength_file(self.athlete, start, rng, name, self.offset_at))
@@ -1141,6 +1233,11 @@ class _Schedule:
             return _RunPlan("midnight_run", start, (_Segment(70 * 60, 2.9),), "street")
         hour, minute = (7, rng.randint(0, 30)) if weekday < 5 else (rng.randint(8, 9), 30)
         start = _local_instant(day, hour, minute, self.zone)
+        run_days = self.plan.run_weekdays
+        if run_days is None:
+            run_days = frozenset({1, 3, 5, 6} | ({2} if week.wednesday_run else set()))
+        if weekday not in run_days:
+            return None
         if weekday == 1:
             return _RunPlan(
                 "intervals",
@@ -1151,16 +1248,14 @@ class _Schedule:
                 hrv=True,
             )
         if weekday == 6:
-            segments = _long_segments(rng)
+            segments = _long_segments(rng, self.plan.long_run_min or _LONG_RUN_MIN)
             pauses = _maybe_pause(rng, segments, always=not self.pause_done)
             self.pause_done = self.pause_done or bool(pauses)
             return _RunPlan("long_run", start, segments, "generic", pauses)
-        if weekday in (3, 5) or (weekday == 2 and week.wednesday_run):
-            segments = _easy_segments(rng, (35, 55), (2.75, 3.05))
-            pauses = _maybe_pause(rng, segments)
-            self.pause_done = self.pause_done or bool(pauses)
-            return _RunPlan("easy_run", start, segments, self._easy_surface(weekday, rng), pauses)
-        return None
+        segments = _easy_segments(rng, self.plan.easy_run_min or _EASY_RUN_MIN, (2.75, 3.05))
+        pauses = _maybe_pause(rng, segments)
+        self.pause_done = self.pause_done or bool(pauses)
+        return _RunPlan("easy_run", start, segments, self._easy_surface(weekday, rng), pauses)
 
     def _easy_surface(self, weekday: int, rng: random.Random) -> str:
         if weekday == 3 and not self.treadmill_done:
@@ -1180,7 +1275,11 @@ class _Schedule:
 
 
 def generate_athlete_files(
-    athlete: SyntheticAthlete, start: date, weeks: int, seed: int = 0
+    athlete: SyntheticAthlete,
+    start: date,
+    weeks: int,
+    seed: int = 0,
+    plan: TrainingPlan | None = None,
 ) -> list[GeneratedFile]:
     """All FIT files of ``athlete`` for ``weeks`` weeks from local date ``start``, by start time.
 
@@ -1191,19 +1290,24 @@ def generate_athlete_files(
     one in the span). The first Friday has a run from 23:30 local past midnight, and every
     day on which the zone's UTC offset changes (DST) has a 2 h run starting 30 min before the
     change instead of its usual run. Same arguments, same bytes.
+
+    ``plan`` (:class:`TrainingPlan`, e.g. :data:`MARATHONER_PLAN`) fixes the run and strength
+    weekdays and the easy- and long-run durations instead; None (or a plan whose fields are
+    all None) gives exactly the default files above. The random draws of the default week
+    are made either way, so a plan changes only what it sets (weigh-ins stay the same).
     """
     if weeks < 0:
         raise ValueError(f"weeks must be >= 0, got {weeks}")
     if weeks == 0:
         return []
     rng = random.Random(seed)
-    schedule = _Schedule(athlete, start, weeks * 7)
+    schedule = _Schedule(athlete, start, weeks * 7, plan if plan is not None else TrainingPlan())
     files: list[GeneratedFile] = []
     for week in range(weeks):
-        plan = _plan_week(rng)
+        week_plan = _plan_week(rng)
         for day_index in range(7):
             day = start + timedelta(days=7 * week + day_index)
-            files.extend(schedule.day(day, plan, random.Random(rng.getrandbits(64))))
+            files.extend(schedule.day(day, week_plan, random.Random(rng.getrandbits(64))))
     return sorted(files, key=lambda f: (f.start_utc, f.name))
 
 

@@ -25,6 +25,11 @@ What is generated (:func:`generate_nutrition_exports`), per local day:
   per-100 g composition is taken from typical USDA FoodData Central values (micronutrients of
   minor columns from food-group profiles: plausible, not authoritative).
 
+A :class:`NutritionPlan` replaces parts of that mix with fixed rules for a test scenario: a
+protein range for every day (then no low-protein days, and protein is met to within
+±0.05 g/kg), a fixed deficit below expenditure (±40 kcal), another activity factor, and where
+days go unlogged. Without a plan (or with ``NutritionPlan()``) the output is as described above.
+
 The serving is the unit of truth: every serving's nutrient values are rounded to 0.01 (as
 Cronometer writes them) and :class:`DayIntake` holds the exact sums of those rounded values.
 Hence the tolerances of each export against :class:`DayIntake`:
@@ -41,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +69,7 @@ __all__ = [
     "MFP_NUTRITION_HEADER",
     "DayIntake",
     "NutritionExports",
+    "NutritionPlan",
     "cronometer_servings_rows",
     "daily_expenditure_kcal",
     "exercise_energy_kcal",
@@ -184,11 +191,16 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def daily_expenditure_kcal(
-    athlete: SyntheticAthlete, files: Sequence[GeneratedFile], day: date
+    athlete: SyntheticAthlete,
+    files: Sequence[GeneratedFile],
+    day: date,
+    *,
+    activity_factor: float = ACTIVITY_FACTOR,
 ) -> float:
     """Estimated total energy expenditure of local ``day``, kcal.
 
-    ``resting_energy_kcal x ACTIVITY_FACTOR`` plus the gross exercise energy
+    ``resting_energy_kcal x activity_factor`` (default :data:`ACTIVITY_FACTOR`, a
+    dimensionless multiplier) plus the gross exercise energy
     (:func:`exercise_energy_kcal`) of the runs and strength sessions in ``files``. An activity
     that crosses local midnight is split between the days in proportion to its elapsed time in
     each (the ``midnight_run``); a day containing a DST change is 23 or 25 hours long. The
@@ -208,7 +220,7 @@ def daily_expenditure_kcal(
         overlap = (min(f.end_utc, end) - max(f.start_utc, begin)).total_seconds()
         if overlap > 0:
             exercise += kcal * overlap / span
-    return resting_energy_kcal(athlete, day) * ACTIVITY_FACTOR + exercise
+    return resting_energy_kcal(athlete, day) * activity_factor + exercise
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,6 +581,13 @@ _SURPLUS_KCAL = (300.0, 600.0)
 _BALANCE_SD = 0.04  # relative day-to-day noise of intake on balanced days
 _BALANCE_MAX_KCAL = 250.0
 _MIN_INTAKE_KCAL = 1150.0
+_PLAN_ENERGY_NOISE_KCAL = 40.0  # NutritionPlan.deficit_kcal: uniform noise of the target, ±kcal
+#: NutritionPlan.protein_g_per_kg: protein (g) above the target, after rounding and correction,
+#: that sends the day to the low-protein menus.
+_PROTEIN_SLACK_G = 1.0
+#: NutritionPlan.protein_g_per_kg: targets are drawn this far (g/kg, at most a quarter of the
+#: range) inside each end of the range, so that the day's protein after rounding stays inside.
+_PLAN_PROTEIN_MARGIN_G_PER_KG = 0.02
 _SCALE_BOUNDS = (0.05, 6.0)  # how far the solver may scale a template's role items
 
 
@@ -600,6 +619,57 @@ class NutritionExports:
     mfp_file_name: str  # "Nutrition-Summary-<first day>-to-<last day>.csv"
     cronometer_servings_csv: bytes  # the real servings.csv header; LF like the real export
     cronometer_dailysummary_csv: bytes  # Date, the servings nutrient columns, Completed
+
+
+@dataclass(frozen=True)
+class NutritionPlan:
+    """Fixed rules for :func:`generate_nutrition_exports`; a field left at None keeps the default.
+
+    ``NutritionPlan()`` generates exactly what ``plan=None`` does.
+
+    * ``protein_g_per_kg``: (low, high) g protein per kg of the athlete's nominal
+      ``weight_kg``; every day's protein target is drawn in this range (0.02 g/kg inside
+      each end, if the range is wide enough) and there are no low-protein days. The day's
+      foods are stepped back to the target after rounding to serving steps (days whose
+      carbohydrate foods alone bring too much protein use the low-protein menus), so
+      :attr:`DayIntake.protein_g` is within 1 g of the target and inside the range (checked
+      for 0.8-2.6 g/kg, 48-80 kg).
+    * ``deficit_kcal``: every day's intake target is the day's expenditure minus this many
+      kcal, ±40 kcal noise, never below 1150 kcal; no surplus days, no other deficit days.
+      The day's foods are stepped back to that target after rounding: energy is within
+      10 kcal of it, except where a protein range's target plus the smallest servings of the
+      day's other foods already exceed it (e.g. 2 g/kg or more with a 600 kcal deficit on a
+      rest day): protein wins.
+    * ``activity_factor``: multiplier on resting energy in the expenditure that intake
+      follows (:func:`daily_expenditure_kcal`); default :data:`ACTIVITY_FACTOR`.
+    * ``unlogged_from``: no day on or after this local date is logged (the days keep their
+      :class:`DayIntake` with ``logged`` False and appear in no export).
+    * ``random_unlogged``: False = no randomly unlogged days (only ``unlogged_from`` applies).
+
+    Carbohydrate still follows the day's training and fat fills the rest, as without a plan.
+    """
+
+    protein_g_per_kg: tuple[float, float] | None = None
+    deficit_kcal: float | None = None
+    activity_factor: float | None = None
+    unlogged_from: date | None = None
+    random_unlogged: bool = True
+
+    def __post_init__(self) -> None:
+        if self.protein_g_per_kg is not None:
+            low, high = (float(x) for x in self.protein_g_per_kg)
+            if not (0.0 < low <= high and math.isfinite(high)):
+                raise ValueError(
+                    f"protein_g_per_kg must be (low, high) with 0 < low <= high,"
+                    f" got {self.protein_g_per_kg}"
+                )
+            object.__setattr__(self, "protein_g_per_kg", (low, high))
+        if self.deficit_kcal is not None and not math.isfinite(self.deficit_kcal):
+            raise ValueError(f"deficit_kcal must be finite, got {self.deficit_kcal}")
+        if self.activity_factor is not None and not (
+            math.isfinite(self.activity_factor) and self.activity_factor > 0.0
+        ):
+            raise ValueError(f"activity_factor must be > 0, got {self.activity_factor}")
 
 
 @dataclass(frozen=True)
@@ -656,10 +726,20 @@ def _targets(
     day_type: str,
     deficit: bool,
     low_protein: bool,
+    plan: NutritionPlan | None = None,
 ) -> _Targets:
-    """Energy, protein, carbohydrate and fat targets of one day (kcal, g)."""
+    """Energy, protein, carbohydrate and fat targets of one day (kcal, g).
+
+    ``plan`` (its ``deficit_kcal`` and ``protein_g_per_kg``) overrides the day's energy and
+    protein rules; without them the draws are those of the default generation.
+    """
     kg = athlete.weight_kg
-    if deficit:
+    plan_deficit = plan.deficit_kcal if plan is not None else None
+    plan_protein = plan.protein_g_per_kg if plan is not None else None
+    if plan_deficit is not None:
+        noise = rng.uniform(-_PLAN_ENERGY_NOISE_KCAL, _PLAN_ENERGY_NOISE_KCAL)
+        energy = expenditure - plan_deficit + noise
+    elif deficit:
         energy = expenditure - rng.uniform(*_DEFICIT_KCAL)
     elif rng.random() < 0.07 and not low_protein:
         energy = expenditure + rng.uniform(*_SURPLUS_KCAL)
@@ -667,7 +747,12 @@ def _targets(
         noise = expenditure * rng.gauss(0.0, _BALANCE_SD)
         energy = expenditure + max(-_BALANCE_MAX_KCAL, min(_BALANCE_MAX_KCAL, noise))
     energy = max(energy, _MIN_INTAKE_KCAL)
-    protein = kg * rng.uniform(*(_LOW_PROTEIN_G_PER_KG if low_protein else _PROTEIN_G_PER_KG))
+    if plan_protein is not None:
+        low, high = plan_protein
+        margin = min(_PLAN_PROTEIN_MARGIN_G_PER_KG, (high - low) / 4.0)
+        protein = kg * rng.uniform(low + margin, high - margin)
+    else:
+        protein = kg * rng.uniform(*(_LOW_PROTEIN_G_PER_KG if low_protein else _PROTEIN_G_PER_KG))
     carbs = kg * rng.uniform(*_CARB_G_PER_KG[day_type])
     # Fat takes what is left, kept between 0.5 g/kg or 20 % of energy and 35 % of energy;
     # carbohydrate gives way (or takes the excess) where fat would leave that band.
@@ -729,14 +814,15 @@ def _quantize(quantity: float, step: float) -> float:
     return round(round(quantity / step) * step, 2)
 
 
-def _plan_meals(
-    rng: random.Random, day_type: str, targets: _Targets, low_protein: bool = False
-) -> list[tuple[str, _Food, float]]:
-    """(meal, food, quantity) of one day, scaled to ``targets`` and rounded to serving steps."""
+def _choose_foods(
+    rng: random.Random,
+    day_type: str,
+    templates: dict[str, tuple[tuple[tuple[str, float], ...], ...]],
+) -> list[tuple[str, str, float]]:
+    """(meal, food key, base quantity) of one day: a template per meal, drink, salt, gaps."""
     meals = ["Breakfast", "Lunch", "Dinner"]
     if rng.random() < 0.8 or day_type == "key":
         meals.append("Snacks")
-    templates = _LOW_PROTEIN_TEMPLATES if low_protein else _TEMPLATES
     chosen: list[tuple[str, str, float]] = []
     for meal in meals:
         chosen.extend((meal, key, qty) for key, qty in rng.choice(templates[meal]))
@@ -750,6 +836,44 @@ def _plan_meals(
         chosen.append(("Dinner", "oil", 1.0))
     if "carb" not in present:
         chosen.append(("Lunch", "bread", 2.0))
+    return chosen
+
+
+def _plan_meals(
+    rng: random.Random,
+    day_type: str,
+    targets: _Targets,
+    low_protein: bool = False,
+    exact_protein: bool = False,
+    exact_energy: bool = False,
+) -> list[tuple[str, _Food, float]]:
+    """(meal, food, quantity) of one day, scaled to ``targets`` and rounded to serving steps.
+
+    ``exact_protein`` (a :class:`NutritionPlan` protein range): after rounding, protein and
+    energy are both stepped back to their targets (:func:`_correct_exactly`) instead of
+    energy alone by :func:`_correct_energy`, and a day that still ends above the protein
+    target (its carbohydrate foods carry too much protein) is planned again from the
+    low-protein menus. ``exact_energy`` (a plan's ``deficit_kcal``): energy alone is stepped
+    back the same way.
+    """
+    chosen = _choose_foods(rng, day_type, _LOW_PROTEIN_TEMPLATES if low_protein else _TEMPLATES)
+    planned = _scale_and_round(chosen, targets)
+    if not exact_protein:
+        if exact_energy:
+            return _correct_exactly(planned, targets, protein=False)
+        return _correct_energy(planned, targets.energy_kcal)
+    planned = _correct_exactly(planned, targets)
+    protein = _totals([(f, q) for _, f, q in planned])[1]
+    if not low_protein and protein > targets.protein_g + _PROTEIN_SLACK_G:
+        chosen = _choose_foods(rng, day_type, _LOW_PROTEIN_TEMPLATES)
+        planned = _correct_exactly(_scale_and_round(chosen, targets), targets)
+    return planned
+
+
+def _scale_and_round(
+    chosen: Sequence[tuple[str, str, float]], targets: _Targets
+) -> list[tuple[str, _Food, float]]:
+    """(meal, food, quantity) of the chosen foods scaled to ``targets``, in serving steps."""
     items = [(_FOOD[key], qty) for _, key, qty in chosen]
     scale = _solve_scales(items, targets)
     planned = []
@@ -759,7 +883,61 @@ def _plan_meals(
         quantity = _quantize(qty * factor, food.step)
         if quantity > 0:
             planned.append((meal, food, quantity))
-    return _correct_energy(planned, targets.energy_kcal)
+    return planned
+
+
+def _step_towards(
+    planned: list[tuple[str, _Food, float]],
+    roles: tuple[str, ...],
+    column: int,
+    goal: float,
+    may_drop: bool,
+    finest_only: bool = False,
+) -> None:
+    """Step the ``roles`` items of ``planned`` (in place) so that ``column`` approaches ``goal``.
+
+    ``column`` is ``_ENERGY`` (goal in kcal) or ``_PROTEIN`` (goal in g). Items are tried
+    coarsest first, each moved by whole serving steps as far as it helps, so the finest item
+    has the last word: the remaining error is at most half of its step unless every item is
+    at its smallest serving, which is one step, or 0 (item left out) when ``may_drop``.
+    ``finest_only``: step only the finest item (small moves, little effect on other columns).
+    """
+    candidates = []
+    for index, (_, food, _qty) in enumerate(planned):
+        per_step = (food.per100[column] or 0.0) * food.unit_g * food.step / 100.0
+        if food.role in roles and per_step > 0.0:
+            candidates.append((per_step, index))
+    position = {_ENERGY: 0, _PROTEIN: 1}[column]  # of the column in _totals' result
+    candidates.sort(reverse=True)
+    for per_step, index in candidates[-1:] if finest_only else candidates:
+        meal, food, qty = planned[index]
+        total = _totals([(f, q) for _, f, q in planned])[position]
+        steps = round((goal - total) / per_step)
+        if steps:
+            smallest = 0.0 if may_drop else food.step
+            quantity = max(smallest, _quantize(qty + steps * food.step, food.step))
+            planned[index] = (meal, food, quantity)
+
+
+def _correct_exactly(
+    planned: list[tuple[str, _Food, float]], targets: _Targets, protein: bool = True
+) -> list[tuple[str, _Food, float]]:
+    """Undo the protein and energy errors of rounding (plan days); energy alone if not ``protein``.
+
+    Protein is stepped with the protein items (which may be left out entirely: a half can of
+    tuna is 21 g), then energy with the carbohydrate and fat items (which carry protein too:
+    a slice of bread 4 g), three times over; then twice more with only the finest protein
+    item and the finest carbohydrate or fat item, whose steps barely touch the other target
+    (5 g of chicken: 1.6 g protein, 8 kcal; 5 g of rice: 6.5 kcal, 0.1 g protein). Ends
+    within about half a step of both targets: < 1 g protein (5 g of chicken, salmon, beef or
+    tofu is in every normal dinner) and < 10 kcal.
+    """
+    planned = list(planned)
+    for finest_only in (False, False, False, True, True):
+        if protein:
+            _step_towards(planned, ("protein",), _PROTEIN, targets.protein_g, True, finest_only)
+        _step_towards(planned, ("carb", "fat"), _ENERGY, targets.energy_kcal, False, finest_only)
+    return [item for item in planned if item[2] > 0]
 
 
 def _correct_energy(
@@ -881,11 +1059,24 @@ def _sum_cents(servings: Sequence[_Serving]) -> list[int]:
 # --------------------------------------------------------------------------------------------
 
 
-def _choose_days(rng: random.Random, n_days: int, weeks: int) -> tuple[set[int], set[int]]:
-    """Indices of the unlogged days and of the deficit days of the span."""
+def _choose_days(
+    rng: random.Random,
+    n_days: int,
+    weeks: int,
+    random_unlogged: bool = True,
+    forced_unlogged: frozenset[int] = frozenset(),
+) -> tuple[set[int], set[int]]:
+    """Indices of the unlogged days and of the deficit days of the span.
+
+    The random unlogged days are drawn either way (``random_unlogged`` False then drops
+    them); ``forced_unlogged`` days are added (a :class:`NutritionPlan`'s ``unlogged_from``).
+    """
     unlogged = {i for i in range(n_days) if rng.random() < 1 / 15}
     if not unlogged and n_days >= 15:
         unlogged.add(rng.randrange(n_days))
+    if not random_unlogged:
+        unlogged = set()
+    unlogged |= forced_unlogged
     cutting = [rng.random() < 0.25 for _ in range(weeks)]
     if weeks and not any(cutting):
         cutting[rng.randrange(weeks)] = True
@@ -903,26 +1094,39 @@ def generate_nutrition_exports(
     start: date,
     weeks: int,
     seed: int = 0,
+    plan: NutritionPlan | None = None,
 ) -> NutritionExports:
     """MyFitnessPal and Cronometer exports of ``weeks`` weeks from local date ``start``.
 
     ``files`` are the athlete's activities (e.g. from
     :func:`transforms.synthetic.generate_athlete_files` with the same span): intake follows
     :func:`daily_expenditure_kcal` of each day and carbohydrate the day's runs (see the module
-    docstring for the mix of days). Same arguments, same bytes.
+    docstring for the mix of days). ``plan`` (:class:`NutritionPlan`) fixes protein, the
+    energy deficit, the activity factor and the unlogged days instead; None gives the default
+    mix. Same arguments, same bytes.
     """
     if weeks < 0:
         raise ValueError(f"weeks must be >= 0, got {weeks}")
     rng = random.Random(seed)
     zone = ZoneInfo(athlete.timezone)
     n_days = 7 * weeks
-    unlogged, deficit = _choose_days(rng, n_days, weeks)
     dates = [start + timedelta(days=i) for i in range(n_days)]
+    plan = plan if plan is not None else NutritionPlan()
+    forced = frozenset(
+        i for i, d in enumerate(dates) if plan.unlogged_from is not None and d >= plan.unlogged_from
+    )
+    unlogged, deficit = _choose_days(rng, n_days, weeks, plan.random_unlogged, forced)
+    factor = plan.activity_factor if plan.activity_factor is not None else ACTIVITY_FACTOR
+    exact_protein = plan.protein_g_per_kg is not None
+    exact_energy = plan.deficit_kcal is not None
     types = [_day_type(athlete, files, d) for d in dates]
-    eligible = [i for i in range(n_days) if i not in unlogged and types[i] != "key"]
-    low_protein = {i for i in eligible if rng.random() < 0.12}
-    if len(low_protein) < 2 and len(eligible) >= 7:
-        low_protein.update(rng.sample(sorted(set(eligible) - low_protein), 2 - len(low_protein)))
+    low_protein: set[int] = set()
+    if not exact_protein:
+        eligible = [i for i in range(n_days) if i not in unlogged and types[i] != "key"]
+        low_protein = {i for i in eligible if rng.random() < 0.12}
+        if len(low_protein) < 2 and len(eligible) >= 7:
+            extra = rng.sample(sorted(set(eligible) - low_protein), 2 - len(low_protein))
+            low_protein.update(extra)
     logged_days = [i for i in range(n_days) if i not in unlogged]
     note_days = {i for i in logged_days if rng.random() < 0.12}
     if not note_days and len(logged_days) >= 7:
@@ -939,9 +1143,13 @@ def generate_nutrition_exports(
 
     for i, day in enumerate(dates):
         day_rng = random.Random(rng.getrandbits(64))
-        expenditure = daily_expenditure_kcal(athlete, files, day)
-        targets = _targets(day_rng, athlete, expenditure, types[i], i in deficit, i in low_protein)
-        planned = _plan_meals(day_rng, types[i], targets, i in low_protein)
+        expenditure = daily_expenditure_kcal(athlete, files, day, activity_factor=factor)
+        targets = _targets(
+            day_rng, athlete, expenditure, types[i], i in deficit, i in low_protein, plan
+        )
+        planned = _plan_meals(
+            day_rng, types[i], targets, i in low_protein, exact_protein, exact_energy
+        )
         servings = _servings(day_rng, planned, _local_minutes(files, day, zone))
         completed = day_rng.random() < 0.85
         note = day_rng.choice(_NOTES) if i in note_days else ""
