@@ -18,7 +18,13 @@ from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
 from transforms.calendar import calendar
 from transforms.daily_energy import NON_EXERCISE_ACTIVITY_FACTOR, daily_energy
 from transforms.daily_nutrition import MEAL_PROTEIN_G_PER_KG, MIN_LOGGED_KCAL, daily_nutrition
-from transforms.daily_training import exercise_energy_by_day, other_cardio_by_day, strength_by_day
+from transforms.daily_training import (
+    STRENGTH_NEAR_RUN_H,
+    exercise_energy_by_day,
+    other_cardio_by_day,
+    strength_by_day,
+    strength_near_run_by_day,
+)
 from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
 from transforms.load import training_load
 from transforms.local_days import by_athlete, file_codes, local_times, session_sport
@@ -38,6 +44,7 @@ ZERO_WITHOUT = {
               "hr_covered_min"),
     "__strength": ("strength_sessions", "strength_min", "strength_sets", "strength_reps",
                    "strength_volume_kg"),
+    "__near": ("strength_near_run_sessions",),
     "__cardio": ("cycling_min", "swimming_min", "walking_min", "hiking_min", "rowing_min",
                  "other_cardio_min"),
 }
@@ -57,6 +64,7 @@ class FactConstants:
     min_logged_kcal: float = MIN_LOGGED_KCAL
     activity_factor: float = NON_EXERCISE_ACTIVITY_FACTOR
     body_fat_carry_days: int = BODY_FAT_CARRY_DAYS
+    strength_near_run_h: float = STRENGTH_NEAR_RUN_H
 
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, object]) -> FactConstants:
@@ -155,6 +163,8 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     trimp = trimp_by_day(deltas, settings.drop("max_hr_source"),
                          female_multiplier=k.trimp_female_a)
     strength = strength_by_day(sessions, sets).with_columns(flag.alias("__strength"))
+    near = strength_near_run_by_day(sessions, sets, near_h=k.strength_near_run_h
+                                    ).with_columns(flag.alias("__near"))
     cardio = other_cardio_by_day(sessions, sets).with_columns(flag.alias("__cardio"))
     exercise = exercise_energy_by_day(sessions, None, athletes)
 
@@ -176,6 +186,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         .join(zone_min, on=["athlete_id", "local_date"], how="left")
         .join(trimp, on=["athlete_id", "local_date"], how="left")
         .join(strength, on=["athlete_id", "local_date"], how="left")
+        .join(near, on=["athlete_id", "local_date"], how="left")
         .join(cardio, on=["athlete_id", "local_date"], how="left")
         .join(exercise, on=["athlete_id", "local_date"], how="left")
         .join(activity_days, on=["athlete_id", "local_date"], how="left")

@@ -240,6 +240,45 @@ def strength_by_day(
     return days.join(by_sets, on=list(DAY_KEYS), how="left").sort(*DAY_KEYS)
 
 
+#: Strength and running closer than this (hours, between one's end and the other's start)
+#: interfere: Murach & Bagley 2016 (Sports Med 46:1029) advise separating them by 6-24 h.
+STRENGTH_NEAR_RUN_H = 6.0
+
+
+def strength_near_run_by_day(
+    sessions: pl.DataFrame, sets: pl.DataFrame | None = None, *,
+    near_h: float = STRENGTH_NEAR_RUN_H,
+) -> pl.DataFrame:
+    """Strength sessions less than ``near_h`` hours from a run, per athlete and local day.
+
+    ``sessions``: as for `strength_by_day`, plus ``timestamp_utc`` (session start) and
+    ``session_end_utc``. A strength session is near a run when the gap between them (end
+    of the earlier to start of the later; 0 when they overlap) is below ``near_h`` hours;
+    a session without its start or end time is not counted. Column
+    ``strength_near_run_sessions`` (Int32), one row per athlete-day with such a session.
+    """
+    classified = _dated(classify_sessions(sessions, sets))
+    cols = ["athlete_id", "source_sha256", "segment", "message_seq", "local_date",
+            "timestamp_utc", "session_end_utc"]
+    have = [c for c in cols if c in classified.columns]
+    timed = classified.filter(pl.col("timestamp_utc").is_not_null()
+                              & pl.col("session_end_utc").is_not_null())
+    strength = timed.filter(pl.col("activity_class") == STRENGTH).select(have)
+    runs = timed.filter(pl.col("activity_class") == RUNNING).select(
+        "athlete_id", pl.col("timestamp_utc").alias("run_start"),
+        pl.col("session_end_utc").alias("run_end"))
+    gap = pl.max_horizontal(pl.col("timestamp_utc") - pl.col("run_end"),
+                            pl.col("run_start") - pl.col("session_end_utc"))
+    near = (
+        strength.join(runs, on="athlete_id", how="inner")
+        .filter(gap < pl.duration(seconds=near_h * 3600))
+        .unique(subset=[c for c in have if c not in ("timestamp_utc", "session_end_utc")])
+    )
+    return (near.group_by(*DAY_KEYS)
+            .agg(pl.len().cast(pl.Int32).alias("strength_near_run_sessions"))
+            .sort(*DAY_KEYS))
+
+
 # --- Other cardio --------------------------------------------------------------------
 
 
