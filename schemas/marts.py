@@ -37,6 +37,8 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("strength_sets", "Active strength sets"),
     ("strength_reps", "Repetitions in active sets (null when no set records them)"),
     ("strength_volume_kg", "Sum of reps x load over active sets, kg"),
+    ("strength_near_run_sessions",
+     "Strength sessions less than 6 h from a run (Murach & Bagley 2016 advise 6-24 h apart)"),
     ("cycling_min", "Cycling timer time, min"),
     ("swimming_min", "Swimming timer time, min"),
     ("walking_min", "Walking timer time, min"),
@@ -80,10 +82,90 @@ DAILY_ENERGY: tuple[tuple[str, str], ...] = KEYS + (
      "(Intake - exercise) / fat-free mass, kcal/kg FFM/day (Loucks)"),
 )
 
+_COMPONENT_SCORES = (
+    ("protein_score", "Protein component 0-100: 7-day g/kg against the target, and meal spread"),
+    ("energy_score", "Energy component 0-100: energy availability 30-45 kcal/kg FFM, else "
+                     "7-day balance -1000..-250 kcal/day"),
+    ("carbohydrate_score", "Carbohydrate component 0-100: 7-day g/kg against the training band"),
+    ("running_load_score", "Running-load component 0-100: weekly hours, progression, long run, "
+                           "acute:chronic ratio"),
+    ("intensity_score", "Intensity component 0-100: share of running above threshold"),
+    ("strength_score", "Strength component 0-100: sessions in 7 days (2 = full credit)"),
+    ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
+)
+_VERDICT = (
+    ("score", "Muscle-balance score 0-100 (higher = muscle better protected; null: too "
+              "little data)"),
+    ("band", "Risk band: low (score >= 70), moderate (>= 50) or high (thresholds in config)"),
+    ("data_completeness", "Share of the model's weights whose inputs were known, 0-1"),
+    ("main_factor", "Component that cost the most points (null: no score or none below 80)"),
+    ("reasons", "Up to three costliest components in words, with number and target"),
+)
+
+DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
+    ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
+    ("protein_target_g_per_kg", "Protein target used, g/kg (higher in a sustained deficit)"),
+    ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
+    ("balance_kcal_7d", "Mean energy balance over usable food-log days, last 7 days, kcal/day"),
+    ("deficit_days_7d", "Days in the last 7 with a deficit above 500 kcal"),
+    ("energy_availability_kcal_per_kg_ffm_7d",
+     "Mean energy availability, last 7 days, kcal/kg FFM/day (null without body fat)"),
+    ("carbohydrate_g_per_kg_7d", "Mean carbohydrate over usable food-log days, last 7 days, g/kg"),
+    ("carbohydrate_need_g_per_kg_7d",
+     "Mean lower bound of the days' carbohydrate bands (Thomas 2016), g/kg"),
+    ("run_km_7d", "Running distance in the last 7 days, km"),
+    ("run_h_7d", "Running moving time in the last 7 days, h"),
+    ("chronic_run_km_per_week", "Own running km per week over the last 28 days"),
+    ("chronic_run_h_per_week", "Own running hours per week over the last 28 days"),
+    ("longest_run_min_7d", "Longest run in the last 7 days, min"),
+    ("high_intensity_share_7d", "Share of HR-covered running in zones 4-5, last 7 days, 0-1"),
+    ("strength_sessions_7d", "Strength sessions in the last 7 days"),
+    ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
+    ("days_since_strength", "Days since the last strength session (or since watch data began)"),
+    ("hard_days_7d", "Hard days (>= 10 min in zones 4-5 or a run >= 90 min) in the last 7"),
+    ("max_hard_streak_7d", "Longest run of consecutive hard days ending in the last 7 days"),
+    ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
+    ("known_days_7d", "Days with known training (watch data span) in the last 7"),
+    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
+    ("chronic_load", "28-day exponentially weighted TRIMP"),
+    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor"),
+    ("model_version", "Scoring model version: changes with any constant or transfer function"),
+)
+
+WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
+    ("athlete_id", "Athlete id from the config"),
+    ("iso_year", "ISO 8601 week-numbering year"),
+    ("iso_week", "ISO 8601 week number, 1-53"),
+    ("week_start", "Monday of the ISO week (local date)"),
+    ("days", "Days of the week in the calendar (fewer at the ends of the data)"),
+    ("days_scored", "Days of the week with a score"),
+    ("score", "Mean daily muscle-balance score 0-100 over the scored days"),
+    ("band", "Risk band of the mean score: low, moderate or high"),
+    ("worst_score", "Lowest daily score of the week, 0-100"),
+    ("worst_day", "Day of the lowest score"),
+    ("data_completeness", "Mean daily data completeness, 0-1"),
+    ("main_factor", "Main factor of the week's last scored day (its windows cover the week)"),
+    ("reasons", "Reasons of the week's last scored day"),
+) + tuple((name, f"Weekly mean of the daily {text[0].lower()}{text[1:]}")
+          for name, text in _COMPONENT_SCORES) + (
+    ("run_distance_km", "Running distance in the week, km"),
+    ("run_hours", "Running moving time in the week, h"),
+    ("protein_g_per_kg_mean", "Mean protein over the week's usable food-log days, g/kg"),
+    ("balance_kcal_mean", "Mean energy balance over the week's usable food-log days, kcal/day"),
+    ("logged_days", "Usable food-log days in the week"),
+    ("strength_sessions", "Strength sessions in the week"),
+    ("acute_load", "Acute load on the week's last day (7-day EWMA TRIMP)"),
+    ("chronic_load", "Chronic load on the week's last day (28-day EWMA TRIMP)"),
+    ("acute_chronic_ratio", "Acute:chronic ratio on the week's last day; descriptive only"),
+    ("model_version", "Scoring model version"),
+)
+
 MARTS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_training": DAILY_TRAINING,
     "daily_nutrition": DAILY_NUTRITION,
     "daily_energy": DAILY_ENERGY,
+    "daily_muscle_balance": DAILY_MUSCLE_BALANCE,
+    "weekly_muscle_balance": WEEKLY_MUSCLE_BALANCE,
 }
 TABLE_COMMENTS = {
     "daily_training": "Training per athlete and local day: running volume, zones, load, "
@@ -91,4 +173,7 @@ TABLE_COMMENTS = {
     "daily_nutrition": "Food per athlete and local day from one chosen export source",
     "daily_energy": "Body weight, resting and exercise energy, intake, balance and energy "
                     "availability per athlete and local day",
+    "daily_muscle_balance": "Muscle-balance score per athlete and local day: verdict, band, "
+                            "components, reasons (a training-log heuristic, not a diagnosis)",
+    "weekly_muscle_balance": "Muscle-balance score rolled up per athlete and ISO week",
 }

@@ -1,0 +1,134 @@
+"""The muscle-balance verdict: daily score, band and reasons, and the weekly rollup.
+
+Pure: the three daily fact frames in, `marts.daily_muscle_balance` and
+`marts.weekly_muscle_balance` frames out (columns of `schemas.marts`). The score is a
+training-log heuristic, not a diagnosis; `docs/scoring.md` documents the model.
+
+Score = sum(weight x component) / sum(weight) over the components that are known;
+`data_completeness` = that sum of weights / the sum of all weights; below
+`min_completeness` (0.6) the day gets no score, band or main factor, and its reasons say
+what was missing. A component's *cost* is weight x (100 - score); the reasons are the
+costliest components scoring below 80, at most three.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
+from transforms.score_components import component_parts
+from transforms.score_functions import present_weight, weighted_mean
+from transforms.score_model import COMPONENTS, ScoreConstants, model_version
+from transforms.score_reasons import insufficient_data_reason, reason_texts
+from transforms.score_windows import KEYS, daily_inputs, windows
+
+col = pl.col
+NO_REASON = "no component below {} of 100"
+RENAMES = {"energy_availability_7d": "energy_availability_kcal_per_kg_ffm_7d",
+           "high_intensity_share": "high_intensity_share_7d"}
+
+
+def band(score: pl.Expr, k: ScoreConstants) -> pl.Expr:
+    """`low` (score >= 70), `moderate` (>= 50) or `high` risk; null without a score."""
+    return (pl.when(score >= k.low_risk_min_score).then(pl.lit("low"))
+            .when(score >= k.high_risk_below_score).then(pl.lit("moderate"))
+            .when(score.is_not_null()).then(pl.lit("high")))
+
+
+def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """Score, completeness and band from the component columns."""
+    weighted = [(col(f"{c}_score"), k.weight(c)) for c in COMPONENTS]
+    total = sum(k.weight(c) for c in COMPONENTS)
+    completeness = present_weight(weighted) / total
+    rounded = parts.with_columns([col(f"{c}_score").round(1) for c in COMPONENTS])
+    return rounded.with_columns(
+        completeness.round(3).alias("data_completeness"),
+        pl.when(completeness >= k.min_completeness - 1e-9)
+        .then(weighted_mean(weighted)).round(1).alias("score"),
+    ).with_columns(band(col("score"), k).alias("band"))
+
+
+def _reasons(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """Per day: `main_factor` (costliest component) and `reasons` (up to three texts)."""
+    texts = reason_texts(k)
+    long = pl.concat([
+        scored.select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
+                      col(f"{name}_score").alias("__score"),
+                      (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
+                      texts[name].alias("__text"))
+        for i, name in enumerate(COMPONENTS)
+    ])
+    ranked = (
+        long.join(scored.select(*KEYS, "score"), on=list(KEYS), how="inner")
+        .filter(col("score").is_not_null() & (col("__score") < k.reason_below_score)
+                & (col("__cost") > 0))
+        .sort([*KEYS, "__cost", "__order"], descending=[False, False, True, False])
+        .group_by(*KEYS, maintain_order=True)
+        .agg(col("component").first().alias("main_factor"),
+             col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
+    )
+    return scored.join(ranked, on=list(KEYS), how="left").with_columns(
+        pl.when(col("score").is_null()).then(insufficient_data_reason(k))
+        .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score))))
+        .alias("reasons"))
+
+
+def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
+               k: ScoreConstants | None = None) -> pl.DataFrame:
+    """Every window, sub-score and component per athlete and day, with the verdict and
+    reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup); `k`:
+    the model's constants (default `ScoreConstants()`)."""
+    k = k or ScoreConstants()
+    parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
+    scored = _reasons(_verdict(parts, k), k).rename(RENAMES)
+    return scored.with_columns(pl.lit(model_version(k)).alias("model_version"))
+
+
+def daily_muscle_balance(scored: pl.DataFrame) -> pl.DataFrame:
+    """The `marts.daily_muscle_balance` columns of `score_days`' output."""
+    return scored.select([c for c, _ in DAILY_MUSCLE_BALANCE])
+
+
+def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
+                          ) -> pl.DataFrame:
+    """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
+    components, the week's running km and hours, mean protein g/kg and balance over the
+    usable food-log days, strength sessions, the load lines on the week's last day, and the
+    main factor and reasons of the week's last scored day (whose 7-day windows cover the
+    week)."""
+    k = k or ScoreConstants()
+    usable = col("__usable")
+    latest = [col("score").is_not_null(), col("local_date")]
+    weekly = (
+        scored.with_columns(col("local_date").dt.iso_year().alias("iso_year"),
+                            col("local_date").dt.week().cast(pl.Int32).alias("iso_week"),
+                            col("local_date").dt.truncate("1w").alias("week_start"))
+        .sort(*KEYS)
+        .group_by("athlete_id", "iso_year", "iso_week", "week_start", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int32).alias("days"),
+            col("score").count().cast(pl.Int32).alias("days_scored"),
+            col("score").mean().round(1).alias("score"),
+            col("score").min().alias("worst_score"),
+            col("local_date").filter(col("score").is_not_null()).sort_by(
+                col("score").filter(col("score").is_not_null())).first().alias("worst_day"),
+            col("data_completeness").mean().round(3).alias("data_completeness"),
+            *[col(f"{c}_score").mean().round(1).alias(f"{c}_score") for c in COMPONENTS],
+            pl.when(col("run_distance_km").is_not_null().any())
+            .then(col("run_distance_km").sum()).alias("run_distance_km"),
+            pl.when(col("run_moving_min").is_not_null().any())
+            .then(col("run_moving_min").sum() / 60.0).alias("run_hours"),
+            col("protein_g_per_kg").filter(usable).mean().alias("protein_g_per_kg_mean"),
+            col("balance_kcal").filter(usable).mean().alias("balance_kcal_mean"),
+            usable.sum().cast(pl.Int32).alias("logged_days"),
+            pl.when(col("strength_sessions").is_not_null().any())
+            .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
+            col("acute_load").last(), col("chronic_load").last(),
+            col("acute_chronic_ratio").last(),
+            col("main_factor").sort_by(latest).last(),
+            col("reasons").sort_by(latest).last(),
+            col("model_version").first(),
+        )
+    )
+    return weekly.with_columns(band(col("score"), k).alias("band")).select(
+        [c for c, _ in WEEKLY_MUSCLE_BALANCE])

@@ -1,0 +1,154 @@
+"""The seven components of the muscle-balance score, each 0 (muscle at risk) to 100
+(protected), from the window columns of `transforms.score_windows`.
+
+A component whose inputs are missing is null (never a guess); `docs/scoring.md` gives
+each transfer function with its constants and sources. Sub-parts of a component combine
+with `weighted_mean` (null parts left out, weights renormalised). Each function returns
+expressions; `component_parts` also returns the sub-scores the reasons need.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.score_functions import ramp, weighted_mean
+from transforms.score_model import ScoreConstants
+
+col = pl.col
+
+
+def protein_target(k: ScoreConstants) -> pl.Expr:
+    """Protein target, g/kg/day: `protein_target_g_per_kg` (1.6, Morton 2018), or
+    `protein_target_deficit_g_per_kg` (2.3, Jäger 2017) while the 7-day mean balance is
+    below -`sustained_deficit_kcal`."""
+    return (pl.when(col("balance_kcal_7d") < -k.sustained_deficit_kcal)
+            .then(pl.lit(k.protein_target_deficit_g_per_kg))
+            .otherwise(pl.lit(k.protein_target_g_per_kg)))
+
+
+def protein_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
+    """Amount: ramp of 7-day mean g/kg from the floor (0.8) to the target; spread: ramp of
+    meals a day reaching 0.4 g/kg from 0 to 4."""
+    return {
+        "protein_amount": ramp(col("protein_g_per_kg_7d"), k.protein_floor_g_per_kg,
+                               col("protein_target_g_per_kg")),
+        "protein_spread": ramp(col("protein_meals_per_day_7d"), 0.0, k.protein_meals_target),
+    }
+
+
+def protein_score(k: ScoreConstants) -> pl.Expr:
+    """Protein, 0-100: 75 % amount, 25 % spread over meals (spread left out for day-grain
+    exports); null without 4 usable food-log days with body weight."""
+    return pl.when(col("protein_g_per_kg_7d").is_not_null()).then(weighted_mean([
+        (col("protein_amount"), k.protein_amount_share),
+        (col("protein_spread"), 1.0 - k.protein_amount_share),
+    ]))
+
+
+def energy_score(k: ScoreConstants) -> pl.Expr:
+    """Energy, 0-100: with fat-free mass known, ramp of 7-day mean energy availability
+    from 30 to 45 kcal/kg FFM (Loucks; IOC REDs); else ramp of 7-day mean energy balance
+    from -1000 to -250 kcal/day (Garthe 2011); null without 4 usable food-log days."""
+    return (pl.when(col("energy_availability_7d").is_not_null())
+            .then(ramp(col("energy_availability_7d"), k.ea_low_kcal_per_kg_ffm,
+                       k.ea_adequate_kcal_per_kg_ffm))
+            .otherwise(ramp(col("balance_kcal_7d"), k.balance_zero_credit_kcal,
+                            k.balance_full_credit_kcal)))
+
+
+def carbohydrate_score(k: ScoreConstants) -> pl.Expr:
+    """Carbohydrate, 0-100: ramp of the 7-day mean of (eaten g/kg / the lower bound of the
+    day's band, Thomas 2016) from 0.5 to 1.0."""
+    return ramp(col("carbohydrate_ratio_7d"), k.carb_zero_credit_ratio, 1.0)
+
+
+def running_load_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
+    """Volume: falling ramp of running hours in 7 days (100 up to 4 h, 0 from 10 h);
+    progression: falling ramp of this week's hours or km (the larger) over the own 28-day
+    weekly average (100 up to 1.1, 0 from 1.5); long run: falling ramp of the longest run
+    (100 up to 90 min, 0 from 180 min); acute:chronic TRIMP ratio (100 up to 1.3, 0 from
+    2.0, descriptive only)."""
+    ratio_h = col("run_h_7d") / col("chronic_run_h_per_week")
+    ratio_km = col("run_km_7d") / col("chronic_run_km_per_week")
+    progression = (pl.when(col("run_h_7d") == 0).then(0.0)
+                   .otherwise(pl.max_horizontal(ratio_h, ratio_km)))
+    return {
+        "run_volume": ramp(col("run_h_7d"), k.run_zero_credit_h_per_week,
+                           k.run_full_credit_h_per_week),
+        "run_progression": ramp(progression, k.run_ratio_zero_credit, k.run_ratio_full_credit),
+        "long_run": ramp(col("longest_run_min_7d").fill_null(0.0), k.long_run_zero_credit_min,
+                         k.long_run_full_credit_min),
+        "acwr": ramp(col("acute_chronic_ratio"), k.acwr_zero_credit, k.acwr_full_credit),
+    }
+
+
+def running_load_score(k: ScoreConstants) -> pl.Expr:
+    """Running load, 0-100: volume 35 %, progression 30 %, long run 20 %, acute:chronic
+    ratio 15 %; null unless all 7 days of training are known."""
+    return pl.when(col("known_days_7d") >= k.window_days).then(weighted_mean([
+        (col("run_volume"), k.run_volume_share), (col("run_progression"), k.run_ratio_share),
+        (col("long_run"), k.long_run_share), (col("acwr"), k.acwr_share),
+    ]))
+
+
+def high_intensity_share() -> pl.Expr:
+    """Share of heart-rate-covered running time in zones 4-5 over the 7 days (0-1)."""
+    return pl.when(col("hr_covered_min_7d") > 0).then(
+        col("zone45_min_7d") / col("hr_covered_min_7d"))
+
+
+def intensity_score(k: ScoreConstants) -> pl.Expr:
+    """Intensity, 0-100: ramp of the high-intensity share from 0 to 20 % (Seiler's 80/20);
+    100 without running in 7 days; null with under 30 min of running heart rate."""
+    return (pl.when(col("known_days_7d") < k.window_days).then(None)
+            .when(col("run_h_7d") == 0).then(100.0)
+            .when(col("hr_covered_min_7d") >= k.min_hr_covered_min)
+            .then(ramp(high_intensity_share(), 0.0, k.high_share_full_credit)))
+
+
+def strength_score(k: ScoreConstants) -> pl.Expr:
+    """Strength, 0-100: ramp of strength sessions in 7 days from 0 to 2, a session less
+    than 6 h from a run counting half (Murach & Bagley 2016)."""
+    effective = (col("strength_sessions_7d")
+                 - (1.0 - k.near_run_session_credit) * col("strength_near_run_7d"))
+    return pl.when(col("known_days_7d") >= k.window_days).then(
+        ramp(effective, 0.0, k.strength_sessions_target))
+
+
+def recovery_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
+    """Easy days: ramp of easy-or-rest days in 7 from 2 to 5; streak: falling ramp of the
+    longest run of consecutive hard days from 1 (100) to 3 (0)."""
+    return {
+        "easy_days": ramp(k.window_days - col("hard_days_7d"), k.easy_days_zero_credit,
+                          k.easy_days_full_credit),
+        "hard_streak": ramp(col("max_hard_streak_7d"), k.hard_streak_zero_credit,
+                            k.hard_streak_full_credit),
+    }
+
+
+def recovery_score(k: ScoreConstants) -> pl.Expr:
+    """Recovery, 0-100: the mean of the easy-days and hard-streak parts; null unless all
+    7 days of training are known."""
+    return pl.when(col("known_days_7d") >= k.window_days).then(
+        weighted_mean([(col("easy_days"), 0.5), (col("hard_streak"), 0.5)]))
+
+
+def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """`frame` (window columns) with the protein target, the sub-scores and the seven
+    `<component>_score` columns."""
+    staged = frame.with_columns(protein_target(k).alias("protein_target_g_per_kg"))
+    staged = staged.with_columns(
+        **{name: e for name, e in protein_parts(k).items()},
+        **{name: e for name, e in running_load_parts(k).items()},
+        **{name: e for name, e in recovery_parts(k).items()},
+        high_intensity_share=high_intensity_share(),
+    )
+    return staged.with_columns(
+        protein_score=protein_score(k),
+        energy_score=energy_score(k),
+        carbohydrate_score=carbohydrate_score(k),
+        running_load_score=running_load_score(k),
+        intensity_score=intensity_score(k),
+        strength_score=strength_score(k),
+        recovery_score=recovery_score(k),
+    )

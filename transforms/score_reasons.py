@@ -1,0 +1,145 @@
+"""Reasons in words: for each component, the number behind its score and the target.
+
+Each `*_reason` returns a String expression over the columns of
+`transforms.score_components.component_parts`; where a component has sub-parts, the text
+names the sub-part that cost the most. `insufficient_data_reason` says what was missing
+on a day without a score.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.score_model import ScoreConstants
+
+col = pl.col
+
+
+def _num(expr: pl.Expr, decimals: int = 1) -> pl.Expr:
+    """A number as text with fixed decimals (0: an integer)."""
+    if decimals == 0:
+        return expr.round(0).cast(pl.Int64, strict=False).cast(pl.String)
+    return expr.round(decimals).cast(pl.String)
+
+
+def _lit(value: float, decimals: int = 1) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def _worst(options: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    """The text of the option with the lowest (non-null) sub-score; first wins ties."""
+    lowest = pl.min_horizontal(*[score for score, _ in options])
+    out = pl.lit(None, pl.String)
+    for score, text in reversed(options):
+        out = pl.when(score == lowest).then(text).otherwise(out)
+    return out
+
+
+def protein_reason(k: ScoreConstants) -> pl.Expr:
+    """`protein 1.1 g/kg (target 1.6)` or the meal spread."""
+    deficit = pl.when(col("protein_target_g_per_kg") > k.protein_target_g_per_kg) \
+        .then(pl.lit(" in a deficit")).otherwise(pl.lit(""))
+    amount = pl.format("protein {} g/kg (target {}{})", _num(col("protein_g_per_kg_7d")),
+                       _num(col("protein_target_g_per_kg")), deficit)
+    spread = pl.format("protein reached {} g/kg in {} meals a day (target {})",
+                       pl.lit(_lit(0.4)), _num(col("protein_meals_per_day_7d")),
+                       pl.lit(_lit(k.protein_meals_target, 0)))
+    return _worst([(col("protein_amount"), amount), (col("protein_spread"), spread)])
+
+
+def energy_reason(k: ScoreConstants) -> pl.Expr:
+    """Energy availability against 45, or deficit days and mean balance."""
+    ea = pl.format("energy availability {} kcal/kg FFM (target {})",
+                   _num(col("energy_availability_7d"), 0),
+                   pl.lit(_lit(k.ea_adequate_kcal_per_kg_ffm, 0)))
+    deficit_days = pl.format("{} of the last {} days in deficit above {} kcal (mean balance {} "
+                             "kcal/day)", col("deficit_days_7d"), pl.lit(k.window_days),
+                             pl.lit(_lit(k.deficit_day_kcal, 0)),
+                             _num(col("balance_kcal_7d"), 0))
+    mean = pl.format("mean balance {} kcal/day over the last {} days (target {} or above)",
+                     _num(col("balance_kcal_7d"), 0), pl.lit(k.window_days),
+                     pl.lit(_lit(k.balance_full_credit_kcal, 0)))
+    return (pl.when(col("energy_availability_7d").is_not_null()).then(ea)
+            .when(col("deficit_days_7d") > 0).then(deficit_days)
+            .otherwise(mean))
+
+
+def carbohydrate_reason() -> pl.Expr:
+    """`carbohydrate 3.9 g/kg (training calls for 5.2)`."""
+    return pl.format("carbohydrate {} g/kg (training calls for {})",
+                     _num(col("carbohydrate_g_per_kg_7d")),
+                     _num(col("carbohydrate_need_g_per_kg_7d")))
+
+
+def running_load_reason(k: ScoreConstants) -> pl.Expr:
+    """The running sub-part that cost the most, with its number and limit."""
+    w = k.window_days
+    volume = pl.format("running {} h in {} days (full credit up to {} h)", _num(col("run_h_7d")),
+                       pl.lit(w), pl.lit(_lit(k.run_full_credit_h_per_week, 0)))
+    progression = pl.format("running {} h / {} km in {} days against an own average of {} h / "
+                            "{} km a week", _num(col("run_h_7d")), _num(col("run_km_7d"), 0),
+                            pl.lit(w), _num(col("chronic_run_h_per_week")),
+                            _num(col("chronic_run_km_per_week"), 0))
+    long_run = pl.format("longest run {} min in {} days (full credit up to {})",
+                         _num(col("longest_run_min_7d"), 0), pl.lit(w),
+                         pl.lit(_lit(k.long_run_full_credit_min, 0)))
+    acwr = pl.format("acute:chronic load {} (descriptive; full credit up to {})",
+                     _num(col("acute_chronic_ratio")), pl.lit(_lit(k.acwr_full_credit)))
+    return _worst([(col("run_volume"), volume), (col("run_progression"), progression),
+                   (col("long_run"), long_run), (col("acwr"), acwr)])
+
+
+def intensity_reason(k: ScoreConstants) -> pl.Expr:
+    """`8 % of running above threshold (target 20 %)`."""
+    return pl.format("{} % of running above threshold (target {} %)",
+                     _num(col("high_intensity_share") * 100.0, 0),
+                     pl.lit(_lit(k.high_share_full_credit * 100.0, 0)))
+
+
+def strength_reason(k: ScoreConstants) -> pl.Expr:
+    """Days since the last session, or sessions against the target."""
+    none = pl.format("no strength session in {} days", col("days_since_strength"))
+    near = pl.format("{} of {} strength sessions close to a run (target {} apart from runs)",
+                     col("strength_near_run_7d"), col("strength_sessions_7d"),
+                     pl.lit(_lit(k.strength_sessions_target, 0)))
+    few = pl.format("strength sessions: {} in the last {} days (target {})",
+                    col("strength_sessions_7d"), pl.lit(k.window_days),
+                    pl.lit(_lit(k.strength_sessions_target, 0)))
+    return (pl.when(col("strength_sessions_7d") == 0).then(none)
+            .when(col("strength_near_run_7d") > 0).then(near)
+            .otherwise(few))
+
+
+def recovery_reason(k: ScoreConstants) -> pl.Expr:
+    """Hard days in the window, or the longest run of consecutive hard days."""
+    hard = pl.format("{} hard days in the last {} (target at most {})", col("hard_days_7d"),
+                     pl.lit(k.window_days),
+                     pl.lit(_lit(k.window_days - k.easy_days_full_credit, 0)))
+    streak = pl.format("{} hard days in a row", col("max_hard_streak_7d"))
+    return _worst([(col("easy_days"), hard), (col("hard_streak"), streak)])
+
+
+def reason_texts(k: ScoreConstants) -> dict[str, pl.Expr]:
+    """Component name -> its reason text expression."""
+    return {
+        "protein": protein_reason(k),
+        "energy": energy_reason(k),
+        "carbohydrate": carbohydrate_reason(),
+        "running_load": running_load_reason(k),
+        "intensity": intensity_reason(k),
+        "strength": strength_reason(k),
+        "recovery": recovery_reason(k),
+    }
+
+
+def insufficient_data_reason(k: ScoreConstants) -> pl.Expr:
+    """What was missing on a day without a score."""
+    food = pl.when(col("logged_days_7d") < k.min_logged_days).then(pl.format(
+        "food logged on {} of the last {} days (need {})", col("logged_days_7d"),
+        pl.lit(k.window_days), pl.lit(k.min_logged_days)))
+    watch = pl.when(col("known_days_7d") < k.window_days).then(pl.format(
+        "watch data on {} of the last {} days (need {})", col("known_days_7d"),
+        pl.lit(k.window_days), pl.lit(k.window_days)))
+    detail = pl.concat_str([food, watch], separator="; ", ignore_nulls=True)
+    return pl.concat_str([pl.lit("not enough data: "), pl.when(detail != "").then(detail)
+                          .otherwise(pl.lit("body weight or heart rate missing"))])

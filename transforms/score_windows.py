@@ -1,0 +1,131 @@
+"""The rolling windows the muscle-balance components read, per athlete and local day.
+
+Every window ends on (and includes) the scored day and is measured in calendar days by
+`local_date` (`rolling_*_by`), so a missing row can never stretch a window. Nutrition
+windows average over *usable* food-log days only (logged and not flagged incomplete): an
+unlogged day is unknown, never zero intake. Training windows count *known* days (inside the
+athlete's span of watch data, where no session means a known 0).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.score_model import ScoreConstants
+
+KEYS = ("athlete_id", "local_date")
+
+
+def _days(n: int) -> str:
+    return f"{n}d"
+
+
+def _sum(expr: pl.Expr, days: int) -> pl.Expr:
+    """Sum over the window of `days` ending on the row's day (nulls skipped)."""
+    return expr.rolling_sum_by("local_date", _days(days)).over("athlete_id")
+
+
+def _count(mask: pl.Expr, days: int) -> pl.Expr:
+    """Rows in the window where `mask` holds."""
+    return _sum(mask.fill_null(False).cast(pl.Int32), days)
+
+
+def _mean_where(value: pl.Expr, mask: pl.Expr, days: int, min_days: int) -> pl.Expr:
+    """Mean of `value` over the window's rows where `mask` holds and `value` is known; null
+    when fewer than `min_days` such rows."""
+    picked = pl.when(mask.fill_null(False)).then(value)
+    n = _count(picked.is_not_null(), days)
+    return pl.when(n >= min_days).then(_sum(picked, days) / n)
+
+
+def carbohydrate_need(training_min: pl.Expr, k: ScoreConstants) -> pl.Expr:
+    """Lower bound of the day's carbohydrate band, g/kg (Thomas et al. 2016): light 3,
+    moderate (about 1 h) 5, high (1-3 h) 6, very high (over 4 h) 8; null when the day's
+    training is unknown."""
+    return (pl.when(training_min >= k.carb_very_high_from_min).then(k.carb_very_high_g_per_kg)
+            .when(training_min >= k.carb_high_from_min).then(k.carb_high_g_per_kg)
+            .when(training_min >= k.carb_moderate_from_min).then(k.carb_moderate_g_per_kg)
+            .when(training_min.is_not_null()).then(k.carb_light_g_per_kg))
+
+
+def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame
+                 ) -> pl.DataFrame:
+    """The three fact frames side by side on the training calendar, sorted by athlete and
+    day (the columns the score reads)."""
+    nut = nutrition.select(*KEYS, "logged", "incomplete", "protein_g_per_kg",
+                           "carbohydrate_g_per_kg", "meals_reaching_protein_target")
+    en = energy.select(*KEYS, "balance_kcal", "energy_availability_kcal_per_kg_ffm")
+    return (training.join(nut, on=list(KEYS), how="full", coalesce=True)
+            .join(en, on=list(KEYS), how="full", coalesce=True)
+            .sort(*KEYS))
+
+
+def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """`days` (from `daily_inputs`) with the window columns the components and reasons
+    read. Units in the names; `_7d` means the `window_days` window, `_28d` the chronic one.
+    """
+    w, c = k.window_days, k.chronic_window_days
+    usable = pl.col("logged").fill_null(False) & ~pl.col("incomplete").fill_null(False)
+    known = pl.col("strength_sessions").is_not_null()  # training known (inside the FIT span)
+    z45 = pl.col("z4_min") + pl.col("z5_min")
+    training_min = (pl.col("run_moving_min") + pl.col("strength_min").fill_null(0.0)
+                    + pl.col("other_cardio_min"))
+    hard = known & ((z45 >= k.hard_zone45_min).fill_null(False)
+                    | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
+    staged = days.with_columns(
+        usable.alias("__usable"), known.alias("__known"), hard.alias("__hard"),
+        carbohydrate_need(training_min, k).alias("carbohydrate_need_g_per_kg"),
+        # consecutive hard days: a new group starts after every day that is not hard
+        (~hard).cast(pl.Int32).cum_sum().over("athlete_id").alias("__hard_group"),
+        pl.when(pl.col("strength_sessions") > 0).then(pl.col("local_date"))
+        .forward_fill().over("athlete_id").alias("__last_strength"),
+        pl.when(known).then(pl.col("local_date")).min().over("athlete_id")
+        .alias("__first_known"),
+    ).with_columns(
+        pl.col("__hard").cast(pl.Int32).cum_sum().over("athlete_id", "__hard_group")
+        .alias("__hard_streak"),
+        (pl.col("carbohydrate_g_per_kg") / pl.col("carbohydrate_need_g_per_kg"))
+        .alias("__carb_ratio"),
+    )
+    u = pl.col("__usable")
+    chronic_known = _count(pl.col("__known"), c)
+    run_min_28d = _sum(pl.col("run_moving_min"), c)
+    run_km_28d = _sum(pl.col("run_distance_km"), c)
+    per_week = 7.0 / chronic_known.cast(pl.Float64)
+    return staged.with_columns(
+        _count(u, w).alias("logged_days_7d"),
+        _mean_where(pl.col("protein_g_per_kg"), u, w, k.min_logged_days)
+        .alias("protein_g_per_kg_7d"),
+        _mean_where(pl.col("meals_reaching_protein_target").cast(pl.Float64), u, w,
+                    k.min_logged_days).alias("protein_meals_per_day_7d"),
+        _mean_where(pl.col("balance_kcal"), u, w, k.min_logged_days).alias("balance_kcal_7d"),
+        _count(u & (pl.col("balance_kcal") < -k.deficit_day_kcal), w).alias("deficit_days_7d"),
+        _mean_where(pl.col("energy_availability_kcal_per_kg_ffm"), u, w, k.min_logged_days)
+        .alias("energy_availability_7d"),
+        _mean_where(pl.col("carbohydrate_g_per_kg"), u, w, k.min_logged_days)
+        .alias("carbohydrate_g_per_kg_7d"),
+        _mean_where(pl.col("carbohydrate_need_g_per_kg"),
+                    u & pl.col("__carb_ratio").is_not_null(), w, k.min_logged_days)
+        .alias("carbohydrate_need_g_per_kg_7d"),
+        _mean_where(pl.col("__carb_ratio"), u, w, k.min_logged_days).alias("carbohydrate_ratio_7d"),
+        _count(pl.col("__known"), w).alias("known_days_7d"),
+        (_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
+        _sum(pl.col("run_distance_km"), w).alias("run_km_7d"),
+        pl.when(chronic_known >= k.min_chronic_known_days)
+        .then(run_min_28d / 60.0 * per_week).alias("chronic_run_h_per_week"),
+        pl.when(chronic_known >= k.min_chronic_known_days)
+        .then(run_km_28d * per_week).alias("chronic_run_km_per_week"),
+        pl.col("longest_run_min").rolling_max_by("local_date", _days(w)).over("athlete_id")
+        .alias("longest_run_min_7d"),
+        _sum(z45, w).alias("zone45_min_7d"),
+        _sum(pl.col("hr_covered_min"), w).alias("hr_covered_min_7d"),
+        _sum(pl.col("strength_sessions"), w).alias("strength_sessions_7d"),
+        _sum(pl.col("strength_near_run_sessions"), w).alias("strength_near_run_7d"),
+        pl.when(known).then(
+            (pl.col("local_date") - pl.coalesce("__last_strength", pl.col("__first_known")
+                                                - pl.duration(days=1))).dt.total_days()
+        ).alias("days_since_strength"),
+        _count(pl.col("__hard"), w).alias("hard_days_7d"),
+        pl.col("__hard_streak").rolling_max_by("local_date", _days(w)).over("athlete_id")
+        .alias("max_hard_streak_7d"),
+    )
