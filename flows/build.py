@@ -1,14 +1,16 @@
-"""The build flow: daily facts from the raw tables, written to the marts in one step.
+"""The build flow: daily facts and the muscle-balance score from the raw tables, written
+to the marts in one step.
 
 `build_flow` holds the warehouse's run lock, reads the raw tables of the configured
-athletes, computes every daily fact (transforms.daily_facts) and replaces the fact tables
-in one transaction. Nothing is incremental: every build starts from the raw tables.
+athletes, computes every daily fact (transforms.daily_facts), scores every day and week
+(transforms.muscle_balance) and replaces the mart tables in one transaction. Nothing is
+incremental: every build starts from the raw tables.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.runtime import run_id, utc_now
 from schemas.config import Athlete
 from transforms.daily_facts import FactConstants, daily_facts
+from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
+from transforms.score_model import ScoreConstants
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw, write_marts
@@ -61,20 +65,33 @@ def athlete_frame(athletes: list[Athlete]) -> pl.DataFrame:
     )
 
 
+def constants(scoring: dict | None) -> tuple[FactConstants, ScoreConstants]:
+    """The fact and score constants with the config's [scoring] overrides applied; an
+    unknown key or a bad value raises ValueError naming it."""
+    overrides = scoring or {}
+    facts = FactConstants.from_overrides(overrides)
+    known = frozenset(f.name for f in fields(FactConstants))
+    return facts, ScoreConstants.from_overrides(overrides, ignore=known)
+
+
 @task(cache_policy=NO_CACHE)
 def build_daily_facts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
                       ) -> dict[str, int]:
-    """Compute the daily facts and replace the fact tables; returns rows per table."""
+    """Compute the daily facts and scores and replace the mart tables; returns rows per
+    table."""
     frame = athlete_frame(athletes)
-    constants = FactConstants.from_overrides(scoring or {})
+    fact_constants, score_constants = constants(scoring)
     with connect(Path(warehouse)) as con:
         create_all(con)
         with transaction(con):
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
-        facts = daily_facts(raw, frame, utc_now().date(), constants)
+        facts = daily_facts(raw, frame, utc_now().date(), fact_constants)
+        scored = score_days(facts.training, facts.nutrition, facts.energy, score_constants)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
-                  "daily_energy": facts.energy}
+                  "daily_energy": facts.energy,
+                  "daily_muscle_balance": daily_muscle_balance(scored),
+                  "weekly_muscle_balance": weekly_muscle_balance(scored, score_constants)}
         write_marts(con, tables)
     return {name: f.height for name, f in tables.items()}
 

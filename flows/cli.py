@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -184,7 +185,8 @@ def build(
     warehouse: WarehouseOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
-    """Rebuild the daily fact tables (training, nutrition, energy) from the raw tables.
+    """Rebuild the daily facts and the muscle-balance scores from the raw tables, then show
+    the last 14 days and 8 weeks of scores.
 
     Example: musclebalance build --config musclebalance.toml
     """
@@ -200,19 +202,81 @@ def _build(config, warehouse) -> None:
     from flows.build import build_flow
     from warehouse.connection import WarehouseBusy
 
+    _check_scoring(cfg)
+    path = Path(warehouse or cfg.warehouse.path)
     try:
-        summary = build_flow(warehouse=str(warehouse or cfg.warehouse.path),
-                             athletes=list(cfg.athletes), scoring=dict(cfg.scoring))
+        summary = build_flow(warehouse=str(path), athletes=list(cfg.athletes),
+                             scoring=dict(cfg.scoring))
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
-    except ValueError as exc:  # a bad [scoring] value
-        raise _fail(f"config: {exc}") from None
     table = Table(title="Build")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in summary.rows.items():
         table.add_row(f"marts.{name}", f"{rows:,}")
     out.print(table)
+    _print_scores(path, [a.id for a in cfg.athletes])
+
+
+def _check_scoring(cfg) -> None:
+    """Stop with exit 2 on a [scoring] key or value the model does not accept."""
+    from flows.build import constants
+
+    try:
+        constants(dict(cfg.scoring))
+    except ValueError as exc:
+        raise _fail(f"config: {exc}") from None
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+BAND_STYLE = {"low": "green", "moderate": "yellow", "high": "red"}
+
+
+def _band(band: str | None) -> str:
+    if band is None:
+        return "-"
+    return f"[{BAND_STYLE.get(band, 'white')}]{escape(band)}[/]"
+
+
+def _score_table(title: str, columns: tuple[str, ...]) -> Table:
+    """A compact table whose last column (the reason) takes the remaining width."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns[:-1]:
+        table.add_column(column, no_wrap=True,
+                         justify="left" if column in ("day", "week", "risk") else "right")
+    table.add_column(columns[-1], overflow="fold", ratio=1)
+    return table
+
+
+def _print_scores(path: Path, athlete_ids: list[str]) -> None:
+    """The last 14 days and 8 weeks of each athlete's muscle-balance score."""
+    from warehouse.connection import connect
+    from warehouse.scores import recent_days, recent_weeks
+
+    with connect(path, read_only=True) as con:
+        for athlete_id in athlete_ids:
+            days = recent_days(con, athlete_id)
+            weeks = recent_weeks(con, athlete_id)
+            if not days:
+                out.print(f"{escape(athlete_id)}: no days to score yet", highlight=False)
+                continue
+            table = _score_table(f"Muscle balance of {athlete_id}, last {len(days)} days",
+                                 ("day", "score", "risk", "data", "main reason"))
+            for day, score, band, completeness, reason in days:
+                table.add_row(day.isoformat(), _number(score), _band(band),
+                              f"{completeness:.0%}", escape(reason or ""))
+            out.print(table)
+            table = _score_table(f"Weekly, last {len(weeks)} weeks",
+                                 ("week", "score", "risk", "worst", "run km", "g/kg",
+                                  "lifts", "main reason"))
+            for week, score, band, worst, km, protein, strength, reason in weeks:
+                table.add_row(week, _number(score), _band(band), _number(worst), _number(km),
+                              _number(protein, 1), "-" if strength is None else str(strength),
+                              escape(reason or ""))
+            out.print(table)
 
 
 @app.command()
@@ -229,6 +293,9 @@ def run(
     Example: musclebalance run --config musclebalance.toml
     """
     _quiet_prefect(verbose)
+    cfg = _load_config(config)
+    if cfg is not None:
+        _check_scoring(cfg)  # before the ingest, not after it
     ok = _ingest(config, None, None, None, None, None, None, warehouse, None, retry_quarantined)
     _build(config, warehouse)
     if not ok:

@@ -52,7 +52,8 @@ def built(tmp_path_factory) -> tuple[Path, list, object]:
                       "lthr": athlete.lthr, "fit_paths": [str(fit)]}],
     }, base_dir=tmp)
     summary = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
-    assert set(summary.rows) == {"daily_training", "daily_nutrition", "daily_energy"}
+    assert set(summary.rows) == {"daily_training", "daily_nutrition", "daily_energy",
+                                 "daily_muscle_balance", "weekly_muscle_balance"}
     return warehouse, files, exports
 
 
@@ -63,7 +64,7 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_one_row_per_day_from_first_to_last(built) -> None:
     warehouse, files, _ = built
-    for table in ("daily_training", "daily_nutrition", "daily_energy"):
+    for table in ("daily_training", "daily_nutrition", "daily_energy", "daily_muscle_balance"):
         days = [d for (d,) in _rows(warehouse, f"SELECT local_date FROM marts.{table} "  # noqa: S608
                                                "ORDER BY 1")]
         assert days == [days[0] + timedelta(days=i) for i in range(len(days))], table

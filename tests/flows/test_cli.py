@@ -134,3 +134,50 @@ def test_unknown_format_name_is_a_usage_error(tmp_path: Path) -> None:
                   "me", cwd=tmp_path)
     assert result.returncode == 2
     assert "'fitbit' is not a known format" in result.stderr
+
+
+def _config(tmp_path: Path, scoring: str = "") -> Path:
+    config = tmp_path / "musclebalance.toml"
+    config.write_text(
+        '[warehouse]\npath = "w.duckdb"\n\n[[athletes]]\nid = "me"\n'
+        'timezone = "Europe/Berlin"\nsex = "female"\nbirth_year = 1990\nheight_cm = 168\n'
+        f'max_hr = 188\nresting_hr = 50\nfit_paths = ["fit"]\n{scoring}')
+    return config
+
+
+def test_build_shows_the_last_days_and_weeks_of_scores(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    from transforms.synthetic import SyntheticAthlete, generate_athlete_files
+    from transforms.synthetic_nutrition import generate_nutrition_exports
+
+    athlete = SyntheticAthlete(athlete_id="me")
+    start = datetime(2026, 3, 2).date()
+    files = generate_athlete_files(athlete, start, 3)
+    (tmp_path / "fit").mkdir()
+    for f in files:
+        (tmp_path / "fit" / f.name).write_bytes(f.data)
+    exports = generate_nutrition_exports(athlete, files, start, 3)
+    (tmp_path / "servings.csv").write_bytes(exports.cronometer_servings_csv)
+    config = _config(tmp_path)
+    env = {"PREFECT_API_URL": prefect_server}
+    assert _run("ingest", "--config", str(config), "--nutrition",
+                str(tmp_path / "servings.csv"), "--athlete", "me", cwd=tmp_path,
+                env=env).returncode == 0
+    result = _run("build", "--config", str(config), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Muscle balance of me, last 14 days" in result.stdout
+    assert "Weekly, last 3 weeks" in result.stdout  # ISO weeks 10-12 of 2026
+    last_day = (start.toordinal() + 3 * 7 - 1)
+    for offset in range(14):  # the 14 days ending on the last day of data
+        day = datetime.fromordinal(last_day - offset).date().isoformat()
+        assert day in result.stdout
+    assert all(f"2026-W{w}" in result.stdout for w in (10, 11, 12))
+
+
+def test_an_unknown_scoring_constant_stops_before_any_work(tmp_path: Path) -> None:
+    config = _config(tmp_path, "[scoring]\nprotein_targt_g_per_kg = 1.8\n")
+    result = _run("run", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "scoring.protein_targt_g_per_kg: unknown constant" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()

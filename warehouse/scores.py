@@ -1,0 +1,29 @@
+"""Read-only queries for the score tables the command line prints after a build."""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def recent_days(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 14) -> list[tuple]:
+    """The athlete's last `days` days, oldest first: date, score, band, completeness, the
+    first reason."""
+    return con.execute(
+        "SELECT local_date, score, band, data_completeness, split_part(reasons, '; ', 1) "
+        "FROM (SELECT * FROM marts.daily_muscle_balance WHERE athlete_id = ? "
+        "      ORDER BY local_date DESC LIMIT ?) ORDER BY local_date",
+        [athlete_id, days],
+    ).fetchall()
+
+
+def recent_weeks(con: duckdb.DuckDBPyConnection, athlete_id: str, weeks: int = 8) -> list[tuple]:
+    """The athlete's last `weeks` ISO weeks, oldest first: year-week, score, band, worst
+    score, run km, protein g/kg, strength sessions, the first reason."""
+    return con.execute(
+        "SELECT printf('%d-W%02d', iso_year, iso_week), score, band, worst_score, "
+        "run_distance_km, protein_g_per_kg_mean, strength_sessions, "
+        "split_part(reasons, '; ', 1) "
+        "FROM (SELECT * FROM marts.weekly_muscle_balance WHERE athlete_id = ? "
+        "      ORDER BY week_start DESC LIMIT ?) ORDER BY week_start",
+        [athlete_id, weeks],
+    ).fetchall()
