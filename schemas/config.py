@@ -574,9 +574,12 @@ fit_paths = ["fit"]
 # meal = "Meal"
 # food = "Food"
 
-# Optional overrides of scoring-model constants: constant name = number, string or true/false.
+# Optional overrides of the model's constants (names and sources: docs/scoring.md).
+# An unknown name stops every command that builds, before any work.
 # [scoring]
-# example_constant = 1.5
+# protein_target_g_per_kg = 1.6     # full protein credit from this 7-day mean, g/kg/day
+# weight_intensity = 0.05           # component weights are renormalised over known inputs
+# low_risk_min_score = 70           # band "low" from this score; "high" below 50
 """
 
 
