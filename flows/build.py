@@ -87,7 +87,8 @@ def build_daily_facts(warehouse: str, athletes: list[Athlete], scoring: dict | N
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
         facts = daily_facts(raw, frame, utc_now().date(), fact_constants)
-        scored = score_days(facts.training, facts.nutrition, facts.energy, score_constants)
+        scored = score_days(facts.training, facts.nutrition, facts.energy, score_constants,
+                            fact_constants)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),

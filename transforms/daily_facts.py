@@ -7,6 +7,7 @@ correction anywhere in the raw tables flows through.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -76,9 +77,15 @@ class FactConstants:
         for key, value in overrides.items():
             if key not in known:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value) or value <= 0):
                 raise ValueError(f"scoring.{key}: must be a positive number (got {value!r})")
-            given[key] = int(value) if known[key] in (int, "int") else float(value)
+            if known[key] in (int, "int"):
+                if value != int(value):
+                    raise ValueError(f"scoring.{key}: must be a whole number (got {value!r})")
+                given[key] = int(value)
+            else:
+                given[key] = float(value)
         return cls(**given)
 
 

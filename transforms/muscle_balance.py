@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
+from transforms.daily_facts import FactConstants
 from transforms.score_components import component_parts
 from transforms.score_functions import present_weight, weighted_mean
 from transforms.score_model import COMPONENTS, ScoreConstants, model_version
@@ -48,9 +49,9 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     ).with_columns(band(col("score"), k).alias("band"))
 
 
-def _reasons(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> pl.DataFrame:
     """Per day: `main_factor` (costliest component) and `reasons` (up to three texts)."""
-    texts = reason_texts(k)
+    texts = reason_texts(k, meal_g_per_kg)
     long = pl.concat([
         scored.select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
                       col(f"{name}_score").alias("__score"),
@@ -74,14 +75,17 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
 
 
 def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
-               k: ScoreConstants | None = None) -> pl.DataFrame:
+               k: ScoreConstants | None = None, facts: FactConstants | None = None
+               ) -> pl.DataFrame:
     """Every window, sub-score and component per athlete and day, with the verdict and
-    reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup); `k`:
-    the model's constants (default `ScoreConstants()`)."""
+    reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup). `k`: the
+    model's constants; `facts`: the constants the daily facts were built with (both part
+    of `model_version`); defaults when None."""
     k = k or ScoreConstants()
+    facts = facts or FactConstants()
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
-    scored = _reasons(_verdict(parts, k), k).rename(RENAMES)
-    return scored.with_columns(pl.lit(model_version(k)).alias("model_version"))
+    scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
+    return scored.with_columns(pl.lit(model_version(k, facts)).alias("model_version"))
 
 
 def daily_muscle_balance(scored: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.score_functions import ramp, weighted_mean
-from transforms.score_model import ScoreConstants
+from transforms.score_model import WINDOW_DAYS, ScoreConstants
 
 col = pl.col
 
@@ -57,9 +57,10 @@ def energy_score(k: ScoreConstants) -> pl.Expr:
 
 
 def carbohydrate_score(k: ScoreConstants) -> pl.Expr:
-    """Carbohydrate, 0-100: ramp of the 7-day mean of (eaten g/kg / the lower bound of the
-    day's band, Thomas 2016) from 0.5 to 1.0."""
-    return ramp(col("carbohydrate_ratio_7d"), k.carb_zero_credit_ratio, 1.0)
+    """Carbohydrate, 0-100: ramp of (7-day mean eaten g/kg / 7-day mean of the lower bounds
+    of the days' bands, Thomas 2016, over the same usable days) from 0.5 to 1.0."""
+    ratio = col("carbohydrate_g_per_kg_7d") / col("carbohydrate_need_g_per_kg_7d")
+    return ramp(ratio, k.carb_zero_credit_ratio, 1.0)
 
 
 def running_load_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
@@ -85,22 +86,24 @@ def running_load_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
 def running_load_score(k: ScoreConstants) -> pl.Expr:
     """Running load, 0-100: volume 35 %, progression 30 %, long run 20 %, acute:chronic
     ratio 15 %; null unless all 7 days of training are known."""
-    return pl.when(col("known_days_7d") >= k.window_days).then(weighted_mean([
+    return pl.when(col("known_days_7d") >= WINDOW_DAYS).then(weighted_mean([
         (col("run_volume"), k.run_volume_share), (col("run_progression"), k.run_ratio_share),
         (col("long_run"), k.long_run_share), (col("acwr"), k.acwr_share),
     ]))
 
 
 def high_intensity_share() -> pl.Expr:
-    """Share of heart-rate-covered running time in zones 4-5 over the 7 days (0-1)."""
+    """Share of heart-rate-covered running time above the first threshold (zones 3-5, i.e.
+    Seiler's zones 2 and 3) over the 7 days, 0-1."""
     return pl.when(col("hr_covered_min_7d") > 0).then(
-        col("zone45_min_7d") / col("hr_covered_min_7d"))
+        col("zone345_min_7d") / col("hr_covered_min_7d"))
 
 
 def intensity_score(k: ScoreConstants) -> pl.Expr:
-    """Intensity, 0-100: ramp of the high-intensity share from 0 to 20 % (Seiler's 80/20);
+    """Intensity, 0-100: ramp of the share above the first threshold from 0 to 20 % (Seiler's
+    80/20: higher is better up to 20 %);
     100 without running in 7 days; null with under 30 min of running heart rate."""
-    return (pl.when(col("known_days_7d") < k.window_days).then(None)
+    return (pl.when(col("known_days_7d") < WINDOW_DAYS).then(None)
             .when(col("run_h_7d") == 0).then(100.0)
             .when(col("hr_covered_min_7d") >= k.min_hr_covered_min)
             .then(ramp(high_intensity_share(), 0.0, k.high_share_full_credit)))
@@ -111,7 +114,7 @@ def strength_score(k: ScoreConstants) -> pl.Expr:
     than 6 h from a run counting half (Murach & Bagley 2016)."""
     effective = (col("strength_sessions_7d")
                  - (1.0 - k.near_run_session_credit) * col("strength_near_run_7d"))
-    return pl.when(col("known_days_7d") >= k.window_days).then(
+    return pl.when(col("known_days_7d") >= WINDOW_DAYS).then(
         ramp(effective, 0.0, k.strength_sessions_target))
 
 
@@ -119,7 +122,7 @@ def recovery_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
     """Easy days: ramp of easy-or-rest days in 7 from 2 to 5; streak: falling ramp of the
     longest run of consecutive hard days from 1 (100) to 3 (0)."""
     return {
-        "easy_days": ramp(k.window_days - col("hard_days_7d"), k.easy_days_zero_credit,
+        "easy_days": ramp(WINDOW_DAYS - col("hard_days_7d"), k.easy_days_zero_credit,
                           k.easy_days_full_credit),
         "hard_streak": ramp(col("max_hard_streak_7d"), k.hard_streak_zero_credit,
                             k.hard_streak_full_credit),
@@ -129,7 +132,7 @@ def recovery_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
 def recovery_score(k: ScoreConstants) -> pl.Expr:
     """Recovery, 0-100: the mean of the easy-days and hard-streak parts; null unless all
     7 days of training are known."""
-    return pl.when(col("known_days_7d") >= k.window_days).then(
+    return pl.when(col("known_days_7d") >= WINDOW_DAYS).then(
         weighted_mean([(col("easy_days"), 0.5), (col("hard_streak"), 0.5)]))
 
 

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 #: Bump when the meaning of the output changes in a way a source hash would not show.
 MODEL_GENERATION = 1
-#: The modules whose source defines the model: any edit to them changes `model_version`.
+#: The modules whose source defines the score and the daily facts it reads: any edit to
+#: them changes `model_version`.
 MODEL_MODULES = ("score_model.py", "score_functions.py", "score_windows.py",
-                 "score_components.py", "score_reasons.py", "muscle_balance.py")
+                 "score_components.py", "score_reasons.py", "muscle_balance.py",
+                 "daily_facts.py", "daily_training.py", "daily_nutrition.py", "daily_energy.py",
+                 "body_weight.py", "intensity.py", "load.py", "physiology.py",
+                 "running_volume.py", "local_days.py", "calendar.py")
+#: Every window of the score is one training week (the unit of the advice it gives).
+WINDOW_DAYS = 7
 
 COMPONENTS = ("protein", "energy", "carbohydrate", "running_load", "intensity", "strength",
               "recovery")
@@ -28,11 +35,10 @@ COMPONENTS = ("protein", "energy", "carbohydrate", "running_load", "intensity", 
 class ScoreConstants:
     """Constants of the scoring model (units in the names; sources beside each)."""
 
-    # -- windows ------------------------------------------------------------------------
-    window_days: int = 7               # one training week: the unit of the advice below
+    # -- windows (the scored week is WINDOW_DAYS = 7 days) ------------------------------
     chronic_window_days: int = 28      # chronic load window, Williams et al. 2017
     min_logged_days: int = 4           # usable food-log days in the 7-day window
-    min_chronic_known_days: int = 21   # known training days for the 28-day baseline
+    min_chronic_known_days: int = 14   # known days of the 21 before the week (baseline)
 
     # -- protein: Morton et al. 2018 (plateau 1.62 g/kg/day); Jäger et al. 2017 (ISSN:
     # 1.4-2.0, 2.3-3.1 in a deficit); Schoenfeld & Aragon 2018 (0.4 g/kg over >= 4 meals)
@@ -79,7 +85,7 @@ class ScoreConstants:
 
     # -- intensity: Seiler & Kjerland 2006 (about 20 % above the first threshold); the
     # article's claim is not supported for lean mass (Steele et al. 2021): low weight
-    high_share_full_credit: float = 0.20       # share of HR-covered running in zones 4-5
+    high_share_full_credit: float = 0.20       # share of HR-covered running in zones 3-5
     min_hr_covered_min: float = 30.0           # HR-covered running minutes in the window
 
     # -- strength: Wilson 2012; Schumann 2022; Murach & Bagley 2016 (separate by 6-24 h)
@@ -127,16 +133,24 @@ class ScoreConstants:
                 raise ValueError(f"scoring.{key}: unknown constant (see docs/scoring.md)")
             signed = key.startswith("balance_")  # energy balance bounds are negative
             if (isinstance(value, bool) or not isinstance(value, int | float)
-                    or (value < 0 and not signed)):
+                    or not math.isfinite(value) or (value < 0 and not signed)):
                 raise ValueError(f"scoring.{key}: must be a number"
                                  f"{'' if signed else ' >= 0'} (got {value!r})")
-            given[key] = int(value) if known[key] in (int, "int") else float(value)
+            if known[key] in (int, "int"):
+                if value != int(value):
+                    raise ValueError(f"scoring.{key}: must be a whole number (got {value!r})")
+                given[key] = int(value)
+            else:
+                given[key] = float(value)
         constants = cls(**given)
         constants.check()
         return constants
 
     def check(self) -> None:
         """Orderings the transfer functions need; a violated one is an error naming it."""
+        for f in fields(self):
+            if not math.isfinite(getattr(self, f.name)):
+                raise ValueError(f"scoring.{f.name} must be a finite number")
         pairs = [("protein_floor_g_per_kg", "protein_target_g_per_kg"),
                  ("protein_floor_g_per_kg", "protein_target_deficit_g_per_kg"),
                  ("ea_low_kcal_per_kg_ffm", "ea_adequate_kcal_per_kg_ffm"),
@@ -153,21 +167,49 @@ class ScoreConstants:
         if self.balance_zero_credit_kcal >= self.balance_full_credit_kcal:
             raise ValueError("scoring.balance_zero_credit_kcal must be below "
                              "scoring.balance_full_credit_kcal")
+        for name in ("protein_meals_target", "high_share_full_credit",
+                     "strength_sessions_target", "min_logged_days", "min_chronic_known_days",
+                     "max_reasons"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"scoring.{name} must be above 0")
+        for name in ("protein_amount_share", "near_run_session_credit", "min_completeness"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"scoring.{name} must be between 0 and 1")
+        if not self.carb_zero_credit_ratio < 1:
+            raise ValueError("scoring.carb_zero_credit_ratio must be below 1 (full credit is "
+                             "eating the band's lower bound)")
+        if not (self.carb_moderate_from_min < self.carb_high_from_min
+                < self.carb_very_high_from_min):
+            raise ValueError("scoring: carb_moderate_from_min < carb_high_from_min < "
+                             "carb_very_high_from_min is required")
+        if self.chronic_window_days - WINDOW_DAYS < self.min_chronic_known_days:
+            raise ValueError(f"scoring.min_chronic_known_days must not exceed "
+                             f"chronic_window_days - {WINDOW_DAYS}")
         if sum(self.weight(c) for c in COMPONENTS) <= 0:
             raise ValueError("scoring: at least one component weight must be above 0")
-        if not 0 < self.min_completeness <= 1:
-            raise ValueError("scoring.min_completeness must be in (0, 1]")
-        if self.window_days < 1 or self.min_logged_days > self.window_days:
-            raise ValueError("scoring.min_logged_days must not exceed scoring.window_days")
+        if self.min_completeness <= 0:
+            raise ValueError("scoring.min_completeness must be above 0")
+        if self.min_logged_days > WINDOW_DAYS:
+            raise ValueError(f"scoring.min_logged_days must not exceed {WINDOW_DAYS}")
 
 
-def model_version(constants: ScoreConstants) -> str:
-    """`<generation>.<12 hex>`: a hash of the scoring modules' source and the constants, so a
-    change to either gives a new version."""
+def _canonical(constants: object) -> str:
+    """The constants as JSON with every number a float (so 2 and 2.0 hash alike)."""
+    values = {k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+              for k, v in asdict(constants).items()}  # type: ignore[call-overload]
+    return json.dumps(values, sort_keys=True)
+
+
+def model_version(constants: ScoreConstants, *others: object) -> str:
+    """`<generation>.<12 hex>`: a hash of the scoring and daily-fact modules' source, the
+    score's constants and any other constants dataclass (the daily facts'), so a change to
+    any of them gives a new version."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in MODEL_MODULES:
         digest.update(name.encode())
         digest.update((here / name).read_bytes())
-    digest.update(json.dumps(asdict(constants), sort_keys=True).encode())
+    for item in (constants, *others):
+        digest.update(type(item).__name__.encode())
+        digest.update(_canonical(item).encode())
     return f"{MODEL_GENERATION}.{digest.hexdigest()[:12]}"

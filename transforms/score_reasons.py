@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.score_model import ScoreConstants
+from transforms.score_model import WINDOW_DAYS, ScoreConstants
 
 col = pl.col
 
@@ -35,14 +35,15 @@ def _worst(options: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     return out
 
 
-def protein_reason(k: ScoreConstants) -> pl.Expr:
-    """`protein 1.1 g/kg (target 1.6)` or the meal spread."""
+def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
+    """`protein 1.1 g/kg (target 1.6)` or the meal spread (meals reaching `meal_g_per_kg`,
+    the daily facts' per-meal threshold)."""
     deficit = pl.when(col("protein_target_g_per_kg") > k.protein_target_g_per_kg) \
         .then(pl.lit(" in a deficit")).otherwise(pl.lit(""))
     amount = pl.format("protein {} g/kg (target {}{})", _num(col("protein_g_per_kg_7d")),
                        _num(col("protein_target_g_per_kg")), deficit)
     spread = pl.format("protein reached {} g/kg in {} meals a day (target {})",
-                       pl.lit(_lit(0.4)), _num(col("protein_meals_per_day_7d")),
+                       pl.lit(f"{meal_g_per_kg:g}"), _num(col("protein_meals_per_day_7d")),
                        pl.lit(_lit(k.protein_meals_target, 0)))
     return _worst([(col("protein_amount"), amount), (col("protein_spread"), spread)])
 
@@ -53,11 +54,11 @@ def energy_reason(k: ScoreConstants) -> pl.Expr:
                    _num(col("energy_availability_7d"), 0),
                    pl.lit(_lit(k.ea_adequate_kcal_per_kg_ffm, 0)))
     deficit_days = pl.format("{} of the last {} days in deficit above {} kcal (mean balance {} "
-                             "kcal/day)", col("deficit_days_7d"), pl.lit(k.window_days),
+                             "kcal/day)", col("deficit_days_7d"), pl.lit(WINDOW_DAYS),
                              pl.lit(_lit(k.deficit_day_kcal, 0)),
                              _num(col("balance_kcal_7d"), 0))
     mean = pl.format("mean balance {} kcal/day over the last {} days (target {} or above)",
-                     _num(col("balance_kcal_7d"), 0), pl.lit(k.window_days),
+                     _num(col("balance_kcal_7d"), 0), pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(k.balance_full_credit_kcal, 0)))
     return (pl.when(col("energy_availability_7d").is_not_null()).then(ea)
             .when(col("deficit_days_7d") > 0).then(deficit_days)
@@ -73,7 +74,7 @@ def carbohydrate_reason() -> pl.Expr:
 
 def running_load_reason(k: ScoreConstants) -> pl.Expr:
     """The running sub-part that cost the most, with its number and limit."""
-    w = k.window_days
+    w = WINDOW_DAYS
     volume = pl.format("running {} h in {} days (full credit up to {} h)", _num(col("run_h_7d")),
                        pl.lit(w), pl.lit(_lit(k.run_full_credit_h_per_week, 0)))
     progression = pl.format("running {} h / {} km in {} days against an own average of {} h / "
@@ -91,7 +92,7 @@ def running_load_reason(k: ScoreConstants) -> pl.Expr:
 
 def intensity_reason(k: ScoreConstants) -> pl.Expr:
     """`8 % of running above threshold (target 20 %)`."""
-    return pl.format("{} % of running above threshold (target {} %)",
+    return pl.format("{} % of running above the first threshold (target {} %)",
                      _num(col("high_intensity_share") * 100.0, 0),
                      pl.lit(_lit(k.high_share_full_credit * 100.0, 0)))
 
@@ -103,7 +104,7 @@ def strength_reason(k: ScoreConstants) -> pl.Expr:
                      col("strength_near_run_7d"), col("strength_sessions_7d"),
                      pl.lit(_lit(k.strength_sessions_target, 0)))
     few = pl.format("strength sessions: {} in the last {} days (target {})",
-                    col("strength_sessions_7d"), pl.lit(k.window_days),
+                    col("strength_sessions_7d"), pl.lit(WINDOW_DAYS),
                     pl.lit(_lit(k.strength_sessions_target, 0)))
     return (pl.when(col("strength_sessions_7d") == 0).then(none)
             .when(col("strength_near_run_7d") > 0).then(near)
@@ -113,16 +114,16 @@ def strength_reason(k: ScoreConstants) -> pl.Expr:
 def recovery_reason(k: ScoreConstants) -> pl.Expr:
     """Hard days in the window, or the longest run of consecutive hard days."""
     hard = pl.format("{} hard days in the last {} (target at most {})", col("hard_days_7d"),
-                     pl.lit(k.window_days),
-                     pl.lit(_lit(k.window_days - k.easy_days_full_credit, 0)))
+                     pl.lit(WINDOW_DAYS),
+                     pl.lit(_lit(WINDOW_DAYS - k.easy_days_full_credit, 0)))
     streak = pl.format("{} hard days in a row", col("max_hard_streak_7d"))
     return _worst([(col("easy_days"), hard), (col("hard_streak"), streak)])
 
 
-def reason_texts(k: ScoreConstants) -> dict[str, pl.Expr]:
+def reason_texts(k: ScoreConstants, meal_g_per_kg: float) -> dict[str, pl.Expr]:
     """Component name -> its reason text expression."""
     return {
-        "protein": protein_reason(k),
+        "protein": protein_reason(k, meal_g_per_kg),
         "energy": energy_reason(k),
         "carbohydrate": carbohydrate_reason(),
         "running_load": running_load_reason(k),
@@ -136,10 +137,10 @@ def insufficient_data_reason(k: ScoreConstants) -> pl.Expr:
     """What was missing on a day without a score."""
     food = pl.when(col("logged_days_7d") < k.min_logged_days).then(pl.format(
         "food logged on {} of the last {} days (need {})", col("logged_days_7d"),
-        pl.lit(k.window_days), pl.lit(k.min_logged_days)))
-    watch = pl.when(col("known_days_7d") < k.window_days).then(pl.format(
+        pl.lit(WINDOW_DAYS), pl.lit(k.min_logged_days)))
+    watch = pl.when(col("known_days_7d") < WINDOW_DAYS).then(pl.format(
         "watch data on {} of the last {} days (need {})", col("known_days_7d"),
-        pl.lit(k.window_days), pl.lit(k.window_days)))
+        pl.lit(WINDOW_DAYS), pl.lit(WINDOW_DAYS)))
     detail = pl.concat_str([food, watch], separator="; ", ignore_nulls=True)
     return pl.concat_str([pl.lit("not enough data: "), pl.when(detail != "").then(detail)
                           .otherwise(pl.lit("body weight or heart rate missing"))])

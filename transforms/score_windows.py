@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.score_model import ScoreConstants
+from transforms.score_model import WINDOW_DAYS, ScoreConstants
 
 KEYS = ("athlete_id", "local_date")
 
@@ -38,10 +38,19 @@ def _mean_where(value: pl.Expr, mask: pl.Expr, days: int, min_days: int) -> pl.E
     return pl.when(n >= min_days).then(_sum(picked, days) / n)
 
 
+def _non_negative(difference: pl.Expr) -> pl.Expr:
+    """A difference of rolling sums with float residue removed: runs that have left both
+    windows leave +-1e-15 behind, which must read as an empty baseline (+0.0, not -0.0 or
+    a tiny negative that would flip the sign of a ratio)."""
+    rounded = difference.round(6)
+    return pl.when(rounded <= 0).then(0.0).otherwise(rounded)
+
+
 def carbohydrate_need(training_min: pl.Expr, k: ScoreConstants) -> pl.Expr:
-    """Lower bound of the day's carbohydrate band, g/kg (Thomas et al. 2016): light 3,
-    moderate (about 1 h) 5, high (1-3 h) 6, very high (over 4 h) 8; null when the day's
-    training is unknown."""
+    """Lower bound of the day's carbohydrate band, g/kg (Thomas et al. 2016), from the
+    day's endurance minutes (running and other cardio; strength sessions draw far less on
+    glycogen and do not raise the band): light 3, moderate (45 min, about 1 h) 5, high
+    (90 min, 1-3 h) 6, very high (240 min, over 4 h) 8; null when training is unknown."""
     return (pl.when(training_min >= k.carb_very_high_from_min).then(k.carb_very_high_g_per_kg)
             .when(training_min >= k.carb_high_from_min).then(k.carb_high_g_per_kg)
             .when(training_min >= k.carb_moderate_from_min).then(k.carb_moderate_g_per_kg)
@@ -62,21 +71,22 @@ def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.Dat
 
 def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     """`days` (from `daily_inputs`) with the window columns the components and reasons
-    read. Units in the names; `_7d` means the `window_days` window, `_28d` the chronic one.
+    read. Units in the names; `_7d` is the scored week (the day and the 6 before it); the
+    running baseline is the `chronic_window_days - 7` days before that week.
     """
-    w, c = k.window_days, k.chronic_window_days
+    w, c = WINDOW_DAYS, k.chronic_window_days
     usable = pl.col("logged").fill_null(False) & ~pl.col("incomplete").fill_null(False)
     known = pl.col("strength_sessions").is_not_null()  # training known (inside the FIT span)
     z45 = pl.col("z4_min") + pl.col("z5_min")
-    training_min = (pl.col("run_moving_min") + pl.col("strength_min").fill_null(0.0)
-                    + pl.col("other_cardio_min"))
+    endurance_min = pl.col("run_moving_min") + pl.col("other_cardio_min")
     hard = known & ((z45 >= k.hard_zone45_min).fill_null(False)
                     | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
+    # consecutive hard days: a streak breaks on a day that is not hard or after a gap
+    gap = (pl.col("local_date").diff().over("athlete_id") != pl.duration(days=1)).fill_null(True)
     staged = days.with_columns(
         usable.alias("__usable"), known.alias("__known"), hard.alias("__hard"),
-        carbohydrate_need(training_min, k).alias("carbohydrate_need_g_per_kg"),
-        # consecutive hard days: a new group starts after every day that is not hard
-        (~hard).cast(pl.Int32).cum_sum().over("athlete_id").alias("__hard_group"),
+        carbohydrate_need(endurance_min, k).alias("carbohydrate_need_g_per_kg"),
+        (~hard | gap).cast(pl.Int32).cum_sum().over("athlete_id").alias("__hard_group"),
         pl.when(pl.col("strength_sessions") > 0).then(pl.col("local_date"))
         .forward_fill().over("athlete_id").alias("__last_strength"),
         pl.when(known).then(pl.col("local_date")).min().over("athlete_id")
@@ -84,14 +94,17 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     ).with_columns(
         pl.col("__hard").cast(pl.Int32).cum_sum().over("athlete_id", "__hard_group")
         .alias("__hard_streak"),
-        (pl.col("carbohydrate_g_per_kg") / pl.col("carbohydrate_need_g_per_kg"))
-        .alias("__carb_ratio"),
     )
     u = pl.col("__usable")
-    chronic_known = _count(pl.col("__known"), c)
-    run_min_28d = _sum(pl.col("run_moving_min"), c)
-    run_km_28d = _sum(pl.col("run_distance_km"), c)
-    per_week = 7.0 / chronic_known.cast(pl.Float64)
+    carb_days = u & pl.col("carbohydrate_g_per_kg").is_not_null() \
+        & pl.col("carbohydrate_need_g_per_kg").is_not_null()
+    # the baseline: the chronic window minus the scored week
+    base_known = _count(pl.col("__known"), c) - _count(pl.col("__known"), w)
+    base_min = _non_negative(_sum(pl.col("run_moving_min"), c)
+                             - _sum(pl.col("run_moving_min"), w))
+    base_km = _non_negative(_sum(pl.col("run_distance_km"), c)
+                            - _sum(pl.col("run_distance_km"), w))
+    per_week = 7.0 / base_known.cast(pl.Float64)
     return staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
         _mean_where(pl.col("protein_g_per_kg"), u, w, k.min_logged_days)
@@ -102,22 +115,20 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         _count(u & (pl.col("balance_kcal") < -k.deficit_day_kcal), w).alias("deficit_days_7d"),
         _mean_where(pl.col("energy_availability_kcal_per_kg_ffm"), u, w, k.min_logged_days)
         .alias("energy_availability_7d"),
-        _mean_where(pl.col("carbohydrate_g_per_kg"), u, w, k.min_logged_days)
+        _mean_where(pl.col("carbohydrate_g_per_kg"), carb_days, w, k.min_logged_days)
         .alias("carbohydrate_g_per_kg_7d"),
-        _mean_where(pl.col("carbohydrate_need_g_per_kg"),
-                    u & pl.col("__carb_ratio").is_not_null(), w, k.min_logged_days)
+        _mean_where(pl.col("carbohydrate_need_g_per_kg"), carb_days, w, k.min_logged_days)
         .alias("carbohydrate_need_g_per_kg_7d"),
-        _mean_where(pl.col("__carb_ratio"), u, w, k.min_logged_days).alias("carbohydrate_ratio_7d"),
         _count(pl.col("__known"), w).alias("known_days_7d"),
         (_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
         _sum(pl.col("run_distance_km"), w).alias("run_km_7d"),
-        pl.when(chronic_known >= k.min_chronic_known_days)
-        .then(run_min_28d / 60.0 * per_week).alias("chronic_run_h_per_week"),
-        pl.when(chronic_known >= k.min_chronic_known_days)
-        .then(run_km_28d * per_week).alias("chronic_run_km_per_week"),
+        pl.when(base_known >= k.min_chronic_known_days)
+        .then(base_min / 60.0 * per_week).alias("chronic_run_h_per_week"),
+        pl.when(base_known >= k.min_chronic_known_days)
+        .then(base_km * per_week).alias("chronic_run_km_per_week"),
         pl.col("longest_run_min").rolling_max_by("local_date", _days(w)).over("athlete_id")
         .alias("longest_run_min_7d"),
-        _sum(z45, w).alias("zone45_min_7d"),
+        _sum(pl.col("z3_min") + z45, w).alias("zone345_min_7d"),
         _sum(pl.col("hr_covered_min"), w).alias("hr_covered_min_7d"),
         _sum(pl.col("strength_sessions"), w).alias("strength_sessions_7d"),
         _sum(pl.col("strength_near_run_sessions"), w).alias("strength_near_run_7d"),

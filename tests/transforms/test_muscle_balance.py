@@ -1,0 +1,463 @@
+"""The muscle-balance verdict (`transforms.muscle_balance`): the weighted score, data
+completeness, bands, reasons, the daily mart and the weekly rollup, with every expected
+number worked out by hand from the default constants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
+from tests.transforms.test_score_windows import (
+    START,
+    UNLOGGED,
+    concat_facts,
+    is_strength_day,
+    make_facts,
+    on,
+)
+from transforms.daily_facts import FactConstants
+from transforms.muscle_balance import (
+    band,
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
+from transforms.score_model import ScoreConstants, model_version
+
+W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
+     "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
+HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
+
+
+def last(scored: pl.DataFrame) -> dict:
+    return scored.sort("athlete_id", "local_date").row(-1, named=True)
+
+
+def _verdict_facts(*, hr_covered: float | None = None):
+    """28 days; the last week (days 21..27) scores, by hand:
+
+    - protein: 1.4 g/kg in a sustained deficit (-625 kcal/day < -300), target 2.3:
+      amount (1.4 - 0.8) / (2.3 - 0.8) = 40; 4 meals: spread 100 -> 0.75 * 40 + 25 = 55
+    - energy: balance -625 -> (-625 + 1000) / (-250 + 1000) = 50
+    - carbohydrate: 0.75 x each day's band (strength days add 30 min of cycling to the
+      30-min run: 60 endurance min, 5 g/kg; the others 3 g/kg) -> 50
+    - running load: 3.5 h, ratio 1.0, longest 30 min, acute:chronic 1.0 -> 100
+    - intensity: 100 (zones 3-5 at or above 20 %)
+    - strength: one session (day 22; day 25's is dropped) -> 50
+    - recovery: hard days 21, 23, 26: 4 easy days (2/3 of the way) and streak 1 (100)
+    """
+    strength_days = {i for i in range(28) if is_strength_day(i)} - {25}
+    days: dict[int, dict[str, object]] = {}
+    for i in range(28):
+        need = 5.0 if i in strength_days else 3.0
+        days[i] = {"carbohydrate_g_per_kg": 0.75 * need}
+        if i in strength_days:
+            days[i]["other_cardio_min"] = 30.0
+    days[25].update({"strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0,
+                     "strength_reps": None, "strength_volume_kg": 0.0})
+    every: dict[str, object] = {"protein_g_per_kg": 1.4, "balance_kcal": -625.0}
+    if hr_covered is None:
+        for i in (21, 23, 26):
+            days[i]["z4_min"] = 12.0
+    else:
+        every.update({"hr_covered_min": hr_covered, "z4_min": hr_covered * 0.2, "z1_min": 0.0,
+                      "z2_min": hr_covered * 0.8})
+    return make_facts(28, every=every, days=days)
+
+
+# --------------------------------------------------------------------------------------
+# The verdict
+# --------------------------------------------------------------------------------------
+
+def test_the_score_is_the_weighted_mean_of_the_seven_components() -> None:
+    row = last(score_days(*_verdict_facts()))
+    recovery = round(((4 - 2) / (5 - 2) * 100 + 100) / 2, 1)   # 83.3
+    components = {"protein": 55.0, "energy": 50.0, "carbohydrate": 50.0,
+                  "running_load": 100.0, "intensity": 100.0, "strength": 50.0,
+                  "recovery": recovery}
+    for c, v in components.items():
+        assert row[f"{c}_score"] == pytest.approx(v), c
+    expected = sum(W[c] * v for c, v in components.items()) / sum(W.values())
+    # 0.25*55 + 0.25*50 + 0.1*50 + 0.12*100 + 0.05*100 + 0.15*50 + 0.08*83.3 = 62.414
+    assert expected == pytest.approx(62.414)
+    assert row["score"] == pytest.approx(round(expected, 1))
+    assert row["data_completeness"] == pytest.approx(1.0)
+    assert row["band"] == "moderate"
+    assert row["protein_target_g_per_kg"] == 2.3
+
+
+def test_a_null_component_is_left_out_and_the_weights_renormalised() -> None:
+    # 4 min of heart rate a day: 28 < 30 min in the week, so intensity is unknown
+    row = last(score_days(*_verdict_facts(hr_covered=4.0)))
+    assert row["intensity_score"] is None
+    assert row["recovery_score"] == pytest.approx(100.0)
+    known = {"protein": 55.0, "energy": 50.0, "carbohydrate": 50.0, "running_load": 100.0,
+             "strength": 50.0, "recovery": 100.0}
+    expected = sum(W[c] * v for c, v in known.items()) / (1.0 - W["intensity"])
+    assert expected == pytest.approx(58.75 / 0.95)
+    assert row["score"] == pytest.approx(round(expected, 1))
+    assert row["data_completeness"] == pytest.approx(0.95)
+
+
+def test_scores_are_rounded_to_one_decimal() -> None:
+    scored = score_days(*_verdict_facts())
+    for c in ("score", "recovery_score", "protein_score"):
+        values = scored[c].drop_nulls().to_list()
+        assert values, c
+        assert all(v == pytest.approx(round(v, 1), abs=1e-9) for v in values), c
+
+
+def test_the_first_days_have_no_score_and_say_what_is_missing() -> None:
+    scored = score_days(*make_facts(28))
+    first = on(scored, 0)
+    assert first["score"] is None and first["band"] is None and first["main_factor"] is None
+    assert first["data_completeness"] == 0.0
+    assert first["reasons"] == ("not enough data: food logged on 1 of the last 7 days (need 4); "
+                                "watch data on 1 of the last 7 days (need 7)")
+    # day 3: four food-log days: protein, energy, carbohydrate known = 0.25+0.25+0.10
+    fourth = on(scored, 3)
+    assert fourth["data_completeness"] == pytest.approx(0.25 + 0.25 + 0.10)
+    assert fourth["score"] == pytest.approx(100.0)
+    assert fourth["band"] == "low"
+    assert fourth["running_load_score"] is None
+    assert fourth["reasons"] == "no component below 80 of 100"
+    assert fourth["main_factor"] is None
+
+
+def test_no_score_below_min_completeness() -> None:
+    # the last week: food on 3 days only -> only training known: 0.12+0.05+0.15+0.08 = 0.4
+    facts = make_facts(28, days={i: dict(UNLOGGED) for i in (23, 24, 25, 26)})
+    row = last(score_days(*facts))
+    assert row["data_completeness"] == pytest.approx(0.12 + 0.05 + 0.15 + 0.08)
+    assert row["score"] is None and row["band"] is None and row["main_factor"] is None
+    assert row["strength_score"] == pytest.approx(100.0)  # components still shown
+    assert row["reasons"] == "not enough data: food logged on 3 of the last 7 days (need 4)"
+
+
+def test_without_body_weight_the_reason_says_so() -> None:
+    no_weight = {"weight_kg": None, "protein_g_per_kg": None, "carbohydrate_g_per_kg": None,
+                 "meals_reaching_protein_target": None, "balance_kcal": None,
+                 "resting_kcal": None, "expenditure_kcal": None}
+    row = last(score_days(*make_facts(14, every=no_weight)))
+    assert row["score"] is None
+    assert row["data_completeness"] == pytest.approx(0.4)
+    assert row["reasons"].startswith("not enough data")
+    assert row["reasons"] == "not enough data: body weight or heart rate missing"
+
+
+def test_min_completeness_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"min_completeness": 0.7})
+    scored = score_days(*make_facts(10), k)
+    assert on(scored, 3)["score"] is None             # 0.6 < 0.7
+    assert on(scored, 3)["reasons"].startswith("not enough data")
+    assert on(scored, 6)["score"] == pytest.approx(100.0)  # 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Bands
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("score", "expected"), [
+    (100.0, "low"), (70.0, "low"), (69.9, "moderate"), (50.0, "moderate"), (49.9, "high"),
+    (0.0, "high"), (None, None)])
+def test_band_thresholds(score: float | None, expected: str | None) -> None:
+    frame = pl.DataFrame({"s": [score]}, schema={"s": pl.Float64})
+    assert frame.select(band(pl.col("s"), ScoreConstants())).item() == expected
+
+
+def test_band_thresholds_are_configurable() -> None:
+    k = ScoreConstants.from_overrides({"low_risk_min_score": 80, "high_risk_below_score": 60})
+    frame = pl.DataFrame({"s": [80.0, 79.9, 60.0, 59.9]})
+    assert frame.select(band(pl.col("s"), k)).to_series().to_list() == [
+        "low", "moderate", "moderate", "high"]
+
+
+# --------------------------------------------------------------------------------------
+# Reasons and main factor
+# --------------------------------------------------------------------------------------
+
+def test_reasons_are_the_three_costliest_components_below_80() -> None:
+    row = last(score_days(*_verdict_facts()))
+    # cost = weight x (100 - score): energy 0.25*50 = 12.5, protein 0.25*45 = 11.25,
+    # strength 0.15*50 = 7.5, carbohydrate 0.10*50 = 5 (fourth: left out), recovery 83.3
+    # is not below 80
+    assert row["main_factor"] == "energy"
+    assert row["reasons"] == "; ".join([
+        "7 of the last 7 days in deficit above 500 kcal (mean balance -625 kcal/day)",
+        "protein 1.4 g/kg (target 2.3 in a deficit)",
+        "strength sessions: 1 in the last 7 days (target 2)",
+    ])
+
+
+def test_max_reasons_is_configurable_and_carbohydrate_text_has_number_and_need() -> None:
+    k = ScoreConstants.from_overrides({"max_reasons": 5})
+    row = last(score_days(*_verdict_facts(), k))
+    parts = row["reasons"].split("; ")
+    assert len(parts) == 4  # only four components are below 80
+    # the last week's bands: day 22 has 30 + 30 endurance min (5 g/kg), the other six
+    # 30 min (3 g/kg; day 25 has no strength, and strength minutes would not count anyway)
+    need = (5 + 6 * 3) / 7          # 3.29
+    eaten = 0.75 * need             # 2.46
+    assert parts[3] == f"carbohydrate {eaten:.1f} g/kg (training calls for {need:.1f})"
+    assert parts[3] == "carbohydrate 2.5 g/kg (training calls for 3.3)"
+
+
+def test_protein_reason_with_number_and_target() -> None:
+    row = last(score_days(*make_facts(14, every={"protein_g_per_kg": 1.1})))
+    # amount (1.1 - 0.8) / 0.8 = 37.5, spread 100: 0.75 * 37.5 + 25 = 53.125 -> 53.1
+    assert row["protein_score"] == pytest.approx(53.1)
+    assert row["main_factor"] == "protein"
+    assert row["reasons"] == "protein 1.1 g/kg (target 1.6)"
+
+
+def test_protein_reason_names_the_meal_spread_when_it_costs_more() -> None:
+    row = last(score_days(*make_facts(14, every={"meals_reaching_protein_target": 0})))
+    assert row["protein_score"] == pytest.approx(75.0)
+    assert row["reasons"] == "protein reached 0.4 g/kg in 0.0 meals a day (target 4)"
+
+
+def test_protein_spread_reason_names_the_daily_facts_meal_threshold() -> None:
+    facts = FactConstants(meal_protein_g_per_kg=0.3)
+    row = last(score_days(*make_facts(14, every={"meals_reaching_protein_target": 0}),
+                          facts=facts))
+    assert row["protein_score"] == pytest.approx(75.0)
+    assert row["reasons"] == "protein reached 0.3 g/kg in 0.0 meals a day (target 4)"
+    assert row["model_version"] == model_version(ScoreConstants(), facts)
+
+
+@pytest.mark.parametrize(("share", "intensity", "is_reason"), [
+    (0.16, 80.0, False), (0.15, 75.0, True)])
+def test_only_components_below_80_are_reasons(share: float, intensity: float,
+                                              is_reason: bool) -> None:
+    row = last(score_days(*make_facts(14, every={"z4_min": 30.0 * share})))
+    assert row["intensity_score"] == pytest.approx(intensity)
+    if is_reason:
+        assert row["main_factor"] == "intensity"
+        assert row["reasons"] == "15 % of running above the first threshold (target 20 %)"
+    else:
+        assert row["main_factor"] is None
+        assert row["reasons"] == "no component below 80 of 100"
+        assert row["score"] == pytest.approx(100 - W["intensity"] * (100 - 80))
+
+
+def test_equal_costs_keep_the_component_order() -> None:
+    # protein 50 (1.2 g/kg: 50, 2 meals: 50) and energy 50 (availability 37.5): both cost
+    # 0.25 * 50 = 12.5; protein comes first in COMPONENTS
+    facts = make_facts(14, every={"protein_g_per_kg": 1.2, "meals_reaching_protein_target": 2,
+                                  "energy_availability_kcal_per_kg_ffm": 37.5})
+    row = last(score_days(*facts))
+    assert (row["protein_score"], row["energy_score"]) == (pytest.approx(50.0),
+                                                           pytest.approx(50.0))
+    assert row["main_factor"] == "protein"
+    assert row["reasons"].startswith("protein 1.2 g/kg (target 1.6); energy availability ")
+    assert row["reasons"].endswith(" kcal/kg FFM (target 45)")
+
+
+def test_strength_reason_counts_days_since_the_last_session() -> None:
+    # no sessions in the last week: the last was on day 18 (a Friday); day 27 - 18 = 9
+    days = {i: {"strength_sessions": 0} for i in (22, 25)}
+    row = last(score_days(*make_facts(28, days=days)))
+    assert row["strength_score"] == 0.0
+    assert row["main_factor"] == "strength"
+    assert row["reasons"] == "no strength session in 9 days"
+
+
+def test_recovery_reason_names_the_costlier_part() -> None:
+    # 5 hard days (easy 2 -> 0) with a streak of 2 (50): the hard-day count costs more
+    row = last(score_days(*make_facts(14, days={i: HARD for i in (7, 8, 10, 12, 13)})))
+    assert row["recovery_score"] == pytest.approx((0 + 50) / 2)
+    assert "5 hard days in the last 7 (target at most 2)" in row["reasons"]
+
+
+@pytest.mark.parametrize(("every", "days", "text"), [
+    # 70 min a day: 7 * 70 / 60 = 8.2 h, volume (8.17 - 10) / (4 - 10) = 30.6
+    ({"run_moving_min": 70.0, "longest_run_min": 70.0}, {},
+     "running 8.2 h in 7 days (full credit up to 4 h)"),
+    # one 180-min run: long-run part 0, the lowest
+    ({}, {12: {"run_moving_min": 180.0, "longest_run_min": 180.0}},
+     "longest run 180 min in 7 days (full credit up to 90)"),
+    # three hard days in a row: streak part 0 (easy days 4: 66.7)
+    ({}, {11: HARD, 12: HARD, 13: HARD}, "3 hard days in a row"),
+    # two sessions, one within 6 h of a run: (2 - 0.5) / 2 = 75
+    ({}, {11: {"strength_near_run_sessions": 1}},
+     "1 of 2 strength sessions close to a run (target 2 apart from runs)"),
+    # availability 33: (33 - 30) / (45 - 30) = 20
+    ({"energy_availability_kcal_per_kg_ffm": 33.0}, {},
+     "energy availability 33 kcal/kg FFM (target 45)"),
+    # -450 a day: no day above a 500 kcal deficit; (-450 + 1000) / 750 = 73.3
+    ({"balance_kcal": -450.0}, {},
+     "mean balance -450 kcal/day over the last 7 days (target -250 or above)"),
+])
+def test_reason_texts_carry_the_number_and_the_target(every: dict, days: dict,
+                                                      text: str) -> None:
+    row = last(score_days(*make_facts(14, every=every, days=days)))
+    assert text in row["reasons"].split("; ")
+
+
+def test_intensity_reason_counts_zone_3() -> None:
+    # 3 min in zone 3 of 30 each day, nothing in zones 4-5: 10 % above the first threshold
+    every = {"z1_min": 4.0, "z2_min": 23.0, "z3_min": 3.0, "z4_min": 0.0, "z5_min": 0.0}
+    row = last(score_days(*make_facts(14, every=every)))
+    assert row["intensity_score"] == pytest.approx(0.1 / 0.2 * 100)
+    assert row["main_factor"] == "intensity"
+    assert row["reasons"] == "10 % of running above the first threshold (target 20 %)"
+
+
+def test_model_version_on_every_row() -> None:
+    defaults = model_version(ScoreConstants(), FactConstants())
+    scored = score_days(*make_facts(10))
+    assert scored["model_version"].to_list() == [defaults] * 10
+    k = ScoreConstants.from_overrides({"weight_intensity": 0.0})
+    other = score_days(*make_facts(10), k)["model_version"].unique().to_list()
+    assert other == [model_version(k, FactConstants())]
+    assert other[0] != defaults
+
+
+def test_model_version_follows_the_daily_fact_constants() -> None:
+    defaults = model_version(ScoreConstants(), FactConstants())
+    explicit = score_days(*make_facts(10), ScoreConstants(), FactConstants())
+    assert explicit["model_version"].unique().to_list() == [defaults]
+    facts = FactConstants(activity_factor=1.3)
+    other = score_days(*make_facts(10), facts=facts)
+    assert other["model_version"].unique().to_list() == [model_version(ScoreConstants(), facts)]
+    assert model_version(ScoreConstants(), facts) != defaults
+    # the fact constants change the version only: the scores are those of the given facts
+    assert other["score"].to_list() == explicit["score"].to_list()
+
+
+def test_the_daily_mart_has_the_contract_columns_in_order() -> None:
+    daily = daily_muscle_balance(score_days(*make_facts(10)))
+    assert daily.columns == [c for c, _ in DAILY_MUSCLE_BALANCE]
+    assert daily.height == 10
+    assert daily["local_date"].to_list() == [START + timedelta(days=i) for i in range(10)]
+
+
+# --------------------------------------------------------------------------------------
+# Several athletes
+# --------------------------------------------------------------------------------------
+
+def test_athletes_do_not_mix() -> None:
+    a = make_facts(14, athlete="a")
+    # b eats 1.2 g/kg and never lifts
+    b = make_facts(14, athlete="b", every={"protein_g_per_kg": 1.2, "strength_sessions": 0,
+                                           "strength_min": 0.0})
+    scored = score_days(*concat_facts(b, a))
+    assert scored.select("athlete_id", "local_date").rows() == sorted(
+        scored.select("athlete_id", "local_date").rows())
+    ra, rb = on(scored, 13, athlete="a"), on(scored, 13, athlete="b")
+    assert ra["score"] == pytest.approx(100.0)
+    assert ra["days_since_strength"] == 13 - 11  # a's last session: day 11 (a Friday)
+    # b: protein 0.75 * 50 + 25 = 62.5, strength 0; the rest 100
+    expected = (W["protein"] * 62.5 + W["energy"] * 100 + W["carbohydrate"] * 100
+                + W["running_load"] * 100 + W["intensity"] * 100 + W["strength"] * 0
+                + W["recovery"] * 100)
+    assert rb["score"] == pytest.approx(round(expected, 1))
+    assert rb["strength_sessions_7d"] == 0
+    assert rb["main_factor"] == "strength"
+    assert rb["reasons"] == "no strength session in 14 days; protein 1.2 g/kg (target 1.6)"
+
+    weekly = weekly_muscle_balance(scored)
+    assert weekly.height == 4
+    by = {(r["athlete_id"], r["iso_week"]): r for r in weekly.iter_rows(named=True)}
+    assert by[("a", 10)]["strength_sessions"] == 2
+    assert by[("b", 10)]["strength_sessions"] == 0
+    assert by[("a", 11)]["protein_g_per_kg_mean"] == pytest.approx(1.8)
+    assert by[("b", 11)]["protein_g_per_kg_mean"] == pytest.approx(1.2)
+
+
+# --------------------------------------------------------------------------------------
+# The weekly rollup
+# --------------------------------------------------------------------------------------
+
+YEAR_END = date(2026, 12, 28)  # a Monday: ISO week 2026-53 (2026 starts on a Thursday)
+
+
+def _weekly_facts():
+    """14 days from Monday 2026-12-28 (strength on days 1, 4, 8, 11 and 13):
+
+    - day 1 unlogged, day 4 logged but incomplete (0.5 g/kg, -1500 kcal: never counted)
+    - protein 1.7 on day 0 and 2.3 on day 2, 1.8 otherwise; balance -200 on day 0, else 0
+    - day 2: a 60-min, 12-km run (else 30 min, 6 km)
+    - acute:chronic ratio 2.0 on days 6 and 9 (else 1.0); acute load 10 x day
+
+    Daily scores by hand: days 0..4 none (under 4 usable food days, under 7 known days);
+    day 5: nutrition only, all 100 -> 100; day 6 and day 9: running load (no baseline:
+    under 14 known days before the week, so volume 35 % + long run 20 % + ratio 15 % renormalised) =
+    (35 + 20 + 0) / 0.7 = 78.6 -> 0.88 * 100 + 0.12 * 78.6 = 97.4; other days 100.
+    """
+    days: dict[int, dict[str, object]] = {i: {"acute_load": 10.0 * i} for i in range(14)}
+    days[0].update({"protein_g_per_kg": 1.7, "balance_kcal": -200.0})
+    days[1].update(UNLOGGED)
+    days[2].update({"protein_g_per_kg": 2.3, "run_moving_min": 60.0, "run_distance_km": 12.0,
+                    "longest_run_min": 60.0})
+    days[4].update({"incomplete": True, "protein_g_per_kg": 0.5, "balance_kcal": -1500.0})
+    days[6].update({"acute_chronic_ratio": 2.0})
+    days[9].update({"acute_chronic_ratio": 2.0})
+    days[13].update({"strength_sessions": 1, "strength_min": 40.0})
+    return make_facts(14, start=YEAR_END, days=days)
+
+
+def test_weekly_rollup_across_a_year_boundary() -> None:
+    scored = score_days(*_weekly_facts())
+    low_day = round(0.88 * 100 + 0.12 * round((35 + 20 + 0) / 0.7, 1), 1)
+    assert low_day == pytest.approx(97.4)
+    daily = {i: on(scored, i, start=YEAR_END)["score"] for i in range(14)}
+    assert [daily[i] for i in range(5)] == [None] * 5
+    assert daily[6] == pytest.approx(low_day) and daily[9] == pytest.approx(low_day)
+
+    weekly = weekly_muscle_balance(scored)
+    assert weekly.columns == [c for c, _ in WEEKLY_MUSCLE_BALANCE]
+    assert weekly.select("athlete_id", "iso_year", "iso_week", "week_start").rows() == [
+        ("a", 2026, 53, date(2026, 12, 28)), ("a", 2027, 1, date(2027, 1, 4))]
+    w1, w2 = weekly.row(0, named=True), weekly.row(1, named=True)
+
+    assert (w1["days"], w1["days_scored"]) == (7, 2)
+    assert w1["score"] == pytest.approx(round((100 + low_day) / 2, 1))
+    assert w1["band"] == "low"
+    assert w1["worst_score"] == pytest.approx(low_day)
+    assert w1["worst_day"] == date(2027, 1, 3)
+    assert w1["data_completeness"] == pytest.approx(round((0.6 + 1.0) / 7, 3))
+    assert w1["running_load_score"] == pytest.approx(78.6)
+    assert w1["protein_score"] == pytest.approx(100.0)
+    assert w1["run_distance_km"] == pytest.approx(6 * 6.0 + 12.0)
+    assert w1["run_hours"] == pytest.approx((6 * 30 + 60) / 60)
+    assert w1["protein_g_per_kg_mean"] == pytest.approx((1.7 + 2.3 + 1.8 + 1.8 + 1.8) / 5)
+    assert w1["balance_kcal_mean"] == pytest.approx((-200 + 0 + 0 + 0 + 0) / 5)
+    assert w1["logged_days"] == 5
+    assert w1["strength_sessions"] == 2
+    assert (w1["acute_load"], w1["chronic_load"], w1["acute_chronic_ratio"]) == (60.0, 50.0,
+                                                                                  2.0)
+    assert w1["main_factor"] == "running_load"  # of day 6, the week's last scored day
+    assert w1["reasons"] == "acute:chronic load 2.0 (descriptive; full credit up to 1.3)"
+
+    assert (w2["days"], w2["days_scored"]) == (7, 7)
+    assert w2["score"] == pytest.approx(round((6 * 100 + low_day) / 7, 1))
+    assert w2["worst_score"] == pytest.approx(low_day)
+    assert w2["worst_day"] == date(2027, 1, 6)
+    assert w2["data_completeness"] == pytest.approx(1.0)
+    assert w2["running_load_score"] == pytest.approx(round((6 * 100 + 78.6) / 7, 1))
+    assert w2["run_distance_km"] == pytest.approx(7 * 6.0)
+    assert w2["run_hours"] == pytest.approx(7 * 30 / 60)
+    assert w2["protein_g_per_kg_mean"] == pytest.approx(1.8)
+    assert w2["logged_days"] == 7
+    assert w2["strength_sessions"] == 3
+    assert (w2["acute_load"], w2["acute_chronic_ratio"]) == (130.0, 1.0)
+    assert w2["main_factor"] is None
+    assert w2["reasons"] == "no component below 80 of 100"
+    assert w1["model_version"] == w2["model_version"] == model_version(ScoreConstants(),
+                                                                        FactConstants())
+
+
+def test_a_week_without_any_score() -> None:
+    # three days only: nothing scored, the reasons say why
+    weekly = weekly_muscle_balance(score_days(*make_facts(3)))
+    row = weekly.row(0, named=True)
+    assert (row["days"], row["days_scored"]) == (3, 0)
+    assert row["score"] is None and row["band"] is None and row["worst_score"] is None
+    assert row["worst_day"] is None
+    assert row["reasons"].startswith("not enough data")
+    assert row["run_distance_km"] == pytest.approx(3 * 6.0)
+    assert row["logged_days"] == 3

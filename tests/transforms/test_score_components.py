@@ -1,0 +1,521 @@
+"""The seven components of the muscle-balance score (`transforms.score_components`): every
+transfer function at and between its thresholds, with the expected numbers worked out by
+hand from the constants of `ScoreConstants` (defaults unless a test says otherwise)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.transforms.test_score_windows import (
+    REST_DAY,
+    UNKNOWN_TRAINING,
+    UNLOGGED,
+    is_strength_day,
+    make_facts,
+    window_frame,
+)
+from transforms.score_components import (
+    component_parts,
+    recovery_parts,
+    recovery_score,
+    strength_score,
+)
+from transforms.score_model import COMPONENTS, ScoreConstants
+
+HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
+
+
+def last(facts, k: ScoreConstants | None = None) -> dict:
+    """Components of the last day (one athlete)."""
+    k = k or ScoreConstants()
+    return component_parts(window_frame(facts, k), k).row(-1, named=True)
+
+
+def test_a_good_week_scores_100_on_every_component() -> None:
+    got = last(make_facts(28))
+    for c in COMPONENTS:
+        assert got[f"{c}_score"] == pytest.approx(100.0), c
+
+
+# --------------------------------------------------------------------------------------
+# Protein: amount 0.8 -> target (75 %), meals reaching 0.4 g/kg 0 -> 4 (25 %)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("protein", "amount"), [
+    (0.5, 0.0), (0.8, 0.0), (1.0, (1.0 - 0.8) / (1.6 - 0.8) * 100),
+    (1.2, 50.0), (1.4, (1.4 - 0.8) / (1.6 - 0.8) * 100), (1.6, 100.0), (2.2, 100.0)])
+def test_protein_amount_from_floor_to_target(protein: float, amount: float) -> None:
+    got = last(make_facts(7, every={"protein_g_per_kg": protein}))
+    assert got["protein_target_g_per_kg"] == 1.6
+    assert got["protein_amount"] == pytest.approx(amount)
+    assert got["protein_spread"] == pytest.approx(100.0)  # 4 meals
+    assert got["protein_score"] == pytest.approx(0.75 * amount + 0.25 * 100)
+
+
+@pytest.mark.parametrize(("balance", "target"), [
+    (0.0, 1.6), (-300.0, 1.6), (-301.0, 2.3), (-400.0, 2.3), (-1200.0, 2.3)])
+def test_protein_target_rises_in_a_sustained_deficit(balance: float, target: float) -> None:
+    got = last(make_facts(7, every={"protein_g_per_kg": 1.6, "balance_kcal": balance}))
+    assert got["protein_target_g_per_kg"] == target
+    assert got["protein_amount"] == pytest.approx((1.6 - 0.8) / (target - 0.8) * 100)
+
+
+@pytest.mark.parametrize(("protein", "amount"), [
+    (0.8, 0.0), (1.55, (1.55 - 0.8) / (2.3 - 0.8) * 100),  # half way: 50
+    (2.3, 100.0), (2.5, 100.0)])
+def test_protein_amount_against_the_deficit_target(protein: float, amount: float) -> None:
+    got = last(make_facts(7, every={"protein_g_per_kg": protein, "balance_kcal": -500.0}))
+    assert got["protein_target_g_per_kg"] == 2.3
+    assert got["protein_amount"] == pytest.approx(amount)
+
+
+def test_the_deficit_target_follows_the_7_day_mean_balance_not_one_day() -> None:
+    # one day at -1500, six at 0: mean -214 > -300, so no deficit target
+    got = last(make_facts(7, days={6: {"balance_kcal": -1500.0}}))
+    assert got["balance_kcal_7d"] == pytest.approx(-1500 / 7)
+    assert got["protein_target_g_per_kg"] == 1.6
+    # two such days: mean -428.6 < -300
+    got = last(make_facts(7, days={5: {"balance_kcal": -1500.0}, 6: {"balance_kcal": -1500.0}}))
+    assert got["protein_target_g_per_kg"] == 2.3
+
+
+@pytest.mark.parametrize(("meals", "spread"), [
+    (0, 0.0), (1, 25.0), (2, 50.0), (3, 75.0), (4, 100.0), (5, 100.0)])
+def test_protein_spread_over_meals(meals: int, spread: float) -> None:
+    got = last(make_facts(7, every={"meals_reaching_protein_target": meals}))
+    assert got["protein_spread"] == pytest.approx(spread)
+    assert got["protein_score"] == pytest.approx(0.75 * 100 + 0.25 * spread)
+
+
+def test_protein_75_25_split_of_amount_and_spread() -> None:
+    got = last(make_facts(7, every={"protein_g_per_kg": 1.2,
+                                    "meals_reaching_protein_target": 1}))
+    assert got["protein_score"] == pytest.approx(0.75 * 50 + 0.25 * 25)
+
+
+def test_protein_without_meal_data_is_the_amount_alone() -> None:
+    got = last(make_facts(7, every={"protein_g_per_kg": 1.2, "meals_logged": None,
+                                    "meals_reaching_protein_target": None}))
+    assert got["protein_spread"] is None
+    assert got["protein_score"] == pytest.approx(50.0)
+
+
+def test_protein_amount_share_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"protein_amount_share": 0.5,
+                                       "protein_target_g_per_kg": 1.8})
+    got = last(make_facts(7, every={"protein_g_per_kg": 1.3}), k)
+    amount = (1.3 - 0.8) / (1.8 - 0.8) * 100
+    assert got["protein_score"] == pytest.approx(0.5 * amount + 0.5 * 100)
+
+
+def test_protein_is_null_without_four_usable_days() -> None:
+    got = last(make_facts(7, days={i: dict(UNLOGGED) for i in range(4)}))
+    assert got["protein_score"] is None
+    assert got["energy_score"] is None
+    assert got["carbohydrate_score"] is None
+
+
+# --------------------------------------------------------------------------------------
+# Energy: availability 30 -> 45 kcal/kg FFM, else balance -1000 -> -250 kcal/day
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("ea", "score"), [
+    (20.0, 0.0), (30.0, 0.0), (33.0, (33 - 30) / (45 - 30) * 100), (37.5, 50.0),
+    (45.0, 100.0), (60.0, 100.0)])
+def test_energy_availability_bands(ea: float, score: float) -> None:
+    got = last(make_facts(7, every={"energy_availability_kcal_per_kg_ffm": ea}))
+    assert got["energy_score"] == pytest.approx(score)
+
+
+@pytest.mark.parametrize(("balance", "score"), [
+    (-1200.0, 0.0), (-1000.0, 0.0), (-850.0, (-850 + 1000) / (-250 + 1000) * 100),
+    (-625.0, 50.0), (-250.0, 100.0), (0.0, 100.0), (400.0, 100.0)])
+def test_energy_balance_without_energy_availability(balance: float, score: float) -> None:
+    got = last(make_facts(7, every={"balance_kcal": balance}))
+    assert got["energy_availability_7d"] is None
+    assert got["energy_score"] == pytest.approx(score)
+
+
+def test_energy_availability_is_preferred_when_known() -> None:
+    # balance alone would give 0; availability 37.5 gives 50
+    got = last(make_facts(7, every={"balance_kcal": -1000.0,
+                                    "energy_availability_kcal_per_kg_ffm": 37.5}))
+    assert got["energy_score"] == pytest.approx(50.0)
+    got = last(make_facts(7, every={"balance_kcal": 0.0,
+                                    "energy_availability_kcal_per_kg_ffm": 30.0}))
+    assert got["energy_score"] == pytest.approx(0.0)
+
+
+def test_energy_falls_back_to_balance_with_availability_on_too_few_days() -> None:
+    ea = {i: {"energy_availability_kcal_per_kg_ffm": 30.0} for i in (4, 5, 6)}
+    got = last(make_facts(7, every={"balance_kcal": -625.0}, days=ea))
+    assert got["energy_availability_7d"] is None
+    assert got["energy_score"] == pytest.approx(50.0)
+
+
+def test_energy_uses_the_mean_over_usable_days() -> None:
+    days: dict[int, dict[str, object]] = {i: {"balance_kcal": -1000.0} for i in range(3)}
+    days[3] = {"incomplete": True, "balance_kcal": -3000.0}
+    days[4] = dict(UNLOGGED)
+    # usable: 0, 1, 2 (-1000), 5, 6 (0): mean -600
+    got = last(make_facts(7, days=days))
+    mean = (3 * -1000 + 2 * 0) / 5
+    assert got["energy_score"] == pytest.approx((mean + 1000) / (-250 + 1000) * 100)
+
+
+# --------------------------------------------------------------------------------------
+# Carbohydrate: 7-day mean eaten / 7-day mean band lower bound, 0.5 -> 1.0
+# --------------------------------------------------------------------------------------
+
+def _need(i: int) -> float:
+    """The band of a day of `_carb_facts`: strength days add 30 min of cycling to the 30-min
+    run (60 endurance min: moderate, 5 g/kg), the others run 30 min (light, 3 g/kg)."""
+    return 5.0 if is_strength_day(i) else 3.0
+
+
+def _carb_facts(carbs: dict[int, float]):
+    days: dict[int, dict[str, object]] = {
+        i: {"carbohydrate_g_per_kg": c} for i, c in carbs.items()}
+    for i in range(7):
+        if is_strength_day(i):
+            days.setdefault(i, {})["other_cardio_min"] = 30.0
+    return make_facts(7, days=days)
+
+
+@pytest.mark.parametrize(("ratio", "score"), [
+    (0.3, 0.0), (0.5, 0.0), (0.6, (0.6 - 0.5) / (1.0 - 0.5) * 100), (0.75, 50.0),
+    (1.0, 100.0), (1.4, 100.0)])
+def test_carbohydrate_ratio_to_the_band(ratio: float, score: float) -> None:
+    got = last(_carb_facts({i: ratio * _need(i) for i in range(7)}))
+    need = (2 * 5 + 5 * 3) / 7
+    assert "carbohydrate_ratio_7d" not in got
+    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(need)
+    assert got["carbohydrate_g_per_kg_7d"] == pytest.approx(ratio * need)
+    assert got["carbohydrate_score"] == pytest.approx(score)
+
+
+def test_carbohydrate_is_the_ratio_of_the_means_not_the_mean_of_the_ratios() -> None:
+    # five light days (need 3) eating 3, two very high days (30 + 210 = 240 endurance min,
+    # need 8) eating 2: mean eaten 19 / 7, mean need 31 / 7, ratio 19 / 31 = 0.613 (the
+    # mean of the daily ratios would be (5 * 1 + 2 * 0.25) / 7 = 0.786)
+    days: dict[int, dict[str, object]] = {i: {"carbohydrate_g_per_kg": 3.0} for i in range(5)}
+    for i in (5, 6):
+        days[i] = {"carbohydrate_g_per_kg": 2.0, "other_cardio_min": 210.0}
+    got = last(make_facts(7, days=days))
+    assert got["carbohydrate_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 2) / 7)
+    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 8) / 7)
+    assert got["carbohydrate_score"] == pytest.approx((19 / 31 - 0.5) / (1.0 - 0.5) * 100)
+
+
+def test_carbohydrate_zero_credit_ratio_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"carb_zero_credit_ratio": 0.0})
+    got = last(make_facts(7, every={"carbohydrate_g_per_kg": 1.5}), k)  # need 3: ratio 0.5
+    assert got["carbohydrate_score"] == pytest.approx((0.5 - 0.0) / (1.0 - 0.0) * 100)
+
+
+def test_strength_minutes_do_not_lower_the_carbohydrate_score() -> None:
+    # 3 g/kg on every day: enough for the light band of a 30-min run, with or without a
+    # 90-min strength session every day (which would have made the band 6 g/kg)
+    plain = last(make_facts(7, every={"carbohydrate_g_per_kg": 3.0}))
+    lifting = last(make_facts(7, every={"carbohydrate_g_per_kg": 3.0, "strength_sessions": 1,
+                                        "strength_min": 90.0}))
+    for got in (plain, lifting):
+        assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(3.0)
+        assert got["carbohydrate_score"] == pytest.approx(100.0)
+
+
+def test_carbohydrate_need_rises_with_training() -> None:
+    # 4.5 g/kg every day; 100 min runs every day make every day "high" (6 g/kg)
+    got = last(make_facts(7, every={"carbohydrate_g_per_kg": 4.5, "run_moving_min": 100.0,
+                                    "strength_min": 0.0}))
+    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(6.0)
+    assert got["carbohydrate_score"] == pytest.approx((4.5 / 6 - 0.5) / 0.5 * 100)
+
+
+# --------------------------------------------------------------------------------------
+# Running load
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("hours", "score"), [
+    (3.0, 100.0), (4.0, 100.0), (5.5, (5.5 - 10) / (4 - 10) * 100), (7.0, 50.0),
+    (10.0, 0.0), (11.0, 0.0)])
+def test_running_volume_4_to_10_hours(hours: float, score: float) -> None:
+    minutes = hours * 60 / 7  # the same every day of 28: progression stays 1.0
+    got = last(make_facts(28, every={"run_moving_min": minutes, "longest_run_min": 0.0}))
+    assert got["run_h_7d"] == pytest.approx(hours)
+    assert got["run_volume"] == pytest.approx(score)
+    assert got["run_progression"] == pytest.approx(100.0)
+
+
+def _progression_facts(ratio: float, *, km_only: bool = False):
+    """21 days of 30 min / 6 km, then 7 days of `ratio` times that: the baseline is the
+    21 days before the week (3.5 h, 42 km a week), so this week over it is `ratio`."""
+    week = {"run_distance_km": 6.0 * ratio}
+    if not km_only:
+        week["run_moving_min"] = 30.0 * ratio
+    return make_facts(28, days={i: week for i in range(21, 28)})
+
+
+@pytest.mark.parametrize(("ratio", "score"), [
+    (1.0, 100.0), (1.1, 100.0), (1.2, (1.2 - 1.5) / (1.1 - 1.5) * 100), (1.3, 50.0),
+    (1.5, 0.0), (1.7, 0.0)])
+def test_running_progression_against_the_own_average(ratio: float, score: float) -> None:
+    got = last(_progression_facts(ratio))
+    week_h = 7 * 30 * ratio / 60
+    average_h = 21 * 30 / 60 * 7 / 21
+    assert got["run_h_7d"] == pytest.approx(week_h)
+    assert got["chronic_run_h_per_week"] == pytest.approx(average_h)
+    assert got["run_km_7d"] / got["chronic_run_km_per_week"] == pytest.approx(ratio)
+    assert week_h / average_h == pytest.approx(ratio)
+    assert got["run_progression"] == pytest.approx(score, abs=1e-6)
+
+
+def test_a_doubled_week_scores_no_progression_credit() -> None:
+    # baseline 3.5 h; this week 7 h: ratio 2.0 (with the week inside a 28-day average it
+    # would be 7 / 4.375 = 1.6)
+    got = last(_progression_facts(2.0))
+    assert got["run_h_7d"] / got["chronic_run_h_per_week"] == pytest.approx(2.0)
+    assert got["run_progression"] == pytest.approx(0.0)
+
+
+def test_a_week_of_one_fifth_more_scores_by_the_baseline_without_the_week() -> None:
+    # baseline 14 known days (days 0..13 of day 20's window 0..20), this week 1.2x
+    days = {i: {"run_moving_min": 36.0, "run_distance_km": 7.2} for i in range(14, 21)}
+    got = last(make_facts(21, days=days))
+    assert got["chronic_run_h_per_week"] == pytest.approx(14 * 30 / 60 * 7 / 14)
+    assert got["run_progression"] == pytest.approx((1.2 - 1.5) / (1.1 - 1.5) * 100)
+
+
+def test_running_after_three_rest_weeks_gets_no_progression_credit() -> None:
+    # days 0..20 rest: the baseline is 0 h and 0 km a week, so any running this week is an
+    # unbounded progression (ratio infinite): 0
+    got = last(make_facts(28, days={i: dict(REST_DAY) for i in range(21)}))
+    assert (got["chronic_run_h_per_week"], got["chronic_run_km_per_week"]) == (0.0, 0.0)
+    assert got["run_h_7d"] == pytest.approx(7 * 30 / 60)
+    assert got["run_progression"] == pytest.approx(0.0)
+
+
+def test_a_run_that_left_the_windows_does_not_turn_a_zero_baseline_negative() -> None:
+    # day 0: 45.3 min / 9.06 km; days 1..21 rest; days 22..28 run 42.2 min / 8.44 km. The
+    # baseline of day 28 is days 1..21: 0 h, 0 km, exactly as in the test above
+    days: dict[int, dict[str, object]] = {0: {"run_moving_min": 45.3,
+                                              "run_distance_km": 45.3 / 5}}
+    days.update({i: dict(REST_DAY) for i in range(1, 22)})
+    days.update({i: {"run_moving_min": 42.2, "run_distance_km": 42.2 / 5}
+                 for i in range(22, 29)})
+    got = last(make_facts(29, days=days))
+    assert got["chronic_run_h_per_week"] >= 0.0
+    assert got["chronic_run_km_per_week"] >= 0.0
+    assert got["run_progression"] == pytest.approx(0.0)
+
+
+def test_running_progression_takes_the_larger_of_hours_and_km() -> None:
+    got = last(_progression_facts(1.3, km_only=True))  # hours flat, km up 1.3x
+    assert got["run_h_7d"] / got["chronic_run_h_per_week"] == pytest.approx(1.0)
+    assert got["run_progression"] == pytest.approx(50.0)
+
+
+def test_no_running_this_week_is_full_progression_credit() -> None:
+    facts = make_facts(28, days={i: dict(REST_DAY) for i in range(21, 28)})
+    got = last(facts)
+    assert got["run_h_7d"] == 0
+    assert got["run_progression"] == pytest.approx(100.0)
+    assert got["run_volume"] == pytest.approx(100.0)
+    assert got["long_run"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(("minutes", "score"), [
+    (60.0, 100.0), (90.0, 100.0), (112.5, (112.5 - 180) / (90 - 180) * 100), (135.0, 50.0),
+    (180.0, 0.0), (200.0, 0.0)])
+def test_long_run_90_to_180_minutes(minutes: float, score: float) -> None:
+    got = last(make_facts(28, days={24: {"longest_run_min": minutes}}))
+    assert got["longest_run_min_7d"] == minutes
+    assert got["long_run"] == pytest.approx(score)
+
+
+@pytest.mark.parametrize(("ratio", "score"), [
+    (0.8, 100.0), (1.3, 100.0), (1.475, (1.475 - 2.0) / (1.3 - 2.0) * 100), (1.65, 50.0),
+    (2.0, 0.0), (2.4, 0.0)])
+def test_acute_chronic_ratio_1_3_to_2_0(ratio: float, score: float) -> None:
+    got = last(make_facts(28, days={27: {"acute_chronic_ratio": ratio}}))
+    assert got["acwr"] == pytest.approx(score)
+
+
+def test_running_load_weights_its_four_parts() -> None:
+    # 60 min a day: 7 h (volume 50), progression 1.0 (100), longest 60 (100), ratio 2.0 (0)
+    got = last(make_facts(28, every={"run_moving_min": 60.0, "longest_run_min": 60.0},
+                          days={27: {"acute_chronic_ratio": 2.0}}))
+    expected = 0.35 * 50 + 0.30 * 100 + 0.20 * 100 + 0.15 * 0
+    assert got["running_load_score"] == pytest.approx(expected)
+
+
+def test_running_load_renormalises_without_the_chronic_baseline() -> None:
+    # 20 days: 13 days before the week (under 14), so no baseline and no progression part
+    got = last(make_facts(20, every={"run_moving_min": 60.0, "longest_run_min": 60.0}))
+    assert got["chronic_run_h_per_week"] is None
+    assert got["run_progression"] is None
+    expected = (0.35 * 50 + 0.20 * 100 + 0.15 * 100) / (0.35 + 0.20 + 0.15)
+    assert got["running_load_score"] == pytest.approx(expected)
+
+
+def test_running_load_renormalises_without_baseline_and_load_ratio() -> None:
+    got = last(make_facts(7, every={"run_moving_min": 60.0, "longest_run_min": 60.0,
+                                    "acute_chronic_ratio": None}))
+    expected = (0.35 * 50 + 0.20 * 100) / (0.35 + 0.20)
+    assert got["running_load_score"] == pytest.approx(expected)
+
+
+def test_training_components_need_seven_known_days() -> None:
+    got = last(make_facts(7, days={0: dict(UNKNOWN_TRAINING)}))
+    for c in ("running_load", "intensity", "strength", "recovery"):
+        assert got[f"{c}_score"] is None, c
+    assert got["protein_score"] == pytest.approx(100.0)
+
+
+# --------------------------------------------------------------------------------------
+# Intensity: share of HR-covered running in zones 3-5 (above the first threshold), 0 -> 20 %
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("share", "score"), [
+    (0.0, 0.0), (0.05, 25.0), (0.1, 50.0), (0.2, 100.0), (0.3, 100.0)])
+def test_intensity_high_share(share: float, score: float) -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 30.0 * share,
+                                    "z5_min": 0.0}))
+    assert got["high_intensity_share"] == pytest.approx(share)
+    assert got["intensity_score"] == pytest.approx(score)
+
+
+def test_intensity_counts_zones_3_4_and_5() -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z3_min": 1.0, "z4_min": 0.5,
+                                    "z5_min": 0.5}))
+    assert got["high_intensity_share"] == pytest.approx(2 / 30)
+    assert got["intensity_score"] == pytest.approx((2 / 30) / 0.2 * 100)
+
+
+@pytest.mark.parametrize(("z3", "share"), [(1.5, 1.5 / 30), (3.0, 3 / 30), (6.0, 6 / 30),
+                                           (9.0, 9 / 30)])
+def test_intensity_zone_3_alone_is_above_the_first_threshold(z3: float, share: float) -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 0.0,
+                                    "z2_min": 30.0 - z3, "z3_min": z3, "z4_min": 0.0,
+                                    "z5_min": 0.0}))
+    assert got["high_intensity_share"] == pytest.approx(share)
+    assert got["intensity_score"] == pytest.approx(min(share / 0.2, 1.0) * 100)
+
+
+def test_intensity_zones_1_and_2_do_not_count() -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 10.0, "z2_min": 20.0,
+                                    "z3_min": 0.0, "z4_min": 0.0, "z5_min": 0.0}))
+    assert got["high_intensity_share"] == pytest.approx(0.0)
+    assert got["intensity_score"] == pytest.approx(0.0)
+
+
+def test_intensity_without_running_is_100() -> None:
+    got = last(make_facts(7, every=dict(REST_DAY)))
+    assert got["intensity_score"] == 100.0
+
+
+def test_intensity_with_too_little_heart_rate_is_unknown() -> None:
+    # 4 min of HR a day: 28 < 30 min in the week
+    got = last(make_facts(7, every={"hr_covered_min": 4.0, "z4_min": 1.0}))
+    assert got["intensity_score"] is None
+    # exactly 30 min on one day is enough
+    days = {i: {"hr_covered_min": 0.0, "z4_min": 0.0, "z2_min": 0.0, "z1_min": 0.0}
+            for i in range(6)}
+    days[6] = {"hr_covered_min": 30.0, "z4_min": 3.0}
+    got = last(make_facts(7, days=days))
+    assert got["intensity_score"] == pytest.approx((3 / 30) / 0.2 * 100)
+
+
+def test_intensity_without_any_heart_rate_is_unknown() -> None:
+    no_hr = {"hr_covered_min": 0.0, "z1_min": None, "z2_min": None, "z3_min": None,
+             "z4_min": None, "z5_min": None}
+    got = last(make_facts(7, every=no_hr))
+    assert got["high_intensity_share"] is None
+    assert got["intensity_score"] is None
+
+
+# --------------------------------------------------------------------------------------
+# Strength: sessions in 7 days, 0 -> 2; a session near a run counts half
+# --------------------------------------------------------------------------------------
+
+def _strength(sessions: dict[int, tuple[int, int]]):
+    days = {i: {"strength_sessions": 0, "strength_near_run_sessions": 0} for i in range(7)}
+    for i, (n, near) in sessions.items():
+        days[i] = {"strength_sessions": n, "strength_near_run_sessions": near}
+    return make_facts(7, days=days)
+
+
+@pytest.mark.parametrize(("sessions", "score"), [
+    ({}, 0.0), ({3: (1, 0)}, 50.0), ({1: (1, 0), 4: (1, 0)}, 100.0),
+    ({1: (1, 0), 3: (1, 0), 5: (1, 0)}, 100.0),
+    ({1: (1, 0), 4: (1, 1)}, (2 - 0.5 * 1) / 2 * 100),     # 75
+    ({4: (1, 1)}, (1 - 0.5 * 1) / 2 * 100),                 # 25
+    ({2: (2, 2)}, (2 - 0.5 * 2) / 2 * 100)])                # 50
+def test_strength_sessions(sessions: dict[int, tuple[int, int]], score: float) -> None:
+    got = last(_strength(sessions))
+    assert got["strength_score"] == pytest.approx(score)
+
+
+def test_strength_sessions_older_than_7_days_do_not_count() -> None:
+    days = {i: {"strength_sessions": 0} for i in range(14)}
+    days[6] = {"strength_sessions": 2}  # outside the window 7..13
+    got = last(make_facts(14, days=days))
+    assert got["strength_score"] == 0.0
+    assert got["days_since_strength"] == 13 - 6
+
+
+def test_strength_near_run_credit_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"near_run_session_credit": 0.0})
+    got = last(_strength({1: (1, 0), 4: (1, 1)}), k)
+    assert got["strength_score"] == pytest.approx(50.0)
+
+
+def test_strength_on_literal_windows() -> None:
+    frame = pl.DataFrame({"known_days_7d": [7, 7, 6], "strength_sessions_7d": [1, 3, 2],
+                          "strength_near_run_7d": [1, 1, 0]})
+    got = frame.select(strength_score(ScoreConstants())).to_series().to_list()
+    assert got == [pytest.approx((1 - 0.5) / 2 * 100), 100.0, None]
+
+
+# --------------------------------------------------------------------------------------
+# Recovery: easy days 2 -> 5 (50 %), hard streak 1 -> 3 (50 %)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("hard", "easy_score", "streak_score"), [
+    ((), 100.0, 100.0),
+    ((0, 2), 100.0, 100.0),                                   # easy 5, streak 1
+    ((0, 2, 4), (4 - 2) / (5 - 2) * 100, 100.0),              # easy 4
+    ((0, 2, 4, 6), (3 - 2) / (5 - 2) * 100, 100.0),           # easy 3
+    ((0, 1), 100.0, (2 - 3) / (1 - 3) * 100),                 # streak 2: 50
+    ((0, 1, 2), (4 - 2) / (5 - 2) * 100, 0.0),                # streak 3
+    ((0, 1, 3, 5, 6), 0.0, 50.0),                             # easy 2, streaks 2
+    ((0, 1, 2, 3, 4, 5, 6), 0.0, 0.0)])                       # easy 0, streak 7
+def test_recovery(hard: tuple[int, ...], easy_score: float, streak_score: float) -> None:
+    got = last(make_facts(7, days={i: HARD for i in hard}))
+    assert got["hard_days_7d"] == len(hard)
+    assert got["easy_days"] == pytest.approx(easy_score)
+    assert got["hard_streak"] == pytest.approx(streak_score)
+    assert got["recovery_score"] == pytest.approx((easy_score + streak_score) / 2)
+
+
+def test_a_missing_row_between_hard_days_keeps_the_streak_part_full() -> None:
+    # hard on 4 and 6, no row for 5: two hard days, but not in a row (streak 1: 100); the
+    # week has 6 known days, so the recovery score itself is null
+    got = last(make_facts(7, missing=[5], days={4: HARD, 6: HARD}))
+    assert (got["hard_days_7d"], got["max_hard_streak_7d"]) == (2, 1)
+    assert got["hard_streak"] == pytest.approx(100.0)
+    assert got["recovery_score"] is None
+
+
+def test_recovery_transfer_functions_at_fractional_thresholds() -> None:
+    # 7 - 3.5 = 3.5 easy-day equivalents: half way from 2 to 5; a streak of 1.5 is a
+    # quarter of the way from 1 to 3
+    k = ScoreConstants()
+    frame = pl.DataFrame({"hard_days_7d": [5.0, 3.5, 2.0], "max_hard_streak_7d": [3.0, 1.5, 1.0],
+                          "known_days_7d": [7, 7, 7]})
+    parts = frame.with_columns(**recovery_parts(k))
+    assert parts["easy_days"].to_list() == [0.0, pytest.approx(50.0), 100.0]
+    assert parts["hard_streak"].to_list() == [0.0, pytest.approx(75.0), 100.0]
+    scores = parts.select(recovery_score(k)).to_series().to_list()
+    assert scores == [0.0, pytest.approx((50 + 75) / 2), 100.0]

@@ -1,0 +1,649 @@
+"""The rolling windows of the muscle-balance score (`transforms.score_windows`), on small
+daily fact frames built by hand.
+
+This file also holds `make_facts`, the builder of the three daily fact frames the other
+score test files import: N consecutive days of one athlete, every day a "good" runner day
+unless a test overrides a column for every day or for one day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import polars as pl
+import pytest
+
+from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
+from transforms.score_model import ScoreConstants
+from transforms.score_windows import carbohydrate_need, daily_inputs, windows
+
+# --------------------------------------------------------------------------------------
+# The shared builder of daily fact frames
+# --------------------------------------------------------------------------------------
+
+START = date(2026, 3, 2)  # a Monday: day i with i % 7 == 1 is a Tuesday, == 4 a Friday
+WEIGHT_KG = 60.0
+
+KEY_DTYPES = {"athlete_id": pl.String, "local_date": pl.Date}
+#: The dtypes `transforms.daily_facts.daily_facts` produces, per contract column.
+TRAINING_DTYPES = {
+    **KEY_DTYPES,
+    "run_distance_km": pl.Float64, "run_moving_min": pl.Float64, "run_sessions": pl.Int32,
+    "longest_run_min": pl.Float64, "elevation_gain_m": pl.Float64,
+    "z1_min": pl.Float64, "z2_min": pl.Float64, "z3_min": pl.Float64, "z4_min": pl.Float64,
+    "z5_min": pl.Float64, "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
+    "seiler_low_share": pl.Float64, "seiler_threshold_share": pl.Float64,
+    "seiler_high_share": pl.Float64, "trimp": pl.Float64, "acute_load": pl.Float64,
+    "chronic_load": pl.Float64, "acute_chronic_ratio": pl.Float64, "fitness_load": pl.Float64,
+    "strength_sessions": pl.Int32, "strength_min": pl.Float64, "strength_sets": pl.Int32,
+    "strength_reps": pl.Int64, "strength_volume_kg": pl.Float64,
+    "strength_near_run_sessions": pl.Int32, "cycling_min": pl.Float64,
+    "swimming_min": pl.Float64, "walking_min": pl.Float64, "hiking_min": pl.Float64,
+    "rowing_min": pl.Float64, "other_cardio_min": pl.Float64, "exercise_kcal": pl.Float64,
+    "exercise_kcal_method": pl.String, "max_hr_bpm": pl.Float64, "max_hr_source": pl.String,
+}
+NUTRITION_DTYPES = {
+    **KEY_DTYPES,
+    "logged": pl.Boolean, "incomplete": pl.Boolean, "energy_kcal": pl.Float64,
+    "protein_g": pl.Float64, "carbohydrate_g": pl.Float64, "fat_g": pl.Float64,
+    "fiber_g": pl.Float64, "protein_g_per_kg": pl.Float64, "carbohydrate_g_per_kg": pl.Float64,
+    "meals_logged": pl.Int32, "meals_reaching_protein_target": pl.Int32,
+    "nutrition_source": pl.String, "nutrition_sources_available": pl.String,
+}
+ENERGY_DTYPES = {
+    **KEY_DTYPES,
+    "weight_kg": pl.Float64, "weight_source": pl.String, "body_fat_pct": pl.Float64,
+    "fat_free_mass_kg": pl.Float64, "resting_kcal": pl.Float64, "resting_method": pl.String,
+    "exercise_kcal": pl.Float64, "intake_kcal": pl.Float64, "expenditure_kcal": pl.Float64,
+    "balance_kcal": pl.Float64, "energy_availability_kcal_per_kg_ffm": pl.Float64,
+}
+
+
+def is_strength_day(i: int) -> bool:
+    """The default strength days: Tuesday and Friday of every week."""
+    return i % 7 in (1, 4)
+
+
+def good_day(i: int) -> dict[str, object]:
+    """Day `i` of a runner with nothing to criticise: a 30-min run (6 km, 20 % of it in zone
+    4, none in zone 3, under the 10 min that make a day hard), strength on Tuesdays and
+    Fridays (40 min, far from the run), no other cardio (so every day's carbohydrate band
+    is light, 3 g/kg: strength minutes do not count), 1.8 g/kg protein over 4 meals, 6 g/kg
+    carbohydrate, energy balance 0, no body fat (energy availability unknown),
+    acute:chronic ratio 1.0."""
+    strength = is_strength_day(i)
+    return {
+        # training
+        "run_distance_km": 6.0, "run_moving_min": 30.0, "run_sessions": 1,
+        "longest_run_min": 30.0, "elevation_gain_m": 40.0,
+        "z1_min": 4.0, "z2_min": 20.0, "z3_min": 0.0, "z4_min": 6.0, "z5_min": 0.0,
+        "hr_covered_min": 30.0, "hr_coverage_pct": 100.0, "seiler_low_share": 0.8,
+        "seiler_threshold_share": 0.0, "seiler_high_share": 0.2, "trimp": 50.0,
+        "acute_load": 50.0, "chronic_load": 50.0, "acute_chronic_ratio": 1.0,
+        "fitness_load": 50.0,
+        "strength_sessions": 1 if strength else 0, "strength_min": 40.0 if strength else 0.0,
+        "strength_sets": 12 if strength else 0, "strength_reps": 120 if strength else None,
+        "strength_volume_kg": 3000.0 if strength else 0.0, "strength_near_run_sessions": 0,
+        "cycling_min": 0.0, "swimming_min": 0.0, "walking_min": 0.0, "hiking_min": 0.0,
+        "rowing_min": 0.0, "other_cardio_min": 0.0,
+        "exercise_kcal": 600.0 if strength else 400.0, "exercise_kcal_method": "device",
+        "max_hr_bpm": 190.0, "max_hr_source": "config",
+        # nutrition
+        "logged": True, "incomplete": False, "energy_kcal": 2600.0,
+        "protein_g": 1.8 * WEIGHT_KG, "carbohydrate_g": 6.0 * WEIGHT_KG, "fat_g": 80.0,
+        "fiber_g": 30.0, "protein_g_per_kg": 1.8, "carbohydrate_g_per_kg": 6.0,
+        "meals_logged": 4, "meals_reaching_protein_target": 4,
+        "nutrition_source": "cronometer_servings",
+        "nutrition_sources_available": "cronometer_servings",
+        # energy
+        "weight_kg": WEIGHT_KG, "weight_source": "configured", "body_fat_pct": None,
+        "fat_free_mass_kg": None, "resting_kcal": 1400.0, "resting_method": "mifflin_st_jeor",
+        "intake_kcal": 2600.0, "expenditure_kcal": 2600.0, "balance_kcal": 0.0,
+        "energy_availability_kcal_per_kg_ffm": None,
+    }
+
+
+#: A day without a food log: intake unknown (never zero).
+UNLOGGED: dict[str, object] = {
+    "logged": False, "incomplete": None, "energy_kcal": None, "protein_g": None,
+    "carbohydrate_g": None, "fat_g": None, "fiber_g": None, "protein_g_per_kg": None,
+    "carbohydrate_g_per_kg": None, "meals_logged": None, "meals_reaching_protein_target": None,
+    "nutrition_source": None, "nutrition_sources_available": None, "intake_kcal": None,
+    "balance_kcal": None, "energy_availability_kcal_per_kg_ffm": None,
+}
+#: A day outside the athlete's span of watch data: training unknown (never zero).
+UNKNOWN_TRAINING: dict[str, object] = {
+    c: None for c in TRAINING_DTYPES
+    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source")
+}
+#: A known day without any activity.
+REST_DAY: dict[str, object] = {
+    "run_distance_km": 0.0, "run_moving_min": 0.0, "run_sessions": 0, "longest_run_min": 0.0,
+    "elevation_gain_m": 0.0, "z1_min": 0.0, "z2_min": 0.0, "z3_min": 0.0, "z4_min": 0.0,
+    "z5_min": 0.0, "hr_covered_min": 0.0, "hr_coverage_pct": None, "seiler_low_share": None,
+    "seiler_threshold_share": None, "seiler_high_share": None, "trimp": 0.0,
+    "strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0, "strength_reps": None,
+    "strength_volume_kg": 0.0, "exercise_kcal": 0.0, "exercise_kcal_method": None,
+}
+
+
+class Facts(NamedTuple):
+    training: pl.DataFrame
+    nutrition: pl.DataFrame
+    energy: pl.DataFrame
+
+
+def make_facts(n: int = 28, *, start: date = START, athlete: str = "a",
+               every: Mapping[str, object] | None = None,
+               days: Mapping[int, Mapping[str, object]] | None = None,
+               missing: Iterable[int] = ()) -> Facts:
+    """The three daily fact frames (columns and dtypes of `schemas.marts`) for `n`
+    consecutive days from `start`: `good_day`, then `every` on every day, then `days[i]` on
+    day i; the days in `missing` have no row in any frame. A column name goes to every
+    frame that has it (`exercise_kcal` to training and energy)."""
+    every = every or {}
+    days = days or {}
+    gone = set(missing)
+    rows = []
+    for i in range(n):
+        if i in gone:
+            continue
+        row = {"athlete_id": athlete, "local_date": start + timedelta(days=i), **good_day(i),
+               **every, **days.get(i, {})}
+        unknown = set(row) - set(TRAINING_DTYPES) - set(NUTRITION_DTYPES) - set(ENERGY_DTYPES)
+        assert not unknown, f"not a fact column: {unknown}"
+        rows.append(row)
+
+    def frame(dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+        return pl.DataFrame([{c: r[c] for c in dtypes} for r in rows], schema=dtypes,
+                            orient="row")
+
+    return Facts(frame(TRAINING_DTYPES), frame(NUTRITION_DTYPES), frame(ENERGY_DTYPES))
+
+
+def concat_facts(*parts: Facts) -> Facts:
+    """Several athletes' facts in one set of frames."""
+    return Facts(*(pl.concat([getattr(p, name) for p in parts]) for name in Facts._fields))
+
+
+def window_frame(facts: Facts, k: ScoreConstants | None = None) -> pl.DataFrame:
+    """`windows(daily_inputs(...))` of the facts."""
+    k = k or ScoreConstants()
+    return windows(daily_inputs(*facts), k)
+
+
+def on(frame: pl.DataFrame, i: int, start: date = START, athlete: str = "a") -> dict:
+    """The row of day `i` (counted from `start`) of one athlete."""
+    day = start + timedelta(days=i)
+    rows = frame.filter((pl.col("athlete_id") == athlete) & (pl.col("local_date") == day))
+    assert rows.height == 1, f"no single row for {athlete} on {day}"
+    return rows.row(0, named=True)
+
+
+# --------------------------------------------------------------------------------------
+# The builder matches the contracts
+# --------------------------------------------------------------------------------------
+
+def test_the_builder_makes_the_contract_columns_in_order() -> None:
+    facts = make_facts(3)
+    assert facts.training.columns == [c for c, _ in DAILY_TRAINING]
+    assert facts.nutrition.columns == [c for c, _ in DAILY_NUTRITION]
+    assert facts.energy.columns == [c for c, _ in DAILY_ENERGY]
+    assert facts.training.schema["local_date"] == pl.Date
+    assert facts.nutrition.schema["logged"] == pl.Boolean
+    assert facts.training.schema["strength_sessions"] == pl.Int32
+    assert facts.training.height == facts.nutrition.height == facts.energy.height == 3
+
+
+def test_the_default_week_has_two_strength_days_and_a_full_food_log() -> None:
+    w = on(window_frame(make_facts(7)), 6)
+    assert w["strength_sessions_7d"] == 2
+    assert w["logged_days_7d"] == 7
+    assert w["known_days_7d"] == 7
+    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
+    assert w["run_h_7d"] == pytest.approx(7 * 30 / 60)
+    assert w["run_km_7d"] == pytest.approx(7 * 6.0)
+
+
+# --------------------------------------------------------------------------------------
+# Windows by calendar date
+# --------------------------------------------------------------------------------------
+
+def test_a_missing_row_does_not_stretch_the_window() -> None:
+    # 10 calendar days, day 5 has no row at all: the window of day 9 is days 3..9
+    facts = make_facts(10, missing=[5], every={"run_distance_km": 5.0},
+                       days={2: {"run_distance_km": 100.0, "protein_g_per_kg": 0.1}})
+    w = on(window_frame(facts), 9)
+    assert w["known_days_7d"] == 6          # days 3, 4, 6, 7, 8, 9
+    assert w["logged_days_7d"] == 6
+    assert w["run_km_7d"] == pytest.approx(6 * 5.0)  # day 2 (100 km) stays outside
+    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
+
+
+def test_the_window_ends_on_and_includes_the_day() -> None:
+    facts = make_facts(10, every={"run_distance_km": 1.0},
+                       days={2: {"run_distance_km": 10.0}, 3: {"run_distance_km": 100.0}})
+    frame = window_frame(facts)
+    assert on(frame, 8)["run_km_7d"] == pytest.approx(10.0 + 100.0 + 5 * 1.0)  # days 2..8
+    assert on(frame, 9)["run_km_7d"] == pytest.approx(100.0 + 6 * 1.0)         # days 3..9
+    assert on(frame, 3)["run_km_7d"] == pytest.approx(1.0 + 1.0 + 10.0 + 100.0)  # days 0..3
+
+
+# --------------------------------------------------------------------------------------
+# Nutrition windows: usable days only
+# --------------------------------------------------------------------------------------
+
+def test_unlogged_and_incomplete_days_are_left_out_of_the_means_never_zero() -> None:
+    protein = {0: 1.0, 2: 1.2, 4: 1.4, 6: 1.6}
+    days: dict[int, dict[str, object]] = {
+        i: {"protein_g_per_kg": p, "carbohydrate_g_per_kg": 2 * p, "balance_kcal": -100.0 * i}
+        for i, p in protein.items()}
+    days[1] = dict(UNLOGGED)
+    days[3] = dict(UNLOGGED)
+    # incomplete: logged but likely partial; its low numbers must not count either
+    days[5] = {"incomplete": True, "protein_g_per_kg": 0.3, "carbohydrate_g_per_kg": 0.5,
+               "balance_kcal": -2000.0, "meals_reaching_protein_target": 0}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["logged_days_7d"] == 4
+    assert w["protein_g_per_kg_7d"] == pytest.approx((1.0 + 1.2 + 1.4 + 1.6) / 4)
+    assert w["carbohydrate_g_per_kg_7d"] == pytest.approx((2.0 + 2.4 + 2.8 + 3.2) / 4)
+    assert w["balance_kcal_7d"] == pytest.approx((0 - 200 - 400 - 600) / 4)
+    assert w["protein_meals_per_day_7d"] == pytest.approx(4.0)
+    assert w["deficit_days_7d"] == 1  # day 6 (-600); the incomplete -2000 does not count
+
+
+@pytest.mark.parametrize(("usable", "expected"), [(3, None), (4, 1.2)])
+def test_protein_needs_min_logged_days(usable: int, expected: float | None) -> None:
+    unlogged = {i: dict(UNLOGGED) for i in range(7 - usable)}
+    w = on(window_frame(make_facts(7, every={"protein_g_per_kg": 1.2}, days=unlogged)), 6)
+    assert w["logged_days_7d"] == usable
+    if expected is None:
+        for c in ("protein_g_per_kg_7d", "balance_kcal_7d", "carbohydrate_g_per_kg_7d",
+                  "carbohydrate_need_g_per_kg_7d", "protein_meals_per_day_7d"):
+            assert w[c] is None, c
+    else:
+        assert w["protein_g_per_kg_7d"] == pytest.approx(expected)
+        assert w["balance_kcal_7d"] == pytest.approx(0.0)
+
+
+def test_min_logged_days_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"min_logged_days": 2})
+    days = {i: dict(UNLOGGED) for i in range(5)}  # 2 usable days: 5 and 6
+    w = on(window_frame(make_facts(7, days=days), k), 6)
+    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
+
+
+def test_deficit_days_count_usable_days_below_minus_500() -> None:
+    balances = {0: -600.0, 1: -501.0, 2: -500.0, 3: -499.0, 4: 200.0}
+    days: dict[int, dict[str, object]] = {i: {"balance_kcal": b} for i, b in balances.items()}
+    days[5] = {"incomplete": True, "balance_kcal": -1500.0}
+    days[6] = dict(UNLOGGED)
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["deficit_days_7d"] == 2  # -600 and -501; exactly -500 is not "above 500"
+    assert w["balance_kcal_7d"] == pytest.approx((-600 - 501 - 500 - 499 + 200) / 5)
+
+
+def test_energy_availability_needs_min_logged_days_with_it_known() -> None:
+    # fat-free mass known on three days only: the 7-day mean is unknown
+    ea = {4: 40.0, 5: 44.0, 6: 48.0}
+    days = {i: {"energy_availability_kcal_per_kg_ffm": v} for i, v in ea.items()}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["energy_availability_7d"] is None
+    days[3] = {"energy_availability_kcal_per_kg_ffm": 36.0}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["energy_availability_7d"] == pytest.approx((36 + 40 + 44 + 48) / 4)
+
+
+# --------------------------------------------------------------------------------------
+# Carbohydrate need (Thomas et al. 2016 lower bounds)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("minutes", "need"), [
+    (0.0, 3.0), (44.9, 3.0), (45.0, 5.0), (89.9, 5.0), (90.0, 6.0), (239.9, 6.0),
+    (240.0, 8.0), (400.0, 8.0), (None, None)])
+def test_carbohydrate_need_bands(minutes: float | None, need: float | None) -> None:
+    frame = pl.DataFrame({"m": [minutes]}, schema={"m": pl.Float64})
+    got = frame.select(carbohydrate_need(pl.col("m"), ScoreConstants())).item()
+    assert got == need
+
+
+@pytest.mark.parametrize(("run", "strength", "other", "need"), [
+    (44.9, 0.0, 0.0, 3.0),        # 44.9 endurance minutes: light
+    (30.0, 0.0, 15.0, 5.0),       # 30 + 15 = 45: moderate
+    (30.0, None, 15.0, 5.0),      # unknown strength minutes do not matter
+    (60.0, 20.0, 29.9, 5.0),      # 60 + 29.9 = 89.9: still moderate
+    (60.0, 20.0, 30.0, 6.0),      # 60 + 30 = 90: high
+    (200.0, 0.0, 39.9, 6.0),      # 239.9: high
+    (200.0, 0.0, 40.0, 8.0),      # 240: very high
+    (0.0, 0.0, 240.0, 8.0)])      # other cardio alone
+def test_the_day_s_endurance_minutes_add_running_and_other_cardio(
+    run: float, strength: float | None, other: float, need: float,
+) -> None:
+    day = {"run_moving_min": run, "strength_min": strength, "other_cardio_min": other}
+    frame = window_frame(make_facts(7, days={6: day}))
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+
+
+@pytest.mark.parametrize(("run", "strength", "other", "need"), [
+    (44.9, 15.0, 0.0, 3.0),       # with strength 59.9 min, but 44.9 endurance: light
+    (30.0, 60.0, 0.0, 3.0),       # a long gym session on a short-run day: still light
+    (60.0, 120.0, 29.9, 5.0),     # 89.9 endurance: moderate, whatever the gym
+    (200.0, 40.0, 0.0, 6.0),      # 200 endurance: high (with strength it would be 240)
+    (0.0, 300.0, 0.0, 3.0)])      # a strength-only day: light
+def test_strength_minutes_do_not_raise_the_carbohydrate_need(
+    run: float, strength: float, other: float, need: float,
+) -> None:
+    day = {"run_moving_min": run, "strength_min": strength, "other_cardio_min": other,
+           "strength_sessions": 1}
+    frame = window_frame(make_facts(7, days={6: day}))
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+
+
+@pytest.mark.parametrize(("run", "other"), [(None, 0.0), (30.0, None), (None, None)])
+def test_unknown_running_or_other_cardio_gives_no_carbohydrate_need(
+    run: float | None, other: float | None,
+) -> None:
+    frame = window_frame(make_facts(7, days={6: {"run_moving_min": run,
+                                                 "other_cardio_min": other}}))
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] is None
+
+
+def test_unknown_training_gives_no_carbohydrate_need() -> None:
+    frame = window_frame(make_facts(7, days={6: dict(UNKNOWN_TRAINING)}))
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] is None
+
+
+def test_carbohydrate_and_need_means_over_usable_days() -> None:
+    # days 1 and 4 add 30 min of cycling (30 + 30 = 60 endurance min) -> need 5; the
+    # others run 30 min -> need 3
+    carbs = {0: 3.0, 1: 5.0, 2: 1.5, 3: 6.0, 4: 2.5, 5: 9.0, 6: 3.0}
+    days: dict[int, dict[str, object]] = {
+        i: {"carbohydrate_g_per_kg": c} for i, c in carbs.items()}
+    for i in (1, 4):
+        days[i]["other_cardio_min"] = 30.0
+    days[5] = {"incomplete": True, "carbohydrate_g_per_kg": 9.0}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert "carbohydrate_ratio_7d" not in w
+    needs = [3, 5, 3, 3, 5, 3]  # day 5 left out
+    assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(sum(needs) / 6)
+    assert w["carbohydrate_g_per_kg_7d"] == pytest.approx((3 + 5 + 1.5 + 6 + 2.5 + 3) / 6)
+
+
+def test_carbohydrate_means_use_the_same_days_for_eaten_and_need() -> None:
+    # day 2: training unknown (no need), day 3: carbohydrate unknown (logged, no weight):
+    # both left out of both means; days 0, 1, 4, 5, 6 remain
+    days: dict[int, dict[str, object]] = {
+        0: {"carbohydrate_g_per_kg": 2.0},
+        1: {"carbohydrate_g_per_kg": 4.0, "run_moving_min": 100.0},   # need 6
+        2: {**UNKNOWN_TRAINING, "carbohydrate_g_per_kg": 10.0},
+        3: {"carbohydrate_g_per_kg": None, "other_cardio_min": 300.0},  # need 8, no carbs
+        4: {"carbohydrate_g_per_kg": 3.0},
+        5: {"carbohydrate_g_per_kg": 5.0, "other_cardio_min": 20.0},  # 50 min: need 5
+        6: {"carbohydrate_g_per_kg": 6.0},
+    }
+    frame = window_frame(make_facts(7, days=days))
+    w = on(frame, 6)
+    assert on(frame, 2)["carbohydrate_need_g_per_kg"] is None
+    assert on(frame, 3)["carbohydrate_need_g_per_kg"] == 8.0
+    assert w["carbohydrate_g_per_kg_7d"] == pytest.approx((2 + 4 + 3 + 5 + 6) / 5)
+    assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx((3 + 6 + 3 + 5 + 3) / 5)
+
+
+@pytest.mark.parametrize(("with_both", "known"), [(3, False), (4, True)])
+def test_carbohydrate_means_need_min_logged_days_with_eaten_and_need(with_both: int,
+                                                                     known: bool) -> None:
+    # all 7 days usable for protein, but training unknown on 7 - with_both of them
+    days = {i: dict(UNKNOWN_TRAINING) for i in range(7 - with_both)}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["logged_days_7d"] == 7
+    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
+    if known:
+        assert w["carbohydrate_g_per_kg_7d"] == pytest.approx(6.0)
+        assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(3.0)
+    else:
+        assert w["carbohydrate_g_per_kg_7d"] is None
+        assert w["carbohydrate_need_g_per_kg_7d"] is None
+
+
+# --------------------------------------------------------------------------------------
+# Training windows: known days, chronic baseline
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("day", "known"), [(19, 13), (20, 14), (27, 21)])
+def test_the_chronic_baseline_needs_min_chronic_known_days(day: int, known: int) -> None:
+    # 30 min / 6 km a day on days 0..13, then 60 min / 9 km; the baseline of day d is the
+    # days before its week, 0..d-7 (d - 6 days, all known)
+    later = {i: {"run_moving_min": 60.0, "run_distance_km": 9.0} for i in range(14, 28)}
+    w = on(window_frame(make_facts(28, days=later)), day)
+    assert day - 6 == known
+    if known < 14:
+        assert w["chronic_run_h_per_week"] is None
+        assert w["chronic_run_km_per_week"] is None
+        return
+    later_days = known - 14                # baseline days from day 14 on
+    minutes = 14 * 30 + later_days * 60
+    km = 14 * 6 + later_days * 9
+    assert w["chronic_run_h_per_week"] == pytest.approx(minutes / 60 * 7 / known)
+    assert w["chronic_run_km_per_week"] == pytest.approx(km * 7 / known)
+
+
+def test_the_baseline_excludes_the_scored_week() -> None:
+    # 21 days of 30 min / 6 km, then a week of 60 min / 12 km: the baseline is the 21 days
+    # alone (3.5 h, 42 km a week), not the 28 days with the week in them (4.375 h)
+    week = {i: {"run_moving_min": 60.0, "run_distance_km": 12.0} for i in range(21, 28)}
+    w = on(window_frame(make_facts(28, days=week)), 27)
+    assert w["chronic_run_h_per_week"] == pytest.approx(21 * 30 / 60 * 7 / 21)   # 3.5
+    assert w["chronic_run_km_per_week"] == pytest.approx(21 * 6.0 * 7 / 21)      # 42
+    assert w["run_h_7d"] == pytest.approx(7 * 60 / 60)
+    assert w["run_km_7d"] == pytest.approx(7 * 12.0)
+    assert w["chronic_run_h_per_week"] != pytest.approx((21 * 30 + 7 * 60) / 60 * 7 / 28)
+
+
+def test_the_week_s_own_running_does_not_move_the_baseline() -> None:
+    # the same 21 days before, two very different weeks: the same baseline
+    quiet = on(window_frame(make_facts(28, days={i: dict(REST_DAY) for i in range(21, 28)})),
+               27)
+    huge = {i: {"run_moving_min": 200.0, "run_distance_km": 40.0} for i in range(21, 28)}
+    busy = on(window_frame(make_facts(28, days=huge)), 27)
+    for w in (quiet, busy):
+        assert w["chronic_run_h_per_week"] == pytest.approx(3.5)
+        assert w["chronic_run_km_per_week"] == pytest.approx(42.0)
+
+
+def test_unknown_days_do_not_count_towards_the_chronic_baseline() -> None:
+    # days 0..4 before the first watch file: unknown; from day 5 known. The baseline of
+    # day d is d-27..d-7, so it holds days 5..d-7: d - 11 known days
+    facts = make_facts(26, days={i: dict(UNKNOWN_TRAINING) for i in range(5)})
+    frame = window_frame(facts)
+    assert on(frame, 24)["chronic_run_h_per_week"] is None  # 24 - 11 = 13 known days
+    w = on(frame, 25)                                        # 14 known days: 5..18
+    assert w["chronic_run_h_per_week"] == pytest.approx(14 * 30 / 60 * 7 / 14)
+    assert w["chronic_run_km_per_week"] == pytest.approx(14 * 6.0 * 7 / 14)
+    assert on(frame, 8)["known_days_7d"] == 4  # days 5..8 of the window 2..8
+
+
+def test_the_baseline_scales_its_known_days_to_a_week() -> None:
+    # 28 days; 5 unknown days inside the baseline (days 3..7): 21 - 5 = 16 known days of
+    # 30 min / 6 km, scaled by 7 / 16
+    facts = make_facts(28, days={i: dict(UNKNOWN_TRAINING) for i in range(3, 8)})
+    w = on(window_frame(facts), 27)
+    assert w["chronic_run_h_per_week"] == pytest.approx(16 * 30 / 60 * 7 / 16)
+    assert w["chronic_run_km_per_week"] == pytest.approx(16 * 6.0 * 7 / 16)
+    # 8 unknown days (0..7): 13 known < 14, no baseline
+    facts = make_facts(28, days={i: dict(UNKNOWN_TRAINING) for i in range(8)})
+    assert on(window_frame(facts), 27)["chronic_run_h_per_week"] is None
+
+
+def test_unequal_baseline_days_are_averaged_to_a_week() -> None:
+    # baseline days 0..20 (of day 27): 14 days of 30 min and 7 of 90 min, 3 of them
+    # missing rows: 18 known days
+    days = {i: {"run_moving_min": 90.0, "run_distance_km": 15.0} for i in range(14, 21)}
+    facts = make_facts(28, days=days, missing=[0, 1, 15])
+    w = on(window_frame(facts), 27)
+    minutes = 12 * 30 + 6 * 90     # days 2..13, and 14..20 without 15
+    km = 12 * 6.0 + 6 * 15.0
+    assert w["chronic_run_h_per_week"] == pytest.approx(minutes / 60 * 7 / 18)
+    assert w["chronic_run_km_per_week"] == pytest.approx(km * 7 / 18)
+
+
+def test_min_chronic_known_days_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"min_chronic_known_days": 21})
+    frame = window_frame(make_facts(28), k)
+    assert on(frame, 26)["chronic_run_h_per_week"] is None   # 20 baseline days
+    assert on(frame, 27)["chronic_run_h_per_week"] == pytest.approx(3.5)
+
+
+def test_the_chronic_window_is_28_calendar_days() -> None:
+    # 40 days: the first 12 run 90 min and leave the 28-day window of day 39 (12..39);
+    # day 12 (60 min) is the first baseline day, day 32 (45 min) the last, day 33 (120 min)
+    # is in the week; the baseline 12..32 holds 21 days
+    days = {i: {"run_moving_min": 90.0, "longest_run_min": 90.0} for i in range(12)}
+    days[12] = {"run_moving_min": 60.0}
+    days[32] = {"run_moving_min": 45.0}
+    days[33] = {"run_moving_min": 120.0}
+    w = on(window_frame(make_facts(40, days=days)), 39)
+    assert w["chronic_run_h_per_week"] == pytest.approx((19 * 30 + 60 + 45) / 60 * 7 / 21)
+    assert w["run_h_7d"] == pytest.approx((6 * 30 + 120) / 60)
+
+
+# --------------------------------------------------------------------------------------
+# Hard days and streaks
+# --------------------------------------------------------------------------------------
+
+def test_hard_days_by_zone_minutes_or_a_long_run() -> None:
+    days = {
+        0: {"z4_min": 5.0, "z5_min": 5.0},      # 10 min in zones 4-5: hard
+        1: {"z4_min": 9.9, "z5_min": 0.0},      # 9.9: easy
+        2: {"longest_run_min": 90.0, "run_moving_min": 90.0},   # long run: hard
+        3: {"longest_run_min": 89.9, "run_moving_min": 89.9},   # easy
+        4: {"z4_min": None, "z5_min": None, "hr_covered_min": 0.0},  # no HR: not hard
+        5: {"z4_min": 0.0, "z5_min": 12.0},     # hard
+        6: {},
+    }
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["hard_days_7d"] == 3
+    assert w["max_hard_streak_7d"] == 1
+
+
+def test_the_longest_hard_streak_in_the_window() -> None:
+    hard = {"z4_min": 12.0}
+    # hard on 0, 1, then 3, 4, 5: streaks 2 and 3
+    facts = make_facts(10, days={i: hard for i in (0, 1, 3, 4, 5)})
+    frame = window_frame(facts)
+    assert on(frame, 6)["hard_days_7d"] == 5
+    assert on(frame, 6)["max_hard_streak_7d"] == 3
+    assert on(frame, 1)["max_hard_streak_7d"] == 2
+    assert on(frame, 2)["max_hard_streak_7d"] == 2
+    assert on(frame, 4)["max_hard_streak_7d"] == 2   # streak 3..4 so far
+    # day 9: window 3..9 -> streak 3..5 still ends inside it
+    assert on(frame, 9)["max_hard_streak_7d"] == 3
+    assert on(frame, 9)["hard_days_7d"] == 3
+
+
+def test_an_unknown_day_breaks_a_hard_streak() -> None:
+    hard = {"z4_min": 12.0}
+    facts = make_facts(7, days={4: hard, 5: dict(UNKNOWN_TRAINING), 6: hard})
+    w = on(window_frame(facts), 6)
+    assert (w["hard_days_7d"], w["max_hard_streak_7d"]) == (2, 1)
+
+
+def test_a_missing_row_does_not_join_two_hard_days_into_a_streak() -> None:
+    hard = {"z4_min": 12.0}
+    facts = make_facts(7, missing=[5], days={4: hard, 6: hard})
+    w = on(window_frame(facts), 6)
+    assert w["hard_days_7d"] == 2
+    assert w["max_hard_streak_7d"] == 1  # days 4 and 6 are not consecutive
+
+
+def test_a_calendar_gap_breaks_a_hard_streak() -> None:
+    # hard on 1, 2, 3, no row for 4, hard on 5, 6, 7, 8: streaks 3 and 4, never 7
+    hard = {"z4_min": 12.0}
+    facts = make_facts(10, missing=[4], days={i: hard for i in (1, 2, 3, 5, 6, 7, 8)})
+    frame = window_frame(facts)
+    assert on(frame, 3)["max_hard_streak_7d"] == 3
+    assert on(frame, 5)["max_hard_streak_7d"] == 3   # days 1..3; day 5 starts again at 1
+    assert on(frame, 6)["max_hard_streak_7d"] == 3
+    assert on(frame, 7)["max_hard_streak_7d"] == 3
+    assert on(frame, 8)["max_hard_streak_7d"] == 4   # 5..8
+    assert on(frame, 8)["hard_days_7d"] == 6         # window 2..8 without 4
+    assert on(frame, 9)["max_hard_streak_7d"] == 4
+
+
+def test_a_gap_of_several_days_breaks_a_streak_of_one_athlete_only() -> None:
+    hard = {"z4_min": 12.0}
+    a = make_facts(10, athlete="a", missing=[3, 4, 5], days={i: hard for i in (1, 2, 6, 7)})
+    b = make_facts(10, athlete="b", days={i: hard for i in (1, 2, 3, 4, 5, 6, 7)})
+    frame = window_frame(concat_facts(a, b))
+    assert on(frame, 7, athlete="a")["max_hard_streak_7d"] == 2
+    assert on(frame, 7, athlete="b")["max_hard_streak_7d"] == 7
+
+
+# --------------------------------------------------------------------------------------
+# Days since strength
+# --------------------------------------------------------------------------------------
+
+def test_days_since_the_last_strength_session() -> None:
+    only = {i: {"strength_sessions": 1 if i == 2 else 0} for i in range(10)}
+    frame = window_frame(make_facts(10, days=only))
+    assert on(frame, 2)["days_since_strength"] == 0
+    assert on(frame, 6)["days_since_strength"] == 6 - 2
+    assert on(frame, 9)["days_since_strength"] == 9 - 2
+    assert on(frame, 9)["strength_sessions_7d"] == 0  # window 3..9
+    assert on(frame, 8)["strength_sessions_7d"] == 1  # window 2..8
+
+
+def test_days_since_strength_without_any_session_counts_from_the_watch_data() -> None:
+    # never a session; watch data from day 3: on day 9 that is 7 days of data
+    days: dict[int, dict[str, object]] = {i: dict(UNKNOWN_TRAINING) for i in range(3)}
+    for i in range(3, 10):
+        days[i] = {"strength_sessions": 0}
+    frame = window_frame(make_facts(10, days=days))
+    assert on(frame, 9)["days_since_strength"] == 9 - 3 + 1
+    assert on(frame, 3)["days_since_strength"] == 1
+    assert on(frame, 1)["days_since_strength"] is None  # training unknown
+
+
+def test_strength_and_near_run_sessions_are_summed_over_7_days() -> None:
+    days = {i: {"strength_sessions": 0} for i in range(7)}
+    days[1] = {"strength_sessions": 2, "strength_near_run_sessions": 1}
+    days[5] = {"strength_sessions": 1, "strength_near_run_sessions": 1}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert (w["strength_sessions_7d"], w["strength_near_run_7d"]) == (3, 2)
+
+
+def test_zone_hr_and_long_run_windows() -> None:
+    days = {3: {"longest_run_min": 75.0, "run_moving_min": 75.0, "z4_min": 8.0,
+                "z3_min": 5.0, "z5_min": 1.0, "hr_covered_min": 60.0}}
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["longest_run_min_7d"] == 75.0
+    assert "zone45_min_7d" not in w
+    # zones 3, 4 and 5: six default days of 0 + 6 + 0, day 3 of 5 + 8 + 1
+    assert w["zone345_min_7d"] == pytest.approx(6 * 6.0 + 5.0 + 8.0 + 1.0)
+    assert w["hr_covered_min_7d"] == pytest.approx(6 * 30.0 + 60.0)
+    assert w["run_h_7d"] == pytest.approx((6 * 30.0 + 75.0) / 60)
+
+
+def test_zone_3_counts_in_the_window_but_does_not_make_a_day_hard() -> None:
+    # 20 min in zone 3 on every day: above the first threshold, below zones 4-5
+    w = on(window_frame(make_facts(7, every={"z3_min": 20.0, "z4_min": 0.0, "z5_min": 0.0,
+                                             "z2_min": 10.0, "z1_min": 0.0})), 6)
+    assert w["zone345_min_7d"] == pytest.approx(7 * 20.0)
+    assert w["hard_days_7d"] == 0
+
+
+def test_two_athletes_have_separate_windows() -> None:
+    # b starts 10 days after a, never lifts and logs on 4 days
+    a = make_facts(20, athlete="a")
+    b_start = START + timedelta(days=10)
+    b = make_facts(10, start=b_start, athlete="b", every={"strength_sessions": 0},
+                   days={i: dict(UNLOGGED) for i in (0, 1, 2)})
+    frame = window_frame(concat_facts(b, a))
+    wb = on(frame, 6, start=b_start, athlete="b")
+    assert wb["logged_days_7d"] == 4
+    assert wb["known_days_7d"] == 7
+    assert wb["strength_sessions_7d"] == 0
+    assert wb["days_since_strength"] == 7
+    assert on(frame, 3, start=b_start, athlete="b")["known_days_7d"] == 4
+    assert on(frame, 19)["strength_sessions_7d"] == 2
