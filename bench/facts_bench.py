@@ -18,6 +18,8 @@ first 10 runs:
 - musclebalance: `daily_facts(raw, athletes, today)` in this process (all three fact
   frames: local days, sport per sample, deltas, running volume, zones, TRIMP, load, body
   weight, nutrition, energy);
+- scoring (not compared: no other tool computes it): `transforms.muscle_balance` on the
+  facts just computed, daily and weekly, timed after the facts (median reported);
 - baseline: one DuckDB SQL query over the same records frame (`con.register`, no copy):
   per local day (`timestamp_utc AT TIME ZONE 'Europe/Berlin'`, cast to DATE) the running
   distance (sum of positive `lag` differences of `distance_m` within each file and segment,
@@ -50,6 +52,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from transforms.daily_facts import RawFrames, daily_facts  # noqa: E402
+from transforms.muscle_balance import (  # noqa: E402
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
 from transforms.running_volume import MAX_GAP_S  # noqa: E402
 from warehouse.ddl import create_all  # noqa: E402
 from warehouse.facts import read_raw  # noqa: E402
@@ -353,6 +360,14 @@ def main() -> None:
     assert check["days_in_only_one"] == 0, check
     assert check["max_abs_diff_km"] < 1e-6 and check["max_abs_diff_moving_min"] < 1e-6, check
 
+    def score(facts=facts):  # the scoring stage of a build, on the facts just computed
+        scored = score_days(facts.training, facts.nutrition, facts.energy)
+        return daily_muscle_balance(scored), weekly_muscle_balance(scored)
+
+    score(facts)  # warm-up
+    score_runs = [timed(score, rss) for _ in range(args.repeats)]
+    score_daily, score_weekly = score_runs[-1][2]
+
     f_s = statistics.median(r[0] for r in facts_runs)
     b_s = statistics.median(r[0] for r in base_runs)
     n_records = raw.records.height
@@ -382,6 +397,10 @@ def main() -> None:
         "daily_facts_s": f_s,
         "baseline_s": b_s,
         "ratio_daily_facts_over_baseline": f_s / b_s,
+        "score_s": statistics.median(r[0] for r in score_runs),
+        "score_runs_s": [r[0] for r in score_runs],
+        "score_rows": {"daily_muscle_balance": score_daily.height,
+                       "weekly_muscle_balance": score_weekly.height},
         "daily_facts_records_per_s": n_records / f_s,
         "baseline_records_per_s": n_records / b_s,
         "daily_facts_runs_s": [r[0] for r in facts_runs],

@@ -89,8 +89,8 @@ _COMPONENT_SCORES = (
     ("carbohydrate_score", "Carbohydrate component 0-100: 7-day g/kg against the training band"),
     ("running_load_score", "Running-load component 0-100: weekly hours, progression, long run, "
                            "acute:chronic ratio"),
-    ("intensity_score", "Intensity component 0-100: share of running above the first "
-                        "threshold, full credit from 20 %"),
+    ("intensity_score", "Intensity component 0-100: share of running in zones 4-5, full "
+                        "credit from 10 %"),
     ("strength_score", "Strength component 0-100: sessions in 7 days (2 = full credit)"),
     ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
 )
@@ -121,7 +121,7 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("chronic_run_h_per_week", "Own running hours per week over the 21 days before the 7"),
     ("longest_run_min_7d", "Longest run in the last 7 days, min"),
     ("high_intensity_share_7d",
-     "Share of HR-covered running above the first threshold (zones 3-5), last 7 days, 0-1"),
+     "Share of HR-covered running in zones 4-5 (interval intensity), last 7 days, 0-1"),
     ("strength_sessions_7d", "Strength sessions in the last 7 days"),
     ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
     ("days_since_strength", "Days since the last strength session (or since watch data began)"),

@@ -6,7 +6,7 @@ training-log heuristic, not a diagnosis; `docs/scoring.md` documents the model.
 
 Score = sum(weight x component) / sum(weight) over the components that are known;
 `data_completeness` = that sum of weights / the sum of all weights; below
-`min_completeness` (0.6) the day gets no score, band or main factor, and its reasons say
+`min_completeness` (0.7) the day gets no score, band or main factor, and its reasons say
 what was missing. A component's *cost* is weight x (100 - score); the reasons are the
 costliest components scoring below 80, at most three.
 """

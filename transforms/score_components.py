@@ -20,8 +20,9 @@ col = pl.col
 def protein_target(k: ScoreConstants) -> pl.Expr:
     """Protein target, g/kg/day: `protein_target_g_per_kg` (1.6, Morton 2018), or
     `protein_target_deficit_g_per_kg` (2.3, Jäger 2017) while the 7-day mean balance is
-    below -`sustained_deficit_kcal`."""
-    return (pl.when(col("balance_kcal_7d") < -k.sustained_deficit_kcal)
+    below -`sustained_deficit_kcal`; null when protein is unknown."""
+    return (pl.when(col("protein_g_per_kg_7d").is_null()).then(None)
+            .when(col("balance_kcal_7d") < -k.sustained_deficit_kcal)
             .then(pl.lit(k.protein_target_deficit_g_per_kg))
             .otherwise(pl.lit(k.protein_target_g_per_kg)))
 
@@ -93,15 +94,15 @@ def running_load_score(k: ScoreConstants) -> pl.Expr:
 
 
 def high_intensity_share() -> pl.Expr:
-    """Share of heart-rate-covered running time above the first threshold (zones 3-5, i.e.
-    Seiler's zones 2 and 3) over the 7 days, 0-1."""
+    """Share of heart-rate-covered running time in zones 4-5 (above the second threshold:
+    interval intensity) over the 7 days, 0-1."""
     return pl.when(col("hr_covered_min_7d") > 0).then(
-        col("zone345_min_7d") / col("hr_covered_min_7d"))
+        col("zone45_min_7d") / col("hr_covered_min_7d"))
 
 
 def intensity_score(k: ScoreConstants) -> pl.Expr:
-    """Intensity, 0-100: ramp of the share above the first threshold from 0 to 20 % (Seiler's
-    80/20: higher is better up to 20 %);
+    """Intensity, 0-100: ramp of the share of running in zones 4-5 from 0 to 10 % (higher
+    is better up to 10 %);
     100 without running in 7 days; null with under 30 min of running heart rate."""
     return (pl.when(col("known_days_7d") < WINDOW_DAYS).then(None)
             .when(col("run_h_7d") == 0).then(100.0)

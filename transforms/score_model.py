@@ -83,9 +83,12 @@ class ScoreConstants:
     long_run_share: float = 0.20
     acwr_share: float = 0.15
 
-    # -- intensity: Seiler & Kjerland 2006 (about 20 % above the first threshold); the
-    # article's claim is not supported for lean mass (Steele et al. 2021): low weight
-    high_share_full_credit: float = 0.20       # share of HR-covered running in zones 3-5
+    # -- intensity: the article's "intervals, not long steady running" as the share of
+    # running time in zones 4-5 (above the second threshold). Seiler & Tønnessen 2009:
+    # about 20 % of *sessions* are hard, but by heart-rate time the share is far lower
+    # (Seiler & Kjerland 2006), so full credit from 10 % of HR-covered time - a model
+    # choice. Not supported for lean mass (Steele et al. 2021): low weight.
+    high_share_full_credit: float = 0.10       # share of HR-covered running in zones 4-5
     min_hr_covered_min: float = 30.0           # HR-covered running minutes in the window
 
     # -- strength: Wilson 2012; Schumann 2022; Murach & Bagley 2016 (separate by 6-24 h)
@@ -108,7 +111,8 @@ class ScoreConstants:
     weight_intensity: float = 0.05             # modest: Steele et al. 2021
     weight_strength: float = 0.15
     weight_recovery: float = 0.08
-    min_completeness: float = 0.6              # share of the weights that must be usable
+    min_completeness: float = 0.7              # share of the weights that must be usable:
+    #                                            food alone (0.6) or training alone is not enough
     low_risk_min_score: float = 70.0
     high_risk_below_score: float = 50.0
     reason_below_score: float = 80.0           # components at or above are not reasons

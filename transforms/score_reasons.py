@@ -26,12 +26,16 @@ def _lit(value: float, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _worst(options: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
-    """The text of the option with the lowest (non-null) sub-score; first wins ties."""
-    lowest = pl.min_horizontal(*[score for score, _ in options])
+def _costliest(options: list[tuple[pl.Expr, float, pl.Expr]]) -> pl.Expr:
+    """The text of the sub-part that cost the component the most points: options are
+    (sub-score, its share in the component, text); cost = share x (100 - sub-score), null
+    sub-scores left out, the first wins ties."""
+    costs = [pl.when(score.is_not_null()).then(share * (100.0 - score))
+             for score, share, _ in options]
+    highest = pl.max_horizontal(*costs)
     out = pl.lit(None, pl.String)
-    for score, text in reversed(options):
-        out = pl.when(score == lowest).then(text).otherwise(out)
+    for cost, (_, _, text) in reversed(list(zip(costs, options, strict=True))):
+        out = pl.when(cost == highest).then(text).otherwise(out)
     return out
 
 
@@ -45,7 +49,8 @@ def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
     spread = pl.format("protein reached {} g/kg in {} meals a day (target {})",
                        pl.lit(f"{meal_g_per_kg:g}"), _num(col("protein_meals_per_day_7d")),
                        pl.lit(_lit(k.protein_meals_target, 0)))
-    return _worst([(col("protein_amount"), amount), (col("protein_spread"), spread)])
+    return _costliest([(col("protein_amount"), k.protein_amount_share, amount),
+                       (col("protein_spread"), 1.0 - k.protein_amount_share, spread)])
 
 
 def energy_reason(k: ScoreConstants) -> pl.Expr:
@@ -86,13 +91,15 @@ def running_load_reason(k: ScoreConstants) -> pl.Expr:
                          pl.lit(_lit(k.long_run_full_credit_min, 0)))
     acwr = pl.format("acute:chronic load {} (descriptive; full credit up to {})",
                      _num(col("acute_chronic_ratio")), pl.lit(_lit(k.acwr_full_credit)))
-    return _worst([(col("run_volume"), volume), (col("run_progression"), progression),
-                   (col("long_run"), long_run), (col("acwr"), acwr)])
+    return _costliest([(col("run_volume"), k.run_volume_share, volume),
+                       (col("run_progression"), k.run_ratio_share, progression),
+                       (col("long_run"), k.long_run_share, long_run),
+                       (col("acwr"), k.acwr_share, acwr)])
 
 
 def intensity_reason(k: ScoreConstants) -> pl.Expr:
-    """`8 % of running above threshold (target 20 %)`."""
-    return pl.format("{} % of running above the first threshold (target {} %)",
+    """`8 % of running in zones 4-5 (target 10 %)`."""
+    return pl.format("{} % of running in zones 4-5 (target {} %)",
                      _num(col("high_intensity_share") * 100.0, 0),
                      pl.lit(_lit(k.high_share_full_credit * 100.0, 0)))
 
@@ -117,7 +124,7 @@ def recovery_reason(k: ScoreConstants) -> pl.Expr:
                      pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(WINDOW_DAYS - k.easy_days_full_credit, 0)))
     streak = pl.format("{} hard days in a row", col("max_hard_streak_7d"))
-    return _worst([(col("easy_days"), hard), (col("hard_streak"), streak)])
+    return _costliest([(col("easy_days"), 0.5, hard), (col("hard_streak"), 0.5, streak)])
 
 
 def reason_texts(k: ScoreConstants, meal_g_per_kg: float) -> dict[str, pl.Expr]:

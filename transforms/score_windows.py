@@ -128,7 +128,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .then(base_km * per_week).alias("chronic_run_km_per_week"),
         pl.col("longest_run_min").rolling_max_by("local_date", _days(w)).over("athlete_id")
         .alias("longest_run_min_7d"),
-        _sum(pl.col("z3_min") + z45, w).alias("zone345_min_7d"),
+        _sum(z45, w).alias("zone45_min_7d"),
         _sum(pl.col("hr_covered_min"), w).alias("hr_covered_min_7d"),
         _sum(pl.col("strength_sessions"), w).alias("strength_sessions_7d"),
         _sum(pl.col("strength_near_run_sessions"), w).alias("strength_near_run_7d"),

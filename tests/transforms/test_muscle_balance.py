@@ -20,12 +20,14 @@ from tests.transforms.test_score_windows import (
 )
 from transforms.daily_facts import FactConstants
 from transforms.muscle_balance import (
+    _verdict,
     band,
     daily_muscle_balance,
     score_days,
     weekly_muscle_balance,
 )
-from transforms.score_model import ScoreConstants, model_version
+from transforms.score_model import COMPONENTS, ScoreConstants, model_version
+from transforms.score_reasons import protein_reason, recovery_reason, running_load_reason
 
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
@@ -45,7 +47,7 @@ def _verdict_facts(*, hr_covered: float | None = None):
     - carbohydrate: 0.75 x each day's band (strength days add 30 min of cycling to the
       30-min run: 60 endurance min, 5 g/kg; the others 3 g/kg) -> 50
     - running load: 3.5 h, ratio 1.0, longest 30 min, acute:chronic 1.0 -> 100
-    - intensity: 100 (zones 3-5 at or above 20 %)
+    - intensity: 100 (zones 4-5: 6 of 30 min a day, 20 %, above the 10 % of full credit)
     - strength: one session (day 22; day 25's is dropped) -> 50
     - recovery: hard days 21, 23, 26: 4 easy days (2/3 of the way) and streak 1 (100)
     """
@@ -117,14 +119,23 @@ def test_the_first_days_have_no_score_and_say_what_is_missing() -> None:
     assert first["data_completeness"] == 0.0
     assert first["reasons"] == ("not enough data: food logged on 1 of the last 7 days (need 4); "
                                 "watch data on 1 of the last 7 days (need 7)")
-    # day 3: four food-log days: protein, energy, carbohydrate known = 0.25+0.25+0.10
+    # day 3: four food-log days: protein, energy, carbohydrate known = 0.25+0.25+0.10 = 0.6,
+    # below min_completeness 0.7: no score yet, the components are still shown
     fourth = on(scored, 3)
     assert fourth["data_completeness"] == pytest.approx(0.25 + 0.25 + 0.10)
-    assert fourth["score"] == pytest.approx(100.0)
-    assert fourth["band"] == "low"
-    assert fourth["running_load_score"] is None
-    assert fourth["reasons"] == "no component below 80 of 100"
+    assert fourth["score"] is None and fourth["band"] is None
     assert fourth["main_factor"] is None
+    assert fourth["protein_score"] == pytest.approx(100.0)
+    assert fourth["running_load_score"] is None
+    assert fourth["reasons"] == "not enough data: watch data on 4 of the last 7 days (need 7)"
+    # days 4 and 5 likewise; day 6: seven known days, every component known
+    assert [on(scored, i)["score"] for i in (4, 5)] == [None, None]
+    seventh = on(scored, 6)
+    assert seventh["data_completeness"] == pytest.approx(1.0)
+    assert seventh["score"] == pytest.approx(100.0)
+    assert seventh["band"] == "low"
+    assert seventh["reasons"] == "no component below 80 of 100"
+    assert seventh["main_factor"] is None
 
 
 def test_no_score_below_min_completeness() -> None:
@@ -149,11 +160,51 @@ def test_without_body_weight_the_reason_says_so() -> None:
 
 
 def test_min_completeness_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"min_completeness": 0.7})
+    default = score_days(*make_facts(10))
+    assert on(default, 3)["score"] is None             # 0.6 < 0.7
+    assert on(default, 3)["reasons"].startswith("not enough data")
+    k = ScoreConstants.from_overrides({"min_completeness": 0.6})
     scored = score_days(*make_facts(10), k)
-    assert on(scored, 3)["score"] is None             # 0.6 < 0.7
-    assert on(scored, 3)["reasons"].startswith("not enough data")
+    assert on(scored, 3)["score"] == pytest.approx(100.0)  # 0.6 >= 0.6: food alone
+    assert on(scored, 3)["reasons"] == "no component below 80 of 100"
+    assert on(scored, 2)["score"] is None                  # 3 food-log days: 0.0
     assert on(scored, 6)["score"] == pytest.approx(100.0)  # 1.0
+
+
+def _components(**scores: float) -> dict[str, float | None]:
+    return {f"{c}_score": scores.get(c) for c in COMPONENTS}
+
+
+@pytest.mark.parametrize(("scores", "completeness", "expected"), [
+    # food alone: 0.25 + 0.25 + 0.10 = 0.6 < 0.7
+    (_components(protein=100.0, energy=100.0, carbohydrate=100.0), 0.6, None),
+    # food and strength: 0.6 + 0.15 = 0.75; (25 + 25 + 10 + 0.15 * 0) / 0.75 = 80
+    (_components(protein=100.0, energy=100.0, carbohydrate=100.0, strength=0.0), 0.75,
+     80.0),
+    # food, running load and intensity: 0.6 + 0.12 + 0.05 = 0.77;
+    # (25 + 25 + 10 + 0.12 * 50 + 0.05 * 100) / 0.77 = 71 / 0.77 = 92.21 -> 92.2
+    (_components(protein=100.0, energy=100.0, carbohydrate=100.0, running_load=50.0,
+                 intensity=100.0), 0.77, 92.2),
+    # exactly 0.7: protein, energy, running load, recovery (0.25 + 0.25 + 0.12 + 0.08);
+    # (0.25 * 40 + 25 + 12 + 8) / 0.7 = 55 / 0.7 = 78.57 -> 78.6
+    (_components(protein=40.0, energy=100.0, running_load=100.0, recovery=100.0), 0.7, 78.6),
+    # everything but protein and recovery: 1 - 0.25 - 0.08 = 0.67 < 0.7
+    (_components(energy=100.0, carbohydrate=100.0, running_load=100.0, intensity=100.0,
+                 strength=100.0), 0.67, None),
+    # training alone: 0.12 + 0.05 + 0.15 + 0.08 = 0.4
+    (_components(running_load=100.0, intensity=100.0, strength=100.0, recovery=100.0), 0.4,
+     None),
+])
+def test_min_completeness_0_7_on_literal_components(scores: dict, completeness: float,
+                                                    expected: float | None) -> None:
+    frame = pl.DataFrame([scores], schema={c: pl.Float64 for c in scores})
+    row = _verdict(frame, ScoreConstants()).row(0, named=True)
+    assert row["data_completeness"] == pytest.approx(completeness)
+    if expected is None:
+        assert row["score"] is None and row["band"] is None
+    else:
+        assert row["score"] == pytest.approx(expected)
+        assert row["band"] == "low"
 
 
 # --------------------------------------------------------------------------------------
@@ -229,18 +280,20 @@ def test_protein_spread_reason_names_the_daily_facts_meal_threshold() -> None:
 
 
 @pytest.mark.parametrize(("share", "intensity", "is_reason"), [
-    (0.16, 80.0, False), (0.15, 75.0, True)])
+    (0.08, 80.0, False), (0.07, 70.0, True)])
 def test_only_components_below_80_are_reasons(share: float, intensity: float,
                                               is_reason: bool) -> None:
+    # zone 4 share of the 30-min runs; intensity = share / 0.10 x 100
     row = last(score_days(*make_facts(14, every={"z4_min": 30.0 * share})))
     assert row["intensity_score"] == pytest.approx(intensity)
     if is_reason:
         assert row["main_factor"] == "intensity"
-        assert row["reasons"] == "15 % of running above the first threshold (target 20 %)"
+        assert row["reasons"] == "7 % of running in zones 4-5 (target 10 %)"
+        assert row["score"] == pytest.approx(100 - W["intensity"] * (100 - 70))  # 98.5
     else:
         assert row["main_factor"] is None
         assert row["reasons"] == "no component below 80 of 100"
-        assert row["score"] == pytest.approx(100 - W["intensity"] * (100 - 80))
+        assert row["score"] == pytest.approx(100 - W["intensity"] * (100 - 80))  # 99.0
 
 
 def test_equal_costs_keep_the_component_order() -> None:
@@ -276,10 +329,12 @@ def test_recovery_reason_names_the_costlier_part() -> None:
     # 70 min a day: 7 * 70 / 60 = 8.2 h, volume (8.17 - 10) / (4 - 10) = 30.6
     ({"run_moving_min": 70.0, "longest_run_min": 70.0}, {},
      "running 8.2 h in 7 days (full credit up to 4 h)"),
-    # one 180-min run: long-run part 0, the lowest
+    # one 180-min run: long-run part 0 costs 0.20 * 100 = 20; volume (6 h: 66.7) costs
+    # 0.35 * 33.3 = 11.7; no baseline (progression null); acute:chronic 1.0 costs 0
     ({}, {12: {"run_moving_min": 180.0, "longest_run_min": 180.0}},
      "longest run 180 min in 7 days (full credit up to 90)"),
-    # three hard days in a row: streak part 0 (easy days 4: 66.7)
+    # three hard days in a row: streak part 0 costs 0.5 * 100 = 50 (easy days 4: 66.7,
+    # cost 0.5 * 33.3 = 16.7)
     ({}, {11: HARD, 12: HARD, 13: HARD}, "3 hard days in a row"),
     # two sessions, one within 6 h of a run: (2 - 0.5) / 2 = 75
     ({}, {11: {"strength_near_run_sessions": 1}},
@@ -297,13 +352,154 @@ def test_reason_texts_carry_the_number_and_the_target(every: dict, days: dict,
     assert text in row["reasons"].split("; ")
 
 
-def test_intensity_reason_counts_zone_3() -> None:
-    # 3 min in zone 3 of 30 each day, nothing in zones 4-5: 10 % above the first threshold
+def test_intensity_reason_does_not_count_zone_3() -> None:
+    # 3 min in zone 3 of 30 each day, nothing in zones 4-5: 0 % in zones 4-5
     every = {"z1_min": 4.0, "z2_min": 23.0, "z3_min": 3.0, "z4_min": 0.0, "z5_min": 0.0}
     row = last(score_days(*make_facts(14, every=every)))
-    assert row["intensity_score"] == pytest.approx(0.1 / 0.2 * 100)
+    assert row["intensity_score"] == pytest.approx(0.0)
     assert row["main_factor"] == "intensity"
-    assert row["reasons"] == "10 % of running above the first threshold (target 20 %)"
+    assert row["reasons"] == "0 % of running in zones 4-5 (target 10 %)"
+
+
+def test_intensity_reason_counts_zones_4_and_5() -> None:
+    # per 30-min run: 3 min zone 3 (left out), 1 min zone 4 and 0.5 min zone 5: 1.5 / 30 = 5 %
+    # -> 5 / 10 x 100 = 50; cost 0.05 * 50 = 2.5, the only component below 80
+    every = {"z1_min": 4.0, "z2_min": 21.5, "z3_min": 3.0, "z4_min": 1.0, "z5_min": 0.5}
+    row = last(score_days(*make_facts(14, every=every)))
+    assert row["high_intensity_share_7d"] == pytest.approx(0.05)
+    assert row["intensity_score"] == pytest.approx(50.0)
+    assert row["main_factor"] == "intensity"
+    assert row["reasons"] == "5 % of running in zones 4-5 (target 10 %)"
+    assert row["score"] == pytest.approx(100 - 0.05 * 50)
+
+
+# --------------------------------------------------------------------------------------
+# A component's reason names the sub-part that cost the most: share x (100 - sub-score)
+# --------------------------------------------------------------------------------------
+
+def test_protein_reason_names_the_amount_when_it_costs_more_than_the_lowest_spread() -> None:
+    # days 7, 8 unlogged: the week of day 13 has 5 usable days (9..13)
+    # amount: 0.904 g/kg -> (0.904 - 0.8) / 0.8 = 13, cost 0.75 * 87 = 65.25
+    # spread: 1 meal on day 9, 0 on the others: 1 / 5 = 0.2 a day -> 5, cost 0.25 * 95 = 23.75
+    # the spread has the lower sub-score, the amount costs more
+    days: dict[int, dict[str, object]] = {7: dict(UNLOGGED), 8: dict(UNLOGGED),
+                                          9: {"meals_reaching_protein_target": 1}}
+    facts = make_facts(14, every={"protein_g_per_kg": 0.904,
+                                  "meals_reaching_protein_target": 0}, days=days)
+    scored = score_days(*facts)
+    row = last(scored)
+    assert row["logged_days_7d"] == 5
+    assert row["protein_meals_per_day_7d"] == pytest.approx(0.2)
+    assert row["protein_score"] == pytest.approx(0.75 * 13 + 0.25 * 5)   # 11.0
+    assert row["main_factor"] == "protein"
+    assert row["reasons"] == "protein 0.9 g/kg (target 1.6)"
+
+
+def test_protein_reason_names_the_spread_when_it_costs_more() -> None:
+    # amount: 1.52 g/kg -> (1.52 - 0.8) / 0.8 = 90, cost 0.75 * 10 = 7.5
+    # spread: no meal reaching 0.4 g/kg -> 0, cost 0.25 * 100 = 25
+    row = last(score_days(*make_facts(14, every={"protein_g_per_kg": 1.52,
+                                                 "meals_reaching_protein_target": 0})))
+    assert row["protein_score"] == pytest.approx(0.75 * 90 + 0.25 * 0)    # 67.5
+    assert row["main_factor"] == "protein"
+    assert row["reasons"] == "protein reached 0.4 g/kg in 0.0 meals a day (target 4)"
+
+
+def test_running_load_reason_names_the_costliest_part_not_the_lowest() -> None:
+    # 60 min a day for 28 days: volume 7 h -> 50 (cost 0.35 * 50 = 17.5), progression 1.0
+    # and longest run 60 min -> 100 (cost 0), acute:chronic 2.0 on the day -> 0 (the
+    # lowest sub-score, cost 0.15 * 100 = 15): the volume costs the most
+    facts = make_facts(28, every={"run_moving_min": 60.0, "longest_run_min": 60.0},
+                       days={27: {"acute_chronic_ratio": 2.0}})
+    row = last(score_days(*facts))
+    assert row["running_load_score"] == pytest.approx(0.35 * 50 + 0.30 * 100 + 0.20 * 100)
+    assert row["reasons"].split("; ")[0] == "running 7.0 h in 7 days (full credit up to 4 h)"
+    assert "acute:chronic" not in row["reasons"]
+
+
+K = ScoreConstants()
+
+
+def _text(expr: pl.Expr, **columns: object) -> str | None:
+    """One reason expression on a one-row frame of literal columns."""
+    frame = pl.DataFrame({name: value if isinstance(value, pl.Series) else [value]
+                          for name, value in columns.items()})
+    return frame.select(expr).item()
+
+
+PROTEIN_COLUMNS = {"protein_g_per_kg_7d": 1.0, "protein_target_g_per_kg": 1.6,
+                   "protein_meals_per_day_7d": 1.0}
+AMOUNT_TEXT = "protein 1.0 g/kg (target 1.6)"
+SPREAD_TEXT = "protein reached 0.4 g/kg in 1.0 meals a day (target 4)"
+
+
+@pytest.mark.parametrize(("amount", "spread", "text"), [
+    (13.0, 5.0, AMOUNT_TEXT),     # 0.75 * 87 = 65.25 > 0.25 * 95 = 23.75
+    (90.0, 0.0, SPREAD_TEXT),     # 0.75 * 10 = 7.5 < 0.25 * 100 = 25
+    (70.0, 10.0, AMOUNT_TEXT),    # 0.75 * 30 = 22.5 = 0.25 * 90 = 22.5: the first wins
+    (80.0, 10.0, SPREAD_TEXT),    # 0.75 * 20 = 15 < 22.5
+    (100.0, 100.0, AMOUNT_TEXT),  # both cost 0: the first
+    (100.0, None, AMOUNT_TEXT),   # a null sub-score is left out
+    (20.0, None, AMOUNT_TEXT),
+    (None, 50.0, SPREAD_TEXT),
+    (None, None, None),
+])
+def test_protein_reason_on_literal_sub_scores(amount: float | None, spread: float | None,
+                                              text: str | None) -> None:
+    got = _text(protein_reason(K, 0.4), **PROTEIN_COLUMNS,
+                protein_amount=pl.Series([amount], dtype=pl.Float64),
+                protein_spread=pl.Series([spread], dtype=pl.Float64))
+    assert got == text
+
+
+RUN_COLUMNS = {"run_h_7d": 7.0, "run_km_7d": 84.0, "chronic_run_h_per_week": 5.0,
+               "chronic_run_km_per_week": 60.0, "longest_run_min_7d": 150.0,
+               "acute_chronic_ratio": 1.8}
+RUN_TEXTS = {
+    "volume": "running 7.0 h in 7 days (full credit up to 4 h)",
+    "progression": "running 7.0 h / 84 km in 7 days against an own average of 5.0 h / "
+                   "60 km a week",
+    "long_run": "longest run 150 min in 7 days (full credit up to 90)",
+    "acwr": "acute:chronic load 1.8 (descriptive; full credit up to 1.3)",
+}
+
+
+@pytest.mark.parametrize(("volume", "progression", "long_run", "acwr", "part"), [
+    # costs: volume 0.35 x, progression 0.30 x, long run 0.20 x, acwr 0.15 x (100 - sub)
+    (50.0, 100.0, 100.0, 0.0, "volume"),        # 17.5 vs acwr 15: not the lowest
+    (55.0, 50.0, 100.0, 100.0, "volume"),       # 15.75 vs progression 15: not the lowest
+    (60.0, 50.0, 100.0, 100.0, "progression"),  # 14 < 15
+    (100.0, 50.0, 100.0, 0.0, "progression"),   # 15 = 15: the first listed wins
+    (100.0, 100.0, 30.0, 0.0, "acwr"),          # long run 14 < acwr 15
+    (100.0, 100.0, 20.0, 0.0, "long_run"),      # 16 > 15
+    (None, None, 100.0, 40.0, "acwr"),          # nulls left out: long run 0 < acwr 9
+    (None, None, None, None, None),
+])
+def test_running_load_reason_on_literal_sub_scores(volume: float | None,
+                                                   progression: float | None,
+                                                   long_run: float | None,
+                                                   acwr: float | None,
+                                                   part: str | None) -> None:
+    got = _text(running_load_reason(K), **RUN_COLUMNS,
+                run_volume=pl.Series([volume], dtype=pl.Float64),
+                run_progression=pl.Series([progression], dtype=pl.Float64),
+                long_run=pl.Series([long_run], dtype=pl.Float64),
+                acwr=pl.Series([acwr], dtype=pl.Float64))
+    assert got == (None if part is None else RUN_TEXTS[part])
+
+
+@pytest.mark.parametrize(("easy", "streak", "text"), [
+    (0.0, 50.0, "5 hard days in the last 7 (target at most 2)"),   # 50 > 25
+    (66.7, 0.0, "3 hard days in a row"),                           # 16.65 < 50
+    (50.0, 50.0, "5 hard days in the last 7 (target at most 2)"),  # 25 = 25: the first
+    (None, 50.0, "3 hard days in a row"),
+])
+def test_recovery_reason_on_literal_sub_scores(easy: float | None, streak: float | None,
+                                               text: str) -> None:
+    got = _text(recovery_reason(K), hard_days_7d=5, max_hard_streak_7d=3,
+                easy_days=pl.Series([easy], dtype=pl.Float64),
+                hard_streak=pl.Series([streak], dtype=pl.Float64))
+    assert got == text
 
 
 def test_model_version_on_every_row() -> None:
@@ -384,9 +580,10 @@ def _weekly_facts():
     - acute:chronic ratio 2.0 on days 6 and 9 (else 1.0); acute load 10 x day
 
     Daily scores by hand: days 0..4 none (under 4 usable food days, under 7 known days);
-    day 5: nutrition only, all 100 -> 100; day 6 and day 9: running load (no baseline:
-    under 14 known days before the week, so volume 35 % + long run 20 % + ratio 15 % renormalised) =
-    (35 + 20 + 0) / 0.7 = 78.6 -> 0.88 * 100 + 0.12 * 78.6 = 97.4; other days 100.
+    day 5 none (nutrition only: completeness 0.6 < 0.7); day 6 and day 9: running load (no
+    baseline: under 14 known days before the week, so volume 35 % + long run 20 % + ratio
+    15 % renormalised) = (35 + 20 + 0) / 0.7 = 78.6 -> 0.88 * 100 + 0.12 * 78.6 = 97.4;
+    other days 100.
     """
     days: dict[int, dict[str, object]] = {i: {"acute_load": 10.0 * i} for i in range(14)}
     days[0].update({"protein_g_per_kg": 1.7, "balance_kcal": -200.0})
@@ -405,7 +602,8 @@ def test_weekly_rollup_across_a_year_boundary() -> None:
     low_day = round(0.88 * 100 + 0.12 * round((35 + 20 + 0) / 0.7, 1), 1)
     assert low_day == pytest.approx(97.4)
     daily = {i: on(scored, i, start=YEAR_END)["score"] for i in range(14)}
-    assert [daily[i] for i in range(5)] == [None] * 5
+    assert [daily[i] for i in range(6)] == [None] * 6
+    assert on(scored, 5, start=YEAR_END)["data_completeness"] == pytest.approx(0.6)
     assert daily[6] == pytest.approx(low_day) and daily[9] == pytest.approx(low_day)
 
     weekly = weekly_muscle_balance(scored)
@@ -414,8 +612,8 @@ def test_weekly_rollup_across_a_year_boundary() -> None:
         ("a", 2026, 53, date(2026, 12, 28)), ("a", 2027, 1, date(2027, 1, 4))]
     w1, w2 = weekly.row(0, named=True), weekly.row(1, named=True)
 
-    assert (w1["days"], w1["days_scored"]) == (7, 2)
-    assert w1["score"] == pytest.approx(round((100 + low_day) / 2, 1))
+    assert (w1["days"], w1["days_scored"]) == (7, 1)      # day 6 only
+    assert w1["score"] == pytest.approx(low_day)
     assert w1["band"] == "low"
     assert w1["worst_score"] == pytest.approx(low_day)
     assert w1["worst_day"] == date(2027, 1, 3)

@@ -111,9 +111,22 @@ def test_protein_amount_share_is_configurable() -> None:
 
 def test_protein_is_null_without_four_usable_days() -> None:
     got = last(make_facts(7, days={i: dict(UNLOGGED) for i in range(4)}))
+    assert got["protein_g_per_kg_7d"] is None
+    assert got["protein_target_g_per_kg"] is None
+    assert got["protein_amount"] is None
     assert got["protein_score"] is None
     assert got["energy_score"] is None
     assert got["carbohydrate_score"] is None
+
+
+def test_protein_target_is_null_without_protein_even_in_a_deficit() -> None:
+    # logged every day at -500 kcal (a sustained deficit), but no body weight: protein
+    # g/kg unknown, so there is no target (not the 2.3 deficit target)
+    got = last(make_facts(7, every={"protein_g_per_kg": None, "balance_kcal": -500.0}))
+    assert got["balance_kcal_7d"] == pytest.approx(-500.0)
+    assert got["protein_g_per_kg_7d"] is None
+    assert got["protein_target_g_per_kg"] is None
+    assert got["protein_score"] is None
 
 
 # --------------------------------------------------------------------------------------
@@ -374,11 +387,12 @@ def test_training_components_need_seven_known_days() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Intensity: share of HR-covered running in zones 3-5 (above the first threshold), 0 -> 20 %
+# Intensity: share of HR-covered running in zones 4-5 (above the second threshold), 0 -> 10 %
 # --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("share", "score"), [
-    (0.0, 0.0), (0.05, 25.0), (0.1, 50.0), (0.2, 100.0), (0.3, 100.0)])
+    (0.0, 0.0), (0.025, 25.0), (0.05, 50.0), (0.075, 75.0), (0.1, 100.0), (0.2, 100.0),
+    (0.3, 100.0)])
 def test_intensity_high_share(share: float, score: float) -> None:
     got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 30.0 * share,
                                     "z5_min": 0.0}))
@@ -386,21 +400,36 @@ def test_intensity_high_share(share: float, score: float) -> None:
     assert got["intensity_score"] == pytest.approx(score)
 
 
-def test_intensity_counts_zones_3_4_and_5() -> None:
+def test_intensity_counts_zones_4_and_5_but_not_zone_3() -> None:
+    # per day: 1 min zone 3, 0.5 zone 4, 0.5 zone 5 of 30 min: share (0.5 + 0.5) / 30
     got = last(make_facts(7, every={"hr_covered_min": 30.0, "z3_min": 1.0, "z4_min": 0.5,
                                     "z5_min": 0.5}))
-    assert got["high_intensity_share"] == pytest.approx(2 / 30)
-    assert got["intensity_score"] == pytest.approx((2 / 30) / 0.2 * 100)
+    assert got["zone45_min_7d"] == pytest.approx(7 * 1.0)
+    assert got["high_intensity_share"] == pytest.approx(1 / 30)
+    assert got["intensity_score"] == pytest.approx((1 / 30) / 0.1 * 100)  # 33.3
 
 
-@pytest.mark.parametrize(("z3", "share"), [(1.5, 1.5 / 30), (3.0, 3 / 30), (6.0, 6 / 30),
-                                           (9.0, 9 / 30)])
-def test_intensity_zone_3_alone_is_above_the_first_threshold(z3: float, share: float) -> None:
+def test_intensity_zone_5_alone_counts() -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 0.0, "z5_min": 1.5}))
+    assert got["high_intensity_share"] == pytest.approx(1.5 / 30)   # 0.05
+    assert got["intensity_score"] == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("z3", [1.5, 3.0, 6.0, 9.0])
+def test_intensity_zone_3_alone_does_not_count(z3: float) -> None:
     got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 0.0,
                                     "z2_min": 30.0 - z3, "z3_min": z3, "z4_min": 0.0,
                                     "z5_min": 0.0}))
-    assert got["high_intensity_share"] == pytest.approx(share)
-    assert got["intensity_score"] == pytest.approx(min(share / 0.2, 1.0) * 100)
+    assert got["zone45_min_7d"] == pytest.approx(0.0)
+    assert got["high_intensity_share"] == pytest.approx(0.0)
+    assert got["intensity_score"] == pytest.approx(0.0)
+
+
+def test_intensity_full_credit_share_is_configurable() -> None:
+    k = ScoreConstants.from_overrides({"high_share_full_credit": 0.2})
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 3.0, "z5_min": 0.0}), k)
+    assert got["high_intensity_share"] == pytest.approx(0.1)
+    assert got["intensity_score"] == pytest.approx(0.1 / 0.2 * 100)
 
 
 def test_intensity_zones_1_and_2_do_not_count() -> None:
@@ -418,13 +447,15 @@ def test_intensity_without_running_is_100() -> None:
 def test_intensity_with_too_little_heart_rate_is_unknown() -> None:
     # 4 min of HR a day: 28 < 30 min in the week
     got = last(make_facts(7, every={"hr_covered_min": 4.0, "z4_min": 1.0}))
+    assert got["hr_covered_min_7d"] == pytest.approx(28.0)
     assert got["intensity_score"] is None
-    # exactly 30 min on one day is enough
+    # exactly 30 min on one day is enough: 1.5 of 30 min in zone 4 is 5 %, half of 10 %
     days = {i: {"hr_covered_min": 0.0, "z4_min": 0.0, "z2_min": 0.0, "z1_min": 0.0}
             for i in range(6)}
-    days[6] = {"hr_covered_min": 30.0, "z4_min": 3.0}
+    days[6] = {"hr_covered_min": 30.0, "z4_min": 1.5}
     got = last(make_facts(7, days=days))
-    assert got["intensity_score"] == pytest.approx((3 / 30) / 0.2 * 100)
+    assert got["high_intensity_share"] == pytest.approx(0.05)
+    assert got["intensity_score"] == pytest.approx(50.0)
 
 
 def test_intensity_without_any_heart_rate_is_unknown() -> None:

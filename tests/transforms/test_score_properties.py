@@ -22,7 +22,7 @@ from polars.testing import assert_frame_equal
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
 from transforms.muscle_balance import daily_muscle_balance, score_days
-from transforms.score_model import COMPONENTS
+from transforms.score_model import COMPONENTS, ScoreConstants
 
 ATHLETE = "a"
 RESTING_KCAL = 1500.0
@@ -249,8 +249,8 @@ class Frames:
     nutrition: pl.DataFrame
     energy: pl.DataFrame
 
-    def score(self) -> pl.DataFrame:
-        return score_days(self.training, self.nutrition, self.energy).sort("local_date")
+    def score(self, k: ScoreConstants | None = None) -> pl.DataFrame:
+        return score_days(self.training, self.nutrition, self.energy, k).sort("local_date")
 
     def update(self, frame: str, day: date, **values: Any) -> Frames:
         """A copy with `values` set on `day` in one frame (dtypes kept)."""
@@ -403,7 +403,9 @@ def _quiet_day(known: bool, strength: int = 0) -> Day:
 #: endurance minutes). Both add the session on the first known day (pick 0) of a fortnight
 #: of rest days eating 3 g/kg. Here 3 days of training are unknown first, so on day 7 the
 #: strength component is unknown while carbohydrate is scored: with the minutes counted the
-#: day's score fell 100.0 -> 96.7 (95.2 with the current carbohydrate formula) ...
+#: day's score fell 100.0 -> 96.7 (95.2 with the current carbohydrate formula). Since
+#: min_completeness rose to 0.7 that day (food alone, 0.6) has no score by default, so
+#: `test_strength_minutes_do_not_lower_a_food_only_score` replays it at 0.6 ...
 STRENGTH_UNKNOWN = History(date(2026, 5, 4), 60.0, 20.0,
                            tuple(_quiet_day(known=i >= 3) for i in range(14)))
 #: ... and here a session every third day, so on day 7 strength is already at full credit
@@ -454,9 +456,30 @@ def test_the_score_is_deterministic_and_ignores_row_order(h: History,
     assert_frame_equal(first, permuted)
 
 
+def test_strength_minutes_do_not_lower_a_food_only_score() -> None:
+    """STRENGTH_UNKNOWN at min_completeness 0.6: on day 7 only the food components are
+    known (0.25 + 0.25 + 0.10 = 0.6), all 100; a 45-min session on day 3 (the first known
+    day) leaves the carbohydrate band light (3 g/kg: strength minutes do not count), so the
+    day still scores 100. At the default 0.7 the day has no score."""
+    h = STRENGTH_UNKNOWN
+    day7 = h.date(7)
+    assert frames(h).score().filter(pl.col("local_date") == day7)["score"].item() is None
+    k = ScoreConstants(min_completeness=0.6)
+    base = frames(h)
+    for out in (base.score(k), _add_strength_session(base, h.date(3), False, 45.0).score(k)):
+        row = out.filter(pl.col("local_date") == day7).row(0, named=True)
+        assert row["data_completeness"] == 0.6
+        assert row["strength_score"] is None
+        assert row["carbohydrate_need_g_per_kg_7d"] == 3.0
+        assert row["carbohydrate_score"] == 100.0
+        assert row["score"] == 100.0
+
+
 def test_a_well_logged_fortnight_is_scored() -> None:
     """Guard on the frame builder: a fully logged, fully known fortnight gets scores from
-    day 7 on, so the properties above compare real scores (not only nulls)."""
+    its seventh day (index 6, the first with 7 known days) on, so the properties above
+    compare real scores (not only nulls). Days 3..5 have food alone (completeness 0.6),
+    below min_completeness 0.7."""
     day = Day(training=Training(
         run_min=50.0, run_sessions=1, longest_share=1.0, pace_min_per_km=5.5, hr_share=1.0,
         above_share=0.2, high_share=0.5, zone_share=1.0, strength_sessions=1,
@@ -467,4 +490,7 @@ def test_a_well_logged_fortnight_is_scored() -> None:
                   energy_availability=None, meals_logged=4, meals_reaching_protein_target=3))
     out = frames(History(date(2026, 5, 4), 60.0, 20.0, (day,) * 14)).score()
     assert out["score"].drop_nulls().len() >= 7
+    assert out["score"].is_null().to_list() == [True] * 6 + [False] * 8
+    assert out["data_completeness"][3:6].to_list() == [0.6, 0.6, 0.6]
+    assert out["data_completeness"][6:].min() >= 0.7
     assert all(not math.isnan(s) for s in out["score"].drop_nulls())

@@ -618,19 +618,29 @@ def test_zone_hr_and_long_run_windows() -> None:
                 "z3_min": 5.0, "z5_min": 1.0, "hr_covered_min": 60.0}}
     w = on(window_frame(make_facts(7, days=days)), 6)
     assert w["longest_run_min_7d"] == 75.0
-    assert "zone45_min_7d" not in w
-    # zones 3, 4 and 5: six default days of 0 + 6 + 0, day 3 of 5 + 8 + 1
-    assert w["zone345_min_7d"] == pytest.approx(6 * 6.0 + 5.0 + 8.0 + 1.0)
+    assert "zone345_min_7d" not in w
+    # zones 4 and 5 only: six default days of 6 + 0, day 3 of 8 + 1 (its 5 min of zone 3
+    # left out)
+    assert w["zone45_min_7d"] == pytest.approx(6 * 6.0 + 8.0 + 1.0)
     assert w["hr_covered_min_7d"] == pytest.approx(6 * 30.0 + 60.0)
     assert w["run_h_7d"] == pytest.approx((6 * 30.0 + 75.0) / 60)
 
 
-def test_zone_3_counts_in_the_window_but_does_not_make_a_day_hard() -> None:
+def test_zone_3_does_not_count_in_the_window_nor_make_a_day_hard() -> None:
     # 20 min in zone 3 on every day: above the first threshold, below zones 4-5
     w = on(window_frame(make_facts(7, every={"z3_min": 20.0, "z4_min": 0.0, "z5_min": 0.0,
                                              "z2_min": 10.0, "z1_min": 0.0})), 6)
-    assert w["zone345_min_7d"] == pytest.approx(7 * 20.0)
+    assert w["zone45_min_7d"] == pytest.approx(0.0)
+    assert w["hr_covered_min_7d"] == pytest.approx(7 * 30.0)
     assert w["hard_days_7d"] == 0
+
+
+def test_zone_45_window_sums_zone_4_and_zone_5_over_7_days() -> None:
+    # day i: z4 = i, z5 = 0.5 on days 5 and 6; 10 days, the window of day 9 is days 3..9
+    days = {i: {"z4_min": float(i), "z5_min": 0.5 if i in (5, 6) else 0.0} for i in range(10)}
+    frame = window_frame(make_facts(10, days=days))
+    assert on(frame, 9)["zone45_min_7d"] == pytest.approx(3 + 4 + 5 + 6 + 7 + 8 + 9 + 1.0)
+    assert on(frame, 2)["zone45_min_7d"] == pytest.approx(0 + 1 + 2)
 
 
 def test_two_athletes_have_separate_windows() -> None:
