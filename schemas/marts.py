@@ -105,7 +105,8 @@ _VERDICT = (
 
 DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
     ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
-    ("protein_target_g_per_kg", "Protein target used, g/kg (higher in a sustained deficit)"),
+    ("protein_target_g_per_kg",
+     "Protein target used, g/kg (higher in a sustained deficit; null without protein data)"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
     ("balance_kcal_7d", "Mean energy balance over usable food-log days, last 7 days, kcal/day"),
     ("deficit_days_7d", "Days in the last 7 with a deficit above 500 kcal"),

@@ -66,10 +66,10 @@ def carbohydrate_score(k: ScoreConstants) -> pl.Expr:
 
 def running_load_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
     """Volume: falling ramp of running hours in 7 days (100 up to 4 h, 0 from 10 h);
-    progression: falling ramp of this week's hours or km (the larger) over the own 28-day
-    weekly average (100 up to 1.1, 0 from 1.5); long run: falling ramp of the longest run
-    (100 up to 90 min, 0 from 180 min); acute:chronic TRIMP ratio (100 up to 1.3, 0 from
-    2.0, descriptive only)."""
+    progression: falling ramp of this week's hours or km (the larger) over the own weekly
+    average of the 21 days before (100 up to 1.1, 0 from 1.5); long run: falling ramp of
+    the longest run (100 up to 90 min, 0 from 180 min); acute:chronic TRIMP ratio (100 up
+    to 1.3, 0 from 2.0, descriptive only)."""
     ratio_h = col("run_h_7d") / col("chronic_run_h_per_week")
     ratio_km = col("run_km_7d") / col("chronic_run_km_per_week")
     progression = (pl.when(col("run_h_7d") == 0).then(0.0)

@@ -36,7 +36,7 @@ class ScoreConstants:
     """Constants of the scoring model (units in the names; sources beside each)."""
 
     # -- windows (the scored week is WINDOW_DAYS = 7 days) ------------------------------
-    chronic_window_days: int = 28      # chronic load window, Williams et al. 2017
+    chronic_window_days: int = 28      # the week + the 21 days of the running baseline
     min_logged_days: int = 4           # usable food-log days in the 7-day window
     min_chronic_known_days: int = 14   # known days of the 21 before the week (baseline)
 
@@ -72,7 +72,7 @@ class ScoreConstants:
     # (acute:chronic ratio, descriptive only)
     run_full_credit_h_per_week: float = 4.0    # model choice, see docs/scoring.md
     run_zero_credit_h_per_week: float = 10.0
-    run_ratio_full_credit: float = 1.1         # this week / own 28-day weekly average
+    run_ratio_full_credit: float = 1.1         # this week / own weekly average, 21 days before
     run_ratio_zero_credit: float = 1.5
     long_run_full_credit_min: float = 90.0     # glycogen-depleting runs raise protein use
     long_run_zero_credit_min: float = 180.0
@@ -126,8 +126,8 @@ class ScoreConstants:
     def from_overrides(cls, overrides: Mapping[str, object], ignore: frozenset[str] = frozenset()
                        ) -> ScoreConstants:
         """Defaults with `overrides` applied. Keys in `ignore` belong to the daily facts; any
-        other unknown key, a non-numeric value or a negative one (other than the balance
-        bounds), is an error naming it."""
+        other unknown key, a non-numeric, non-finite or negative value (other than the
+        balance bounds), or a fraction for a whole-number key, is an error naming it."""
         known = {f.name: f.type for f in fields(cls)}
         given: dict[str, float | int] = {}
         for key, value in overrides.items():
@@ -179,6 +179,13 @@ class ScoreConstants:
         for name in ("protein_amount_share", "near_run_session_credit", "min_completeness"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"scoring.{name} must be between 0 and 1")
+        bands = (self.carb_light_g_per_kg, self.carb_moderate_g_per_kg,
+                 self.carb_high_g_per_kg, self.carb_very_high_g_per_kg)
+        if not 0 < bands[0] <= bands[1] <= bands[2] <= bands[3]:
+            raise ValueError("scoring: carbohydrate bands must be above 0 and rise from "
+                             "carb_light_g_per_kg to carb_very_high_g_per_kg")
+        if self.low_risk_min_score > 100:
+            raise ValueError("scoring.low_risk_min_score must not exceed 100")
         if not self.carb_zero_credit_ratio < 1:
             raise ValueError("scoring.carb_zero_credit_ratio must be below 1 (full credit is "
                              "eating the band's lower bound)")
