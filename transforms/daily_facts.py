@@ -7,7 +7,6 @@ correction anywhere in the raw tables flows through.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -29,6 +28,7 @@ from transforms.daily_training import (
 from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
 from transforms.load import training_load
 from transforms.local_days import by_athlete, file_codes, local_times, session_sport
+from transforms.overrides import override_value
 from transforms.physiology import (
     ACUTE_LOAD_DAYS,
     CHRONIC_LOAD_DAYS,
@@ -77,15 +77,7 @@ class FactConstants:
         for key, value in overrides.items():
             if key not in known:
                 continue
-            if (isinstance(value, bool) or not isinstance(value, int | float)
-                    or not math.isfinite(value) or value <= 0):
-                raise ValueError(f"scoring.{key}: must be a positive number (got {value!r})")
-            if known[key] in (int, "int"):
-                if value != int(value):
-                    raise ValueError(f"scoring.{key}: must be a whole number (got {value!r})")
-                given[key] = int(value)
-            else:
-                given[key] = float(value)
+            given[key] = override_value(key, value, known[key], lowest="positive")
         return cls(**given)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from transforms.overrides import override_value
+
 #: Bump when the meaning of the output changes in a way a source hash would not show.
 MODEL_GENERATION = 1
 #: The modules whose source defines the score and the daily facts it reads: any edit to
@@ -136,16 +138,8 @@ class ScoreConstants:
             if key not in known:
                 raise ValueError(f"scoring.{key}: unknown constant (see docs/scoring.md)")
             signed = key.startswith("balance_")  # energy balance bounds are negative
-            if (isinstance(value, bool) or not isinstance(value, int | float)
-                    or not math.isfinite(value) or (value < 0 and not signed)):
-                raise ValueError(f"scoring.{key}: must be a number"
-                                 f"{'' if signed else ' >= 0'} (got {value!r})")
-            if known[key] in (int, "int"):
-                if value != int(value):
-                    raise ValueError(f"scoring.{key}: must be a whole number (got {value!r})")
-                given[key] = int(value)
-            else:
-                given[key] = float(value)
+            given[key] = override_value(key, value, known[key],
+                                        lowest="any" if signed else "non_negative")
         constants = cls(**given)
         constants.check()
         return constants
