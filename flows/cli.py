@@ -266,14 +266,15 @@ def _print_scores(path: Path, athlete_ids: list[str]) -> None:
             table = _score_table(f"Muscle balance of {athlete_id}, last {len(days)} days",
                                  ("day", "score", "risk", "data", "main reason"))
             for day, score, band, completeness, reason in days:
-                table.add_row(day.isoformat(), _number(score), _band(band),
+                table.add_row(day.isoformat(), _number(score, 1), _band(band),
                               f"{completeness:.0%}", escape(reason or ""))
             out.print(table)
             table = _score_table(f"Weekly, last {len(weeks)} weeks",
                                  ("week", "score", "risk", "worst", "run km", "g/kg",
                                   "lifts", "main reason"))
             for week, score, band, worst, km, protein, strength, reason in weeks:
-                table.add_row(week, _number(score), _band(band), _number(worst), _number(km),
+                table.add_row(week, _number(score, 1), _band(band), _number(worst, 1),
+                              _number(km),
                               _number(protein, 1), "-" if strength is None else str(strength),
                               escape(reason or ""))
             out.print(table)

@@ -148,7 +148,8 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("worst_score", "Lowest daily score of the week, 0-100"),
     ("worst_day", "Day of the lowest score"),
     ("data_completeness", "Mean daily data completeness, 0-1"),
-    ("main_factor", "Main factor of the week's last scored day (its windows cover the week)"),
+    ("main_factor",
+     "Main factor of the week's last scored day (on a Sunday its windows are the week)"),
     ("reasons", "Reasons of the week's last scored day"),
 ) + tuple((name, f"Weekly mean of the daily {text[0].lower()}{text[1:]}")
           for name, text in _COMPONENT_SCORES) + (

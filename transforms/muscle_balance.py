@@ -98,8 +98,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
     """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
     components, the week's running km and hours, mean protein g/kg and balance over the
     usable food-log days, strength sessions, the load lines on the week's last day, and the
-    main factor and reasons of the week's last scored day (whose 7-day windows cover the
-    week)."""
+    main factor and reasons of the week's last scored day (on a Sunday its 7-day windows
+    are exactly the week)."""
     k = k or ScoreConstants()
     usable = col("__usable")
     latest = [col("score").is_not_null(), col("local_date")]

@@ -67,12 +67,14 @@ def carbohydrate_score(k: ScoreConstants) -> pl.Expr:
 def running_load_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
     """Volume: falling ramp of running hours in 7 days (100 up to 4 h, 0 from 10 h);
     progression: falling ramp of this week's hours or km (the larger) over the own weekly
-    average of the 21 days before (100 up to 1.1, 0 from 1.5); long run: falling ramp of
+    average of the 21 days before (100 up to 1.1, 0 from 1.5; left out when that average is
+    under 1 h, a return from a break rather than a spike); long run: falling ramp of
     the longest run (100 up to 90 min, 0 from 180 min); acute:chronic TRIMP ratio (100 up
     to 1.3, 0 from 2.0, descriptive only)."""
     ratio_h = col("run_h_7d") / col("chronic_run_h_per_week")
     ratio_km = col("run_km_7d") / col("chronic_run_km_per_week")
     progression = (pl.when(col("run_h_7d") == 0).then(0.0)
+                   .when(col("chronic_run_h_per_week") < k.min_baseline_h_per_week).then(None)
                    .otherwise(pl.max_horizontal(ratio_h, ratio_km)))
     return {
         "run_volume": ramp(col("run_h_7d"), k.run_zero_credit_h_per_week,

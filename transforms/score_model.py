@@ -76,6 +76,7 @@ class ScoreConstants:
     run_zero_credit_h_per_week: float = 10.0
     run_ratio_full_credit: float = 1.1         # this week / own weekly average, 21 days before
     run_ratio_zero_credit: float = 1.5
+    min_baseline_h_per_week: float = 1.0       # below: a return from a break, not a spike
     long_run_full_credit_min: float = 90.0     # glycogen-depleting runs raise protein use
     long_run_zero_credit_min: float = 180.0
     acwr_full_credit: float = 1.3

@@ -143,7 +143,7 @@ def reason_texts(k: ScoreConstants, meal_g_per_kg: float) -> dict[str, pl.Expr]:
 def insufficient_data_reason(k: ScoreConstants) -> pl.Expr:
     """What was missing on a day without a score."""
     food = pl.when(col("logged_days_7d") < k.min_logged_days).then(pl.format(
-        "food logged on {} of the last {} days (need {})", col("logged_days_7d"),
+        "complete food logs on {} of the last {} days (need {})", col("logged_days_7d"),
         pl.lit(WINDOW_DAYS), pl.lit(k.min_logged_days)))
     watch = pl.when(col("known_days_7d") < WINDOW_DAYS).then(pl.format(
         "watch data on {} of the last {} days (need {})", col("known_days_7d"),

@@ -48,9 +48,10 @@ def _non_negative(difference: pl.Expr) -> pl.Expr:
 
 def carbohydrate_need(training_min: pl.Expr, k: ScoreConstants) -> pl.Expr:
     """Lower bound of the day's carbohydrate band, g/kg (Thomas et al. 2016), from the
-    day's endurance minutes (running and other cardio; strength sessions draw far less on
-    glycogen and do not raise the band): light 3, moderate (45 min, about 1 h) 5, high
-    (90 min, 1-3 h) 6, very high (240 min, over 4 h) 8; null when training is unknown."""
+    day's endurance minutes (running, cycling, swimming, rowing; walks, hikes and strength
+    sessions draw far less on glycogen and do not raise the band): light 3, moderate
+    (45 min, about 1 h) 5, high (90 min, 1-3 h) 6, very high (240 min, over 4 h) 8; null
+    when training is unknown."""
     return (pl.when(training_min >= k.carb_very_high_from_min).then(k.carb_very_high_g_per_kg)
             .when(training_min >= k.carb_high_from_min).then(k.carb_high_g_per_kg)
             .when(training_min >= k.carb_moderate_from_min).then(k.carb_moderate_g_per_kg)
@@ -78,7 +79,8 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     usable = pl.col("logged").fill_null(False) & ~pl.col("incomplete").fill_null(False)
     known = pl.col("strength_sessions").is_not_null()  # training known (inside the FIT span)
     z45 = pl.col("z4_min") + pl.col("z5_min")
-    endurance_min = pl.col("run_moving_min") + pl.col("other_cardio_min")
+    endurance_min = (pl.col("run_moving_min") + pl.col("cycling_min") + pl.col("swimming_min")
+                     + pl.col("rowing_min"))
     hard = known & ((z45 >= k.hard_zone45_min).fill_null(False)
                     | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
     # consecutive hard days: a streak breaks on a day that is not hard or after a gap
@@ -105,6 +107,16 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     base_km = _non_negative(_sum(pl.col("run_distance_km"), c)
                             - _sum(pl.col("run_distance_km"), w))
     per_week = 7.0 / base_known.cast(pl.Float64)
+    # a run without distance (a treadmill file without a foot pod) makes a km sum unknown
+    km_unknown = (pl.col("run_moving_min") > 0) & pl.col("run_distance_km").is_null()
+    week_km_unknown = _count(km_unknown, w) > 0
+    base_km_unknown = (_count(km_unknown, c) - _count(km_unknown, w)) > 0
+    full_week = _count(pl.col("__known"), w) >= w  # training known on every day of the week
+
+    def week(expr: pl.Expr) -> pl.Expr:
+        """A training sum over the week: null unless every day's training is known."""
+        return pl.when(full_week).then(expr)
+
     return staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
         _mean_where(pl.col("protein_g_per_kg"), u, w, k.min_logged_days)
@@ -120,23 +132,24 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         _mean_where(pl.col("carbohydrate_need_g_per_kg"), carb_days, w, k.min_logged_days)
         .alias("carbohydrate_need_g_per_kg_7d"),
         _count(pl.col("__known"), w).alias("known_days_7d"),
-        (_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
-        _sum(pl.col("run_distance_km"), w).alias("run_km_7d"),
+        week(_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
+        week(pl.when(~week_km_unknown).then(_sum(pl.col("run_distance_km"), w)))
+        .alias("run_km_7d"),
         pl.when(base_known >= k.min_chronic_known_days)
         .then(base_min / 60.0 * per_week).alias("chronic_run_h_per_week"),
-        pl.when(base_known >= k.min_chronic_known_days)
+        pl.when((base_known >= k.min_chronic_known_days) & ~base_km_unknown)
         .then(base_km * per_week).alias("chronic_run_km_per_week"),
-        pl.col("longest_run_min").rolling_max_by("local_date", _days(w)).over("athlete_id")
-        .alias("longest_run_min_7d"),
-        _sum(z45, w).alias("zone45_min_7d"),
-        _sum(pl.col("hr_covered_min"), w).alias("hr_covered_min_7d"),
-        _sum(pl.col("strength_sessions"), w).alias("strength_sessions_7d"),
-        _sum(pl.col("strength_near_run_sessions"), w).alias("strength_near_run_7d"),
+        week(pl.col("longest_run_min").rolling_max_by("local_date", _days(w))
+             .over("athlete_id")).alias("longest_run_min_7d"),
+        week(_sum(z45, w)).alias("zone45_min_7d"),
+        week(_sum(pl.col("hr_covered_min"), w)).alias("hr_covered_min_7d"),
+        week(_sum(pl.col("strength_sessions"), w)).alias("strength_sessions_7d"),
+        week(_sum(pl.col("strength_near_run_sessions"), w)).alias("strength_near_run_7d"),
         pl.when(known).then(
             (pl.col("local_date") - pl.coalesce("__last_strength", pl.col("__first_known")
                                                 - pl.duration(days=1))).dt.total_days()
         ).alias("days_since_strength"),
-        _count(pl.col("__hard"), w).alias("hard_days_7d"),
-        pl.col("__hard_streak").rolling_max_by("local_date", _days(w)).over("athlete_id")
-        .alias("max_hard_streak_7d"),
+        week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
+        week(pl.col("__hard_streak").rolling_max_by("local_date", _days(w))
+             .over("athlete_id")).alias("max_hard_streak_7d"),
     )

@@ -7,9 +7,10 @@ import duckdb
 
 def recent_days(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 14) -> list[tuple]:
     """The athlete's last `days` days, oldest first: date, score, band, completeness, the
-    first reason."""
+    first reason (all of them, what was missing, on a day without a score)."""
     return con.execute(
-        "SELECT local_date, score, band, data_completeness, split_part(reasons, '; ', 1) "
+        "SELECT local_date, score, band, data_completeness, "
+        "CASE WHEN score IS NULL THEN reasons ELSE split_part(reasons, '; ', 1) END "
         "FROM (SELECT * FROM marts.daily_muscle_balance WHERE athlete_id = ? "
         "      ORDER BY local_date DESC LIMIT ?) ORDER BY local_date",
         [athlete_id, days],

@@ -309,7 +309,7 @@ def test_no_score_once_too_few_days_are_logged(unlogged: Scenario) -> None:
         assert d.score is None and d.band is None and d.main_factor is None, d.row()
         assert d.data_completeness < 0.7, d.row()  # ScoreConstants.min_completeness
         assert d.reasons.startswith("not enough data"), d.row()
-        assert "food logged on" in d.reasons, d.row()
+        assert "complete food logs on" in d.reasons, d.row()
         assert d.logged_days_7d < MIN_LOGGED_DAYS, d.row()
 
 

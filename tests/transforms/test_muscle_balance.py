@@ -57,7 +57,7 @@ def _verdict_facts(*, hr_covered: float | None = None):
         need = 5.0 if i in strength_days else 3.0
         days[i] = {"carbohydrate_g_per_kg": 0.75 * need}
         if i in strength_days:
-            days[i]["other_cardio_min"] = 30.0
+            days[i].update({"cycling_min": 30.0, "other_cardio_min": 30.0})
     days[25].update({"strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0,
                      "strength_reps": None, "strength_volume_kg": 0.0})
     every: dict[str, object] = {"protein_g_per_kg": 1.4, "balance_kcal": -625.0}
@@ -117,8 +117,8 @@ def test_the_first_days_have_no_score_and_say_what_is_missing() -> None:
     first = on(scored, 0)
     assert first["score"] is None and first["band"] is None and first["main_factor"] is None
     assert first["data_completeness"] == 0.0
-    assert first["reasons"] == ("not enough data: food logged on 1 of the last 7 days (need 4); "
-                                "watch data on 1 of the last 7 days (need 7)")
+    assert first["reasons"] == ("not enough data: complete food logs on 1 of the last 7 days "
+                                "(need 4); watch data on 1 of the last 7 days (need 7)")
     # day 3: four food-log days: protein, energy, carbohydrate known = 0.25+0.25+0.10 = 0.6,
     # below min_completeness 0.7: no score yet, the components are still shown
     fourth = on(scored, 3)
@@ -145,7 +145,7 @@ def test_no_score_below_min_completeness() -> None:
     assert row["data_completeness"] == pytest.approx(0.12 + 0.05 + 0.15 + 0.08)
     assert row["score"] is None and row["band"] is None and row["main_factor"] is None
     assert row["strength_score"] == pytest.approx(100.0)  # components still shown
-    assert row["reasons"] == "not enough data: food logged on 3 of the last 7 days (need 4)"
+    assert row["reasons"] == "not enough data: complete food logs on 3 of the last 7 days (need 4)"
 
 
 def test_without_body_weight_the_reason_says_so() -> None:

@@ -4,6 +4,8 @@ hand from the constants of `ScoreConstants` (defaults unless a test says otherwi
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 import pytest
 
@@ -192,7 +194,7 @@ def _carb_facts(carbs: dict[int, float]):
         i: {"carbohydrate_g_per_kg": c} for i, c in carbs.items()}
     for i in range(7):
         if is_strength_day(i):
-            days.setdefault(i, {})["other_cardio_min"] = 30.0
+            days.setdefault(i, {}).update({"cycling_min": 30.0, "other_cardio_min": 30.0})
     return make_facts(7, days=days)
 
 
@@ -214,7 +216,8 @@ def test_carbohydrate_is_the_ratio_of_the_means_not_the_mean_of_the_ratios() -> 
     # mean of the daily ratios would be (5 * 1 + 2 * 0.25) / 7 = 0.786)
     days: dict[int, dict[str, object]] = {i: {"carbohydrate_g_per_kg": 3.0} for i in range(5)}
     for i in (5, 6):
-        days[i] = {"carbohydrate_g_per_kg": 2.0, "other_cardio_min": 210.0}
+        days[i] = {"carbohydrate_g_per_kg": 2.0, "cycling_min": 210.0,
+                   "other_cardio_min": 210.0}
     got = last(make_facts(7, days=days))
     assert got["carbohydrate_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 2) / 7)
     assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 8) / 7)
@@ -301,12 +304,57 @@ def test_a_week_of_one_fifth_more_scores_by_the_baseline_without_the_week() -> N
 
 
 def test_running_after_three_rest_weeks_gets_no_progression_credit() -> None:
-    # days 0..20 rest: the baseline is 0 h and 0 km a week, so any running this week is an
-    # unbounded progression (ratio infinite): 0
-    got = last(make_facts(28, days={i: dict(REST_DAY) for i in range(21)}))
+    # days 0..20 rest: the baseline is 0 h and 0 km a week, under the 1 h of
+    # min_baseline_h_per_week: a return from a break, not a spike, so the progression part
+    # is left out (neither credit nor penalty). Acute:chronic 2.0 on day 27 (acwr 0) shows
+    # the renormalisation: volume 3.5 h -> 100, longest 30 min -> 100
+    days: dict[int, dict[str, object]] = {i: dict(REST_DAY) for i in range(21)}
+    days[27] = {"acute_chronic_ratio": 2.0}
+    got = last(make_facts(28, days=days))
     assert (got["chronic_run_h_per_week"], got["chronic_run_km_per_week"]) == (0.0, 0.0)
     assert got["run_h_7d"] == pytest.approx(7 * 30 / 60)
-    assert got["run_progression"] == pytest.approx(0.0)
+    assert got["run_progression"] is None
+    assert (got["run_volume"], got["long_run"], got["acwr"]) == (100.0, 100.0, 0.0)
+    expected = (0.35 * 100 + 0.20 * 100 + 0.15 * 0) / (0.35 + 0.20 + 0.15)   # 78.57
+    assert got["running_load_score"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("minutes", "progression"), [
+    (8.0, None),                     # 21 * 8 min = 168 min: 0.93 h a week < 1 h
+    (60 / 7 + 0.1, 0.0)])            # just over 1 h a week: this week's 3.5 h is a spike
+def test_the_progression_needs_a_baseline_of_one_hour_a_week(
+    minutes: float, progression: float | None,
+) -> None:
+    days = {i: {"run_moving_min": minutes, "run_distance_km": minutes / 5}
+            for i in range(21)}
+    got = last(make_facts(28, days=days))
+    assert got["chronic_run_h_per_week"] == pytest.approx(21 * minutes / 60 * 7 / 21)
+    assert got["run_progression"] == progression
+
+
+def test_a_treadmill_baseline_without_distance_progresses_by_hours_alone() -> None:
+    # days 0..20: 30 min without distance (no foot pod); days 21..27: 30 min / 6 km. The
+    # km baseline is unknown, so the progression is the hours ratio alone: 3.5 / 3.5 = 1.0
+    days: dict[int, dict[str, object]] = {i: {"run_distance_km": None} for i in range(21)}
+    got = last(make_facts(28, days=days))
+    assert got["chronic_run_km_per_week"] is None
+    assert got["run_km_7d"] == pytest.approx(7 * 6.0)
+    assert got["run_h_7d"] / got["chronic_run_h_per_week"] == pytest.approx(1.0)
+    assert got["run_progression"] == pytest.approx(100.0)
+    assert got["running_load_score"] == pytest.approx(100.0)
+    # the same baseline and 1.3 times the hours this week: (1.3 - 1.5) / (1.1 - 1.5) = 50
+    days.update({i: {"run_moving_min": 39.0} for i in range(21, 28)})
+    got = last(make_facts(28, days=days))
+    assert got["run_h_7d"] / got["chronic_run_h_per_week"] == pytest.approx(1.3)
+    assert got["run_progression"] == pytest.approx(50.0)
+
+
+def test_a_week_with_a_run_without_distance_progresses_by_hours_alone() -> None:
+    # one run of the week without distance: this week's km are unknown; hours flat -> 100
+    got = last(make_facts(28, days={25: {"run_distance_km": None}}))
+    assert got["run_km_7d"] is None
+    assert got["chronic_run_km_per_week"] == pytest.approx(42.0)
+    assert got["run_progression"] == pytest.approx(100.0)
 
 
 def test_a_run_that_left_the_windows_does_not_turn_a_zero_baseline_negative() -> None:
@@ -318,9 +366,19 @@ def test_a_run_that_left_the_windows_does_not_turn_a_zero_baseline_negative() ->
     days.update({i: {"run_moving_min": 42.2, "run_distance_km": 42.2 / 5}
                  for i in range(22, 29)})
     got = last(make_facts(29, days=days))
-    assert got["chronic_run_h_per_week"] >= 0.0
-    assert got["chronic_run_km_per_week"] >= 0.0
-    assert got["run_progression"] == pytest.approx(0.0)
+    # exactly +0.0 (no float residue, no -0.0), not a tiny negative
+    for c in ("chronic_run_h_per_week", "chronic_run_km_per_week"):
+        assert got[c] == 0.0, c
+        assert math.copysign(1.0, got[c]) == 1.0, c
+    # under 1 h a week: the progression part is left out, not 0
+    assert got["run_progression"] is None
+    # the other parts: 7 x 42.2 min = 4.923 h -> volume (4.923 - 10) / (4 - 10); longest
+    # run 30 min (the default) -> 100; acute:chronic 1.0 -> 100
+    week_h = 7 * 42.2 / 60
+    volume = (week_h - 10) / (4 - 10) * 100                  # 84.61
+    assert got["run_volume"] == pytest.approx(volume)
+    expected = (0.35 * volume + 0.20 * 100 + 0.15 * 100) / (0.35 + 0.20 + 0.15)
+    assert got["running_load_score"] == pytest.approx(expected)   # 92.31
 
 
 def test_running_progression_takes_the_larger_of_hours_and_km() -> None:
@@ -531,12 +589,18 @@ def test_recovery(hard: tuple[int, ...], easy_score: float, streak_score: float)
 
 
 def test_a_missing_row_between_hard_days_keeps_the_streak_part_full() -> None:
-    # hard on 4 and 6, no row for 5: two hard days, but not in a row (streak 1: 100); the
-    # week has 6 known days, so the recovery score itself is null
+    # hard on 4 and 6, no row for 5: on day 6 the week has 6 known days, so the counts,
+    # the parts and the recovery score are null
     got = last(make_facts(7, missing=[5], days={4: HARD, 6: HARD}))
-    assert (got["hard_days_7d"], got["max_hard_streak_7d"]) == (2, 1)
-    assert got["hard_streak"] == pytest.approx(100.0)
+    assert (got["hard_days_7d"], got["max_hard_streak_7d"]) == (None, None)
+    assert got["hard_streak"] is None
     assert got["recovery_score"] is None
+    # day 12 (window 6..12, all known): day 6 did not continue day 4's streak (streak 1,
+    # not 2): hard streak 100, 6 easy days 100
+    got = last(make_facts(13, missing=[5], days={4: HARD, 6: HARD}))
+    assert (got["hard_days_7d"], got["max_hard_streak_7d"]) == (1, 1)
+    assert got["hard_streak"] == pytest.approx(100.0)
+    assert got["recovery_score"] == pytest.approx(100.0)
 
 
 def test_recovery_transfer_functions_at_fractional_thresholds() -> None:

@@ -218,8 +218,11 @@ def test_a_missing_row_does_not_stretch_the_window() -> None:
     w = on(window_frame(facts), 9)
     assert w["known_days_7d"] == 6          # days 3, 4, 6, 7, 8, 9
     assert w["logged_days_7d"] == 6
-    assert w["run_km_7d"] == pytest.approx(6 * 5.0)  # day 2 (100 km) stays outside
-    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
+    assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)  # day 2 (0.1) stays outside
+    # training is known on 6 of the 7 days: the week's training sums are unknown (a
+    # stretched window would have reached day 2 and its 100 km)
+    for c in ("run_h_7d", "run_km_7d", "strength_sessions_7d", "hard_days_7d"):
+        assert w[c] is None, c
 
 
 def test_the_window_ends_on_and_includes_the_day() -> None:
@@ -228,7 +231,10 @@ def test_the_window_ends_on_and_includes_the_day() -> None:
     frame = window_frame(facts)
     assert on(frame, 8)["run_km_7d"] == pytest.approx(10.0 + 100.0 + 5 * 1.0)  # days 2..8
     assert on(frame, 9)["run_km_7d"] == pytest.approx(100.0 + 6 * 1.0)         # days 3..9
-    assert on(frame, 3)["run_km_7d"] == pytest.approx(1.0 + 1.0 + 10.0 + 100.0)  # days 0..3
+    assert on(frame, 6)["run_km_7d"] == pytest.approx(1.0 + 1.0 + 10.0 + 100.0 + 3 * 1.0)
+    # day 3: the window 0..3 reaches before the first day (4 known days): unknown
+    assert on(frame, 3)["known_days_7d"] == 4
+    assert on(frame, 3)["run_km_7d"] is None
 
 
 # --------------------------------------------------------------------------------------
@@ -309,7 +315,7 @@ def test_carbohydrate_need_bands(minutes: float | None, need: float | None) -> N
     assert got == need
 
 
-@pytest.mark.parametrize(("run", "strength", "other", "need"), [
+@pytest.mark.parametrize(("run", "strength", "cycling", "need"), [
     (44.9, 0.0, 0.0, 3.0),        # 44.9 endurance minutes: light
     (30.0, 0.0, 15.0, 5.0),       # 30 + 15 = 45: moderate
     (30.0, None, 15.0, 5.0),      # unknown strength minutes do not matter
@@ -317,37 +323,61 @@ def test_carbohydrate_need_bands(minutes: float | None, need: float | None) -> N
     (60.0, 20.0, 30.0, 6.0),      # 60 + 30 = 90: high
     (200.0, 0.0, 39.9, 6.0),      # 239.9: high
     (200.0, 0.0, 40.0, 8.0),      # 240: very high
-    (0.0, 0.0, 240.0, 8.0)])      # other cardio alone
-def test_the_day_s_endurance_minutes_add_running_and_other_cardio(
-    run: float, strength: float | None, other: float, need: float,
+    (0.0, 0.0, 240.0, 8.0)])      # cycling alone
+def test_the_day_s_endurance_minutes_add_running_and_cycling(
+    run: float, strength: float | None, cycling: float, need: float,
 ) -> None:
-    day = {"run_moving_min": run, "strength_min": strength, "other_cardio_min": other}
+    # other_cardio_min is all non-running, non-strength minutes: here the ride
+    day = {"run_moving_min": run, "strength_min": strength, "cycling_min": cycling,
+           "other_cardio_min": cycling}
     frame = window_frame(make_facts(7, days={6: day}))
     assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
 
 
-@pytest.mark.parametrize(("run", "strength", "other", "need"), [
+@pytest.mark.parametrize(("sport", "minutes", "need"), [
+    ("cycling_min", 60.0, 6.0),   # 30 + 60 = 90: high
+    ("swimming_min", 60.0, 6.0),
+    ("rowing_min", 60.0, 6.0),
+    ("walking_min", 60.0, 3.0),   # walks and hikes do not count: 30 min, light
+    ("hiking_min", 240.0, 3.0)])
+def test_endurance_minutes_are_running_cycling_swimming_and_rowing(
+    sport: str, minutes: float, need: float,
+) -> None:
+    day = {sport: minutes, "other_cardio_min": minutes}
+    frame = window_frame(make_facts(7, days={6: day}))
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+
+
+def test_unclassified_other_cardio_does_not_raise_the_carbohydrate_need() -> None:
+    # 300 min of cardio of no listed sport (other_cardio_min alone): 30 endurance min, light;
+    # other_cardio_min is not read, so an unknown one does not hide the need either
+    frame = window_frame(make_facts(7, days={5: {"other_cardio_min": 300.0},
+                                             6: {"other_cardio_min": None}}))
+    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == 3.0
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == 3.0
+
+
+@pytest.mark.parametrize(("run", "strength", "cycling", "need"), [
     (44.9, 15.0, 0.0, 3.0),       # with strength 59.9 min, but 44.9 endurance: light
     (30.0, 60.0, 0.0, 3.0),       # a long gym session on a short-run day: still light
     (60.0, 120.0, 29.9, 5.0),     # 89.9 endurance: moderate, whatever the gym
     (200.0, 40.0, 0.0, 6.0),      # 200 endurance: high (with strength it would be 240)
     (0.0, 300.0, 0.0, 3.0)])      # a strength-only day: light
 def test_strength_minutes_do_not_raise_the_carbohydrate_need(
-    run: float, strength: float, other: float, need: float,
+    run: float, strength: float, cycling: float, need: float,
 ) -> None:
-    day = {"run_moving_min": run, "strength_min": strength, "other_cardio_min": other,
-           "strength_sessions": 1}
+    day = {"run_moving_min": run, "strength_min": strength, "cycling_min": cycling,
+           "other_cardio_min": cycling, "strength_sessions": 1}
     frame = window_frame(make_facts(7, days={6: day}))
     assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
 
 
-@pytest.mark.parametrize(("run", "other"), [(None, 0.0), (30.0, None), (None, None)])
-def test_unknown_running_or_other_cardio_gives_no_carbohydrate_need(
-    run: float | None, other: float | None,
-) -> None:
-    frame = window_frame(make_facts(7, days={6: {"run_moving_min": run,
-                                                 "other_cardio_min": other}}))
+@pytest.mark.parametrize("unknown", [("run_moving_min",), ("cycling_min",), ("swimming_min",),
+                                     ("rowing_min",), ("run_moving_min", "cycling_min")])
+def test_unknown_endurance_minutes_give_no_carbohydrate_need(unknown: tuple[str, ...]) -> None:
+    frame = window_frame(make_facts(7, days={6: dict.fromkeys(unknown)}))
     assert on(frame, 6)["carbohydrate_need_g_per_kg"] is None
+    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == 3.0
 
 
 def test_unknown_training_gives_no_carbohydrate_need() -> None:
@@ -362,7 +392,7 @@ def test_carbohydrate_and_need_means_over_usable_days() -> None:
     days: dict[int, dict[str, object]] = {
         i: {"carbohydrate_g_per_kg": c} for i, c in carbs.items()}
     for i in (1, 4):
-        days[i]["other_cardio_min"] = 30.0
+        days[i].update({"cycling_min": 30.0, "other_cardio_min": 30.0})
     days[5] = {"incomplete": True, "carbohydrate_g_per_kg": 9.0}
     w = on(window_frame(make_facts(7, days=days)), 6)
     assert "carbohydrate_ratio_7d" not in w
@@ -378,9 +408,11 @@ def test_carbohydrate_means_use_the_same_days_for_eaten_and_need() -> None:
         0: {"carbohydrate_g_per_kg": 2.0},
         1: {"carbohydrate_g_per_kg": 4.0, "run_moving_min": 100.0},   # need 6
         2: {**UNKNOWN_TRAINING, "carbohydrate_g_per_kg": 10.0},
-        3: {"carbohydrate_g_per_kg": None, "other_cardio_min": 300.0},  # need 8, no carbs
+        3: {"carbohydrate_g_per_kg": None, "cycling_min": 300.0,
+            "other_cardio_min": 300.0},                                # need 8, no carbs
         4: {"carbohydrate_g_per_kg": 3.0},
-        5: {"carbohydrate_g_per_kg": 5.0, "other_cardio_min": 20.0},  # 50 min: need 5
+        5: {"carbohydrate_g_per_kg": 5.0, "cycling_min": 20.0,
+            "other_cardio_min": 20.0},                                 # 50 min: need 5
         6: {"carbohydrate_g_per_kg": 6.0},
     }
     frame = window_frame(make_facts(7, days=days))
@@ -508,6 +540,67 @@ def test_the_chronic_window_is_28_calendar_days() -> None:
     assert w["run_h_7d"] == pytest.approx((6 * 30 + 120) / 60)
 
 
+WEEK_SUMS = ("run_h_7d", "run_km_7d", "longest_run_min_7d", "zone45_min_7d",
+             "hr_covered_min_7d", "strength_sessions_7d", "strength_near_run_7d",
+             "hard_days_7d", "max_hard_streak_7d")
+
+
+@pytest.mark.parametrize(("day", "since_strength"), [(0, 1), (3, 3 - 1), (5, 5 - 4)])
+def test_the_week_s_training_sums_need_all_seven_days_known(day: int,
+                                                          since_strength: int) -> None:
+    # the first days of the data: the window reaches before day 0
+    w = on(window_frame(make_facts(7)), day)
+    assert w["known_days_7d"] == day + 1
+    for c in WEEK_SUMS:
+        assert w[c] is None, c
+    # still given: strength on days 1 and 4; none yet on day 0 (one day of watch data)
+    assert w["days_since_strength"] == since_strength
+
+
+def test_one_unknown_day_makes_the_week_s_training_sums_unknown() -> None:
+    facts = make_facts(28, days={24: dict(UNKNOWN_TRAINING)})
+    frame = window_frame(facts)
+    w = on(frame, 27)
+    assert w["known_days_7d"] == 6
+    for c in WEEK_SUMS:
+        assert w[c] is None, c
+    # still given: the known-day count, days since strength (day 25, a Friday) and the
+    # baseline (days 0..20, all known: 3.5 h, 42 km a week)
+    assert w["days_since_strength"] == 27 - 25
+    assert w["chronic_run_h_per_week"] == pytest.approx(3.5)
+    assert w["chronic_run_km_per_week"] == pytest.approx(42.0)
+    # day 23 (window 17..23) is whole again
+    assert on(frame, 23)["run_h_7d"] == pytest.approx(7 * 30 / 60)
+    assert on(frame, 23)["strength_sessions_7d"] == 2
+
+
+def test_a_run_without_distance_makes_the_week_s_km_unknown() -> None:
+    # day 10: a 30-min treadmill run without distance; hours still count
+    facts = make_facts(28, days={10: {"run_distance_km": None}})
+    frame = window_frame(facts)
+    for i in range(10, 17):             # every week that holds day 10
+        w = on(frame, i)
+        assert w["run_km_7d"] is None, i
+        assert w["run_h_7d"] == pytest.approx(7 * 30 / 60), i
+    assert on(frame, 9)["run_km_7d"] == pytest.approx(7 * 6.0)
+    assert on(frame, 17)["run_km_7d"] == pytest.approx(7 * 6.0)  # window 11..17
+
+
+def test_a_run_without_distance_in_the_baseline_makes_the_km_baseline_unknown() -> None:
+    # day 10 without distance: in the baseline (d-27..d-7) of days 17..37
+    facts = make_facts(40, days={10: {"run_distance_km": None}})
+    frame = window_frame(facts)
+    for i in (20, 27, 37):
+        w = on(frame, i)
+        assert w["chronic_run_km_per_week"] is None, i
+        assert w["chronic_run_h_per_week"] == pytest.approx(3.5), i
+    # day 38: baseline 11..31, the run has left it
+    assert on(frame, 38)["chronic_run_km_per_week"] == pytest.approx(42.0)
+    # a rest day without distance is no run of unknown distance
+    rest = make_facts(28, days={10: {**REST_DAY, "run_distance_km": None}})
+    assert on(window_frame(rest), 27)["chronic_run_km_per_week"] is not None
+
+
 # --------------------------------------------------------------------------------------
 # Hard days and streaks
 # --------------------------------------------------------------------------------------
@@ -529,55 +622,72 @@ def test_hard_days_by_zone_minutes_or_a_long_run() -> None:
 
 def test_the_longest_hard_streak_in_the_window() -> None:
     hard = {"z4_min": 12.0}
-    # hard on 0, 1, then 3, 4, 5: streaks 2 and 3
-    facts = make_facts(10, days={i: hard for i in (0, 1, 3, 4, 5)})
+    # a first easy week (days 0..6), then hard on 7, 8, then 10, 11, 12: streaks 2 and 3
+    facts = make_facts(17, days={i: hard for i in (7, 8, 10, 11, 12)})
     frame = window_frame(facts)
-    assert on(frame, 6)["hard_days_7d"] == 5
-    assert on(frame, 6)["max_hard_streak_7d"] == 3
-    assert on(frame, 1)["max_hard_streak_7d"] == 2
-    assert on(frame, 2)["max_hard_streak_7d"] == 2
-    assert on(frame, 4)["max_hard_streak_7d"] == 2   # streak 3..4 so far
-    # day 9: window 3..9 -> streak 3..5 still ends inside it
-    assert on(frame, 9)["max_hard_streak_7d"] == 3
-    assert on(frame, 9)["hard_days_7d"] == 3
+    assert on(frame, 13)["hard_days_7d"] == 5        # window 7..13
+    assert on(frame, 13)["max_hard_streak_7d"] == 3
+    assert on(frame, 8)["max_hard_streak_7d"] == 2
+    assert on(frame, 9)["max_hard_streak_7d"] == 2
+    assert on(frame, 11)["max_hard_streak_7d"] == 2  # streak 10..11 so far
+    # day 16: window 10..16 -> streak 10..12 still ends inside it
+    assert on(frame, 16)["max_hard_streak_7d"] == 3
+    assert on(frame, 16)["hard_days_7d"] == 3
+    # the first days: fewer than 7 known days, no streak
+    assert on(frame, 5)["max_hard_streak_7d"] is None
+    assert on(frame, 6)["max_hard_streak_7d"] == 0
 
 
 def test_an_unknown_day_breaks_a_hard_streak() -> None:
     hard = {"z4_min": 12.0}
-    facts = make_facts(7, days={4: hard, 5: dict(UNKNOWN_TRAINING), 6: hard})
-    w = on(window_frame(facts), 6)
-    assert (w["hard_days_7d"], w["max_hard_streak_7d"]) == (2, 1)
+    facts = make_facts(13, days={4: hard, 5: dict(UNKNOWN_TRAINING), 6: hard})
+    frame = window_frame(facts)
+    # a week with the unknown day in it: no count and no streak
+    w = on(frame, 6)
+    assert w["known_days_7d"] == 6
+    assert (w["hard_days_7d"], w["max_hard_streak_7d"]) == (None, None)
+    # day 12 (window 6..12) holds day 6, whose streak restarted after the unknown day: 1
+    # (a streak carried across day 5 would read 2 or 3)
+    w = on(frame, 12)
+    assert (w["hard_days_7d"], w["max_hard_streak_7d"]) == (1, 1)
 
 
 def test_a_missing_row_does_not_join_two_hard_days_into_a_streak() -> None:
     hard = {"z4_min": 12.0}
-    facts = make_facts(7, missing=[5], days={4: hard, 6: hard})
-    w = on(window_frame(facts), 6)
-    assert w["hard_days_7d"] == 2
-    assert w["max_hard_streak_7d"] == 1  # days 4 and 6 are not consecutive
+    facts = make_facts(13, missing=[5], days={4: hard, 6: hard})
+    frame = window_frame(facts)
+    assert (on(frame, 6)["hard_days_7d"], on(frame, 6)["max_hard_streak_7d"]) == (None, None)
+    w = on(frame, 12)                     # window 6..12, all known
+    assert w["hard_days_7d"] == 1
+    assert w["max_hard_streak_7d"] == 1  # days 4 and 6 are not consecutive (else 2)
 
 
 def test_a_calendar_gap_breaks_a_hard_streak() -> None:
     # hard on 1, 2, 3, no row for 4, hard on 5, 6, 7, 8: streaks 3 and 4, never 7
     hard = {"z4_min": 12.0}
-    facts = make_facts(10, missing=[4], days={i: hard for i in (1, 2, 3, 5, 6, 7, 8)})
+    facts = make_facts(13, missing=[4], days={i: hard for i in (1, 2, 3, 5, 6, 7, 8)})
     frame = window_frame(facts)
-    assert on(frame, 3)["max_hard_streak_7d"] == 3
-    assert on(frame, 5)["max_hard_streak_7d"] == 3   # days 1..3; day 5 starts again at 1
-    assert on(frame, 6)["max_hard_streak_7d"] == 3
-    assert on(frame, 7)["max_hard_streak_7d"] == 3
-    assert on(frame, 8)["max_hard_streak_7d"] == 4   # 5..8
-    assert on(frame, 8)["hard_days_7d"] == 6         # window 2..8 without 4
-    assert on(frame, 9)["max_hard_streak_7d"] == 4
+    # every window up to day 10 lacks a day (before day 0, or day 4): unknown
+    for i in (3, 5, 6, 7, 8, 9, 10):
+        assert on(frame, i)["max_hard_streak_7d"] is None, i
+        assert on(frame, i)["hard_days_7d"] is None, i
+    assert on(frame, 11)["max_hard_streak_7d"] == 4   # window 5..11: the streak 5..8
+    assert on(frame, 11)["hard_days_7d"] == 4
+    # window 6..12: the streak 5..8 ends inside it (a streak joined over the gap would
+    # read 7 on days 11 and 12)
+    assert on(frame, 12)["max_hard_streak_7d"] == 4
 
 
 def test_a_gap_of_several_days_breaks_a_streak_of_one_athlete_only() -> None:
     hard = {"z4_min": 12.0}
-    a = make_facts(10, athlete="a", missing=[3, 4, 5], days={i: hard for i in (1, 2, 6, 7)})
-    b = make_facts(10, athlete="b", days={i: hard for i in (1, 2, 3, 4, 5, 6, 7)})
+    a = make_facts(13, athlete="a", missing=[3, 4, 5], days={i: hard for i in (1, 2, 6, 7)})
+    b = make_facts(13, athlete="b", days={i: hard for i in (1, 2, 3, 4, 5, 6, 7)})
     frame = window_frame(concat_facts(a, b))
-    assert on(frame, 7, athlete="a")["max_hard_streak_7d"] == 2
+    assert on(frame, 7, athlete="a")["max_hard_streak_7d"] is None  # days 3..5 missing
+    # window 6..12 of a: the streak 6..7 (2; carried over the gap it would be 4)
+    assert on(frame, 12, athlete="a")["max_hard_streak_7d"] == 2
     assert on(frame, 7, athlete="b")["max_hard_streak_7d"] == 7
+    assert on(frame, 12, athlete="b")["max_hard_streak_7d"] == 7   # ends on day 7
 
 
 # --------------------------------------------------------------------------------------
@@ -640,7 +750,8 @@ def test_zone_45_window_sums_zone_4_and_zone_5_over_7_days() -> None:
     days = {i: {"z4_min": float(i), "z5_min": 0.5 if i in (5, 6) else 0.0} for i in range(10)}
     frame = window_frame(make_facts(10, days=days))
     assert on(frame, 9)["zone45_min_7d"] == pytest.approx(3 + 4 + 5 + 6 + 7 + 8 + 9 + 1.0)
-    assert on(frame, 2)["zone45_min_7d"] == pytest.approx(0 + 1 + 2)
+    assert on(frame, 6)["zone45_min_7d"] == pytest.approx(0 + 1 + 2 + 3 + 4 + 5 + 6 + 1.0)
+    assert on(frame, 2)["zone45_min_7d"] is None  # days 0..2 only: not a full week
 
 
 def test_two_athletes_have_separate_windows() -> None:
