@@ -1,10 +1,12 @@
-"""The build flow: daily facts and the muscle-balance score from the raw tables, written
-to the marts in one step.
+"""The build flow: daily facts and the muscle-balance score from the raw tables, checked
+and then published (write, audit, publish).
 
 `build_flow` holds the warehouse's run lock, reads the raw tables of the configured
-athletes, computes every daily fact (transforms.daily_facts), scores every day and week
-(transforms.muscle_balance) and replaces the mart tables in one transaction. Nothing is
-incremental: every build starts from the raw tables.
+athletes, computes every daily fact (transforms.daily_facts) and score
+(transforms.muscle_balance) into `staging.*`, checks each staged mart against its
+expectation suite (schemas.expectations, Great Expectations in memory), records every
+result in marts.validation_results, and only when all pass replaces the marts in one
+transaction. Nothing is incremental: every build starts from the raw tables.
 """
 
 from __future__ import annotations
@@ -19,15 +21,49 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import run_id, utc_now
 from schemas.config import Athlete
+from schemas.marts import MARTS
 from transforms.daily_facts import FactConstants, daily_facts
 from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
 from transforms.score_model import ScoreConstants
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
-from warehouse.facts import read_raw, write_marts
+from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging
 from warehouse.lock import run_lock
 from warehouse.manifest import record_athletes
 from warehouse.runs import record_run
+from warehouse.validation import record_validation
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed expectation (keys and counts only, no values)."""
+
+    table: str
+    expectation: str
+    columns: str
+    unexpected_count: int | None
+    observed_value: object
+    error: str | None
+
+    def describe(self) -> str:
+        """One line for a person: table, expectation, columns and how many rows failed."""
+        what = f"marts.{self.table}: {self.expectation}"
+        if self.columns:
+            what += f" ({self.columns})"
+        if self.error:
+            return f"{what}: could not run: {self.error}"
+        if self.unexpected_count is not None:
+            return f"{what}: {self.unexpected_count} rows failed"
+        return f"{what}: observed {self.observed_value}"
+
+
+class ExpectationsFailed(RuntimeError):
+    """A build whose marts failed their expectations: nothing was published."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        super().__init__(f"{len(failures)} expectations failed; the published marts are "
+                         "unchanged: " + "; ".join(f.describe() for f in failures[:5]))
 
 
 @dataclass
@@ -41,6 +77,8 @@ class BuildSummary:
     skipped: int = 0
     quarantined: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    expectations_failed: int = 0
+    rows_published: int | None = None
 
     @property
     def records(self) -> int:
@@ -75,10 +113,9 @@ def constants(scoring: dict | None) -> tuple[FactConstants, ScoreConstants]:
 
 
 @task(cache_policy=NO_CACHE)
-def build_daily_facts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
-                      ) -> dict[str, int]:
-    """Compute the daily facts and scores and replace the mart tables; returns rows per
-    table."""
+def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
+                ) -> dict[str, int]:
+    """Compute the daily facts and scores into `staging.*`; returns rows per table."""
     frame = athlete_frame(athletes)
     fact_constants, score_constants = constants(scoring)
     with connect(Path(warehouse)) as con:
@@ -93,21 +130,63 @@ def build_daily_facts(warehouse: str, athletes: list[Athlete], scoring: dict | N
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),
                   "weekly_muscle_balance": weekly_muscle_balance(scored, score_constants)}
-        write_marts(con, tables)
+        write_staging(con, tables)
     return {name: f.height for name, f in tables.items()}
 
 
+@task(cache_policy=NO_CACHE)
+def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
+                   scoring: dict | None = None, full: bool = False) -> list[Failure]:
+    """Check every staged mart against its expectation suite (schemas.expectations) and
+    record every result in marts.validation_results; returns the failures."""
+    from schemas.expectations import KEYS, SuiteInputs, suite
+    from schemas.validation import validate
+
+    _, k = constants(scoring)
+    inputs = SuiteInputs(k.low_risk_min_score, k.high_risk_below_score, previous,
+                         allow_fewer_rows=full)
+    checked = []
+    with connect(Path(warehouse)) as con:
+        for name in MARTS:
+            frame = read_staging(con, name)
+            checked += [(name, r) for r in validate(frame, suite(name, frame, inputs),
+                                                    KEYS[name])]
+        record_validation(con, run, utc_now(), checked)
+    return [Failure(name, r.expectation, ", ".join(r.columns), r.unexpected_count,
+                    r.observed_value, r.error) for name, r in checked if not r.success]
+
+
+@task(cache_policy=NO_CACHE)
+def publish_marts(warehouse: str) -> None:
+    """Make the staged marts the published ones in one transaction."""
+    with connect(Path(warehouse)) as con:
+        publish(con, list(MARTS))
+
+
 @flow(name="build")
-def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
-               ) -> BuildSummary:
-    """Rebuild every daily fact table from the raw tables (`scoring`: the config's
-    [scoring] table; its keys named in transforms.daily_facts.FactConstants apply here)."""
+def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = None,
+               full: bool = False) -> BuildSummary:
+    """Rebuild every mart from the raw tables: stage, validate, publish (write-audit-
+    publish). A failed expectation leaves the published marts as they were, records the
+    run as failed and raises ExpectationsFailed. `scoring`: the config's [scoring] table;
+    `full`: accept fewer rows than the previous build (athletes or files removed)."""
     logger = get_run_logger()
     started = utc_now()
     t0 = time.perf_counter()
+    run = run_id()
     with run_lock(Path(warehouse)):
-        rows = build_daily_facts(warehouse, athletes, scoring)
-        summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0)
-        record_run(Path(warehouse), run_id(), "build", started, utc_now(), [summary])
+        with connect(Path(warehouse)) as con:
+            create_all(con)
+            previous = published_rows(con, list(MARTS), [a.id for a in athletes])
+        rows = stage_marts(warehouse, athletes, scoring)
+        failures = validate_marts(warehouse, run, previous, scoring, full)
+        if not failures:
+            publish_marts(warehouse)
+        summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
+                               expectations_failed=len(failures),
+                               rows_published=None if failures else sum(rows.values()))
+        record_run(Path(warehouse), run, "build", started, utc_now(), [summary])
+    if failures:
+        raise ExpectationsFailed(failures)
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))
     return summary

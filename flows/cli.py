@@ -179,36 +179,50 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     return all(s.ok for s in [*fit_summaries, *food_summaries])
 
 
+FullOption = Annotated[bool, typer.Option(
+    "--full", help="Rebuild every mart from the raw tables and accept fewer rows than the "
+    "previous build (after removing an athlete or files).")]
+
+
 @app.command()
 def build(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
+    full: FullOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
-    """Rebuild the daily facts and the muscle-balance scores from the raw tables, then show
-    the last 14 days and 8 weeks of scores.
+    """Rebuild the daily facts and the muscle-balance scores from the raw tables, check them
+    against their expectations, publish them, then show the last 14 days and 8 weeks of
+    scores. A failed expectation publishes nothing and exits 1.
 
     Example: musclebalance build --config musclebalance.toml
     """
     _quiet_prefect(verbose)
-    _build(config, warehouse)
+    _build(config, warehouse, full)
 
 
-def _build(config, warehouse) -> None:
+def _build(config, warehouse, full: bool = False) -> None:
     cfg = _load_config(config)
     if cfg is None:
         raise _fail("build needs the athletes' settings: give --config FILE "
                     "(musclebalance init writes one)")
-    from flows.build import build_flow
+    from flows.build import ExpectationsFailed, build_flow
     from warehouse.connection import WarehouseBusy
 
     _check_scoring(cfg)
     path = Path(warehouse or cfg.warehouse.path)
     try:
         summary = build_flow(warehouse=str(path), athletes=list(cfg.athletes),
-                             scoring=dict(cfg.scoring))
+                             scoring=dict(cfg.scoring), full=full)
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
+    except ExpectationsFailed as exc:
+        for failure in exc.failures:
+            err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
+                      highlight=False, soft_wrap=True)
+        raise _fail(f"{len(exc.failures)} expectations failed: nothing was published; the "
+                    f"marts in {path} are as before (details: musclebalance status)", 1
+                    ) from None
     table = Table(title="Build")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -287,6 +301,7 @@ def run(
     retry_quarantined: Annotated[
         bool, typer.Option("--retry-quarantined", help="Read quarantined files again.")
     ] = False,
+    full: FullOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Ingest every configured source, then build: what the nightly schedule runs.
@@ -298,7 +313,7 @@ def run(
     if cfg is not None:
         _check_scoring(cfg)  # before the ingest, not after it
     ok = _ingest(config, None, None, None, None, None, None, warehouse, None, retry_quarantined)
-    _build(config, warehouse)
+    _build(config, warehouse, full)
     if not ok:
         raise typer.Exit(1)
 
@@ -359,7 +374,7 @@ def status(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Show recent runs and quarantined files.
+    """Show recent runs, quarantined files and the failed expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
@@ -371,12 +386,14 @@ def status(
 
     from warehouse.connection import connect
     from warehouse.status import quarantined_files, recent_runs, source_counts
+    from warehouse.validation import failed_expectations
 
     try:
         with connect(path, read_only=True) as con:
             counts = source_counts(con)
             runs = recent_runs(con)
             bad = quarantined_files(con)
+            failed = failed_expectations(con)
     except duckdb.IOException as exc:
         raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
                     "it, try again when it has finished", 1) from None
@@ -388,13 +405,20 @@ def status(
     out.print(table)
     runs_table = Table(title="recent runs")
     for column in ("started (UTC)", "command", "status", "loaded", "skipped", "bad",
-                   "records", "s"):
+                   "records", "published", "failed checks", "s"):
         runs_table.add_column(column)
     for row in runs:
-        runs_table.add_row(*[str(v) for v in row])
+        runs_table.add_row(*["-" if v is None else str(v) for v in row])
     out.print(runs_table)
     for athlete_id, file_path, reason in bad:
         out.print(f"quarantined ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
+                  highlight=False, soft_wrap=True)
+    for run, table, expectation, columns, count, keys, error, observed in failed:
+        detail = (f"could not run: {error}" if error else
+                  f"{count} rows failed, e.g. {keys}" if count is not None else
+                  f"observed {observed}")
+        out.print(f"expectation failed in run {escape(run)}: marts.{escape(table)} "
+                  f"{escape(expectation)} ({escape(columns or '')}): {escape(detail)}",
                   highlight=False, soft_wrap=True)
 
 

@@ -86,7 +86,10 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
         SEILER_HIGH: (pl.col("z4_min") + pl.col("z5_min")) / covered,
     }
     out = out.with_columns(
-        pl.when(pl.col("__all_min") > 0).then(100 * covered / pl.col("__all_min"))
+        # (clipped: a sum of the same deltas in another order can exceed 100 by one unit in
+        # the last place)
+        pl.when(pl.col("__all_min") > 0)
+        .then((100 * covered / pl.col("__all_min")).clip(upper_bound=100.0))
         .alias("hr_coverage_pct"),
         *[share.alias(f"seiler_{name}_share") for name, share in shares.items()],
     ).drop("__all_min")

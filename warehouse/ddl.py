@@ -35,13 +35,34 @@ PIPELINE_RUNS: Columns = (
     ("command", "VARCHAR NOT NULL", "What ran (ingest, build, ...)"),
     ("started_at", "TIMESTAMPTZ NOT NULL", "Start (UTC)"),
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
-    ("status", "VARCHAR NOT NULL", "completed, completed_with_quarantine or failed"),
+    ("status", "VARCHAR NOT NULL", "completed, completed_with_errors (files quarantined) or "
+     "failed (expectations)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
     ("records_loaded", "BIGINT", "Rows added: raw.fit_records for FIT, export rows for "
      "nutrition"),
     ("seconds", "DOUBLE", "Wall time, s"),
+    ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published)"),
+    ("expectations_failed", "INTEGER", "Expectations that failed in a build (null: none run)"),
+)
+#: Columns added to marts.pipeline_runs after its first release (added on open).
+PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed")
+
+VALIDATION_RESULTS: Columns = (
+    ("run_id", "VARCHAR NOT NULL", "Run that checked the table (marts.pipeline_runs.run_id)"),
+    ("checked_at", "TIMESTAMPTZ NOT NULL", "When the suite ran (UTC)"),
+    ("table_name", "VARCHAR NOT NULL", "Mart table the suite checks"),
+    ("expectation", "VARCHAR NOT NULL", "Great Expectations expectation type"),
+    ("columns", "VARCHAR", "Columns the expectation reads, comma-separated"),
+    ("settings", "JSON", "The expectation's configuration: bounds, value set, condition"),
+    ("success", "BOOLEAN NOT NULL", "Whether the table met the expectation"),
+    ("observed_value", "JSON", "Table-level observation (row count); null for column "
+     "statistics, which would be health values"),
+    ("unexpected_count", "BIGINT", "Rows that failed the expectation"),
+    ("unexpected_keys", "JSON", "Up to five keys (athlete and day or week) of failing rows, "
+     "never their values"),
+    ("error", "VARCHAR", "Why an expectation could not run (e.g. a missing column)"),
 )
 
 
@@ -143,6 +164,8 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
         ("raw", FIT_FIELDS_TABLE, FIT_FIELDS_COLUMNS, "Fields each FIT file had, with units",
          None),
         ("marts", "pipeline_runs", PIPELINE_RUNS, "One row per pipeline run", "run_id"),
+        ("marts", "validation_results", VALIDATION_RESULTS,
+         "Every expectation checked on a built mart before publishing, per run", None),
         ("raw", "nutrition_entries", NUTRITION_ENTRIES,
          "Food logged, one row per export row (entry, meal or day grain)", None),
         ("raw", "body_measurement_imports", BODY_IMPORTS,
@@ -185,6 +208,12 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_string(text)}"
                 )
+        for column in PIPELINE_RUNS_ADDED:  # warehouses made before these columns
+            sql, text = next((sql, text) for c, sql, text in PIPELINE_RUNS if c == column)
+            con.execute(f"ALTER TABLE marts.pipeline_runs ADD COLUMN IF NOT EXISTS "
+                        f"{quote_ident(column)} {sql}")
+            con.execute(f"COMMENT ON COLUMN marts.pipeline_runs.{quote_ident(column)} IS "
+                        f"{sql_string(text)}")
         con.execute(BODY_MEASUREMENTS_VIEW)
         con.execute(f"COMMENT ON VIEW raw.body_measurements IS {sql_string(BODY_VIEW_COMMENT)}")
         for column, _, text in BODY_VIEW_COLUMNS:

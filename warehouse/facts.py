@@ -37,17 +37,56 @@ def read_raw(con: duckdb.DuckDBPyConnection, athlete_ids: list[str]) -> RawFrame
     return RawFrames(**frames)
 
 
-def write_marts(con: duckdb.DuckDBPyConnection, facts: dict[str, pl.DataFrame]) -> None:
-    """Replace the daily fact tables in one transaction, each column commented."""
+def _comment(con: duckdb.DuckDBPyConnection, target: str, name: str) -> None:
+    con.execute(f"COMMENT ON TABLE {target} IS {sql_string(TABLE_COMMENTS[name])}")
+    for column, comment in MARTS[name]:
+        con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS "
+                    f"{sql_string(comment)}")
+
+
+def write_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+    """Replace `staging.<mart>` with each built frame, in one transaction (readers of the
+    marts see nothing of it)."""
     with transaction(con):
-        for name, frame in facts.items():
-            target = f"marts.{quote_ident(name)}"
+        for name, frame in tables.items():
             con.register("mb_fact", frame)
             try:
-                con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM mb_fact")  # noqa: S608
+                con.execute(f"CREATE OR REPLACE TABLE staging.{quote_ident(name)} AS "  # noqa: S608
+                            "SELECT * FROM mb_fact")
             finally:
                 con.unregister("mb_fact")
-            con.execute(f"COMMENT ON TABLE {target} IS {sql_string(TABLE_COMMENTS[name])}")
-            for column, comment in MARTS[name]:
-                con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS "
-                            f"{sql_string(comment)}")
+
+
+def read_staging(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
+    """One staged mart as a frame."""
+    return pl.from_arrow(con.sql(f"SELECT * FROM staging.{quote_ident(name)}")  # noqa: S608
+                         .to_arrow_table())
+
+
+def published_rows(con: duckdb.DuckDBPyConnection, names: list[str],
+                   athlete_ids: list[str]) -> dict[str, int | None]:
+    """Rows each published mart holds for these athletes (None: not published yet)."""
+    existing = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND database_name = current_database()").fetchall()}
+    out: dict[str, int | None] = {}
+    for name in names:
+        if name not in existing:
+            out[name] = None
+            continue
+        (count,) = con.execute(
+            f"SELECT count(*) FROM marts.{quote_ident(name)} "  # noqa: S608
+            "WHERE athlete_id IN (SELECT unnest(?::VARCHAR[]))", [athlete_ids]).fetchone()
+        out[name] = int(count)
+    return out
+
+
+def publish(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Make the staged marts the published ones, all in one transaction, each column
+    commented: a reader sees the old build or the new one, never a mix."""
+    with transaction(con):
+        for name in names:
+            target = f"marts.{quote_ident(name)}"
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS "  # noqa: S608
+                        f"SELECT * FROM staging.{quote_ident(name)}")
+            _comment(con, target, name)

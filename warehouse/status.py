@@ -17,7 +17,8 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The latest runs, newest first."""
     return con.execute(
         "SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), command, status, "
-        "files_loaded, files_skipped, files_quarantined, records_loaded, round(seconds, 1) "
+        "files_loaded, files_skipped, files_quarantined, records_loaded, rows_published, "
+        "expectations_failed, round(seconds, 1) "
         "FROM marts.pipeline_runs ORDER BY started_at DESC LIMIT ?",
         [limit],
     ).fetchall()

@@ -129,3 +129,82 @@ def test_nightly_flow_ingests_then_builds_from_the_config(tmp_path: Path) -> Non
     summary = nightly_flow(config=str(config))
     assert summary.rows["daily_training"] > 0
     assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.source_files") == [(4,)]
+
+
+def _marts(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall()  # noqa: S608
+                for t in ("daily_training", "daily_nutrition", "daily_energy",
+                          "daily_muscle_balance", "weekly_muscle_balance")}
+
+
+def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_path) -> None:
+    import shutil
+
+    from flows.build import ExpectationsFailed
+
+    source, _, _ = built
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(source, warehouse)
+    before = _marts(warehouse)
+    day = before["daily_energy"][10][1]
+    with duckdb.connect(str(warehouse)) as con:  # a 400 kg weigh-in: outside 25-300 kg
+        con.execute("INSERT INTO raw.body_measurement_imports VALUES ('demo', ?, '07:00', "
+                    "400.0, NULL, 'generic_weight', 'planted', 2, now())", [day])
+    athlete = SyntheticAthlete()
+    config = config_from_dict({
+        "warehouse": {"path": str(warehouse)},
+        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
+                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
+                      "max_hr": athlete.max_hr, "resting_hr": athlete.resting_hr,
+                      "fit_paths": []}]}, base_dir=tmp_path)
+    with pytest.raises(ExpectationsFailed) as failed:
+        build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    described = [f.describe() for f in failed.value.failures]
+    assert any(d.startswith("marts.daily_energy: expect_column_values_to_be_between "
+                            "(weight_kg): ") for d in described), described
+    assert _marts(warehouse) == before  # the published marts are exactly as they were
+    rows = _rows(warehouse, "SELECT status, expectations_failed, rows_published FROM "
+                            "marts.pipeline_runs ORDER BY started_at DESC LIMIT 1")
+    assert rows == [("failed", len(described), None)]
+    keys = _rows(warehouse, "SELECT CAST(unexpected_keys AS VARCHAR) FROM "
+                            "marts.validation_results WHERE NOT success AND columns = "
+                            "'weight_kg' AND table_name = 'daily_energy'")
+    assert f'{{"athlete_id": "demo", "local_date": "{day.isoformat()}"}}' in keys[0][0]
+    assert "400" not in str(_rows(warehouse, "SELECT * FROM marts.validation_results"))
+
+
+def test_the_command_line_exits_1_and_status_names_the_failed_expectation(
+    built, tmp_path, prefect_server,
+) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    source, _, _ = built
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(source, warehouse)
+    with duckdb.connect(str(warehouse)) as con:  # an 801 g protein day: above 0-800 g
+        con.execute("UPDATE raw.nutrition_entries SET protein_g = 801 WHERE rowid = ("
+                    "SELECT min(rowid) FROM raw.nutrition_entries)")
+    config = tmp_path / "musclebalance.toml"
+    config.write_text('[warehouse]\npath = "w.duckdb"\n\n[[athletes]]\nid = "demo"\n'
+                      'timezone = "Europe/Berlin"\nsex = "female"\nbirth_year = 1990\n'
+                      'height_cm = 168\nfit_paths = []\n')
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "200"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flows", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    result = run("build", "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert "expectation failed: marts.daily_nutrition: expect_column_values_to_be_between " \
+           "(protein_g): 1 rows failed" in result.stderr
+    assert "nothing was published" in result.stderr
+    assert "801" not in result.stdout + result.stderr  # keys and counts, not values
+    status = run("status", "--config", str(config))
+    assert status.returncode == 0, status.stderr
+    assert "expectation failed in run" in status.stdout
+    assert "marts.daily_nutrition expect_column_values_to_be_between (protein_g)" in status.stdout

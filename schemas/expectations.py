@@ -1,0 +1,155 @@
+"""The expectation suites of the published tables, defined in code (Great Expectations 1.x).
+
+One suite per mart: keys not null and unique; value ranges with units; categories from
+their closed sets; zone minutes within the covered minutes; the risk band consistent with
+the score thresholds; one row per calendar day between each athlete's first and last day
+(or per ISO week); and no fewer rows than the previous published build unless a reason is
+given. `suites(...)` returns GX expectation objects (GX is imported on first use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from schemas.validation import expectations_module
+
+#: Keys of each published table.
+KEYS = {
+    "daily_training": ("athlete_id", "local_date"),
+    "daily_nutrition": ("athlete_id", "local_date"),
+    "daily_energy": ("athlete_id", "local_date"),
+    "daily_muscle_balance": ("athlete_id", "local_date"),
+    "weekly_muscle_balance": ("athlete_id", "iso_year", "iso_week"),
+}
+MINUTES_PER_DAY = 1440.0
+#: (column, min, max) per table; units in the column names.
+RANGES: dict[str, tuple[tuple[str, float, float], ...]] = {
+    "daily_training": (
+        ("run_distance_km", 0, 300), ("run_moving_min", 0, MINUTES_PER_DAY),
+        ("longest_run_min", 0, MINUTES_PER_DAY), ("elevation_gain_m", 0, 10_000),
+        *[(f"z{i}_min", 0, MINUTES_PER_DAY) for i in range(1, 6)],
+        ("hr_covered_min", 0, MINUTES_PER_DAY), ("hr_coverage_pct", 0, 100),
+        ("seiler_low_share", 0, 1), ("seiler_threshold_share", 0, 1),
+        ("seiler_high_share", 0, 1), ("trimp", 0, 5_000), ("acute_load", 0, 5_000),
+        ("chronic_load", 0, 5_000), ("fitness_load", 0, 5_000),
+        ("strength_sessions", 0, 20), ("strength_min", 0, MINUTES_PER_DAY),
+        ("strength_near_run_sessions", 0, 20),
+        ("other_cardio_min", 0, MINUTES_PER_DAY), ("exercise_kcal", 0, 15_000),
+        ("max_hr_bpm", 100, 230),
+    ),
+    "daily_nutrition": (
+        ("energy_kcal", 0, 15_000), ("protein_g", 0, 800), ("carbohydrate_g", 0, 2_000),
+        ("fat_g", 0, 1_000), ("fiber_g", 0, 300), ("protein_g_per_kg", 0, 10),
+        ("carbohydrate_g_per_kg", 0, 30), ("meals_logged", 0, 20),
+        ("meals_reaching_protein_target", 0, 20),
+    ),
+    "daily_energy": (
+        ("weight_kg", 25, 300), ("body_fat_pct", 2, 70), ("fat_free_mass_kg", 15, 200),
+        ("resting_kcal", 500, 5_000), ("exercise_kcal", 0, 15_000),
+        ("intake_kcal", 0, 15_000), ("expenditure_kcal", 0, 25_000),
+        ("balance_kcal", -25_000, 15_000),
+        ("energy_availability_kcal_per_kg_ffm", -500, 500),
+    ),
+    "daily_muscle_balance": (
+        ("score", 0, 100), ("data_completeness", 0, 1),
+        *[(f"{c}_score", 0, 100) for c in ("protein", "energy", "carbohydrate",
+                                             "running_load", "intensity", "strength",
+                                             "recovery")],
+        ("protein_g_per_kg_7d", 0, 10), ("run_km_7d", 0, 2_100), ("run_h_7d", 0, 168),
+        ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
+        ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
+    ),
+    "weekly_muscle_balance": (
+        ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
+        ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
+        ("run_distance_km", 0, 2_100), ("run_hours", 0, 168),
+        ("protein_g_per_kg_mean", 0, 10), ("logged_days", 0, 7),
+        ("strength_sessions", 0, 140),
+    ),
+}
+#: (column, allowed values) per table.
+SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "daily_training": (("exercise_kcal_method", ("device", "keytel", "mixed")),
+                       ("max_hr_source", ("config", "observed", "220_minus_age"))),
+    "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
+                                        "unknown")),
+                     ("resting_method", ("cunningham", "mifflin_st_jeor"))),
+    "daily_muscle_balance": (("band", ("low", "moderate", "high")),),
+    "weekly_muscle_balance": (("band", ("low", "moderate", "high")),),
+}
+#: Never null: besides the keys.
+NOT_NULL: dict[str, tuple[str, ...]] = {
+    "daily_nutrition": ("logged",),
+    "daily_muscle_balance": ("data_completeness", "model_version", "reasons"),
+    "weekly_muscle_balance": ("week_start", "days", "model_version"),
+}
+
+
+@dataclass(frozen=True)
+class SuiteInputs:
+    """What a suite needs beyond the frame: the band thresholds, and per table the rows the
+    previous published build had (None: nothing published) and whether fewer rows are
+    accepted this time (a reason given)."""
+
+    low_risk_min_score: float
+    high_risk_below_score: float
+    previous_rows: dict[str, int | None] = field(default_factory=dict)
+    allow_fewer_rows: bool = False
+
+
+def calendar_rows(frame: pl.DataFrame, table: str) -> int:
+    """Rows the table must have: per athlete, every day (or ISO week) from the first to the
+    last."""
+    if frame.height == 0:
+        return 0
+    if table.startswith("daily_"):
+        spans = frame.group_by("athlete_id").agg(
+            (pl.col("local_date").max() - pl.col("local_date").min()).dt.total_days() + 1)
+    else:
+        spans = frame.group_by("athlete_id").agg(
+            ((pl.col("week_start").max() - pl.col("week_start").min()).dt.total_days() // 7)
+            + 1)
+    return int(spans[spans.columns[1]].sum())
+
+
+def _band_checks(gxe: Any, inputs: SuiteInputs) -> list[Any]:
+    from great_expectations.expectations.row_conditions import Column
+
+    score = Column("score")
+    low, high = inputs.low_risk_min_score, inputs.high_risk_below_score
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="band", value_set=["low"],
+                                        row_condition=score >= low),
+        gxe.ExpectColumnValuesToBeInSet(column="band", value_set=["moderate"],
+                                        row_condition=(score >= high) & (score < low)),
+        gxe.ExpectColumnValuesToBeInSet(column="band", value_set=["high"],
+                                        row_condition=score < high),
+        gxe.ExpectColumnValuesToBeNull(column="band", row_condition=score.is_null()),
+    ]
+
+
+def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
+    """The expectations of one published table, given its built `frame`."""
+    gxe = expectations_module()
+    keys = KEYS[table]
+    checks: list[Any] = [gxe.ExpectColumnValuesToNotBeNull(column=c)
+                         for c in (*keys, *NOT_NULL.get(table, ()))]
+    checks.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(keys)))
+    checks.append(gxe.ExpectTableRowCountToEqual(value=calendar_rows(frame, table)))
+    previous = inputs.previous_rows.get(table)
+    if previous is not None and not inputs.allow_fewer_rows:
+        checks.append(gxe.ExpectTableRowCountToBeBetween(min_value=previous))
+    checks += [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi)
+               for c, lo, hi in RANGES.get(table, ())]
+    checks += [gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(values))
+               for c, values in SETS.get(table, ())]
+    if table == "daily_training":  # no zone holds more minutes than heart rate covered
+        checks += [gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="hr_covered_min", column_B=f"z{i}_min", or_equal=True,
+            ignore_row_if="either_value_is_missing") for i in range(1, 6)]
+    if table.endswith("_muscle_balance"):
+        checks += _band_checks(gxe, inputs)
+    return checks

@@ -1,0 +1,170 @@
+"""Running an expectation suite on an in-memory frame with Great Expectations 1.x.
+
+GX 1.x cannot validate DuckDB through SQLAlchemy today, so the built frames are checked in
+memory: polars -> pandas via Arrow (dates stay `datetime.date`), one ephemeral context per
+process (nothing written to disk, no progress bars, no telemetry), `batch.validate(suite)`.
+A failed suite does not raise: the caller reads `CheckResult.success`.
+
+Results carry keys only: for a failed expectation, up to `max_keys` (athlete, day or week)
+keys of offending rows; the checked values themselves are never returned (GX's
+`exclude_unexpected_values`), and a column statistic's observed value is withheld, so
+reports and logs hold no health values. GX is imported on first use (it takes seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Observed values of these expectation types describe the table (row counts), not health
+#: data; every other observed value is withheld.
+SAFE_OBSERVED_PREFIXES = ("expect_table_",)
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One expectation's outcome (keys and counts only)."""
+
+    expectation: str                    # GX type, e.g. expect_column_values_to_be_between
+    columns: tuple[str, ...]            # the columns it reads
+    settings: dict                      # its configuration (bounds, value set, condition)
+    success: bool
+    observed_value: Any = None          # table-level statistics only
+    unexpected_count: int | None = None
+    unexpected_keys: list[dict] = field(default_factory=list)
+    error: str | None = None            # an expectation that could not run (missing column)
+
+
+def _gx() -> Any:
+    """Great Expectations, imported once with its process-wide side effects undone."""
+    if "gx" not in _state:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        capturing = logging._warnings_showwarning is not None  # type: ignore[attr-defined]
+        import great_expectations as gx
+        import tqdm.std
+
+        if not capturing:  # GX routes every warning of the process to logging
+            logging.captureWarnings(False)
+        tqdm.std.tqdm.monitor_interval = 0  # no tqdm monitor thread
+        _state["gx"] = gx
+    return _state["gx"]
+
+
+def expectations_module() -> Any:
+    """`great_expectations.expectations` (imports GX on first use)."""
+    _gx()
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
+def _batch_definition() -> Any:
+    if "batch" not in _state:
+        gx = _gx()
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False),
+            analytics_enabled=False,
+        )
+        context = gx.get_context(mode="ephemeral", project_config=config)
+        _state["batch"] = (context.data_sources.add_pandas("musclebalance")
+                           .add_dataframe_asset("frame")
+                           .add_batch_definition_whole_dataframe("whole"))
+    return _state["batch"]
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):  # pandas Timestamp
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, list | dict):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "to_json_dict"):  # row conditions
+        return _json_safe(value.to_json_dict())
+    return value if isinstance(value, int | float) else str(value)
+
+
+def _columns(kwargs: dict) -> tuple[str, ...]:
+    if "column" in kwargs:
+        return (kwargs["column"],)
+    if "column_A" in kwargs:
+        return (kwargs["column_A"], kwargs["column_B"])
+    return tuple(kwargs.get("column_list") or ())
+
+
+def _error(info: dict | None) -> str | None:
+    """The message of an expectation that raised (tracebacks dropped: they can quote data)."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    messages = sorted({v.get("exception_message") or "error" for v in info.values()
+                       if isinstance(v, dict)})
+    return "; ".join(messages) or None
+
+
+def validate(frame: Any, expectations: Sequence[Any], key_columns: Sequence[str],
+             max_keys: int = 5) -> list[CheckResult]:
+    """Check a polars (or pandas) `frame` against GX expectation objects; one result per
+    expectation, in the order given."""
+    pandas_frame = frame if hasattr(frame, "iloc") else frame.to_arrow().to_pandas()
+    pandas_frame = pandas_frame.reset_index(drop=True)  # index label == row position
+    gx = _gx()
+    with _lock:
+        copies = []
+        for i, expectation in enumerate(expectations):
+            copy = expectation.copy(deep=True)
+            copy.id = None
+            copy.meta = {**(copy.meta or {}), "mb_index": i}
+            copies.append(copy)
+        suite = gx.ExpectationSuite(name="musclebalance", expectations=copies)
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": pandas_frame})
+        run = batch.validate(suite, result_format={
+            "result_format": "SUMMARY", "exclude_unexpected_values": True,
+            "partial_unexpected_count": max_keys})
+    out: list[CheckResult | None] = [None] * len(copies)
+    for result in run.results:
+        config = result.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+        res = result.result or {}
+        observed = res.get("observed_value")
+        if not config.type.startswith(SAFE_OBSERVED_PREFIXES):
+            observed = None
+        labels = (res.get("partial_unexpected_index_list") or [])[:max_keys]
+        keys = ([{c: _json_safe(v) for c, v in row.items()} for row in
+                 pandas_frame.loc[labels, list(key_columns)].to_dict("records")]
+                if labels else [])
+        out[config.meta["mb_index"]] = CheckResult(
+            expectation=config.type, columns=_columns(kwargs), settings=_json_safe(kwargs),
+            success=bool(result.success), observed_value=_json_safe(observed),
+            unexpected_count=res.get("unexpected_count"), unexpected_keys=keys,
+            error=_error(result.exception_info))
+    missing = [i for i, r in enumerate(out) if r is None]
+    if missing:
+        raise RuntimeError(f"Great Expectations returned no result for expectations {missing}")
+    return out  # type: ignore[return-value]
