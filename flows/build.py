@@ -30,6 +30,7 @@ from warehouse.ddl import create_all
 from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging
 from warehouse.lock import run_lock
 from warehouse.manifest import record_athletes
+from warehouse.publish import publish_files, published_dir
 from warehouse.runs import record_run
 from warehouse.validation import record_validation
 
@@ -79,6 +80,7 @@ class BuildSummary:
     problems: list = field(default_factory=list)
     expectations_failed: int = 0
     rows_published: int | None = None
+    published: str | None = None  # the readers' DuckDB file
 
     @property
     def records(self) -> int:
@@ -157,10 +159,12 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
 
 
 @task(cache_policy=NO_CACHE)
-def publish_marts(warehouse: str) -> None:
-    """Make the staged marts the published ones in one transaction."""
+def publish_marts(warehouse: str, run: str) -> str:
+    """Make the staged marts the published ones in one transaction, then replace the
+    readers' DuckDB file and Parquet/CSV exports (warehouse.publish); returns the file."""
     with connect(Path(warehouse)) as con:
         publish(con, list(MARTS))
+        return str(publish_files(con, published_dir(Path(warehouse)), run))
 
 
 @flow(name="build")
@@ -180,11 +184,11 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
             previous = published_rows(con, list(MARTS), [a.id for a in athletes])
         rows = stage_marts(warehouse, athletes, scoring)
         failures = validate_marts(warehouse, run, previous, scoring, full)
-        if not failures:
-            publish_marts(warehouse)
+        published = None if failures else publish_marts(warehouse, run)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(failures),
-                               rows_published=None if failures else sum(rows.values()))
+                               rows_published=None if failures else sum(rows.values()),
+                               published=published)
         record_run(Path(warehouse), run, "build", started, utc_now(), [summary])
     if failures:
         raise ExpectationsFailed(failures)

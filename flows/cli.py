@@ -229,6 +229,11 @@ def _build(config, warehouse, full: bool = False) -> None:
     for name, rows in summary.rows.items():
         table.add_row(f"marts.{name}", f"{rows:,}")
     out.print(table)
+    if summary.published:
+        folder = Path(summary.published).parent
+        out.print(f"published for readers: {escape(summary.published)} (Parquet and CSV in "
+                  f"{escape(str(folder / 'parquet'))}, {escape(str(folder / 'csv'))})",
+                  highlight=False, soft_wrap=True)
     _print_scores(path, [a.id for a in cfg.athletes])
 
 

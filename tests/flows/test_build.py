@@ -146,24 +146,31 @@ def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_pat
     source, _, _ = built
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(source, warehouse)
-    before = _marts(warehouse)
-    day = before["daily_energy"][10][1]
-    with duckdb.connect(str(warehouse)) as con:  # a 400 kg weigh-in: outside 25-300 kg
-        con.execute("INSERT INTO raw.body_measurement_imports VALUES ('demo', ?, '07:00', "
-                    "400.0, NULL, 'generic_weight', 'planted', 2, now())", [day])
     athlete = SyntheticAthlete()
     config = config_from_dict({
         "warehouse": {"path": str(warehouse)},
         "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
                       "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
-                      "max_hr": athlete.max_hr, "resting_hr": athlete.resting_hr,
+                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
+                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
                       "fit_paths": []}]}, base_dir=tmp_path)
+    good = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    published = {p: p.read_bytes() for p in Path(good.published).parent.rglob("*")
+                 if p.is_file()}
+    assert Path(good.published) in published
+    before = _marts(warehouse)
+    day = before["daily_energy"][10][1]
+    with duckdb.connect(str(warehouse)) as con:  # a 400 kg weigh-in: outside 25-300 kg
+        con.execute("INSERT INTO raw.body_measurement_imports VALUES ('demo', ?, '07:00', "
+                    "400.0, NULL, 'generic_weight', 'planted', 2, now())", [day])
     with pytest.raises(ExpectationsFailed) as failed:
         build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     described = [f.describe() for f in failed.value.failures]
     assert any(d.startswith("marts.daily_energy: expect_column_values_to_be_between "
                             "(weight_kg): ") for d in described), described
     assert _marts(warehouse) == before  # the published marts are exactly as they were
+    after = {p: p.read_bytes() for p in Path(good.published).parent.rglob("*") if p.is_file()}
+    assert after == published  # and the readers' files byte for byte
     rows = _rows(warehouse, "SELECT status, expectations_failed, rows_published FROM "
                             "marts.pipeline_runs ORDER BY started_at DESC LIMIT 1")
     assert rows == [("failed", len(described), None)]
