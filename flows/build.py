@@ -28,6 +28,7 @@ from transforms.score_model import ScoreConstants
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging
+from warehouse.failpoint import failpoint
 from warehouse.lock import run_lock
 from warehouse.manifest import record_athletes
 from warehouse.publish import publish_files, published_dir
@@ -164,6 +165,7 @@ def publish_marts(warehouse: str, run: str) -> str:
     readers' DuckDB file and Parquet/CSV exports (warehouse.publish); returns the file."""
     with connect(Path(warehouse)) as con:
         publish(con, list(MARTS))
+        failpoint("marts_published")
         return str(publish_files(con, published_dir(Path(warehouse)), run))
 
 
@@ -183,7 +185,9 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
             create_all(con)
             previous = published_rows(con, list(MARTS), [a.id for a in athletes])
         rows = stage_marts(warehouse, athletes, scoring)
+        failpoint("marts_staged")
         failures = validate_marts(warehouse, run, previous, scoring, full)
+        failpoint("marts_validated")
         published = None if failures else publish_marts(warehouse, run)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(failures),

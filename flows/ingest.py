@@ -38,6 +38,7 @@ from flows.sources import (
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
+from warehouse.failpoint import failpoint
 from warehouse.fit_load import BatchEntry, FitBatch, forget_contents, load_fit_batch
 from warehouse.manifest import (
     LOADED,
@@ -345,6 +346,7 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
                 load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
                                                                            entry.path)]), utc_now())
     logger.info("committed a batch of %d files, %d records", len(batch), batch.record_count)
+    failpoint("ingest_batch_committed")
 
 
 class _progress:

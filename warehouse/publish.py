@@ -25,6 +25,7 @@ import duckdb
 
 from schemas.marts import MARTS, TABLE_COMMENTS
 from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE, quote_ident, sql_string
+from warehouse.failpoint import failpoint
 
 PUBLISHED_FILE = "musclebalance.duckdb"
 #: The oldest storage format DuckDB 2.0 writes; read by DuckDB 0.10 and every 1.x and 2.x.
@@ -165,6 +166,7 @@ def publish_files(con: duckdb.DuckDBPyConnection, folder: Path, run: str) -> Pat
     exports = folder / f"{TEMP_PREFIX}exports-{run}"
     _write_exports(con, exports, tables)
     final_exports = folder / f"exports-{run}"
+    failpoint("files_written")
     os.replace(exports, final_exports)
     os.replace(temporary, target)  # the DuckDB file first, then the export set
     for kind in ("parquet", "csv"):
