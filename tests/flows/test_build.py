@@ -158,6 +158,13 @@ def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_pat
     published = {p: p.read_bytes() for p in Path(good.published).parent.rglob("*")
                  if p.is_file()}
     assert Path(good.published) in published
+    with duckdb.connect(good.published, read_only=True) as con:  # the readers' file
+        uncommented = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                  "WHERE schema_name = 'marts' AND comment IS NULL").fetchall()
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert uncommented == []
+    assert {"daily_training", "daily_nutrition", "daily_energy", "daily_muscle_balance",
+            "weekly_muscle_balance", "pipeline_runs", "validation_results"} <= tables
     before = _marts(warehouse)
     day = before["daily_energy"][10][1]
     with duckdb.connect(str(warehouse)) as con:  # a 400 kg weigh-in: outside 25-300 kg

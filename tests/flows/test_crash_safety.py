@@ -1,9 +1,9 @@
 """Crash safety of a whole run, in real processes: `kill -9` (SIGKILL, at named points via
 MUSCLEBALANCE_FAILPOINT) during ingest, between validation and publishing, after the marts
-are published and while the readers' files are written. After each kill the published
-file opens and holds either the previous complete build or the next one, never a mix; the
-next run finishes the work and nothing is loaded twice. Two runs at once: the second stops
-with a clear message and changes nothing."""
+are published and while the readers' files are written, and SIGTERM during publishing.
+After each kill the published file opens and holds either the previous complete build or
+the next one, never a mix; the next run finishes the work and nothing is loaded twice.
+Two runs at once: the second stops with a clear message and changes nothing."""
 
 from __future__ import annotations
 
@@ -91,10 +91,13 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
 
     _write_span(tmp_path, 3)  # a week of new watch files and a longer food export
     seen = []
-    for point in POINTS:
-        killed = _run(tmp_path, env, "run", failpoint=point)
-        assert killed.returncode == -signal.SIGKILL, (point, killed.stderr[-2000:])
-        seen.append((point, _snapshot(published)))  # opens: never half a file
+    kills = [(point, signal.SIGKILL) for point in POINTS] + [
+        ("files_written", signal.SIGTERM)]
+    for point, sig in kills:
+        name = point if sig == signal.SIGKILL else f"{point}:SIGTERM"
+        killed = _run(tmp_path, env, "run", failpoint=name)
+        assert killed.returncode == -sig, (name, killed.stderr[-2000:])
+        seen.append((name, _snapshot(published)))  # opens: never half a file
 
     final = _run(tmp_path, env, "run")
     assert final.returncode == 0, final.stderr
