@@ -160,12 +160,18 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
 
 
 @task(cache_policy=NO_CACHE)
-def publish_marts(warehouse: str, run: str) -> str:
-    """Make the staged marts the published ones in one transaction, then replace the
-    readers' DuckDB file and Parquet/CSV exports (warehouse.publish); returns the file."""
+def publish_marts(warehouse: str) -> None:
+    """Make the staged marts the published ones in one transaction."""
     with connect(Path(warehouse)) as con:
         publish(con, list(MARTS))
-        failpoint("marts_published")
+    failpoint("marts_published")
+
+
+@task(cache_policy=NO_CACHE)
+def write_published_files(warehouse: str, run: str) -> str:
+    """Replace the readers' DuckDB file and Parquet/CSV exports (warehouse.publish) with the
+    published marts and run records; returns the file."""
+    with connect(Path(warehouse)) as con:
         return str(publish_files(con, published_dir(Path(warehouse)), run))
 
 
@@ -188,12 +194,14 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
         failpoint("marts_staged")
         failures = validate_marts(warehouse, run, previous, scoring, full)
         failpoint("marts_validated")
-        published = None if failures else publish_marts(warehouse, run)
+        if not failures:
+            publish_marts(warehouse)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(failures),
-                               rows_published=None if failures else sum(rows.values()),
-                               published=published)
+                               rows_published=None if failures else sum(rows.values()))
         record_run(Path(warehouse), run, "build", started, utc_now(), [summary])
+        if not failures:  # after the run's record, so readers see this build's run too
+            summary.published = write_published_files(warehouse, run)
     if failures:
         raise ExpectationsFailed(failures)
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))
