@@ -222,3 +222,39 @@ def test_the_command_line_exits_1_and_status_names_the_failed_expectation(
     assert status.returncode == 0, status.stderr
     assert "expectation failed in run" in status.stdout
     assert "marts.daily_nutrition expect_column_values_to_be_between (protein_g)" in status.stdout
+
+
+def test_a_reader_holding_the_published_file_during_a_build(built, tmp_path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    source, _, _ = built
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(source, warehouse)
+    athlete = SyntheticAthlete()
+    config = config_from_dict({
+        "warehouse": {"path": str(warehouse)},
+        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
+                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
+                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
+                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
+                      "fit_paths": []}]}, base_dir=tmp_path)
+    first = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    total = "SELECT round(sum(protein_g), 2) FROM marts.daily_nutrition"
+    reader = duckdb.connect(first.published, read_only=True)  # a dashboard, open throughout
+    try:
+        (old,) = reader.execute(total).fetchone()
+        with duckdb.connect(str(warehouse)) as con:  # a corrected food entry: +10 g protein
+            con.execute("UPDATE raw.nutrition_entries SET protein_g = protein_g + 10 "
+                        "WHERE rowid = (SELECT min(rowid) FROM raw.nutrition_entries)")
+        second = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+        assert second.published == first.published  # the run did not fail for the reader
+        assert reader.execute(total).fetchone() == (old,)  # the open reader: old data
+    finally:
+        reader.close()
+    code = ("import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
+            f".execute({total!r}).fetchone()[0])")
+    fresh = subprocess.run([sys.executable, "-c", code, second.published], check=True,
+                           capture_output=True, text=True)
+    assert float(fresh.stdout) == pytest.approx(old + 10)  # a new reader: the new build
