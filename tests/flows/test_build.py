@@ -138,6 +138,18 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
                           "daily_muscle_balance", "weekly_muscle_balance")}
 
 
+def _config(warehouse: Path, tmp_path: Path):
+    """The generated athlete's config for a copy of the built warehouse."""
+    athlete = SyntheticAthlete()
+    return config_from_dict({
+        "warehouse": {"path": str(warehouse)},
+        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
+                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
+                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
+                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
+                      "fit_paths": []}]}, base_dir=tmp_path)
+
+
 def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_path) -> None:
     import shutil
 
@@ -146,14 +158,7 @@ def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_pat
     source, _, _ = built
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(source, warehouse)
-    athlete = SyntheticAthlete()
-    config = config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
-                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
-                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
-                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
-                      "fit_paths": []}]}, base_dir=tmp_path)
+    config = _config(warehouse, tmp_path)
     good = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     published = {p: p.read_bytes() for p in Path(good.published).parent.rglob("*")
                  if p.is_file()}
@@ -232,14 +237,7 @@ def test_a_reader_holding_the_published_file_during_a_build(built, tmp_path) -> 
     source, _, _ = built
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(source, warehouse)
-    athlete = SyntheticAthlete()
-    config = config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
-                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
-                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
-                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
-                      "fit_paths": []}]}, base_dir=tmp_path)
+    config = _config(warehouse, tmp_path)
     first = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     total = "SELECT round(sum(protein_g), 2) FROM marts.daily_nutrition"
     reader = duckdb.connect(first.published, read_only=True)  # a dashboard, open throughout
