@@ -1,4 +1,5 @@
-"""The nightly run as one Prefect flow: ingest every configured source, then build."""
+"""The nightly run as one Prefect flow: ingest every configured source, then build (facts,
+scores, expectations, publish)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from schemas.config import load_config
 @flow(name="nightly")
 def nightly_flow(config: str) -> BuildSummary:
     """What `musclebalance run` does, for deployments: ingest FIT files and nutrition
-    exports as the config lists them, then rebuild the daily facts."""
+    exports as the config lists them, then rebuild, check and publish the marts (a failed
+    expectation fails the run and publishes nothing)."""
     settings = load_config(Path(config))
     request = ingest_request(settings)
     if request.athletes:
