@@ -379,7 +379,8 @@ def status(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Show recent runs, quarantined files and the failed expectations of the last build.
+    """Show files, data freshness per athlete, recent runs, quarantined files and the failed
+    expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
@@ -390,12 +391,13 @@ def status(
     import duckdb
 
     from warehouse.connection import connect
-    from warehouse.status import quarantined_files, recent_runs, source_counts
+    from warehouse.status import freshness, quarantined_files, recent_runs, source_counts
     from warehouse.validation import failed_expectations
 
     try:
         with connect(path, read_only=True) as con:
             counts = source_counts(con)
+            fresh = freshness(con)
             runs = recent_runs(con)
             bad = quarantined_files(con)
             failed = failed_expectations(con)
@@ -408,6 +410,12 @@ def status(
     for row in counts:
         table.add_row(*[str(v) for v in row])
     out.print(table)
+    fresh_table = Table(title="data freshness (last local day)")
+    for column in ("athlete", "activity", "food logged", "weight"):
+        fresh_table.add_column(column)
+    for athlete_id, *days in fresh:
+        fresh_table.add_row(athlete_id, *["-" if d is None else d.isoformat() for d in days])
+    out.print(fresh_table)
     runs_table = Table(title="recent runs")
     for column in ("started (UTC)", "command", "status", "loaded", "skipped", "bad",
                    "records", "published", "failed checks", "s"):

@@ -30,3 +30,23 @@ def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
         "SELECT athlete_id, path, error FROM raw.source_files WHERE status = 'quarantined' "
         "ORDER BY athlete_id, path"
     ).fetchall()
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per athlete: the last local day with a watch activity, with food logged and with a
+    body-weight measurement (dates only), from the raw tables."""
+    return con.execute(
+        "WITH activity AS ("
+        "  SELECT s.athlete_id, max(CAST(timezone(coalesce(a.timezone, 'UTC'), "
+        "         coalesce(s.start_time_utc, s.timestamp_utc)) AS DATE)) AS last_day "
+        "  FROM raw.fit_sessions s LEFT JOIN raw.athletes a USING (athlete_id) GROUP BY 1), "
+        "food AS (SELECT athlete_id, max(local_date) AS last_day FROM raw.nutrition_entries "
+        "         GROUP BY 1), "
+        "weight AS (SELECT athlete_id, max(local_date) AS last_day FROM raw.body_measurements "
+        "           WHERE weight_kg IS NOT NULL GROUP BY 1), "
+        "athletes AS (SELECT athlete_id FROM activity UNION SELECT athlete_id FROM food "
+        "             UNION SELECT athlete_id FROM weight) "
+        "SELECT athletes.athlete_id, activity.last_day, food.last_day, weight.last_day "
+        "FROM athletes LEFT JOIN activity USING (athlete_id) LEFT JOIN food USING (athlete_id) "
+        "LEFT JOIN weight USING (athlete_id) ORDER BY 1"
+    ).fetchall()

@@ -109,6 +109,11 @@ def test_ingest_reports_quarantine_and_exits_non_zero(
     status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert "broken.fit" in status.stdout and "truncated" in status.stdout
+    # freshness: the good run started 2026-06-01 05:30 UTC, 07:30 in the athlete's zone
+    # (the ingest's default zone is UTC unless given: the day is the same either way)
+    assert "data freshness" in status.stdout
+    assert any(line.split()[:3] == ["me", "2026-06-01", "-"]
+               for line in status.stdout.replace("│", " ").splitlines()), status.stdout
 
 
 def test_nutrition_ingest_names_file_line_column_and_exits_non_zero(
