@@ -16,10 +16,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from flows.runtime import run_id, utc_now
+from flows.runtime import io_task, pipeline_run, utc_now
 from schemas.config import Athlete
 from schemas.marts import MARTS
 from transforms.daily_facts import FactConstants, daily_facts
@@ -29,10 +28,8 @@ from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging
 from warehouse.failpoint import failpoint
-from warehouse.lock import run_lock
 from warehouse.manifest import record_athletes
 from warehouse.publish import publish_files, published_dir
-from warehouse.runs import record_run
 from warehouse.validation import record_validation
 
 
@@ -115,7 +112,15 @@ def constants(scoring: dict | None) -> tuple[FactConstants, ScoreConstants]:
     return facts, ScoreConstants.from_overrides(overrides, ignore=known)
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
+def previous_rows(warehouse: str, athlete_ids: list[str]) -> dict[str, int | None]:
+    """Rows each published mart holds for these athletes (None: never built)."""
+    with connect(Path(warehouse)) as con:
+        create_all(con)
+        return published_rows(con, list(MARTS), athlete_ids)
+
+
+@io_task
 def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
                 ) -> dict[str, int]:
     """Compute the daily facts and scores into `staging.*`; returns rows per table."""
@@ -137,7 +142,7 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = 
     return {name: f.height for name, f in tables.items()}
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
                    scoring: dict | None = None, full: bool = False) -> list[Failure]:
     """Check every staged mart against its expectation suite (schemas.expectations) and
@@ -159,7 +164,7 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
                     r.observed_value, r.error) for name, r in checked if not r.success]
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def publish_marts(warehouse: str) -> None:
     """Make the staged marts the published ones in one transaction."""
     with connect(Path(warehouse)) as con:
@@ -167,7 +172,7 @@ def publish_marts(warehouse: str) -> None:
     failpoint("marts_published")
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def write_published_files(warehouse: str, run: str) -> str:
     """Replace the readers' DuckDB file and Parquet/CSV exports (warehouse.publish) with the
     published marts and run records; returns the file."""
@@ -183,25 +188,22 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
     run as failed and raises ExpectationsFailed. `scoring`: the config's [scoring] table;
     `full`: accept fewer rows than the previous build (athletes or files removed)."""
     logger = get_run_logger()
-    started = utc_now()
     t0 = time.perf_counter()
-    run = run_id()
-    with run_lock(Path(warehouse)):
-        with connect(Path(warehouse)) as con:
-            create_all(con)
-            previous = published_rows(con, list(MARTS), [a.id for a in athletes])
+    with pipeline_run(Path(warehouse), "build") as run:
+        previous = previous_rows(warehouse, [a.id for a in athletes])
         rows = stage_marts(warehouse, athletes, scoring)
         failpoint("marts_staged")
-        failures = validate_marts(warehouse, run, previous, scoring, full)
+        failures = validate_marts(warehouse, run.run_id, previous, scoring, full)
         failpoint("marts_validated")
         if not failures:
             publish_marts(warehouse)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(failures),
                                rows_published=None if failures else sum(rows.values()))
-        record_run(Path(warehouse), run, "build", started, utc_now(), [summary])
+        run.add([summary])
         if not failures:  # after the run's record, so readers see this build's run too
-            summary.published = write_published_files(warehouse, run)
+            run.save()
+            summary.published = write_published_files(warehouse, run.run_id)
     if failures:
         raise ExpectationsFailed(failures)
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))

@@ -17,15 +17,15 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
-from flows.runtime import RunSummary, ingest_lock, run_id, utc_now
+from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import AthleteInputs, ingest_request
 from flows.sources import (
     ArchiveLimits,
@@ -45,6 +45,7 @@ from warehouse.manifest import (
     QUARANTINED,
     SourceFile,
     SourcePath,
+    fit_contents_between,
     known_contents,
     known_paths,
     paths_still_using,
@@ -53,7 +54,6 @@ from warehouse.manifest import (
     upsert_source_files,
     upsert_source_paths,
 )
-from warehouse.runs import record_run
 
 #: A chunk (one Prefect task) holds at most this many files or bytes of FIT data.
 CHUNK_FILES = 500
@@ -121,27 +121,41 @@ class IngestSummary(RunSummary):
     replaced: int = 0
 
 
-@task(cache_policy=NO_CACHE)
+@dataclass(frozen=True)
+class Reread:
+    """A backfill: read every path again (no skipping by size and time), retry quarantined
+    files, and decode again the loaded contents dated `since` .. `until` (inclusive local
+    days; both None = all), replacing their rows."""
+
+    since: date | None = None
+    until: date | None = None
+
+
+@io_task
 def plan_fit_inputs(
     warehouse: str,
     inputs: AthleteInputs,
     scratch: str,
     limits: ArchiveLimits,
     retry_quarantined: bool = False,
+    reread: Reread | None = None,
 ) -> Plan:
     """Walk the inputs, skip unchanged paths, open changed archives, hash new contents."""
     athlete = inputs.athlete_id
     plan = Plan(athlete)
+    retry_quarantined = retry_quarantined or reread is not None
     found, plan.problems = find_files(Path(p) for p in inputs.paths)
     with connect(Path(warehouse)) as con:
         create_all(con)
         seen = known_paths(con, athlete)
         bad = quarantined_or_holding_quarantined(con, athlete)
+        again = (set() if reread is None else
+                 fit_contents_between(con, athlete, reread.since, reread.until))
         hashed: list[WorkItem] = []
         for f in found:
             before = seen.get(f.path)
             if (before and before.size_bytes == f.size_bytes and before.mtime_ns == f.mtime_ns
-                    and not (retry_quarantined and before.sha256 in bad)):
+                    and reread is None and not (retry_quarantined and before.sha256 in bad)):
                 plan.skipped += 1
                 plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
                 continue
@@ -152,13 +166,13 @@ def plan_fit_inputs(
                 continue
             row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
             if f.kind == "zip":
-                retry = retry_quarantined and sha in bad
+                retry = reread is not None or (retry_quarantined and sha in bad)
                 hashed.extend(_open_zip(plan, f, sha, row, Path(scratch), limits, con, retry,
                                         seen))
                 continue
             hashed.append(WorkItem(f.path, f.path, f.kind, f.size_bytes, sha, path_row=row,
                                    replace=_replaced(con, athlete, before, sha)))
-        _keep_new_contents(plan, hashed, con, retry_quarantined)
+        _keep_new_contents(plan, hashed, con, retry_quarantined, again)
     return plan
 
 
@@ -216,13 +230,15 @@ def _open_zip(
     return items
 
 
-def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantined: bool) -> None:
-    """Queue contents the warehouse lacks (once each); the rest only record their path."""
+def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantined: bool,
+                       again: set[str]) -> None:
+    """Queue contents the warehouse lacks (once each) and those to decode `again`; the rest
+    only record their path."""
     status = known_contents(con, plan.athlete_id, sorted({i.sha256 for i in hashed}))
     queued: set[str] = set()
     for item in hashed:
         known = status.get(item.sha256)
-        retry = known == QUARANTINED and retry_quarantined
+        retry = (known == QUARANTINED and retry_quarantined) or item.sha256 in again
         if item.sha256 in queued or (known is not None and not retry):
             plan.skipped += 1
             plan.known_quarantined += known == QUARANTINED
@@ -234,7 +250,7 @@ def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantine
         plan.work.append(item)
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def decode_and_load(
     warehouse: str,
     athlete_id: str,
@@ -374,7 +390,7 @@ class _progress:
             self.progress.stop()
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def record_paths(warehouse: str, plan: Plan, timezone: str | None = None) -> int:
     """In one transaction: remember paths whose content was already known and archives
     opened, and drop contents that a changed path no longer provides. Returns how many
@@ -398,17 +414,18 @@ def ingest_fit_flow(
     retry_quarantined: bool = False,
     show_progress: bool = False,
     batch_files: int = BATCH_FILES,
+    reread: Reread | None = None,
 ) -> list[IngestSummary]:
-    """Ingest FIT files for each athlete into the warehouse's raw tables."""
+    """Ingest FIT files for each athlete into the warehouse's raw tables (`reread`: a
+    backfill, see Reread)."""
     logger = get_run_logger()
     limits = limits or ArchiveLimits()
-    started = utc_now()
     summaries = []
-    warehouse_path = Path(warehouse)
-    with ingest_lock(warehouse_path):
+    with pipeline_run(Path(warehouse), "ingest") as run:
         for inputs in athletes:
             summaries.append(_ingest_athlete(warehouse, inputs, workers, limits,
-                                             retry_quarantined, show_progress, batch_files))
+                                             retry_quarantined, show_progress, batch_files,
+                                             reread))
             s = summaries[-1]
             logger.info(
                 "athlete %s: %d loaded, %d skipped, %d replaced, %d quarantined, "
@@ -416,18 +433,19 @@ def ingest_fit_flow(
                 s.athlete_id, s.loaded, s.skipped, s.replaced, len(s.quarantined),
                 len(s.problems), s.records,
             )
-        record_run(warehouse_path, run_id(), "ingest", started, utc_now(), summaries)
+        run.add(summaries)
     return summaries
 
 
 def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits: ArchiveLimits,
-                    retry_quarantined: bool, show_progress: bool, batch_files: int
-                    ) -> IngestSummary:
+                    retry_quarantined: bool, show_progress: bool, batch_files: int,
+                    reread: Reread | None = None) -> IngestSummary:
     t0 = time.perf_counter()
     summary = IngestSummary(inputs.athlete_id)
     scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
     try:
-        plan = plan_fit_inputs(warehouse, inputs, str(scratch), limits, retry_quarantined)
+        plan = plan_fit_inputs(warehouse, inputs, str(scratch), limits, retry_quarantined,
+                               reread)
         summary.skipped = plan.skipped
         summary.known_quarantined = plan.known_quarantined
         summary.quarantined.extend(plan.quarantined)

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from flows.runtime import RunSummary, ingest_lock, run_id, utc_now
+from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
 from flows.sources import (
     ArchiveLimits,
@@ -60,7 +59,6 @@ from warehouse.manifest import (
     upsert_source_paths,
 )
 from warehouse.nutrition_load import load_export, record_rejected
-from warehouse.runs import record_run
 
 #: Largest export file read (a ten-year Cronometer servings file is ~25 MB).
 MAX_EXPORT_BYTES = 512 * 1024**2
@@ -114,11 +112,13 @@ def _mtime(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
-                          limits: ArchiveLimits, retry_quarantined: bool = False
-                          ) -> NutritionPlan:
-    """Walk each source, skip unchanged paths and known contents, open archives, hash."""
+                          limits: ArchiveLimits, retry_quarantined: bool = False,
+                          reread: bool = False) -> NutritionPlan:
+    """Walk each source, skip unchanged paths and known contents, open archives, hash.
+    `reread` (a backfill): read every export again, known or not, quarantined or not."""
+    retry_quarantined = retry_quarantined or reread
     plan = NutritionPlan(inputs.athlete_id)
     athlete = inputs.athlete_id
     with connect(Path(warehouse)) as con:
@@ -133,7 +133,7 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
             for f in found:
                 before = seen.get(f.path)
                 if (before and (before.size_bytes, before.mtime_ns) == (f.size_bytes, f.mtime_ns)
-                        and not (retry_quarantined and before.sha256 in bad)):
+                        and not reread and not (retry_quarantined and before.sha256 in bad)):
                     plan.skipped += 1
                     plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
                     continue
@@ -148,14 +148,14 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
                     candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha, made, spec,
                                                  row, None, explicit))
                     continue
-                retry = retry_quarantined and sha in bad
+                retry = reread or (retry_quarantined and sha in bad)
                 candidates += _open_zip(plan, con, f.path, f.size_bytes, f.mtime_ns, sha, row,
                                         spec, Path(scratch), limits, retry)
         status = known_contents(con, athlete, sorted({c.sha256 for c in candidates}))
         queued: set[str] = set()
         for c in candidates:
             known = status.get(c.sha256)
-            retry = retry_quarantined and known == QUARANTINED
+            retry = reread or (retry_quarantined and known == QUARANTINED)
             if c.sha256 in queued or (known is not None and not retry):
                 plan.skipped += 1
                 plan.known_quarantined += known == QUARANTINED
@@ -239,7 +239,7 @@ class UnknownExport(ValueError):
     """No export format matches the file's header."""
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[ExportFile]
                          ) -> NutritionSummary:
     """Read, check and load each export in its own transaction; reject bad ones whole."""
@@ -306,7 +306,7 @@ def _file_row(inputs: NutritionInputs, item: ExportFile, kind: str, status: str,
                       error, item.container_sha256, count)
 
 
-@task(cache_policy=NO_CACHE)
+@io_task
 def record_nutrition_paths(warehouse: str, plan: NutritionPlan, inputs: NutritionInputs) -> None:
     """Remember archives opened, paths of known contents, and the athlete's time zone."""
     with connect(Path(warehouse)) as con, transaction(con):
@@ -322,19 +322,20 @@ def ingest_nutrition_flow(
     athletes: list[NutritionInputs],
     limits: ArchiveLimits | None = None,
     retry_quarantined: bool = False,
+    reread: bool = False,
 ) -> list[NutritionSummary]:
-    """Ingest each athlete's nutrition and body-weight exports into the raw tables."""
+    """Ingest each athlete's nutrition and body-weight exports into the raw tables;
+    `reread` reads every export again (a backfill; the newest export still wins each day)."""
     logger = get_run_logger()
     limits = limits or ArchiveLimits()
-    started = utc_now()
     summaries = []
-    with ingest_lock(Path(warehouse)):
+    with pipeline_run(Path(warehouse), "ingest-nutrition") as run:
         for inputs in athletes:
             t0 = time.perf_counter()
             scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
             try:
                 plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits,
-                                             retry_quarantined)
+                                             retry_quarantined, reread)
                 summary = load_nutrition_files(warehouse, inputs, plan.work)
                 record_nutrition_paths(warehouse, plan, inputs)
             finally:
@@ -348,5 +349,5 @@ def ingest_nutrition_flow(
                         inputs.athlete_id, summary.loaded, summary.skipped,
                         len(summary.quarantined), summary.rows)
             summaries.append(summary)
-        record_run(Path(warehouse), run_id(), "ingest-nutrition", started, utc_now(), summaries)
+        run.add(summaries)
     return summaries

@@ -1,16 +1,27 @@
-"""Small helpers every flow uses: the current instant and the run's id."""
+"""What every flow shares: the current instant, the run's id, the run record with its lock,
+and the retry policy of tasks that touch files or the warehouse."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from flows.sources import remove_stale_scratch
 from warehouse.lock import run_lock
+
+T = TypeVar("T")
+
+#: Retries of a task that touches files or the warehouse, and the seconds before each: a
+#: dashboard or DuckDB shell holding the warehouse open, a network drive that blinks.
+TASK_RETRIES = 3
+TASK_RETRY_DELAYS_S = (5.0, 20.0, 60.0)
 
 
 @dataclass
@@ -43,10 +54,134 @@ def run_id() -> str:
     return str(flow_run.id or uuid.uuid4())
 
 
+@dataclass
+class PipelineRun:
+    """The run that holds a warehouse: its row in marts.pipeline_runs, the summaries its
+    flows add, and the earlier runs it found crashed."""
+
+    warehouse: Path
+    run_id: str
+    command: str
+    started_at: datetime
+    summaries: list = field(default_factory=list)
+    crashed: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    def add(self, summaries: list) -> None:
+        """Count these summaries in the run's row."""
+        self.summaries.extend(summaries)
+
+    def save(self, error: str | None = None) -> None:
+        """Write the run's end, status and counts so far (again at the very end)."""
+        from warehouse.connection import connect
+        from warehouse.runs import finish_run
+
+        def write() -> None:
+            with connect(self.warehouse) as con:
+                finish_run(con, self.run_id, self.started_at, utc_now(), self.summaries, error)
+
+        when_free(write)
+
+
+#: The runs this context holds, by warehouse (a flow called inside another joins its run).
+_current: ContextVar[tuple[tuple[Path, PipelineRun], ...]] = ContextVar("musclebalance_runs",
+                                                                       default=())
+
+
 @contextmanager
-def ingest_lock(warehouse: Path) -> Iterator[None]:
-    """Hold the warehouse's run lock for an ingest and first clear the scratch folders a
-    killed run may have left (extracted health data must not linger)."""
-    with run_lock(warehouse):
-        remove_stale_scratch(warehouse)
-        yield
+def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
+    """Hold the warehouse for a run and record it in marts.pipeline_runs.
+
+    The outermost call takes the run lock (WarehouseBusy at once if another run has it),
+    clears scratch folders a killed run may have left (extracted health data must not
+    linger), marks runs left `running` as `crashed`, and writes this run's row; when the
+    block ends it writes the status and counts, `failed` with the error if one escaped. A
+    flow called inside another's run (ingest and build within the nightly run) joins that
+    run: one lock, one row, counts added up."""
+    from prefect.logging import get_logger
+
+    from warehouse.connection import connect
+    from warehouse.ddl import create_all
+    from warehouse.runs import begin_run, mark_crashed
+
+    key = Path(warehouse).resolve()
+    held = _current.get()
+    outer = next((run for path, run in held if path == key), None)
+    if outer is not None:
+        yield outer
+        return
+    with run_lock(Path(warehouse)):
+        remove_stale_scratch(Path(warehouse))
+        run = PipelineRun(Path(warehouse), run_id(), command, utc_now())
+
+        def begin() -> None:
+            with connect(run.warehouse) as con:
+                create_all(con)
+                run.crashed = mark_crashed(con)
+                begin_run(con, run.run_id, command, run.started_at)
+
+        when_free(begin)
+        for crashed_id, crashed_command, started in run.crashed:
+            get_logger("musclebalance").warning(
+                "the %s run %s started %s did not finish (killed or crashed); this run "
+                "completes its work", crashed_command, crashed_id,
+                started.strftime("%Y-%m-%d %H:%M UTC"))
+        token = _current.set((*held, (key, run)))
+        try:
+            yield run
+        except BaseException as exc:
+            run.save(f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        else:
+            run.save()
+        finally:
+            _current.reset(token)
+
+
+def when_free(call: Callable[[], T]) -> T:
+    """`call()`, tried again after each of TASK_RETRY_DELAYS_S while another process has
+    the warehouse file open (the flows' own steps outside tasks)."""
+    from warehouse.connection import WarehouseInUse
+
+    for delay in TASK_RETRY_DELAYS_S:
+        try:
+            return call()
+        except WarehouseInUse as exc:
+            from prefect.logging import get_logger
+
+            get_logger("musclebalance").warning("%s; trying again in %.0f s", exc, delay)
+            time.sleep(delay)
+    return call()
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Retry a task only on errors that may pass: the warehouse in use by another process,
+    an I/O error. Not on bad data or a bug (those fail at once, with their message)."""
+    import duckdb
+
+    from warehouse.connection import WarehouseInUse
+
+    try:
+        state.result()
+    except (WarehouseInUse, duckdb.IOException):
+        return True
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return False
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+def io_task(fn=None, **options):
+    """A Prefect task that touches files or the warehouse: no result caching (tasks take
+    paths and return counts), retries with backoff on transient errors only."""
+    from prefect import task
+    from prefect.cache_policies import NO_CACHE
+
+    settings = {"cache_policy": NO_CACHE, "retries": TASK_RETRIES,
+                "retry_delay_seconds": list(TASK_RETRY_DELAYS_S),
+                "retry_condition_fn": retry_transient, **options}
+    if fn is None:
+        return lambda f: task(f, **settings)
+    return task(fn, **settings)

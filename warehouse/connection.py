@@ -14,7 +14,11 @@ OWNER_ONLY_DIR = 0o700
 
 
 class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse for writing."""
+    """Another run holds the warehouse."""
+
+
+class WarehouseInUse(WarehouseBusy):
+    """Another process (a run, a DuckDB shell, a dashboard) has the warehouse file open."""
 
 
 def quote_ident(name: str) -> str:
@@ -52,9 +56,10 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise WarehouseBusy(
-                f"{path}: the warehouse is in use by another musclebalance run "
-                "(DuckDB allows one writer); wait for it to finish and try again"
+            raise WarehouseInUse(
+                f"{path}: the warehouse is in use by another process (a musclebalance run, "
+                "a DuckDB shell or a dashboard; DuckDB allows one writer); close it or wait "
+                "for it to finish and try again"
             ) from exc
         raise
     finally:

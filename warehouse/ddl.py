@@ -35,8 +35,9 @@ PIPELINE_RUNS: Columns = (
     ("command", "VARCHAR NOT NULL", "What ran (ingest, build, ...)"),
     ("started_at", "TIMESTAMPTZ NOT NULL", "Start (UTC)"),
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
-    ("status", "VARCHAR NOT NULL", "completed, completed_with_errors (files quarantined) or "
-     "failed (expectations)"),
+    ("status", "VARCHAR NOT NULL", "running (started, not finished), completed, "
+     "completed_with_errors (files quarantined or unreadable), failed (expectations failed or "
+     "an error) or crashed (killed mid-way: found still running by the next run)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
@@ -45,9 +46,10 @@ PIPELINE_RUNS: Columns = (
     ("seconds", "DOUBLE", "Wall time, s"),
     ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published)"),
     ("expectations_failed", "INTEGER", "Expectations that failed in a build (null: none run)"),
+    ("error", "VARCHAR", "Why a failed run stopped: the error's type and message (no values)"),
 )
 #: Columns added to marts.pipeline_runs after its first release (added on open).
-PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed")
+PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed", "error")
 
 VALIDATION_RESULTS: Columns = (
     ("run_id", "VARCHAR NOT NULL", "Run that checked the table (marts.pipeline_runs.run_id)"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
@@ -62,6 +62,33 @@ def known_contents(
         [athlete_id, shas],
     ).fetchall()
     return dict(rows)
+
+
+def fit_contents_between(con: duckdb.DuckDBPyConnection, athlete_id: str,
+                         since: date | None, until: date | None) -> set[str]:
+    """The athlete's loaded FIT contents whose day - the local date of the first session's
+    start, else of the file's creation time, in the athlete's zone - lies within `since` ..
+    `until` (inclusive; None = open). Without bounds: every loaded FIT content, also those
+    without any time."""
+    rows = con.execute(
+        "WITH t AS ("
+        "  SELECT source_sha256 AS sha256, min(start_time_utc) AS at FROM raw.fit_sessions "
+        "  WHERE athlete_id = $athlete GROUP BY 1), "
+        "c AS ("
+        "  SELECT source_sha256 AS sha256, min(time_created_utc) AS at FROM raw.fit_file_id "
+        "  WHERE athlete_id = $athlete GROUP BY 1) "
+        "SELECT f.sha256, CAST(timezone(coalesce(a.timezone, 'UTC'), coalesce(t.at, c.at)) "
+        "       AS DATE) AS day "
+        "FROM raw.source_files f LEFT JOIN t USING (sha256) LEFT JOIN c USING (sha256) "
+        "LEFT JOIN raw.athletes a ON a.athlete_id = f.athlete_id "
+        "WHERE f.athlete_id = $athlete AND f.status = 'loaded' "
+        "  AND f.kind IN ('fit', 'fit.gz')",
+        {"athlete": athlete_id},
+    ).fetchall()
+    if since is None and until is None:
+        return {sha for sha, _ in rows}
+    return {sha for sha, day in rows if day is not None
+            and (since is None or day >= since) and (until is None or day <= until)}
 
 
 def quarantined_or_holding_quarantined(con: duckdb.DuckDBPyConnection, athlete_id: str

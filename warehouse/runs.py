@@ -1,13 +1,24 @@
-"""marts.pipeline_runs: one row per run, with counts only (no health values)."""
+"""marts.pipeline_runs: one row per run, with counts only (no health values).
+
+A run's row is written when it starts (status `running`) and completed when it ends. A row
+still `running` when the next run takes the warehouse's run lock belongs to a run that was
+killed or crashed (the lock proves it is not alive); that run marks it `crashed`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
-from warehouse.connection import connect, transaction
-from warehouse.ddl import create_all
+import duckdb
+
+from warehouse.connection import transaction
+
+RUNNING = "running"
+CRASHED = "crashed"
+FAILED = "failed"
+COMPLETED = "completed"
+COMPLETED_WITH_ERRORS = "completed_with_errors"
 
 
 class RunCounts(Protocol):
@@ -18,35 +29,55 @@ class RunCounts(Protocol):
     problems: list
 
 
-def record_run(
-    warehouse: Path,
-    run_id: str,
-    command: str,
-    started_at: datetime,
-    finished_at: datetime,
-    summaries: list[RunCounts],
-) -> None:
-    """Append the run's outcome to marts.pipeline_runs."""
-    quarantined = sum(len(s.quarantined) for s in summaries)
-    problems = sum(len(s.problems) for s in summaries)
+def mark_crashed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime]]:
+    """Mark every row still `running` as `crashed`; call only while holding the run lock.
+    Returns those runs (id, command, start)."""
+    with transaction(con):
+        crashed = con.execute(
+            "SELECT run_id, command, started_at FROM marts.pipeline_runs WHERE status = ? "
+            "ORDER BY started_at", [RUNNING]).fetchall()
+        con.execute("UPDATE marts.pipeline_runs SET status = ? WHERE status = ?",
+                    [CRASHED, RUNNING])
+    return crashed
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, command: str,
+              started_at: datetime) -> None:
+    """Record a run as `running` (its counts follow when it ends)."""
+    with transaction(con):
+        con.execute("INSERT INTO marts.pipeline_runs (run_id, command, started_at, status) "
+                    "VALUES (?, ?, ?, ?)", [run_id, command, started_at, RUNNING])
+
+
+def run_status(summaries: list[RunCounts], error: str | None = None) -> str:
+    """failed (an error, or expectations failed), completed_with_errors (files quarantined
+    or unreadable) or completed."""
+    if error or any(getattr(s, "expectations_failed", None) for s in summaries):
+        return FAILED
+    if any(s.quarantined or s.problems for s in summaries):
+        return COMPLETED_WITH_ERRORS
+    return COMPLETED
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
+               finished_at: datetime, summaries: list[RunCounts], error: str | None = None
+               ) -> None:
+    """Write the run's end, status and counts (summed over its summaries) into its row."""
     failed = [getattr(s, "expectations_failed", None) for s in summaries]
-    failed_total = None if all(f is None for f in failed) else sum(f or 0 for f in failed)
     published = [getattr(s, "rows_published", None) for s in summaries]
-    published_total = (None if all(p is None for p in published)
-                       else sum(p or 0 for p in published))
-    status = ("failed" if failed_total else
-              "completed" if not (quarantined or problems) else "completed_with_errors")
-    with connect(warehouse) as con:
-        create_all(con)
-        with transaction(con):
-            con.execute(
-                "INSERT INTO marts.pipeline_runs (run_id, command, started_at, finished_at, "
-                "status, files_loaded, files_skipped, files_quarantined, records_loaded, seconds, "
-                "rows_published, expectations_failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id, command, started_at, finished_at, status,
-                    sum(s.loaded for s in summaries), sum(s.skipped for s in summaries),
-                    quarantined, sum(s.records for s in summaries),
-                    (finished_at - started_at).total_seconds(), published_total, failed_total,
-                ],
-            )
+    with transaction(con):
+        con.execute(
+            "UPDATE marts.pipeline_runs SET finished_at = ?, status = ?, files_loaded = ?, "
+            "files_skipped = ?, files_quarantined = ?, records_loaded = ?, "
+            "seconds = ?, "
+            "rows_published = ?, expectations_failed = ?, error = ? WHERE run_id = ?",
+            [
+                finished_at, run_status(summaries, error),
+                sum(s.loaded for s in summaries), sum(s.skipped for s in summaries),
+                sum(len(s.quarantined) for s in summaries),
+                sum(s.records for s in summaries), (finished_at - started_at).total_seconds(),
+                None if all(p is None for p in published) else sum(p or 0 for p in published),
+                None if all(f is None for f in failed) else sum(f or 0 for f in failed),
+                error, run_id,
+            ],
+        )

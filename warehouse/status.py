@@ -24,11 +24,27 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     ).fetchall()
 
 
-def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """Every quarantined file with its reason."""
+#: raw.source_files kinds of watch files; every other kind is a nutrition export format.
+FIT_KINDS = ("fit", "fit.gz", "zip")
+
+
+def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, bool]]:
+    """Every quarantined file with its reason, and whether it is a FIT file or archive (else
+    a rejected nutrition or body-weight export)."""
     return con.execute(
-        "SELECT athlete_id, path, error FROM raw.source_files WHERE status = 'quarantined' "
-        "ORDER BY athlete_id, path"
+        "SELECT athlete_id, path, error, kind IN (SELECT unnest(?::VARCHAR[])) "
+        "FROM raw.source_files WHERE status = 'quarantined' ORDER BY athlete_id, path",
+        [list(FIT_KINDS)],
+    ).fetchall()
+
+
+def crashed_runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Runs that never finished (killed or crashed), newest first, and any run still going
+    (`running`: another process may be working on the warehouse now)."""
+    return con.execute(
+        "SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), command, "
+        "status, run_id FROM marts.pipeline_runs WHERE status IN ('crashed', 'running') "
+        "ORDER BY started_at DESC LIMIT 5"
     ).fetchall()
 
 

@@ -95,7 +95,7 @@ def test_a_second_writer_gets_a_clear_message(warehouse: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         started = time.monotonic()
-        with pytest.raises(WarehouseBusy, match="in use by another musclebalance run"):
+        with pytest.raises(WarehouseBusy, match="in use by another process"):
             connect(warehouse)
         assert time.monotonic() - started < 10
     finally:
