@@ -206,23 +206,38 @@ def _build(config, warehouse, full: bool = False) -> None:
     if cfg is None:
         raise _fail("build needs the athletes' settings: give --config FILE "
                     "(musclebalance init writes one)")
-    from flows.build import ExpectationsFailed, build_flow
-    from warehouse.connection import WarehouseBusy
+    from flows.build import build_flow
 
     _check_scoring(cfg)
     path = Path(warehouse or cfg.warehouse.path)
+    summary = _guarded(path, lambda: build_flow(
+        warehouse=str(path), athletes=list(cfg.athletes), scoring=dict(cfg.scoring), full=full))
+    _print_build(summary, path, [a.id for a in cfg.athletes])
+
+
+def _guarded(path: Path, call):
+    """Run a flow; a busy warehouse or failed expectations exit 1 with what happened."""
+    from flows.build import ExpectationsFailed
+    from warehouse.connection import WarehouseBusy
+
     try:
-        summary = build_flow(warehouse=str(path), athletes=list(cfg.athletes),
-                             scoring=dict(cfg.scoring), full=full)
+        return call()
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
     except ExpectationsFailed as exc:
+        ingested = getattr(exc, "summary", None)
+        if ingested is not None:
+            _print_ingest(ingested.fit, ingested.nutrition)
         for failure in exc.failures:
             err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
                       highlight=False, soft_wrap=True)
         raise _fail(f"{len(exc.failures)} expectations failed: nothing was published; the "
                     f"marts in {path} are as before (details: musclebalance status)", 1
                     ) from None
+
+
+def _print_build(summary, path: Path, athlete_ids: list[str]) -> None:
+    """The rows built, where readers find them, and the recent scores."""
     table = Table(title="Build")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -234,7 +249,7 @@ def _build(config, warehouse, full: bool = False) -> None:
         out.print(f"published for readers: {escape(summary.published)} (Parquet and CSV in "
                   f"{escape(str(folder / 'parquet'))}, {escape(str(folder / 'csv'))})",
                   highlight=False, soft_wrap=True)
-    _print_scores(path, [a.id for a in cfg.athletes])
+    _print_scores(path, athlete_ids)
 
 
 def _check_scoring(cfg) -> None:
@@ -309,18 +324,71 @@ def run(
     full: FullOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
-    """Ingest every configured source, then build: what the nightly schedule runs.
+    """Ingest every configured source, then build: the nightly flow, as the schedule runs it.
 
     Example: musclebalance run --config musclebalance.toml
     """
     _quiet_prefect(verbose)
+    _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
+
+
+@app.command()
+def backfill(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="First local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Last local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Everything again from the raw files: every path re-read, quarantined files retried,
+    FIT files decoded again (all, or those dated --since..--until) replacing their rows,
+    every nutrition export read again; then a full rebuild and publish.
+
+    Example: musclebalance backfill --config musclebalance.toml --since 2024-01-01
+    """
+    from datetime import date
+
+    _quiet_prefect(verbose)
+    try:
+        first = date.fromisoformat(since) if since else None
+        last = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise _fail(f"--since/--until must be dates like 2024-01-31 ({exc})") from None
+    if first and last and first > last:
+        raise _fail(f"--since {first} is after --until {last}")
+    _pipeline(config, warehouse, "backfill", since=first, until=last)
+
+
+def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
+    """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
+    parameters; print what it did; exit 1 when an input was rejected or an expectation
+    failed."""
+    from flows import nightly
+
     cfg = _load_config(config)
-    if cfg is not None:
-        _check_scoring(cfg)  # before the ingest, not after it
-    ok = _ingest(config, None, None, None, None, None, None, warehouse, None, retry_quarantined)
-    _build(config, warehouse, full)
-    if not ok:
+    if cfg is None:
+        raise _fail("this command needs the athletes' settings: give --config FILE "
+                    "(musclebalance init writes one)")
+    _check_scoring(cfg)  # before the ingest, not after it
+    path = Path(warehouse or cfg.warehouse.path)
+    flow = getattr(nightly, f"{flow_name}_flow")
+    summary = _guarded(path, lambda: flow(config=str(config or DEFAULT_CONFIG),
+                                          warehouse=str(path), show_progress=out.is_terminal,
+                                          **parameters))
+    _print_ingest(summary.fit, summary.nutrition)
+    _print_build(summary.build, path, [a.id for a in cfg.athletes])
+    if not summary.ok:
         raise typer.Exit(1)
+
+
+def _print_ingest(fit, nutrition) -> None:
+    if fit:
+        _print_summary(fit)
+    if nutrition:
+        _print_nutrition_summary(nutrition)
+    _print_problems([*fit, *nutrition])
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -391,7 +459,13 @@ def status(
     import duckdb
 
     from warehouse.connection import connect
-    from warehouse.status import freshness, quarantined_files, recent_runs, source_counts
+    from warehouse.status import (
+        crashed_runs,
+        freshness,
+        quarantined_files,
+        recent_runs,
+        source_counts,
+    )
     from warehouse.validation import failed_expectations
 
     try:
@@ -399,6 +473,7 @@ def status(
             counts = source_counts(con)
             fresh = freshness(con)
             runs = recent_runs(con)
+            unfinished = crashed_runs(con)
             bad = quarantined_files(con)
             failed = failed_expectations(con)
     except duckdb.IOException as exc:
@@ -423,8 +498,15 @@ def status(
     for row in runs:
         runs_table.add_row(*["-" if v is None else str(v) for v in row])
     out.print(runs_table)
-    for athlete_id, file_path, reason in bad:
-        out.print(f"quarantined ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
+    for started, command, state, run in unfinished:
+        what = ("did not finish (killed or crashed); the next run completed its work"
+                if state == "crashed" else "has not finished: it is running now, or was "
+                "killed and the next run will say so")
+        out.print(f"[yellow]{escape(state)}[/yellow] the {escape(command)} run {escape(run)} "
+                  f"started {started} UTC {what}", highlight=False, soft_wrap=True)
+    for athlete_id, file_path, reason, is_fit in bad:
+        label = "quarantined" if is_fit else "rejected export"
+        out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
                   highlight=False, soft_wrap=True)
     for run, table, expectation, columns, count, keys, error, observed in failed:
         detail = (f"could not run: {error}" if error else
@@ -433,6 +515,51 @@ def status(
         out.print(f"expectation failed in run {escape(run)}: marts.{escape(table)} "
                   f"{escape(expectation)} ({escape(columns or '')}): {escape(detail)}",
                   highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    cron: Annotated[str | None, typer.Option(
+        "--cron", help="When to run: a cron string in --timezone (default: '30 3 * * *', "
+        "03:30 every night, as the nightly deployment in prefect.yaml).")] = None,
+    timezone: Annotated[str | None, typer.Option(
+        "--timezone", help="IANA time zone of the cron, e.g. Europe/Berlin (default: the "
+        "first configured athlete's).")] = None,
+    now: Annotated[bool, typer.Option(
+        "--now", help="Run once at the start, then follow the schedule.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Keep running the nightly schedule from this one process, without a Prefect server:
+    for a laptop or a small always-on box. At each fire time it runs what `musclebalance
+    run` does (Prefect records the run); a failed night is reported and the next one still
+    runs. Stop it with Ctrl-C or SIGTERM. The alternative is prefect.yaml with a Prefect
+    server and a worker (prefect deploy --all, then prefect worker start --pool
+    musclebalance).
+
+    Example: musclebalance serve --config musclebalance.toml --timezone Europe/Berlin --now
+    """
+    _quiet_prefect(verbose)
+    # Without PREFECT_API_URL each run starts Prefect's temporary local server; on a small,
+    # busy box that takes longer than Prefect's default 20 s wait (before Prefect's import).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    cfg = _load_config(config)
+    if cfg is None:
+        raise _fail("serve needs the athletes' settings: give --config FILE "
+                    "(musclebalance init writes one)")
+    from flows.schedule import NIGHTLY_CRON, next_fire
+    from flows.serve import serve as serve_loop
+    from flows.serve import utc_now
+
+    cron = NIGHTLY_CRON if cron is None else cron
+    timezone = cfg.athletes[0].timezone if timezone is None else timezone
+    try:
+        next_fire(cron, timezone, utc_now())
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _check_scoring(cfg)
+    path = (config or DEFAULT_CONFIG).resolve()
+    raise typer.Exit(serve_loop(path, cron, timezone, run_now=now))
 
 
 def main() -> None:

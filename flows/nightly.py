@@ -1,31 +1,111 @@
-"""The nightly run as one Prefect flow: ingest every configured source, then build (facts,
-scores, expectations, publish)."""
+"""The scheduled and operator flows, each a thin wiring of the ingest and build flows under
+one run of the warehouse (one lock, one row in marts.pipeline_runs):
+
+- `nightly_flow`: ingest every configured source (new and changed files only), then build
+  facts and scores, check and publish them. What the `nightly` deployment and
+  `musclebalance run` execute.
+- `backfill_flow`: read every input again - FIT files decoded again (all, or those dated in
+  a range) replacing their rows, every nutrition export re-read, quarantined files retried -
+  then rebuild everything, accepting a smaller result.
+- `rebuild_flow`: the marts only, from the raw tables (after changing [scoring] or an
+  athlete's settings).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from prefect import flow
 
-from flows.build import BuildSummary, build_flow
-from flows.ingest import ingest_fit_flow
-from flows.nutrition_ingest import ingest_nutrition_flow
+from flows.build import BuildSummary, ExpectationsFailed, build_flow
+from flows.ingest import IngestSummary, Reread, ingest_fit_flow
+from flows.nutrition_ingest import NutritionSummary, ingest_nutrition_flow
+from flows.runtime import pipeline_run
 from flows.settings import ingest_request
-from schemas.config import load_config
+from schemas.config import Config, load_config
+
+
+@dataclass
+class NightlySummary:
+    """What a nightly (or backfill) run did: the ingests' and the build's summaries."""
+
+    fit: list[IngestSummary] = field(default_factory=list)
+    nutrition: list[NutritionSummary] = field(default_factory=list)
+    build: BuildSummary | None = None
+
+    @property
+    def published(self) -> str | None:
+        """The readers' DuckDB file the build wrote."""
+        return self.build.published if self.build else None
+
+    @property
+    def ok(self) -> bool:
+        """True when every input was read and none was rejected in this run."""
+        return all(s.ok for s in [*self.fit, *self.nutrition])
+
+
+def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
+    settings = load_config(Path(config))
+    return settings, Path(warehouse or settings.warehouse.path)
+
+
+def _ingest_and_build(config: str, warehouse: str | None, command: str,
+                      retry_quarantined: bool, full: bool, show_progress: bool,
+                      reread: Reread | None) -> NightlySummary:
+    settings, path = _settings(config, warehouse)
+    request = ingest_request(settings, warehouse=path)
+    summary = NightlySummary()
+    with pipeline_run(path, command):
+        if request.athletes:
+            summary.fit = ingest_fit_flow(
+                warehouse=str(path), athletes=request.athletes, workers=request.workers,
+                limits=request.limits, retry_quarantined=retry_quarantined,
+                show_progress=show_progress, reread=reread)
+        if request.nutrition:
+            summary.nutrition = ingest_nutrition_flow(
+                warehouse=str(path), athletes=request.nutrition, limits=request.limits,
+                retry_quarantined=retry_quarantined, reread=reread is not None)
+        try:
+            summary.build = build_flow(warehouse=str(path), athletes=list(settings.athletes),
+                                       scoring=dict(settings.scoring), full=full)
+        except ExpectationsFailed as exc:
+            exc.summary = summary  # the ingest went through; the caller may show it
+            raise
+    return summary
 
 
 @flow(name="nightly")
-def nightly_flow(config: str) -> BuildSummary:
-    """What `musclebalance run` does, for deployments: ingest FIT files and nutrition
-    exports as the config lists them, then rebuild, check and publish the marts (a failed
-    expectation fails the run and publishes nothing)."""
-    settings = load_config(Path(config))
-    request = ingest_request(settings)
-    if request.athletes:
-        ingest_fit_flow(warehouse=str(request.warehouse), athletes=request.athletes,
-                        workers=request.workers, limits=request.limits)
-    if request.nutrition:
-        ingest_nutrition_flow(warehouse=str(request.warehouse), athletes=request.nutrition,
-                              limits=request.limits)
-    return build_flow(warehouse=str(request.warehouse), athletes=list(settings.athletes),
-                      scoring=dict(settings.scoring))
+def nightly_flow(config: str, warehouse: str | None = None, retry_quarantined: bool = False,
+                 full: bool = False, show_progress: bool = False) -> NightlySummary:
+    """Ingest FIT files and nutrition exports as the config lists them (unchanged files are
+    skipped), then rebuild, check and publish the marts; a failed expectation fails the run
+    and publishes nothing. `warehouse` overrides the config's; `retry_quarantined` reads
+    quarantined files again; `full` accepts fewer mart rows than the last build."""
+    return _ingest_and_build(config, warehouse, "nightly", retry_quarantined, full,
+                             show_progress, None)
+
+
+@flow(name="backfill")
+def backfill_flow(config: str, since: date | None = None, until: date | None = None,
+                  warehouse: str | None = None, show_progress: bool = False) -> NightlySummary:
+    """Everything again from the raw files: every path read and hashed (no skipping by size
+    and time), quarantined files retried, loaded FIT files dated `since` .. `until` (local
+    days, inclusive; none given = all) decoded again replacing their rows, every nutrition
+    export read again (the newest export still wins each day); then a full rebuild that may
+    publish fewer rows than before."""
+    if since and until and since > until:
+        raise ValueError(f"since {since} is after until {until}")
+    return _ingest_and_build(config, warehouse, "backfill", True, True, show_progress,
+                             Reread(since, until))
+
+
+@flow(name="rebuild")
+def rebuild_flow(config: str, warehouse: str | None = None) -> BuildSummary:
+    """The marts only, from the raw tables: facts, scores, checks, publish, accepting fewer
+    rows than before (after a [scoring] or athlete change, or files removed)."""
+    settings, path = _settings(config, warehouse)
+    with pipeline_run(path, "rebuild"):
+        return build_flow(warehouse=str(path), athletes=list(settings.athletes),
+                          scoring=dict(settings.scoring), full=True)

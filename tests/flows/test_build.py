@@ -127,8 +127,10 @@ def test_nightly_flow_ingests_then_builds_from_the_config(tmp_path: Path) -> Non
         'timezone = "Europe/Berlin"\nsex = "female"\nbirth_year = 1990\nheight_cm = 168\n'
         'fit_paths = ["fit"]\n[scoring]\nmax_gap_s = 12\n')
     summary = nightly_flow(config=str(config))
-    assert summary.rows["daily_training"] > 0
+    assert summary.build is not None and summary.build.rows["daily_training"] > 0
     assert _rows(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.source_files") == [(4,)]
+    assert _rows(tmp_path / "w.duckdb", "SELECT command, status, files_loaded FROM "
+                 "marts.pipeline_runs") == [("nightly", "completed", 4)]
 
 
 def _marts(warehouse: Path) -> dict[str, list[tuple]]:

@@ -90,7 +90,7 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
     old = _snapshot(published)
 
     _write_span(tmp_path, 3)  # a week of new watch files and a longer food export
-    seen = []
+    seen, reported = [], []
     kills = [(point, signal.SIGKILL) for point in POINTS] + [
         ("files_written", signal.SIGTERM)]
     for point, sig in kills:
@@ -98,8 +98,22 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
         killed = _run(tmp_path, env, "run", failpoint=name)
         assert killed.returncode == -sig, (name, killed.stderr[-2000:])
         seen.append((name, _snapshot(published)))  # opens: never half a file
+        reported.append("did not finish (killed or crashed)" in killed.stderr)
 
     final = _run(tmp_path, env, "run")
+    reported.append("did not finish (killed or crashed)" in final.stderr)
+    # A run killed before its end is recorded is found `running` by the next run, which
+    # marks it crashed and says so. A run killed while writing the readers' files had
+    # already recorded its end (its marts were published); the next run rewrites them.
+    before_end = [p for p in POINTS if p != "files_written"]
+    # reported[i]: run i found run i-1 unfinished (run 0 follows the first, complete run)
+    assert reported == [False] + [p in before_end for p in POINTS] + [False], reported
+    with duckdb.connect(str(tmp_path / "data" / "w.duckdb"), read_only=True) as con:
+        statuses = con.execute("SELECT status FROM marts.pipeline_runs ORDER BY started_at"
+                               ).fetchall()
+    # SIGTERM reaches Prefect, which stops the run with an error: recorded as failed.
+    assert [s for (s,) in statuses] == (["completed"] + ["crashed"] * len(before_end)
+                                        + ["completed", "failed", "completed"])
     assert final.returncode == 0, final.stderr
     new = _snapshot(published)
     assert new != old

@@ -9,6 +9,7 @@ import inspect
 import subprocess
 import sys
 
+import pytest
 import yaml
 from prefect import Flow
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -17,19 +18,27 @@ from prefect.client.schemas.schedules import CronSchedule
 from tests.helpers import REPO
 
 
-def _nightly() -> dict:
+def _deployments() -> dict[str, dict]:
     spec = yaml.safe_load((REPO / "prefect.yaml").read_text())
-    (deployment,) = [d for d in spec["deployments"] if d["name"] == "nightly"]
-    return deployment
+    return {d["name"]: d for d in spec["deployments"]}
 
 
-def test_the_nightly_deployment_points_at_the_nightly_flow_with_its_parameters() -> None:
-    deployment = _nightly()
-    path, name = deployment["entrypoint"].split(":")
+def _nightly() -> dict:
+    return _deployments()["nightly"]
+
+
+@pytest.mark.parametrize("name", ["nightly", "backfill", "rebuild"])
+def test_each_deployment_points_at_its_flow_with_parameters_it_takes(name: str) -> None:
+    deployment = _deployments()[name]
+    path, attribute = deployment["entrypoint"].split(":")
     module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
-    flow = getattr(module, name)
-    assert isinstance(flow, Flow) and flow.name == "nightly"
-    assert set(deployment["parameters"]) == set(inspect.signature(flow.fn).parameters)
+    flow = getattr(module, attribute)
+    assert isinstance(flow, Flow) and flow.name == name
+    signature = inspect.signature(flow.fn).parameters
+    required = {p for p, v in signature.items() if v.default is inspect.Parameter.empty}
+    assert required <= set(deployment["parameters"]) <= set(signature)
+    limit = ConcurrencyLimitConfig(**deployment["concurrency_limit"])
+    assert limit.limit == 1
 
 
 def test_the_schedule_is_a_cron_with_an_iana_time_zone() -> None:
