@@ -1,0 +1,172 @@
+"""`musclebalance serve`: the nightly schedule in one process, without a Prefect server.
+
+Prefect's own `flow.serve(cron=...)` needs a Prefect server to create its scheduled runs, so
+this loop keeps the schedule itself: it waits for the next fire time of the cron (computed by
+Prefect's schedule code, see flows/schedule.py) and then calls the nightly flow in-process.
+Prefect records each run through its temporary local API, or through PREFECT_API_URL when
+one is set.
+
+The wait is made of short steps that look at the wall clock each time, so a laptop that
+wakes from suspend after the fire time runs once (not once per missed night), and the next
+fire time is counted from the end of the run (or from the fire time, if the clock went
+back), so no night runs twice.
+
+SIGTERM and SIGINT stop serve with exit 0; while it waits, at once. During a run:
+- SIGTERM is Prefect's: it stops the run (Prefect marks it crashed, marts.pipeline_runs
+  failed; the warehouse keeps its last complete build), then serve exits.
+- SIGINT sent to serve alone lets the run finish first; a second one aborts it.
+- Ctrl-C in a terminal reaches the whole process group: Prefect's temporary server and the
+  decoding processes stop too, so the run fails, and serve exits once Prefect gives up on
+  its server (a minute or two; a second Ctrl-C aborts at once).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flows.schedule import check_timezone, next_fire
+
+#: Longest single sleep: the wall clock is looked at again after at most this long.
+STEP_SECONDS = 30.0
+#: Longest exception message printed for a failed run.
+MAX_MESSAGE = 200
+
+
+def utc_now() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def say(line: str) -> None:
+    """One line of serve's output, flushed at once (it may go to a log file or a pipe)."""
+    print(line, flush=True)
+
+
+def describe_time(instant: datetime, zone: ZoneInfo) -> str:
+    """`instant` in the zone's local time and in UTC, e.g.
+    '2026-01-16 03:30 CET (Europe/Berlin) = 02:30 UTC'."""
+    local = instant.astimezone(zone)
+    utc = instant.astimezone(UTC)
+    day = "" if utc.date() == local.date() else f"{utc:%Y-%m-%d} "
+    return f"{local:%Y-%m-%d %H:%M %Z} ({zone.key}) = {day}{utc:%H:%M} UTC"
+
+
+def serve(config: Path, cron: str, timezone: str, run_now: bool,
+          stop: threading.Event | None = None, runs: int | None = None) -> int:
+    """Run the nightly flow with `config` each time `cron` fires in `timezone`, until `stop`
+    is set (SIGTERM and SIGINT set it) or `runs` runs have been made; `run_now` runs once
+    at the start. A failed run is reported and the loop goes on. Returns the exit code, 0.
+    ValueError for a bad cron or zone, before anything runs."""
+    stop = stop or threading.Event()
+    zone = check_timezone(timezone)
+    next_fire(cron, timezone, utc_now())  # a bad cron stops here, before any run
+    say(f"serving the nightly run of {config}: cron {cron!r} in {timezone}; "
+        "stop with Ctrl-C or SIGTERM")
+    done = 0
+    last = utc_now()
+    with stop_on_signals(stop):
+        if run_now and not stop.is_set() and (runs is None or runs > 0):
+            done += 1
+            run_once(config, done, zone, stop)
+        while not stop.is_set() and (runs is None or done < runs):
+            fire = next_fire(cron, timezone, max(utc_now(), last))
+            say(f"next run: {describe_time(fire, zone)}")
+            if not sleep_until(fire, stop):
+                break
+            last = fire
+            done += 1
+            run_once(config, done, zone, stop)
+    say(f"serve stopped after {done} run(s)")
+    return 0
+
+
+def sleep_until(fire: datetime, stop: threading.Event) -> bool:
+    """Wait until the wall clock reaches `fire`, in steps of at most STEP_SECONDS; True at
+    the fire time (or later, after a suspend), False when `stop` was set first."""
+    while not stop.is_set():
+        left = (fire - utc_now()).total_seconds()
+        if left <= 0:
+            return True
+        stop.wait(min(STEP_SECONDS, left))
+    return False
+
+
+def run_once(config: Path, number: int, zone: ZoneInfo, stop: threading.Event) -> bool:
+    """Run the nightly flow once and print one line on how it went; True when it finished.
+    Any exception is reported (its type and message) and swallowed; an interrupt (a second
+    SIGINT, or SIGTERM under Prefect) sets `stop`."""
+    from prefect.exceptions import TerminationSignal
+
+    say(f"run {number} started at {describe_time(utc_now(), zone)}")
+    t0 = time.perf_counter()
+    try:
+        call_nightly(config)
+    except (KeyboardInterrupt, TerminationSignal) as exc:
+        stop.set()
+        say(f"run {number} interrupted after {time.perf_counter() - t0:.1f} s "
+            f"({type(exc).__name__}); the warehouse keeps its last complete build")
+        return False
+    except Exception as exc:  # one failed night must not stop the schedule
+        outcome, detail = failure(exc)
+        say(f"run {number} {outcome} after {time.perf_counter() - t0:.1f} s: {detail}")
+        return False
+    say(f"run {number} finished in {time.perf_counter() - t0:.1f} s")
+    return True
+
+
+def call_nightly(config: Path) -> None:
+    """The nightly flow, in this process (Prefect records it as a flow run)."""
+    from flows.nightly import nightly_flow
+
+    nightly_flow(config=str(config))
+
+
+def failure(exc: Exception) -> tuple[str, str]:
+    """How a run ended, in a few words: ('failed' or 'skipped', the exception's type and the
+    first line of its message). An expectation failure gives its count only, never the
+    observed values."""
+    try:
+        from flows.build import ExpectationsFailed
+        from warehouse.connection import WarehouseBusy
+    except ImportError:  # the run failed importing them: report that error below
+        ExpectationsFailed = WarehouseBusy = ()  # noqa: N806
+    if isinstance(exc, WarehouseBusy):
+        return "skipped", ("another musclebalance run holds the warehouse (WarehouseBusy); "
+                           "waiting for the next fire time")
+    if isinstance(exc, ExpectationsFailed):
+        return "failed", (f"ExpectationsFailed: {len(exc.failures)} expectations failed; "
+                          "nothing was published (details: musclebalance status)")
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else ""
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 3] + "..."
+    return "failed", f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """While inside: SIGTERM and SIGINT set `stop`; a second one raises KeyboardInterrupt
+    (abort a run). The previous handlers come back on leaving. Outside the main thread
+    signals cannot be caught, and nothing is installed."""
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        # Event.set takes a lock the interrupted code may hold: set it from a thread.
+        threading.Thread(target=stop.set, daemon=True).start()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
