@@ -442,6 +442,24 @@ def _print_problems(summaries) -> None:
                       highlight=False, soft_wrap=True)
 
 
+def _warehouse_of(config: Path | None) -> Path:
+    """The warehouse a config names, read without validating the whole file (so `status`
+    starts at once); a config that does not parse is reported as the other commands do."""
+    import tomllib
+
+    path = config or DEFAULT_CONFIG
+    if config is None and not path.exists():
+        return DEFAULT_WAREHOUSE
+    try:
+        with path.expanduser().open("rb") as fh:
+            named = tomllib.load(fh)["warehouse"]["path"]
+        if not isinstance(named, str):
+            raise TypeError(named)
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return Path(_load_config(path).warehouse.path)  # exits 2 with the config's errors
+    return path.expanduser().absolute().parent / Path(named).expanduser()
+
+
 @app.command()
 def status(
     config: ConfigOption = None,
@@ -452,8 +470,7 @@ def status(
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
-    cfg = _load_config(config)
-    path = Path(warehouse or (cfg.warehouse.path if cfg else DEFAULT_WAREHOUSE))
+    path = warehouse or _warehouse_of(config)
     if not path.exists():
         raise _fail(f"{path}: no warehouse yet; run musclebalance ingest first")
     import duckdb

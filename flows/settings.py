@@ -6,10 +6,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.sources import ArchiveLimits
-from schemas.config import Config
+
+if TYPE_CHECKING:  # the config model (pydantic) loads only where a config is read
+    from schemas.config import Config
 
 DEFAULT_CONFIG = Path("musclebalance.toml")
 DEFAULT_WAREHOUSE = Path("data/musclebalance.duckdb")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import subprocess
 import sys
 
@@ -60,4 +61,26 @@ def test_help_does_not_import_great_expectations_or_start_prefect() -> None:
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_status_reads_the_warehouse_without_great_expectations_prefect_or_polars(
+    tmp_path,
+) -> None:
+    from warehouse.connection import connect
+    from warehouse.ddl import create_all
+
+    warehouse = tmp_path / "data" / "w.duckdb"
+    with connect(warehouse) as con:
+        create_all(con)
+    config = tmp_path / "musclebalance.toml"
+    config.write_text('[warehouse]\npath = "data/w.duckdb"\n')
+    code = ("import sys\nfrom flows.cli import app\ntry:\n"
+            f"    app(['status', '--config', {str(config)!r}])\n"
+            "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "print(sorted(m for m in ('great_expectations', 'prefect', 'polars', "
+            "'schemas.config') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, check=True, env={**os.environ, "COLUMNS": "300"})
+    assert "source files in" in result.stdout and "recent runs" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"
