@@ -1,0 +1,103 @@
+"""The README's way to schedule on a Prefect server, run for real against the session's test
+server: a process worker on pool `musclebalance`, `prefect --no-prompt deploy --all` from
+the repository, then a run of the nightly deployment (as its schedule would start it) that
+the worker executes in a process of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import REPO
+from transforms.synthetic import SyntheticAthlete, generate_athlete_files
+from warehouse.publish import PUBLISHED_FILE
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """[warehouse]
+path = "data/w.duckdb"
+
+[[athletes]]
+id = "demo"
+timezone = "Europe/Berlin"
+sex = "female"
+birth_year = 1990
+height_cm = 168
+weight_kg = 60
+fit_paths = ["fit"]
+"""
+
+
+def _prefect(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+async def _deployments() -> dict:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        return {d.name: d for d in await client.read_deployments()}
+
+
+async def _wait_for_run(flow_run_id, timeout_s: float = 300):
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + timeout_s
+    async with get_client() as client:
+        while time.monotonic() < deadline:
+            run = await client.read_flow_run(flow_run_id)
+            if run.state is not None and run.state.is_final():
+                return run
+            await asyncio.sleep(2)
+    raise AssertionError(f"flow run {flow_run_id} did not finish in {timeout_s} s")
+
+
+def test_a_worker_runs_the_deployed_nightly_flow(tmp_path: Path, prefect_server: str) -> None:
+    from prefect.deployments import run_deployment
+
+    (tmp_path / "fit").mkdir()
+    files = generate_athlete_files(SyntheticAthlete(), date(2026, 3, 2), 1)
+    for f in files:
+        (tmp_path / "fit" / f.name).write_bytes(f.data)
+    config = tmp_path / "musclebalance.toml"
+    config.write_text(CONFIG)
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PWD": str(REPO)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "musclebalance",
+         "--type", "process"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deployed = _prefect(env, "--no-prompt", "deploy", "--all")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        deployments = asyncio.run(_deployments())
+        assert {"nightly", "backfill", "rebuild"} <= set(deployments)
+        nightly = deployments["nightly"]
+        (schedule,) = nightly.schedules
+        assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+            "30 3 * * *", "Europe/Berlin")
+        assert nightly.global_concurrency_limit is not None
+        assert nightly.global_concurrency_limit.limit == 1
+        assert nightly.work_pool_name == "musclebalance"
+
+        started = run_deployment("nightly/nightly", parameters={"config": str(config)},
+                                 timeout=0)
+        finished = asyncio.run(_wait_for_run(started.id))
+        assert finished.state.is_completed(), finished.state
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+    published = tmp_path / "data" / "published" / PUBLISHED_FILE
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT command, status, files_loaded FROM marts.pipeline_runs"
+                           ).fetchall() == [("nightly", "completed", len(files))]
+        assert con.execute("SELECT count(*) FROM marts.daily_training").fetchone()[0] == 7
