@@ -579,6 +579,26 @@ def serve(
     raise typer.Exit(serve_loop(path, cron, timezone, run_now=now))
 
 
+@app.command()
+def demo(
+    folder: Annotated[Path | None, typer.Option(
+        "--folder", help="Folder to generate the demo in (default: ./musclebalance-demo); "
+        "created, or an earlier demo folder emptied and generated anew.")] = None,
+    weeks: Annotated[int | None, typer.Option(
+        "--weeks", help="ISO weeks of scores to show, through yesterday (default 18; 16 "
+        "to 104); a lead-in week is generated before them.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Generate a synthetic runner's FIT files and Cronometer food log, run the nightly flow
+    on them and show the scores, the files it made and what to try next.
+
+    Example: musclebalance demo --folder /tmp/musclebalance-demo
+    """
+    from flows.demo import demo_command
+
+    demo_command(folder, weeks, verbose)
+
+
 def main() -> None:
     """Console-script entry point."""
     os.umask(0o077)  # everything the product writes is readable by its owner only

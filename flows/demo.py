@@ -1,0 +1,393 @@
+"""`musclebalance demo`: a synthetic runner, put through the real nightly flow.
+
+The demo writes, into one folder (owner-only: folders 0700, files 0600):
+
+* ``garmin/``: the FIT files of :func:`transforms.synthetic.generate_athlete_files` with its
+  default plan: intervals on Tuesdays, easy runs (one on a treadmill), a Sunday long run,
+  the 23:30 run past midnight on the first Friday, a 2 h run across the clock change when the
+  span holds one, 1-2 evening strength sessions a week, rest days and smart-scale weigh-ins.
+* ``food/``: the Cronometer export (``servings.csv`` and ``dailysummary.csv``) of
+  :func:`transforms.synthetic_nutrition.generate_nutrition_exports`, which follows the
+  training and has a few unlogged days, deficit days and days low in protein.
+* ``musclebalance.toml``: the config for that athlete, the warehouse at
+  ``data/musclebalance.duckdb`` beside it; and the marker file :data:`MARKER`.
+
+Dates: the shown span is the last ``weeks`` ISO weeks through yesterday (in the athlete's
+time zone), so the last week is the current one and may be partial. A lead-in week before it
+is generated too: a day is scored only once 7 days of watch data are known, so without it
+the first shown week would have no score. The generators write whole weeks from the lead-in
+Monday; what falls after yesterday is dropped (the food ingest quarantines an export that
+holds days in the future).
+
+Then the nightly flow (:func:`flows.nightly.nightly_flow`) ingests, builds, checks and
+publishes it all, and the command prints what was generated, the last weeks' scores and
+where the files are. A folder holding the marker is an earlier demo: it is emptied and
+generated anew, so the command can be run again; any other non-empty folder is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
+from transforms.synthetic_nutrition import DayIntake, generate_nutrition_exports
+from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE
+
+__all__ = [
+    "DEFAULT_FOLDER",
+    "DEFAULT_WEEKS",
+    "MARKER",
+    "MAX_WEEKS",
+    "MIN_WEEKS",
+    "DemoError",
+    "DemoResult",
+    "DemoSpan",
+    "check_folder",
+    "demo_command",
+    "demo_span",
+    "prepare_folder",
+    "run_demo",
+]
+
+DEFAULT_FOLDER = Path("musclebalance-demo")
+DEFAULT_WEEKS = 18
+#: Fewest and most weeks the demo shows (more would only take longer: about 2.5 s a week).
+MIN_WEEKS = 16
+MAX_WEEKS = 104
+#: The file that marks a folder as the demo's own (emptied and regenerated on a new run).
+MARKER = ".musclebalance-demo"
+#: Days of watch data generated before the shown span: a day's score needs 7 known days.
+LEAD_IN_DAYS = 7
+#: Seed of both generators: the same day gives the same demo.
+SEED = 0
+#: Protein below this many g/kg body mass counts as a low-protein day in the description.
+LOW_PROTEIN_G_PER_KG = 1.2
+FIT_FOLDER = "garmin"
+FOOD_FOLDER = "food"
+CONFIG_FILE = "musclebalance.toml"
+WAREHOUSE_FILE = "data/musclebalance.duckdb"
+ATHLETE = SyntheticAthlete()
+
+
+class DemoError(ValueError):
+    """The demo cannot run as asked (too few weeks, a folder that is not the demo's)."""
+
+
+# -------------------------------------------------------------------------------- the span
+
+
+@dataclass(frozen=True)
+class DemoSpan:
+    """The days the demo generates: a lead-in week, then the shown ISO weeks.
+
+    ``first_day`` (the lead-in Monday) and ``shown_from`` (the first shown Monday) are
+    Mondays; ``last_day`` is yesterday, the last day with data.
+    """
+
+    first_day: date
+    shown_from: date
+    last_day: date
+
+    @property
+    def generated_weeks(self) -> int:
+        """Whole weeks the generators write from ``first_day`` to cover ``last_day``."""
+        days = (self.last_day - self.first_day).days + 1
+        return -(-days // 7)
+
+    @property
+    def shown_weeks(self) -> list[tuple[int, int]]:
+        """(ISO year, ISO week) of every shown week, oldest first."""
+        weeks = (self.last_day - self.shown_from).days // 7 + 1
+        return [(self.shown_from + timedelta(days=7 * k)).isocalendar()[:2]
+                for k in range(weeks)]
+
+
+def demo_span(weeks: int, today: date) -> DemoSpan:
+    """The span for ``weeks`` shown ISO weeks through the day before ``today``."""
+    if not MIN_WEEKS <= weeks <= MAX_WEEKS:
+        raise DemoError(f"--weeks must be at least {MIN_WEEKS} and at most {MAX_WEEKS} (got "
+                        f"{weeks})")
+    last_day = today - timedelta(days=1)
+    shown_from = last_day - timedelta(days=last_day.weekday() + 7 * (weeks - 1))
+    return DemoSpan(shown_from - timedelta(days=LEAD_IN_DAYS), shown_from, last_day)
+
+
+def local_today(athlete: SyntheticAthlete = ATHLETE) -> date:
+    """Today's date in the athlete's time zone."""
+    return datetime.now(ZoneInfo(athlete.timezone)).date()
+
+
+# ------------------------------------------------------------------------------ the folder
+
+
+def check_folder(folder: Path) -> list[Path]:
+    """What ``folder`` holds, when the demo may use it: it is missing, empty or an earlier
+    demo's (it holds :data:`MARKER`). Raises :class:`DemoError` otherwise; touches nothing."""
+    if not (folder.exists() or folder.is_symlink()):
+        return []
+    if not folder.is_dir():
+        raise DemoError(f"{folder} exists and is not a folder; give another --folder")
+    entries = sorted(folder.iterdir())
+    if entries and not (folder / MARKER).is_file():
+        raise DemoError(f"{folder} is not empty and is not an earlier demo folder (it has no "
+                        f"{MARKER} file); nothing was changed: give a new or empty --folder")
+    return entries
+
+
+def prepare_folder(folder: Path) -> None:
+    """Make ``folder`` an empty, owner-only demo folder holding only the marker.
+
+    A missing folder is created; an empty one or an earlier demo's is used, the latter
+    emptied first. Raises :class:`DemoError` (see :func:`check_folder`), touching nothing,
+    for any other folder.
+    """
+    for entry in check_folder(folder):
+        _remove(entry)
+    folder.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
+    os.chmod(folder, OWNER_ONLY_DIR)
+    _write_private(folder / MARKER, b"Written by `musclebalance demo`. The next demo run with "
+                   b"this folder deletes everything in it and generates it anew.\n")
+
+
+def _remove(entry: Path) -> None:
+    """Delete a file, a link (not its target) or a folder tree."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink()
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
+    os.chmod(path, OWNER_ONLY_DIR)
+    return path
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY_FILE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, OWNER_ONLY_FILE)
+
+
+# -------------------------------------------------------------------------- the generated data
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """What the demo wrote: the FIT files and the truth behind the food log, both through
+    the span's last day."""
+
+    span: DemoSpan
+    files: tuple[GeneratedFile, ...]
+    food_days: tuple[DayIntake, ...]
+
+    def describe(self, athlete: SyntheticAthlete = ATHLETE) -> str:
+        """One line: weeks, runs by kind, strength sessions, weigh-ins and food-log days."""
+        kinds = Counter(f.kind for f in self.files)
+        runs = Counter(f.kind for f in self.files if f.sport == "running")
+        run_kinds = ", ".join(f"{count} {RUN_KINDS.get(kind, kind)}"
+                              for kind, count in sorted(runs.items(), key=_by_count))
+        logged = [d for d in self.food_days if d.logged]
+        low = sum(1 for d in logged if d.protein_g / athlete.weight_kg < LOW_PROTEIN_G_PER_KG)
+        span = self.span
+        return (
+            f"Generated {len(span.shown_weeks)} weeks for athlete {athlete.athlete_id!r} "
+            f"({span.shown_from} to {span.last_day}) after a lead-in week from "
+            f"{span.first_day}; in all {runs.total()} runs ({run_kinds}), "
+            f"{kinds['strength']} strength sessions, {kinds['weight']} weigh-ins, "
+            f"{len(logged)} days of food logged and {len(self.food_days) - len(logged)} days "
+            f"unlogged ({low} logged days below {LOW_PROTEIN_G_PER_KG} g/kg protein)."
+        )
+
+
+#: How the description names the generator's run kinds.
+RUN_KINDS = {
+    "easy_run": "easy",
+    "intervals": "interval sessions",
+    "long_run": "long",
+    "midnight_run": "past midnight",
+    "dst_run": "across the clock change",
+}
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    """Most frequent kind first."""
+    return -item[1], item[0]
+
+
+def generate(folder: Path, span: DemoSpan, athlete: SyntheticAthlete = ATHLETE) -> DemoData:
+    """Write the athlete's FIT files to ``folder/garmin`` and the Cronometer export to
+    ``folder/food``, each through ``span.last_day``."""
+    generated = generate_athlete_files(athlete, span.first_day, span.generated_weeks, seed=SEED)
+    zone = ZoneInfo(athlete.timezone)
+    files = tuple(f for f in generated if f.start_utc.astimezone(zone).date() <= span.last_day)
+    fit = _private_dir(folder / FIT_FOLDER)
+    for f in files:
+        _write_private(fit / f.name, f.data)
+    exports = generate_nutrition_exports(athlete, generated, span.first_day,
+                                         span.generated_weeks, seed=SEED)
+    food = _private_dir(folder / FOOD_FOLDER)
+    _write_private(food / "servings.csv", _through(exports.cronometer_servings_csv,
+                                                   span.last_day))
+    _write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
+                                                       span.last_day))
+    days = tuple(d for d in exports.days if d.local_date <= span.last_day)
+    return DemoData(span, files, days)
+
+
+def _through(csv_bytes: bytes, last_day: date) -> bytes:
+    """The header and the rows up to ``last_day`` of a Cronometer export (each row starts
+    with its ISO date, and no field spans lines)."""
+    header, *rows = csv_bytes.decode("utf-8").splitlines(keepends=True)
+    kept = [row for row in rows if date.fromisoformat(row[:10]) <= last_day]
+    return "".join([header, *kept]).encode("utf-8")
+
+
+# ----------------------------------------------------------------------------------- config
+
+
+def config_text(athlete: SyntheticAthlete = ATHLETE) -> str:
+    """The demo's ``musclebalance.toml``: paths are relative to the file's folder."""
+    def q(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+
+    return "\n".join([
+        "# Written by `musclebalance demo` for its synthetic runner; the next demo run in",
+        "# this folder overwrites it. Relative paths are resolved against this folder.",
+        "",
+        "[warehouse]",
+        f"path = {q(WAREHOUSE_FILE)}",
+        "",
+        "[[athletes]]",
+        f"id = {q(athlete.athlete_id)}",
+        f"timezone = {q(athlete.timezone)}",
+        f"sex = {q(athlete.sex)}",
+        f"birth_year = {athlete.birth_year:d}",
+        f"height_cm = {float(athlete.height_cm)!r}",
+        f"weight_kg = {float(athlete.weight_kg)!r}",
+        f"max_hr = {athlete.max_hr:d}",
+        f"resting_hr = {athlete.resting_hr:d}",
+        f"lthr = {athlete.lthr:d}",
+        f"fit_paths = [{q(FIT_FOLDER)}]",
+        "",
+        "[[athletes.nutrition]]",
+        f"path = {q(FOOD_FOLDER)}",
+        'format = "cronometer"',
+        "",
+    ])
+
+
+def write_config(folder: Path, athlete: SyntheticAthlete = ATHLETE) -> Path:
+    """Write the demo's config into ``folder`` (0600); returns its path."""
+    path = folder / CONFIG_FILE
+    _write_private(path, config_text(athlete).encode("utf-8"))
+    return path
+
+
+# ---------------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """A finished demo: the data, the config, the warehouse and the published file."""
+
+    data: DemoData
+    config: Path
+    warehouse: Path
+    published: Path
+
+
+def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None) -> DemoResult:
+    """Generate the demo in ``folder`` and run the nightly flow on it.
+
+    Raises :class:`DemoError` before touching anything for too few weeks or a folder that is
+    not the demo's; the flow's own errors (a failed expectation, a busy warehouse) propagate.
+    """
+    span = demo_span(weeks, today or local_today())
+    folder = folder.expanduser().absolute()
+    previous = os.umask(0o077)  # also what the flow writes: health data is the owner's only
+    try:
+        prepare_folder(folder)
+        data = generate(folder, span)
+        config = write_config(folder)
+        _private_dir(folder / Path(WAREHOUSE_FILE).parent)
+        from flows.nightly import nightly_flow
+
+        summary = nightly_flow(config=str(config))
+    finally:
+        os.umask(previous)
+    from warehouse.publish import PUBLISHED_FILE, published_dir
+
+    warehouse = folder / WAREHOUSE_FILE
+    published = Path(summary.published or published_dir(warehouse) / PUBLISHED_FILE)
+    return DemoResult(data, config, warehouse, published)
+
+
+# ------------------------------------------------------------------------------ the command
+
+
+def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) -> None:
+    """`musclebalance demo`: run the demo and print what it made (exit 2 when refused, 1
+    when the flow failed)."""
+    from rich.markup import escape
+
+    from flows.cli import _fail, _print_scores, _quiet_prefect, err, out
+
+    _quiet_prefect(verbose)
+    folder = (folder if folder is not None else DEFAULT_FOLDER).expanduser().absolute()
+    weeks = weeks if weeks is not None else DEFAULT_WEEKS
+    today = local_today()
+    try:
+        span = demo_span(weeks, today)
+        check_folder(folder)
+    except DemoError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"Generating {len(span.shown_weeks)} weeks of a synthetic runner in "
+              f"{escape(str(folder))} and running the nightly flow on them...",
+              highlight=False, soft_wrap=True)
+    from flows.build import ExpectationsFailed
+    from warehouse.connection import WarehouseBusy
+
+    try:
+        result = run_demo(folder, weeks, today)
+    except DemoError as exc:
+        raise _fail(str(exc)) from None
+    except WarehouseBusy as exc:
+        raise _fail(str(exc), 1) from None
+    except ExpectationsFailed as exc:
+        for failure in exc.failures:
+            err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
+                      highlight=False, soft_wrap=True)
+        raise _fail(f"{len(exc.failures)} expectations failed on the demo data", 1) from None
+    out.print(escape(result.data.describe()), highlight=False, soft_wrap=True)
+    _print_scores(result.warehouse, [ATHLETE.athlete_id])
+    for line in where_lines(result):
+        out.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def where_lines(result: DemoResult) -> list[str]:
+    """Where the files are, and commands to try next."""
+    published = result.published
+    sql = ("SELECT iso_year, iso_week, round(score, 1) AS score, band, reasons "
+           "FROM marts.weekly_muscle_balance ORDER BY week_start")
+    config = shlex.quote(str(result.config))
+    return [
+        f"config:    {result.config}",
+        f"warehouse: {result.warehouse}",
+        f"published: {published} (for readers; Parquet in {published.parent / 'parquet'}, "
+        f"CSV in {published.parent / 'csv'})",
+        "next:",
+        f"  duckdb -readonly {shlex.quote(str(published))} {shlex.quote(sql)}",
+        f"  musclebalance status --config {config}",
+        f"  musclebalance build --config {config}",
+    ]
