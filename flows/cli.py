@@ -396,6 +396,9 @@ def _quiet_prefect(verbose: bool) -> None:
     from trying to send telemetry (the product makes no network calls)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Without PREFECT_API_URL, Prefect starts a temporary local server; on a busy small
+    # machine that can take longer than Prefect's default 20 s wait.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
@@ -557,9 +560,6 @@ def serve(
     Example: musclebalance serve --config musclebalance.toml --timezone Europe/Berlin --now
     """
     _quiet_prefect(verbose)
-    # Without PREFECT_API_URL each run starts Prefect's temporary local server; on a small,
-    # busy box that takes longer than Prefect's default 20 s wait (before Prefect's import).
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     cfg = _load_config(config)
     if cfg is None:
         raise _fail("serve needs the athletes' settings: give --config FILE "
