@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,3 +30,21 @@ def require_fixtures() -> Path:
         pytest.skip(f"real FIT fixtures not found at {FIT_FIXTURES} (the shared/ folder "
                     "beside the repository); generated-file tests still run")
     return FIT_FIXTURES
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """`musclebalance demo` as a user runs it, once per session (the `demo_run` fixture)."""
+
+    folder: Path
+    result: subprocess.CompletedProcess
+    last_day: date  # yesterday in the athlete's zone when the demo ran
+    crossed_midnight: bool
+
+    @property
+    def published(self) -> Path:
+        return self.folder / "data" / "published" / "musclebalance.duckdb"
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "musclebalance.toml"

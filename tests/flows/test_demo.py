@@ -1,9 +1,9 @@
 """`musclebalance demo`, run as a user runs it: a subprocess that generates a synthetic runner,
 runs the real nightly flow (against the session's Prefect test server) and prints the scores.
 
-The demo is run once for the module (and once more in a copy of its folder, to check that a
-second run regenerates); the refusals (too few weeks, a folder that is not the demo's) stop
-before any work and are cheap.
+The demo is run once for the session (tests/conftest.py; the README's checks use the same
+run); a second run's fresh start is checked on a copy of its folder; the refusals (too few
+weeks, a folder that is not the demo's) stop before any work and are cheap.
 
 The shown ISO weeks are worked out here from the files the demo wrote (its lead-in Monday)
 and yesterday's date in the athlete's time zone, not from what the demo reports.
@@ -16,7 +16,6 @@ import shutil
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +24,7 @@ import duckdb
 import pytest
 
 from schemas.config import load_config
-from tests.helpers import REPO
+from tests.helpers import REPO, DemoRun
 
 ZONE = ZoneInfo("Europe/Berlin")  # the synthetic athlete's time zone
 WEEKS = 18  # the demo's default
@@ -78,25 +77,12 @@ def modes(folder: Path) -> dict[str, int]:
     return found
 
 
-@dataclass(frozen=True)
-class DemoRun:
-    folder: Path
-    result: subprocess.CompletedProcess
-    last_day: date  # yesterday when the demo ran
-
-    @property
-    def published(self) -> Path:
-        return self.folder / "data" / "published" / "musclebalance.duckdb"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_server: str) -> DemoRun:
-    folder = tmp_path_factory.mktemp("demo") / "musclebalance-demo"
-    before = yesterday()
-    result = run_demo(folder, env={"PREFECT_API_URL": prefect_server})
-    if yesterday() != before:
+@pytest.fixture
+def demo(demo_run) -> DemoRun:
+    """The session's one demo run (tests/conftest.py)."""
+    if demo_run.crossed_midnight:
         pytest.skip("the demo ran across midnight: its span is not known here")
-    return DemoRun(folder, result, before)
+    return demo_run
 
 
 @pytest.mark.slow
@@ -166,27 +152,15 @@ def test_files_are_private(demo: DemoRun) -> None:
 
 
 @pytest.mark.slow
-def test_second_run_regenerates(demo: DemoRun, tmp_path: Path, prefect_server: str) -> None:
+def test_a_second_run_in_the_folder_starts_afresh(demo: DemoRun, tmp_path: Path) -> None:
+    from flows.demo import prepare_folder
+
     folder = tmp_path / "again"
     shutil.copytree(demo.folder, folder, symlinks=True)
     (folder / "stray.txt").write_text("left by someone", encoding="utf-8")
-    (folder / "garmin" / "2001-01-01-easy-run.fit").write_bytes(b"not a FIT file")
-    before = yesterday()
-    result = run_demo(folder, "--weeks", "16", env={"PREFECT_API_URL": prefect_server})
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert not (folder / "stray.txt").exists()
-    assert not (folder / "garmin" / "2001-01-01-easy-run.fit").exists()
-    assert (folder / MARKER).is_file()
-    if yesterday() != before:
-        pytest.skip("the demo ran across midnight")
-    lead_in = before - timedelta(days=before.weekday() + 7 * 16)
-    published = folder / "data" / "published" / "musclebalance.duckdb"
-    with duckdb.connect(str(published), read_only=True) as con:
-        first, weeks = con.execute(
-            "SELECT min(week_start), count(*) FILTER (score IS NOT NULL) "
-            "FROM marts.weekly_muscle_balance").fetchone()
-    assert first == lead_in  # the 18-week warehouse is gone: 16 weeks after a lead-in week
-    assert weeks >= 16
+    prepare_folder(folder)  # what the demo does first, before generating anew
+    assert [p.name for p in folder.iterdir()] == [MARKER]
+    assert demo.published.is_file()  # the copy was emptied, not the original
 
 
 def test_foreign_folder_is_refused_untouched(tmp_path: Path) -> None:
