@@ -132,6 +132,10 @@ def test_nutrition_ingest_names_file_line_column_and_exits_non_zero(
     assert "Nutrition ingest" in result.stdout
     assert "dailysummary-typo.csv" in result.stderr
     assert "line 2, column 'Energy (kcal)': '23OO' is not a number" in result.stderr
+    status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    rejected = [line for line in status.stdout.splitlines() if "dailysummary-typo" in line]
+    assert rejected and rejected[0].startswith("rejected export (me)"), status.stdout
 
 
 def test_unknown_format_name_is_a_usage_error(tmp_path: Path) -> None:

@@ -1,0 +1,125 @@
+"""The run record and retry policy every flow shares (flows/runtime.py), on real warehouses
+under the session's Prefect test server: one row per run, joined by flows called inside it;
+a run left `running` is found crashed by the next; an error is recorded as failed; tasks
+retry on a busy warehouse or an I/O error, never on bad data; a backfill of 3,000 files is
+a handful of tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.ingest import CHUNK_FILES, Plan, WorkItem
+from flows.runtime import io_task, pipeline_run
+from warehouse.connection import WarehouseBusy, WarehouseInUse, connect
+from warehouse.ddl import create_all
+from warehouse.runs import begin_run
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def rows(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT command, status, error IS NOT NULL, finished_at IS NOT NULL "
+                           "FROM marts.pipeline_runs ORDER BY started_at").fetchall()
+
+
+def test_a_flow_inside_a_run_joins_it_and_another_warehouse_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "a" / "w.duckdb", tmp_path / "b" / "w.duckdb"
+    with pipeline_run(first, "nightly") as outer:
+        with pipeline_run(tmp_path / "a" / ".." / "a" / "w.duckdb", "ingest") as inner:
+            assert inner is outer
+        with pipeline_run(second, "build") as other:
+            assert other is not outer
+    assert rows(first) == [("nightly", "completed", False, True)]
+    assert rows(second) == [("build", "completed", False, True)]
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_at_once(tmp_path: Path) -> None:
+    import threading
+
+    warehouse = tmp_path / "w.duckdb"
+    refused: list[BaseException] = []
+
+    def another() -> None:  # a new thread starts with no run of its own
+        try:
+            with pipeline_run(warehouse, "nightly"):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - kept for the assertion
+            refused.append(exc)
+
+    with pipeline_run(warehouse, "nightly"):
+        thread = threading.Thread(target=another)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and isinstance(refused[0], WarehouseBusy)
+    assert rows(warehouse) == [("nightly", "completed", False, True)]
+
+
+def test_a_run_left_running_is_marked_crashed_by_the_next(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with connect(warehouse) as con:
+        create_all(con)
+        begin_run(con, "killed-run", "nightly", datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
+    with pipeline_run(warehouse, "nightly") as run:
+        assert [r[:2] for r in run.crashed] == [("killed-run", "nightly")]
+    assert rows(warehouse) == [("nightly", "crashed", False, False),
+                               ("nightly", "completed", False, True)]
+
+
+def test_an_error_marks_the_run_failed_with_its_type(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(RuntimeError), pipeline_run(warehouse, "build"):
+        raise RuntimeError("disk went away")
+    assert rows(warehouse) == [("build", "failed", True, True)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT error FROM marts.pipeline_runs").fetchone() == (
+            "RuntimeError: disk went away",)
+
+
+def _flaky(error: BaseException, failures: int):
+    """A flow around an io_task that raises `error` on its first `failures` attempts."""
+    from prefect import flow
+
+    attempts: list[int] = []
+
+    @io_task(retry_delay_seconds=0)
+    def step() -> int:
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise error
+        return len(attempts)
+
+    @flow(name="flaky")
+    def run() -> int:
+        return step()
+
+    return run, attempts
+
+
+@pytest.mark.parametrize("error", [WarehouseInUse("w.duckdb: in use"), OSError(5, "EIO")])
+def test_a_task_retries_while_the_warehouse_is_busy_or_io_fails(error: BaseException) -> None:
+    run, attempts = _flaky(error, 2)
+    assert run() == 3
+    assert len(attempts) == 3
+
+
+@pytest.mark.parametrize("error", [ValueError("bad value"), FileNotFoundError("gone")])
+def test_a_task_does_not_retry_bad_data_or_a_missing_file(error: BaseException) -> None:
+    run, attempts = _flaky(error, 1)
+    with pytest.raises(type(error)):
+        run()
+    assert len(attempts) == 1
+
+
+def test_a_backfill_of_3000_files_is_a_handful_of_decode_tasks() -> None:
+    plan = Plan("me", work=[WorkItem(f"{i}.fit", f"{i}.fit", "fit", 350_000, f"{i:064x}")
+                            for i in range(3000)])
+    chunks = list(plan.chunks())
+    assert 3000 // CHUNK_FILES <= len(chunks) <= 10  # at most CHUNK_FILES or CHUNK_BYTES each
+    assert sum(len(c) for c in chunks) == 3000
