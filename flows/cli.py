@@ -456,11 +456,11 @@ def _warehouse_of(config: Path | None) -> Path:
     try:
         with path.expanduser().open("rb") as fh:
             named = tomllib.load(fh)["warehouse"]["path"]
-        if not isinstance(named, str):
+        if not isinstance(named, str) or not named.strip():
             raise TypeError(named)
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return path.expanduser().absolute().parent / Path(named).expanduser()
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, RuntimeError):
         return Path(_load_config(path).warehouse.path)  # exits 2 with the config's errors
-    return path.expanduser().absolute().parent / Path(named).expanduser()
 
 
 @app.command()

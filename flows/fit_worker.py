@@ -6,6 +6,7 @@ Workers are forked from a fork server that has already imported fitparse and pol
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,7 @@ class DecodeResult:
     decoded: DecodedFit | None
     reason: str | None
     changed: bool = False
+    unreadable: bool = False  # an I/O error: not the file's fault, read it again next run
 
 
 def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str
@@ -34,6 +36,11 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     """
     try:
         data = read_input(path, kind, limits)
+    except OSError as exc:
+        if isinstance(exc, gzip.BadGzipFile):  # the file is broken
+            return DecodeResult(None, f"cannot read: {type(exc).__name__}: {exc}")
+        return DecodeResult(None, f"cannot read now: {type(exc).__name__}: {exc}",
+                            unreadable=True)
     except Exception as exc:
         return DecodeResult(None, f"cannot read: {type(exc).__name__}: {exc}")
     if hashlib.sha256(data).hexdigest() != expected_sha256:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +33,7 @@ from flows.sources import (
     content_sha256,
     find_files,
     open_archive,
+    scratch_folder,
 )
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
@@ -75,6 +75,7 @@ class WorkItem:
     container_sha256: str | None = None
     path_row: SourcePath | None = None
     replace: tuple[str, ...] = ()  # earlier contents of the same path that this one replaces
+    again: bool = False  # loaded before, decoded again by a backfill
 
 
 @dataclass
@@ -238,8 +239,9 @@ def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantine
     queued: set[str] = set()
     for item in hashed:
         known = status.get(item.sha256)
-        retry = (known == QUARANTINED and retry_quarantined) or item.sha256 in again
-        if item.sha256 in queued or (known is not None and not retry):
+        retry = known == QUARANTINED and retry_quarantined
+        decode_again = known == LOADED and item.sha256 in again
+        if item.sha256 in queued or (known is not None and not retry and not decode_again):
             plan.skipped += 1
             plan.known_quarantined += known == QUARANTINED
             if item.path_row is not None:
@@ -247,7 +249,7 @@ def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantine
             plan.superseded.extend(item.replace)
             continue
         queued.add(item.sha256)
-        plan.work.append(item)
+        plan.work.append(replace(item, again=True) if decode_again else item)
 
 
 @io_task
@@ -265,14 +267,15 @@ def decode_and_load(
     result = ChunkResult()
     batch = FitBatch(athlete_id)
     with connect(Path(warehouse)) as con, _progress(show_progress, len(chunk)) as bar:
+        again = {item.sha256 for item in chunk if item.again}
         for item, decoded in _decode_all(chunk, workers, limits):
             _add_to_batch(batch, result, item, decoded)
             bar()
             if len(batch) >= batch_files or batch.record_count >= BATCH_RECORDS:
-                _commit(con, batch, result, logger)
+                _commit(con, batch, result, logger, again)
                 batch = FitBatch(athlete_id)
         if len(batch):
-            _commit(con, batch, result, logger)
+            _commit(con, batch, result, logger, again)
     return result
 
 
@@ -327,6 +330,12 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
         result.problems.append((item.path, "changed while being read; it is read again on "
                                            "the next run"))
         return
+    if out.unreadable or (out.decoded is None and item.again):
+        # Not the file's fault (an I/O error), or a file that loaded before: keep what it
+        # gave and say so; a later run reads it again.
+        result.problems.append((item.path, f"{out.reason}; what it gave before is kept"
+                                if item.again else f"{out.reason}; read again next run"))
+        return
     if out.decoded is not None:
         status, count = LOADED, sum(out.decoded.message_counts.values())
         result.loaded += 1
@@ -342,9 +351,10 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
     batch.entries.append(BatchEntry(file, out.decoded, item.path_row, replaces))
 
 
-def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
+def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) -> None:
     """Load the batch; if the warehouse refuses it, load file by file and quarantine the
-    files it refuses, so one bad file cannot stop the others."""
+    files it refuses, so one bad file cannot stop the others (a file decoded `again` keeps
+    its earlier rows instead)."""
     try:
         load_fit_batch(con, batch, utc_now())
     except duckdb.Error:
@@ -354,10 +364,14 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger) -> None:
                 load_fit_batch(con, single, utc_now())
             except duckdb.Error as exc:
                 reason = f"could not be stored: {type(exc).__name__}: {exc}"
-                result.quarantined.append((entry.file.path, reason))
                 if entry.decoded is not None:
                     result.loaded -= 1
                     result.records -= entry.decoded.record_count
+                if entry.file.sha256 in again:
+                    result.problems.append((entry.file.path,
+                                            f"{reason}; what it gave before is kept"))
+                    continue
+                result.quarantined.append((entry.file.path, reason))
                 file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None)
                 load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
                                                                            entry.path)]), utc_now())
@@ -442,7 +456,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
                     reread: Reread | None = None) -> IngestSummary:
     t0 = time.perf_counter()
     summary = IngestSummary(inputs.athlete_id)
-    scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
+    scratch = scratch_folder(Path(warehouse))
     try:
         plan = plan_fit_inputs(warehouse, inputs, str(scratch), limits, retry_quarantined,
                                reread)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger
 
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
@@ -26,6 +26,7 @@ from flows.sources import (
     csv_kind,
     find_files,
     open_archive,
+    scratch_folder,
 )
 from schemas.nutrition import (
     FORMAT_BY_NAME,
@@ -43,7 +44,7 @@ from transforms.nutrition import (
     normalize,
     summarize_problems,
 )
-from warehouse.connection import connect, transaction
+from warehouse.connection import WarehouseInUse, connect, transaction
 from warehouse.ddl import create_all
 from warehouse.manifest import (
     IGNORED,
@@ -257,6 +258,11 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
                          inputs.weight_kg)
     try:
         data = Path(item.read_path).read_bytes()
+    except OSError as exc:  # not the file's fault: read it again on the next run
+        summary.problems.append((item.path, f"cannot read now: {type(exc).__name__}: {exc}; "
+                                            "read again next run"))
+        return
+    try:
         if len(data) > MAX_EXPORT_BYTES:
             raise ValueError(f"{len(data):,} bytes, over the {MAX_EXPORT_BYTES:,}-byte limit")
         probe = read_csv(data)
@@ -280,6 +286,8 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
             record_rejected(con, _file_row(inputs, item, "csv", IGNORED, str(exc)),
                             item.path_row, utc_now())
         return
+    except (duckdb.IOException, WarehouseInUse):
+        raise  # the warehouse, not the file: the task is tried again
     except Exception as exc:  # one file's problem, whatever it is, rejects that file alone
         reason = str(exc) if isinstance(exc, ValueError | OSError) else (
             f"{type(exc).__name__}: {exc}")
@@ -332,7 +340,7 @@ def ingest_nutrition_flow(
     with pipeline_run(Path(warehouse), "ingest-nutrition") as run:
         for inputs in athletes:
             t0 = time.perf_counter()
-            scratch = Path(warehouse).parent / f".scratch-{uuid.uuid4().hex[:12]}"
+            scratch = scratch_folder(Path(warehouse))
             try:
                 plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits,
                                              retry_quarantined, reread)

@@ -48,10 +48,14 @@ def utc_now() -> datetime:
 
 
 def run_id() -> str:
-    """The Prefect flow-run id, or a fresh id outside a flow run."""
+    """The Prefect flow-run id (with `-<n>` from its n-th attempt: a retried flow run keeps
+    its id), or a fresh id outside a flow run."""
     from prefect.runtime import flow_run
 
-    return str(flow_run.id or uuid.uuid4())
+    if flow_run.id is None:
+        return str(uuid.uuid4())
+    attempt = flow_run.run_count or 1
+    return str(flow_run.id) if attempt <= 1 else f"{flow_run.id}-{attempt}"
 
 
 @dataclass
@@ -129,7 +133,11 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
         try:
             yield run
         except BaseException as exc:
-            run.save(f"{type(exc).__name__}: {exc}"[:2000])
+            try:
+                run.save(f"{type(exc).__name__}: {exc}"[:2000])
+            except Exception as lost:  # keep the run's own error; the next run finds the
+                get_logger("musclebalance").warning(  # row `running` and marks it crashed
+                    "could not record the failed run %s: %s", run.run_id, lost)
             raise
         else:
             run.save()

@@ -134,9 +134,12 @@ def failure(exc: Exception) -> tuple[str, str]:
     observed values."""
     try:
         from flows.build import ExpectationsFailed
-        from warehouse.connection import WarehouseBusy
+        from warehouse.connection import WarehouseBusy, WarehouseInUse
     except ImportError:  # the run failed importing them: report that error below
-        ExpectationsFailed = WarehouseBusy = ()  # noqa: N806
+        ExpectationsFailed = WarehouseBusy = WarehouseInUse = ()  # noqa: N806
+    if isinstance(exc, WarehouseInUse):
+        return "failed", ("the warehouse file is open in another process (a DuckDB shell or "
+                          "a dashboard?); close it; the next run completes the work")
     if isinstance(exc, WarehouseBusy):
         return "skipped", ("another musclebalance run holds the warehouse (WarehouseBusy); "
                            "waiting for the next fire time")

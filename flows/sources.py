@@ -9,11 +9,13 @@ depth and compression ratio refuse zip slips and zip bombs before they can do ha
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import os
 import shutil
 import stat
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -310,8 +312,17 @@ def _copy_member(
     budget.bytes_left -= written
 
 
+def scratch_folder(warehouse: Path) -> Path:
+    """A new private scratch folder name beside the warehouse, named after it (so a run
+    clears only its own warehouse's leftovers, not another's in the same folder)."""
+    warehouse = Path(warehouse).resolve()
+    return warehouse.parent / f".scratch-{warehouse.name}-{uuid.uuid4().hex[:12]}"
+
+
 def remove_stale_scratch(warehouse: Path) -> None:
     """Delete scratch folders a killed run left beside the warehouse (extracted health
     data must not linger). Call only while holding the warehouse's run lock."""
-    for folder in Path(warehouse).parent.glob(".scratch-*"):
+    warehouse = Path(warehouse).resolve()
+    pattern = f".scratch-{glob.escape(warehouse.name)}-*"
+    for folder in warehouse.parent.glob(pattern):
         shutil.rmtree(folder, ignore_errors=True)

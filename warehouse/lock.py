@@ -16,7 +16,8 @@ from warehouse.connection import WarehouseBusy, ensure_private_dir
 
 
 def lock_path(warehouse: Path) -> Path:
-    """The lock file beside the warehouse."""
+    """The lock file beside the warehouse file itself (a link to it shares its lock)."""
+    warehouse = Path(warehouse).resolve()
     return warehouse.with_name(warehouse.name + ".lock")
 
 

@@ -315,3 +315,29 @@ def test_a_worker_killed_mid_chunk_loses_no_file(tmp_path: Path) -> None:
             assert workers
             workers[0].kill()
     assert sorted(seen) == sorted(str(p) for p in paths)
+
+
+def test_a_file_decoded_again_that_fails_keeps_what_it_gave() -> None:
+    from flows.fit_worker import DecodeResult
+    from flows.ingest import ChunkResult, WorkItem, _add_to_batch
+    from warehouse.fit_load import FitBatch
+
+    batch, result = FitBatch("me"), ChunkResult()
+    again = WorkItem("a.fit", "a.fit", "fit", 10, "a" * 64, again=True)
+    _add_to_batch(batch, result, again, DecodeResult(None, "the decoding process died"))
+    assert batch.entries == [] and result.quarantined == []
+    assert result.problems == [("a.fit", "the decoding process died; what it gave before is "
+                                         "kept")]
+
+
+def test_an_io_error_is_read_again_next_run_not_quarantined() -> None:
+    from flows.fit_worker import DecodeResult
+    from flows.ingest import ChunkResult, WorkItem, _add_to_batch
+    from warehouse.fit_load import FitBatch
+
+    batch, result = FitBatch("me"), ChunkResult()
+    item = WorkItem("b.fit", "b.fit", "fit", 10, "b" * 64)
+    _add_to_batch(batch, result, item, DecodeResult(None, "cannot read now: OSError: EIO",
+                                                    unreadable=True))
+    assert batch.entries == [] and result.quarantined == []
+    assert result.problems == [("b.fit", "cannot read now: OSError: EIO; read again next run")]

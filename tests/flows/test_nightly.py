@@ -136,6 +136,10 @@ def test_a_second_nightly_run_with_nothing_new_publishes_the_same_and_is_faster(
                                            ) = runs(folder)
     assert (command, status, loaded, skipped) == ("nightly", "completed", 0, len(files) + 1)
     assert second_s < first_s
+    records = query(folder / "data" / "w.duckdb", "SELECT records_loaded FROM "
+                    "marts.pipeline_runs WHERE command = 'nightly' ORDER BY started_at")
+    assert records[0][0] >= sum(f.record_count for f in files)  # FIT records, export rows
+    assert records[1] == (0,)  # nothing new was loaded (the build's rows are not counted)
 
 
 def _cli(folder: Path, env: dict, *args: str) -> subprocess.Popen:

@@ -123,3 +123,60 @@ def test_a_backfill_of_3000_files_is_a_handful_of_decode_tasks() -> None:
     chunks = list(plan.chunks())
     assert 3000 // CHUNK_FILES <= len(chunks) <= 10  # at most CHUNK_FILES or CHUNK_BYTES each
     assert sum(len(c) for c in chunks) == 3000
+
+
+def test_a_link_to_the_warehouse_shares_its_lock(tmp_path: Path) -> None:
+    import threading
+
+    warehouse = tmp_path / "w.duckdb"
+    link = tmp_path / "link.duckdb"
+    with pipeline_run(warehouse, "nightly"):
+        pass
+    link.symlink_to(warehouse)
+    refused: list[BaseException] = []
+
+    def through_the_link() -> None:
+        try:
+            with pipeline_run(link, "nightly"):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - kept for the assertion
+            refused.append(exc)
+
+    with pipeline_run(warehouse, "build"):
+        thread = threading.Thread(target=through_the_link)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and isinstance(refused[0], WarehouseBusy)
+    assert [r[:2] for r in rows(warehouse)] == [("nightly", "completed"), ("build", "completed")]
+
+
+def test_a_run_clears_only_its_own_warehouses_scratch_folders(tmp_path: Path) -> None:
+    from flows.sources import scratch_folder
+
+    mine, theirs = scratch_folder(tmp_path / "bob.duckdb"), scratch_folder(
+        tmp_path / "alice.duckdb")
+    for folder in (mine, theirs):
+        folder.mkdir()
+        (folder / "member.fit").write_bytes(b"x")
+    with pipeline_run(tmp_path / "bob.duckdb", "build"):
+        pass
+    assert not mine.exists() and (theirs / "member.fit").exists()
+
+
+def test_a_retried_flow_run_records_each_attempt(tmp_path: Path) -> None:
+    from prefect import flow
+
+    warehouse = tmp_path / "w.duckdb"
+    attempts: list[str] = []
+
+    @flow(name="retried", retries=1, retry_delay_seconds=0)
+    def retried() -> None:
+        with pipeline_run(warehouse, "nightly") as run:
+            attempts.append(run.run_id)
+            if len(attempts) == 1:
+                raise OSError("the disk blinked")
+
+    retried()
+    assert attempts[1] == f"{attempts[0]}-2"
+    assert [r[:3] for r in rows(warehouse)] == [("nightly", "failed", True),
+                                                ("nightly", "completed", False)]
