@@ -175,10 +175,10 @@ def test_two_nightly_runs_started_together_one_is_refused_and_nothing_doubles(
     assert days[0][0] == days[0][1]
 
 
-def test_backfill_decodes_again_only_the_files_dated_in_its_range(
+def test_backfill_decodes_again_only_the_files_dated_in_its_range_and_rebuild_rebuilds(
     tmp_path: Path, prefect_server: str,
 ) -> None:
-    from flows.nightly import backfill_flow, nightly_flow
+    from flows.nightly import backfill_flow, nightly_flow, rebuild_flow
 
     files = write_athlete(tmp_path, weeks=2)
     config = str(tmp_path / "musclebalance.toml")
@@ -199,21 +199,14 @@ def test_backfill_decodes_again_only_the_files_dated_in_its_range(
     last = runs(tmp_path)[-1]
     assert (last[1], last[2], last[3]) == ("backfill", "completed", len(in_range) + 1)
 
-
-def test_rebuild_builds_the_marts_from_the_raw_tables_only(
-    tmp_path: Path, prefect_server: str,
-) -> None:
-    from flows.nightly import nightly_flow, rebuild_flow
-
-    write_athlete(tmp_path, weeks=2)
-    config = tmp_path / "musclebalance.toml"
-    nightly_flow(config=str(config))
+    # rebuild: the marts only, from the raw tables (here after a [scoring] change)
     version = "SELECT DISTINCT model_version FROM marts.daily_muscle_balance"
-    before = query(tmp_path / "data" / "w.duckdb", version)
-    config.write_text(CONFIG + "\n[scoring]\nprotein_target_g_per_kg = 1.8\n")
-    summary = rebuild_flow(config=str(config))
-    assert summary.rows_published == sum(summary.rows.values())
-    assert query(tmp_path / "data" / "w.duckdb", version) != before
+    before_version = query(warehouse, version)
+    (tmp_path / "musclebalance.toml").write_text(
+        CONFIG + "\n[scoring]\nprotein_target_g_per_kg = 1.8\n")
+    rebuilt = rebuild_flow(config=config)
+    assert rebuilt.rows_published == sum(rebuilt.rows.values())
+    assert query(warehouse, version) != before_version
     last = runs(tmp_path)[-1]
     assert (last[1], last[2], last[3], last[4]) == ("rebuild", "completed", 0, 0)
 
