@@ -187,8 +187,11 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
     publish). A failed expectation leaves the published marts as they were, records the
     run as failed and raises ExpectationsFailed. `scoring`: the config's [scoring] table;
     `full`: accept fewer rows than the previous build (athletes or files removed)."""
+    from schemas.validation import prewarm
+
     logger = get_run_logger()
     t0 = time.perf_counter()
+    prewarm()  # Great Expectations loads while the facts are computed
     with pipeline_run(Path(warehouse), "build") as run:
         previous = previous_rows(warehouse, [a.id for a in athletes])
         rows = stage_marts(warehouse, athletes, scoring)

@@ -1,5 +1,7 @@
 """The scheduled and operator flows, each a thin wiring of the ingest and build flows under
-one run of the warehouse (one lock, one row in marts.pipeline_runs):
+one run of the warehouse (one lock, one row in marts.pipeline_runs). They call those flows'
+functions (`.fn`), so one Prefect flow run holds every task: a flow run per stage would
+cost a second each (Prefect joins each run's heartbeat thread at its end).
 
 - `nightly_flow`: ingest every configured source (new and changed files only), then build
   facts and scores, check and publish them. What the `nightly` deployment and
@@ -54,22 +56,26 @@ def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
 def _ingest_and_build(config: str, warehouse: str | None, command: str,
                       retry_quarantined: bool, full: bool, show_progress: bool,
                       reread: Reread | None) -> NightlySummary:
+    from schemas.validation import prewarm
+
     settings, path = _settings(config, warehouse)
     request = ingest_request(settings, warehouse=path)
     summary = NightlySummary()
+    prewarm()  # Great Expectations loads while files are read and facts computed
     with pipeline_run(path, command):
         if request.athletes:
-            summary.fit = ingest_fit_flow(
+            summary.fit = ingest_fit_flow.fn(
                 warehouse=str(path), athletes=request.athletes, workers=request.workers,
                 limits=request.limits, retry_quarantined=retry_quarantined,
                 show_progress=show_progress, reread=reread)
         if request.nutrition:
-            summary.nutrition = ingest_nutrition_flow(
+            summary.nutrition = ingest_nutrition_flow.fn(
                 warehouse=str(path), athletes=request.nutrition, limits=request.limits,
                 retry_quarantined=retry_quarantined, reread=reread is not None)
         try:
-            summary.build = build_flow(warehouse=str(path), athletes=list(settings.athletes),
-                                       scoring=dict(settings.scoring), full=full)
+            summary.build = build_flow.fn(warehouse=str(path),
+                                          athletes=list(settings.athletes),
+                                          scoring=dict(settings.scoring), full=full)
         except ExpectationsFailed as exc:
             exc.summary = summary  # the ingest went through; the caller may show it
             raise
@@ -107,5 +113,5 @@ def rebuild_flow(config: str, warehouse: str | None = None) -> BuildSummary:
     rows than before (after a [scoring] or athlete change, or files removed)."""
     settings, path = _settings(config, warehouse)
     with pipeline_run(path, "rebuild"):
-        return build_flow(warehouse=str(path), athletes=list(settings.athletes),
-                          scoring=dict(settings.scoring), full=True)
+        return build_flow.fn(warehouse=str(path), athletes=list(settings.athletes),
+                             scoring=dict(settings.scoring), full=True)

@@ -13,6 +13,7 @@ reports and logs hold no health values. GX is imported on first use (it takes se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -27,6 +28,7 @@ from typing import Any
 SAFE_OBSERVED_PREFIXES = ("expect_table_",)
 
 _lock = threading.Lock()
+_setup = threading.RLock()  # one import and one context, also with a prewarm thread
 _state: dict[str, Any] = {}
 
 
@@ -46,6 +48,11 @@ class CheckResult:
 
 def _gx() -> Any:
     """Great Expectations, imported once with its process-wide side effects undone."""
+    with _setup:
+        return _import_gx()
+
+
+def _import_gx() -> Any:
     if "gx" not in _state:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -68,7 +75,26 @@ def expectations_module() -> Any:
     return gxe
 
 
+def prewarm() -> threading.Thread:
+    """Import Great Expectations and make its context in a background thread, so that a
+    build's validation finds them ready: the import alone takes about 6 s of a fresh
+    process, which this overlaps with the ingest and the facts (polars releases the GIL).
+    Errors are left for the validation itself to raise."""
+    def warm() -> None:
+        with contextlib.suppress(Exception):  # validate() raises it where it matters
+            _batch_definition()
+
+    thread = threading.Thread(target=warm, name="musclebalance-gx-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
 def _batch_definition() -> Any:
+    with _setup:
+        return _make_batch_definition()
+
+
+def _make_batch_definition() -> Any:
     if "batch" not in _state:
         gx = _gx()
         from great_expectations.data_context.types.base import (
