@@ -14,6 +14,26 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIT_FIXTURES = SHARED / "fixtures" / "fit"
 
+#: The config of the default SyntheticAthlete with FIT files in ./fit and food in ./food,
+#: warehouse data/w.duckdb (flow tests write it beside their generated files).
+SYNTHETIC_CONFIG = """[warehouse]
+path = "data/w.duckdb"
+
+[[athletes]]
+id = "demo"
+timezone = "Europe/Berlin"
+sex = "female"
+birth_year = 1990
+height_cm = 168
+weight_kg = 60
+max_hr = 188
+resting_hr = 50
+fit_paths = ["fit"]
+
+[[athletes.nutrition]]
+path = "food"
+"""
+
 
 def fit_manifest() -> list[dict[str, str]]:
     """Rows of ../shared/fixtures/fit/MANIFEST.tsv, or [] where the folder is absent."""

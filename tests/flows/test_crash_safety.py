@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
+from tests.helpers import SYNTHETIC_CONFIG
 from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.failpoint import ENV, POINTS
@@ -26,23 +27,6 @@ from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX
 
 START = date(2026, 3, 2)
 ATHLETE = SyntheticAthlete()
-CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "demo"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-max_hr = 188
-resting_hr = 50
-fit_paths = ["fit"]
-
-[[athletes.nutrition]]
-path = "food"
-"""
 
 
 def _run(tmp: Path, env: dict, *args: str, failpoint: str | None = None
@@ -82,7 +66,7 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
     tmp_path: Path, prefect_server: str,
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
-    (tmp_path / "musclebalance.toml").write_text(CONFIG)
+    (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
     _write_span(tmp_path, 2)
     first = _run(tmp_path, env, "run")
     assert first.returncode == 0, first.stderr
@@ -135,7 +119,7 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
 def test_a_second_run_while_one_holds_the_warehouse_stops_and_changes_nothing(
     tmp_path: Path, prefect_server: str,
 ) -> None:
-    (tmp_path / "musclebalance.toml").write_text(CONFIG)
+    (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
     _write_span(tmp_path, 1)
     warehouse = tmp_path / "data" / "w.duckdb"
     with run_lock(warehouse):  # a run in progress

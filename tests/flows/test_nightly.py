@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
-from tests.helpers import REPO
+from tests.helpers import REPO, SYNTHETIC_CONFIG
 from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
 from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.publish import PUBLISHED_FILE
@@ -29,23 +29,6 @@ START = date(2026, 3, 2)
 WEEKS = 3
 ATHLETE = SyntheticAthlete()
 ZONE = ZoneInfo(ATHLETE.timezone)
-CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "demo"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-max_hr = 188
-resting_hr = 50
-fit_paths = ["fit"]
-
-[[athletes.nutrition]]
-path = "food"
-"""
 
 
 def write_athlete(folder: Path, weeks: int = WEEKS, scoring: str = "") -> list[GeneratedFile]:
@@ -57,7 +40,7 @@ def write_athlete(folder: Path, weeks: int = WEEKS, scoring: str = "") -> list[G
     (folder / "food").mkdir()
     exports = generate_nutrition_exports(ATHLETE, files, START, weeks)
     (folder / "food" / "servings.csv").write_bytes(exports.cronometer_servings_csv)
-    (folder / "musclebalance.toml").write_text(CONFIG + scoring)
+    (folder / "musclebalance.toml").write_text(SYNTHETIC_CONFIG + scoring)
     return files
 
 
@@ -203,7 +186,7 @@ def test_backfill_decodes_again_only_the_files_dated_in_its_range_and_rebuild_re
     version = "SELECT DISTINCT model_version FROM marts.daily_muscle_balance"
     before_version = query(warehouse, version)
     (tmp_path / "musclebalance.toml").write_text(
-        CONFIG + "\n[scoring]\nprotein_target_g_per_kg = 1.8\n")
+        SYNTHETIC_CONFIG + "\n[scoring]\nprotein_target_g_per_kg = 1.8\n")
     rebuilt = rebuild_flow(config=config)
     assert rebuilt.rows_published == sum(rebuilt.rows.values())
     assert query(warehouse, version) != before_version

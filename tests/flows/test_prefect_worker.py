@@ -17,25 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, SYNTHETIC_CONFIG
 from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 from warehouse.publish import PUBLISHED_FILE
 
 pytestmark = pytest.mark.slow
-
-CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "demo"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-fit_paths = ["fit"]
-"""
-
 
 def _prefect(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env,
@@ -70,7 +56,8 @@ def test_a_worker_runs_the_deployed_nightly_flow(tmp_path: Path, prefect_server:
     for f in files:
         (tmp_path / "fit" / f.name).write_bytes(f.data)
     config = tmp_path / "musclebalance.toml"
-    config.write_text(CONFIG)
+    (tmp_path / "food").mkdir()  # no food log: nothing to read there
+    config.write_text(SYNTHETIC_CONFIG)
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "PWD": str(REPO)}
     worker = subprocess.Popen(
         [sys.executable, "-m", "prefect", "worker", "start", "--pool", "musclebalance",
