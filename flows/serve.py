@@ -31,17 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows.runtime import utc_now
 from flows.schedule import check_timezone, next_fire
 
 #: Longest single sleep: the wall clock is looked at again after at most this long.
 STEP_SECONDS = 30.0
 #: Longest exception message printed for a failed run.
 MAX_MESSAGE = 200
-
-
-def utc_now() -> datetime:
-    """Now, as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 def say(line: str) -> None:
