@@ -35,6 +35,22 @@ async def _deployments() -> dict:
         return {d.name: d for d in await client.read_deployments()}
 
 
+async def _wait_for_pool(name: str, timeout_s: float = 180) -> None:
+    """Until the worker has created its work pool (as it does on start)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + timeout_s
+    async with get_client() as client:
+        while time.monotonic() < deadline:
+            try:
+                await client.read_work_pool(name)
+                return
+            except ObjectNotFound:
+                await asyncio.sleep(1)
+    raise AssertionError(f"the worker made no work pool {name!r} in {timeout_s} s")
+
+
 async def _wait_for_run(flow_run_id, timeout_s: float = 300):
     from prefect.client.orchestration import get_client
 
@@ -64,6 +80,7 @@ def test_a_worker_runs_the_deployed_nightly_flow(tmp_path: Path, prefect_server:
          "--type", "process"], cwd=REPO, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
+        asyncio.run(_wait_for_pool("musclebalance"))  # the README: deploy once it started
         deployed = _prefect(env, "--no-prompt", "deploy", "--all")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         deployments = asyncio.run(_deployments())
