@@ -40,24 +40,30 @@ def test_a_flow_inside_a_run_joins_it_and_another_warehouse_gets_its_own(
     assert rows(second) == [("build", "completed", False, True)]
 
 
-def test_a_second_run_on_the_same_warehouse_is_refused_at_once(tmp_path: Path) -> None:
+def run_in_another_thread(warehouse: Path) -> BaseException | None:
+    """What a run on `warehouse` in a new thread (which starts with no run of its own)
+    raised, or None when it ran."""
     import threading
 
-    warehouse = tmp_path / "w.duckdb"
-    refused: list[BaseException] = []
+    raised: list[BaseException] = []
 
-    def another() -> None:  # a new thread starts with no run of its own
+    def another() -> None:
         try:
             with pipeline_run(warehouse, "nightly"):
                 pass
         except BaseException as exc:  # noqa: BLE001 - kept for the assertion
-            refused.append(exc)
+            raised.append(exc)
 
+    thread = threading.Thread(target=another)
+    thread.start()
+    thread.join()
+    return raised[0] if raised else None
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_at_once(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
     with pipeline_run(warehouse, "nightly"):
-        thread = threading.Thread(target=another)
-        thread.start()
-        thread.join()
-    assert len(refused) == 1 and isinstance(refused[0], WarehouseBusy)
+        assert isinstance(run_in_another_thread(warehouse), WarehouseBusy)
     assert rows(warehouse) == [("nightly", "completed", False, True)]
 
 
@@ -126,27 +132,13 @@ def test_a_backfill_of_3000_files_is_a_handful_of_decode_tasks() -> None:
 
 
 def test_a_link_to_the_warehouse_shares_its_lock(tmp_path: Path) -> None:
-    import threading
-
     warehouse = tmp_path / "w.duckdb"
     link = tmp_path / "link.duckdb"
     with pipeline_run(warehouse, "nightly"):
         pass
     link.symlink_to(warehouse)
-    refused: list[BaseException] = []
-
-    def through_the_link() -> None:
-        try:
-            with pipeline_run(link, "nightly"):
-                pass
-        except BaseException as exc:  # noqa: BLE001 - kept for the assertion
-            refused.append(exc)
-
     with pipeline_run(warehouse, "build"):
-        thread = threading.Thread(target=through_the_link)
-        thread.start()
-        thread.join()
-    assert len(refused) == 1 and isinstance(refused[0], WarehouseBusy)
+        assert isinstance(run_in_another_thread(link), WarehouseBusy)
     assert [r[:2] for r in rows(warehouse)] == [("nightly", "completed"), ("build", "completed")]
 
 
