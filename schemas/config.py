@@ -54,7 +54,9 @@ __all__ = [
 Sex = Literal["female", "male"]
 WeightUnit = Literal["kg", "lb"]
 ZoneModel = Literal["hrmax", "hrr", "lthr"]
-NUTRITION_FORMATS: tuple[str, ...] = (*FAMILIES, "generic", *(f.name for f in FORMATS))
+#: Each name once: a family whose only format bears its name (macrofactor) is one entry.
+NUTRITION_FORMATS: tuple[str, ...] = tuple(
+    dict.fromkeys((*FAMILIES, "generic", *(f.name for f in FORMATS))))
 NutritionFormat = Literal[NUTRITION_FORMATS]  # type: ignore[valid-type]
 
 _ATHLETE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")

@@ -117,6 +117,15 @@ def test_template_documents_every_key() -> None:
     assert all(f'"{name}"' in text for name in NUTRITION_FORMATS)
 
 
+def test_every_export_format_is_listed_once() -> None:
+    """`macrofactor` is a family and a format name: the lists name it once."""
+    assert len(NUTRITION_FORMATS) == len(set(NUTRITION_FORMATS))
+    (listed,) = [line for line in default_config_text().splitlines()
+                 if line.startswith("# Export format: ")]
+    assert listed.count('"macrofactor"') == 1
+    assert listed.count('"myfitnesspal"') == 1 and listed.count('"generic"') == 1
+
+
 def test_template_optional_examples_are_valid(tmp_path: Path) -> None:
     """Uncommenting every optional key of the template still gives a valid config."""
     lines = default_config_text().splitlines()
