@@ -12,7 +12,9 @@ The Parquet and CSV sets are published as a whole: each publish writes a new
 The DuckDB file is written in the oldest storage format DuckDB 2.0 can write
 (`STORAGE_VERSION 'v0.10.0'`, which DuckDB reports as `v1.0.0+`) so that BI tools
 bundling an older DuckDB can open it. CSV text cells that a spreadsheet would run as a
-formula are neutralised with a leading apostrophe (OWASP CSV injection).
+formula are neutralised with a leading apostrophe (OWASP CSV injection), and CSV floats
+are rounded to the precision of their unit (`schemas.export_precision`); the Parquet and
+DuckDB files keep full precision.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.export_precision import DEFAULT_DECIMALS, csv_decimals
 from schemas.marts import MARTS, TABLE_COMMENTS
 from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE, quote_ident, sql_string
 from warehouse.failpoint import failpoint
@@ -34,6 +37,8 @@ STORAGE_VERSION = "v0.10.0"
 PIPELINE_TABLES = ("pipeline_runs", "validation_results")
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: DuckDB types the CSV export rounds (DOUBLE, and FLOAT as DuckDB names it).
+FLOAT_TYPES = ("DOUBLE", "FLOAT")
 TEMP_PREFIX = ".tmp-"
 KEEP_EXPORTS = 2  # the current and the previous export folder (a reader may be in it)
 
@@ -103,7 +108,8 @@ def _write_duckdb(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str
 
 
 def _csv_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """SELECT of a mart with every text column neutralised against formula injection."""
+    """SELECT of a mart with every text column neutralised against formula injection and
+    every float column rounded to its unit's precision (``+ 0.0`` writes -0.0 as 0.0)."""
     columns = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' "
         "AND table_name = ? AND database_name = current_database() ORDER BY column_index",
@@ -115,6 +121,10 @@ def _csv_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
         if data_type == "VARCHAR":
             parts.append(f"CASE WHEN left({c}, 1) IN ({starts}) THEN '''' || {c} ELSE {c} "
                          f"END AS {c}")
+        elif data_type in FLOAT_TYPES:
+            decimals = csv_decimals(column)
+            decimals = DEFAULT_DECIMALS if decimals is None else decimals
+            parts.append(f"round({c}, {decimals}) + 0.0 AS {c}")
         else:
             parts.append(c)
     return f"SELECT {', '.join(parts)} FROM marts.{quote_ident(name)}"  # noqa: S608
