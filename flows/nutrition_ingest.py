@@ -35,13 +35,14 @@ from schemas.nutrition import (
     detect_format,
     generic_format,
 )
-from transforms.csv_read import read_csv, to_frame
+from transforms.csv_read import to_frame
 from transforms.nutrition import (
     AthleteFacts,
     covered_dates,
     export_time_from_name,
     file_name_range,
     normalize,
+    read_export,
     summarize_problems,
 )
 from warehouse.connection import WarehouseInUse, connect, transaction
@@ -265,9 +266,7 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
     try:
         if len(data) > MAX_EXPORT_BYTES:
             raise ValueError(f"{len(data):,} bytes, over the {MAX_EXPORT_BYTES:,}-byte limit")
-        probe = read_csv(data)
-        fmt = choose_format(probe.header, item.spec)
-        table = read_csv(data, free_text_columns=fmt.free_text) if fmt.free_text else probe
+        fmt, table = read_export(data, lambda header: choose_format(header, item.spec))
         normalized = normalize(to_frame(table), fmt, decimal_comma=table.decimal_comma,
                                athlete=facts)
         if not normalized.ok:

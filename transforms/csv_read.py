@@ -13,18 +13,22 @@ a reader, and what happens here:
   fields (quotes respected); an Excel ``sep=;`` first line is honoured.
 * **Decimal commas** -- see `read_csv` (detection) and `parse_numbers` (strict parsing).
 * **A header row repeated mid-file** (two exports concatenated) is dropped and noted.
-* **Ragged rows** -- only the unambiguous case is repaired (unquoted line breaks in a
-  free-text last column, such as MyFitnessPal's ``Note``); every other row whose field
-  count differs from the header's raises `CsvError` naming the physical lines.
+* **Ragged rows** -- only the decidable case is repaired: text of a free-text last
+  column, such as MyFitnessPal's ``Note``, written unquoted with delimiters or across
+  lines, when none of its lines could start a row (a date in the file's date order, then
+  the delimiter). Every other row whose field count differs from the header's, and every
+  split that cannot be decided, raises `CsvError` naming the physical lines.
 
 Splitting is done by the stdlib ``csv`` module (C code); Python only looks at each row
-once, so a 100,000-row, 60-column export (30 MB) reads in under a second.
+once, so a 100,000-row, 60-column export (30 MB) reads in under a second. A file whose
+notes need joining is read a second time, line by line (about 2.5 s for 100,000 rows).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -33,8 +37,20 @@ from itertools import chain
 
 import polars as pl
 
-__all__ = ["CsvError", "CsvTable", "parse_numbers", "read_csv", "to_frame"]
+__all__ = [
+    "DEFAULT_FREE_TEXT",
+    "CsvError",
+    "CsvTable",
+    "OpenedCsv",
+    "open_csv",
+    "parse_numbers",
+    "read_csv",
+    "read_rows",
+    "to_frame",
+]
 
+#: Free-text columns `read_csv` repairs unless told otherwise (MyFitnessPal's note).
+DEFAULT_FREE_TEXT = ("Note",)
 #: Candidate delimiters, in order of preference when they split the header equally.
 _DELIMITERS = (",", ";", "\t")
 #: How many characters of an offending line a message quotes.
@@ -252,58 +268,78 @@ def _dot_decimals(data_text: str) -> bool:
     return bool(lines.str.contains(_DOT_DECIMAL_FIELD).any())
 
 
-def read_csv(
-    data: bytes,
-    *,
-    free_text_columns: Sequence[str] = ("Note",),
-    skip_lines: int = 0,
-) -> CsvTable:
-    """Decode and split one CSV export; every returned row matches the header's width.
+#: strftime directives and what they match in a row's first cell (see `_row_start`).
+_DATE_DIRECTIVES = {
+    "%Y": "[0-9]{4}",
+    "%y": "[0-9]{2}",
+    "%m": "(?:0?[1-9]|1[0-2])",
+    "%d": "(?:0?[1-9]|[12][0-9]|3[01])",
+    "%b": "[A-Za-z]{3,}\\.?",
+    "%B": "[A-Za-z]{3,}",
+    "%%": "%",
+}
+#: A date in any order (three groups of digits), when the file's order is not known.
+_ANY_DATE = "[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}"
 
-    Args:
-        data: the file's bytes.
-        free_text_columns: names of columns holding typed text; when one of them is the
-            LAST column, unquoted line breaks inside it are repaired (see below).
-        skip_lines: metadata lines before the header (Samsung Health exports have one).
 
-    Rules:
-        * Encoding: a UTF-8 BOM gives ``utf-8-sig``; a UTF-16 BOM, or (without a BOM) NUL
-          bytes in every other position, give ``utf-16``; else strict UTF-8, else cp1252.
-          Undecodable bytes raise `CsvError`.
-        * Blank lines are ignored. The header is the first non-blank line after
-          `skip_lines` (an Excel ``sep=X`` line before it sets the delimiter).
-        * The delimiter is the one of ``,`` ``;`` tab giving the header the most fields.
-        * ``decimal_comma`` is True for ``;``-separated files and False otherwise, except
-          that a ``;``-separated file is read as using dot decimals (False) when no data
-          value anywhere contains a ``,`` while some value is a plain number with a ``.``
-          followed by other than exactly three digits (``12.5``, ``0.75``): ``1.450`` in
-          such a file is 1.45. Only whole plain-number fields count as evidence, so text
-          such as ``Dr. Pepper`` cannot switch a decimal-comma file to dot decimals.
-        * A row equal to the header (two exports concatenated) is dropped and noted.
-        * Ragged rows: a single physical line without any delimiter that follows a record
-          whose LAST column is one of `free_text_columns` is an unquoted line break in
-          that column: it is appended to it after ``"\\n"`` (blank lines in between are
-          kept as empty lines) and the repair noted. Any other row whose field count is
-          not the header's raises `CsvError` listing the offending physical lines, the
-          field counts and the start of each line.
-        * A quoted field still open at the end of the file raises `CsvError`.
+def _row_start(date_format: str | None, delimiter: str) -> re.Pattern[str]:
+    """Lines that could start a row: a first cell holding a date in `date_format`'s order
+    (any date-like text when None), optionally quoted, then the delimiter. A directive not in
+    `_DATE_DIRECTIVES` matches any text of the cell: more lines count as possible row starts,
+    never fewer."""
+    d = re.escape(delimiter)
+    if date_format is None:
+        date = _ANY_DATE
+    else:
+        parts = re.split("(%.)", date_format)
+        date = "".join(
+            _DATE_DIRECTIVES.get(part, f'[^{d}"\\n]*') if i % 2 else re.escape(part)
+            for i, part in enumerate(parts)
+        )
+    return re.compile(f'[ \\t]*"?{date}"?[ \\t]*{d}')
+
+
+def _shown_order(date_format: str | None) -> str:
+    """The date order for a message: ``YYYY-MM-DD`` for ``%Y-%m-%d``."""
+    if date_format is None:
+        return "a date"
+    shown = date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    return f"a date in the order {shown}"
+
+
+@dataclass
+class OpenedCsv:
+    """A decoded export read up to its header line (`open_csv`); `read_rows` reads the
+    rest, once.
+
+    Attributes:
+        header: column names, stripped of a BOM and surrounding whitespace.
+    """
+
+    text: str
+    encoding: str
+    physical: _Lines
+    source: Iterator[str]
+    header_no: int
+    header: tuple[str, ...]
+    delimiter: str
+    read: bool = False
+
+
+def open_csv(data: bytes, *, skip_lines: int = 0) -> OpenedCsv:
+    """Decode `data` and read past metadata, blank lines and an Excel ``sep=`` hint to the
+    header line (the rules in `read_csv`), so that a caller can choose how to read the
+    rows from the header.
 
     Raises:
-        CsvError: ``"empty file"`` for no bytes or no header line; undecodable bytes;
-            rows with the wrong field count; an unclosed quote.
+        CsvError: ``"empty file"``, undecodable bytes, an unclosed quote in the header line.
     """
     if skip_lines < 0:
         raise ValueError(f"skip_lines must be >= 0, not {skip_lines}")
     if not data:
         raise CsvError("empty file")
-    if isinstance(free_text_columns, str):
-        free_text_columns = (free_text_columns,)
     text, encoding = _decode(data)
-    has_cr = "\r" in text
-    physical = _Lines(text)
     source = _physical_lines(text)
-
-    # Metadata, blank lines, an Excel "sep=" hint, then the header line.
     consumed = 0
     for _ in range(skip_lines):
         if next(source, None) is None:
@@ -326,41 +362,66 @@ def read_csv(
         raise CsvError(
             "empty file" + (f" after {skip_lines} skipped line(s)" if skip_lines else "")
         )
-    header_no = consumed
     if header_line.count('"') % 2:
         raise CsvError(
-            f"line {header_no}: the header line has an unclosed quote: {_snippet(header_line)}",
-            line=header_no,
+            f"line {consumed}: the header line has an unclosed quote: {_snippet(header_line)}",
+            line=consumed,
             value=header_line[:_SNIPPET],
         )
     if delimiter is None:
         delimiter = _detect_delimiter(header_line)
     raw_header = next(csv.reader([header_line], delimiter=delimiter))
     header = tuple(_clean_name(name) for name in raw_header)
-    ncols = len(header)
-    free_last = ncols > 1 and header[-1] in set(free_text_columns)
+    return OpenedCsv(text, encoding, _Lines(text), source, consumed, header, delimiter)
 
+
+#: A problem row: first and last physical line, message, start of the offending text.
+_Problem = tuple[int, int, str, str]
+
+
+@dataclass
+class _Split:
+    """Rows as the stdlib reader splits them, with what went wrong."""
+
+    rows: list[tuple[str, ...]]
+    starts: list[int]
+    repairs: list[str]
+    problems: list[_Problem]
+    last_record: tuple[int, int]
+    #: a record spanning lines has an inner line that could start a row
+    suspect: bool
+
+
+def _wrong_count(first: int, last: int, n: int, ncols: int, line: str) -> _Problem:
+    message = (f"{_where(first, last)}: {_plural(n, 'field')} where the header has {ncols} "
+               f"(an unquoted delimiter or line break?): {_snippet(line)}")
+    return first, last, message, line
+
+
+def _split(opened: OpenedCsv, free_last: bool, row_start: re.Pattern[str]) -> _Split:
+    """Split the rows with the stdlib reader; a line without any delimiter after a record
+    whose last column is free text is joined to that column (see `read_csv`)."""
+    header, delimiter, physical = opened.header, opened.delimiter, opened.physical
+    ncols, header_no, h0 = len(header), opened.header_no, header[0]
+    has_cr = "\r" in opened.text
     rows: list[tuple[str, ...]] = []
     starts: list[int] = []
     repairs: list[str] = []
-    problems: list[tuple[int, int, int, str]] = []  # first line, last line, fields, text
+    problems: list[_Problem] = []
     joinable = False  # rows[-1] may take continuation lines into its (free-text) last column
     join_first = join_last = 0  # physical lines of the repair in progress, if any
     blank_run = 0  # blank lines since the last record
     last_record = (0, 0)
     prev_end = header_no
-    h0 = header[0]
+    suspect = False
 
     def flush_join() -> None:
         nonlocal join_first
         if join_first:
-            breaks = "line break" if join_last - join_first == 1 else "line breaks"
-            repairs.append(
-                f"lines {join_first}-{join_last}: unquoted {breaks} in {header[-1]!r} joined"
-            )
+            repairs.append(_joined(join_first, join_last, header[-1]))
             join_first = 0
 
-    reader = csv.reader(source, delimiter=delimiter)
+    reader = csv.reader(opened.source, delimiter=delimiter)
     try:
         for row in reader:
             end = header_no + reader.line_num
@@ -374,6 +435,9 @@ def read_csv(
                 last_record = (start, end)
                 if join_first:
                     flush_join()
+                if free_last and end != start and not suspect:
+                    inner = physical.get(start + 1, end).split("\n")
+                    suspect = any(row_start.match(line) for line in inner)
                 if h0 in row[0] and [_clean_name(f) for f in row] == list(header):
                     repairs.append(f"line {start}: repeated header row dropped")
                     joinable = False
@@ -398,29 +462,280 @@ def read_csv(
                     flush_join()
                 blank_run = 0
                 joinable = False
-                problems.append((start, end, n, physical.get(start)))
+                problems.append(_wrong_count(start, end, n, ncols, physical.get(start)))
     except csv.Error as exc:
         line = prev_end + 1
         raise CsvError(f"line {line}: {exc} (an unclosed quote?)", line=line) from None
     flush_join()
+    return _Split(rows, starts, repairs, problems, last_record, suspect)
 
-    first, last = last_record
-    if first and '"' in physical.get(first, last):
-        _check_closed_quotes(physical.get(first, last), delimiter, first, last)
-    if problems:
-        raise _field_count_error(problems, ncols)
+
+def _joined(first: int, last: int, column: str) -> str:
+    """The repair note for continuation lines `first`..`last` joined into `column`."""
+    breaks = "line break" if last - first == 1 else "line breaks"
+    return f"lines {first}-{last}: unquoted {breaks} in {column!r} joined"
+
+
+def read_csv(
+    data: bytes,
+    *,
+    free_text_columns: Sequence[str] = DEFAULT_FREE_TEXT,
+    skip_lines: int = 0,
+    date_format: str | None = None,
+) -> CsvTable:
+    """Decode and split one CSV export; every returned row matches the header's width.
+
+    Args:
+        data: the file's bytes.
+        free_text_columns: names of columns holding typed text; when one of them is the
+            LAST column, text of it written unquoted across lines is joined back (below).
+        skip_lines: metadata lines before the header (Samsung Health exports have one).
+        date_format: the strftime order of the dates in the first column (the export
+            format's), which tells a line that could start a row from one that cannot;
+            None: any date-like first cell could.
+
+    Rules:
+        * Encoding: a UTF-8 BOM gives ``utf-8-sig``; a UTF-16 BOM, or (without a BOM) NUL
+          bytes in every other position, give ``utf-16``; else strict UTF-8, else cp1252.
+          Undecodable bytes raise `CsvError`.
+        * Blank lines are ignored. The header is the first non-blank line after
+          `skip_lines` (an Excel ``sep=X`` line before it sets the delimiter).
+        * The delimiter is the one of ``,`` ``;`` tab giving the header the most fields.
+        * ``decimal_comma`` is True for ``;``-separated files and False otherwise, except
+          that a ``;``-separated file is read as using dot decimals (False) when no data
+          value anywhere contains a ``,`` while some value is a plain number with a ``.``
+          followed by other than exactly three digits (``12.5``, ``0.75``): ``1.450`` in
+          such a file is 1.45. Only whole plain-number fields count as evidence, so text
+          such as ``Dr. Pepper`` cannot switch a decimal-comma file to dot decimals.
+        * A row equal to the header (two exports concatenated) is dropped and noted.
+        * Free text across lines, when the LAST column is one of `free_text_columns`
+          (MyFitnessPal's ``Note``): a line *could start a row* when its first cell is a
+          date in `date_format`'s order followed by the delimiter. Each such line starts a
+          row; the lines after it that could not start one are that row's last-column
+          text, joined with ``"\\n"`` (blank lines inside kept, trailing ones dropped) as
+          typed: commas, quotes, bullets, lines starting with digits. Delimiters on the
+          row's own line past the header's width are text of that column too. Every
+          repair is noted. Still refused, naming the lines:
+
+          - a line that could start a row but has fewer fields than the header after
+            such a row: a broken row or a note line starting with a date, undecidable;
+          - a continuation line with the header's width or more (a row whose date does
+            not read in that order?);
+          - a row's own line with fewer fields than the header (a break in another
+            column), and any line before the first row;
+          - a last row whose quoted text is never closed (a truncated file).
+
+          A file in which no line could start a row keeps the simpler rule: a single
+          line without any delimiter after a record is joined to its last column.
+        * Any other row whose field count is not the header's raises `CsvError`
+          listing the offending physical lines, the field counts and the start of each.
+        * A quoted field still open at the end of the file raises `CsvError`.
+
+    Raises:
+        CsvError: ``"empty file"`` for no bytes or no header line; undecodable bytes;
+            rows with the wrong field count or an undecidable row split; an unclosed quote.
+    """
+    return read_rows(open_csv(data, skip_lines=skip_lines),
+                     free_text_columns=free_text_columns, date_format=date_format)
+
+
+def read_rows(
+    opened: OpenedCsv,
+    *,
+    free_text_columns: Sequence[str] = DEFAULT_FREE_TEXT,
+    date_format: str | None = None,
+) -> CsvTable:
+    """The rows after an opened export's header, as `read_csv` reads them (its rules and
+    arguments); an export is read once."""
+    if opened.read:
+        raise ValueError("this export's rows were read already: open it again")
+    opened.read = True
+    if isinstance(free_text_columns, str):
+        free_text_columns = (free_text_columns,)
+    header, delimiter, physical = opened.header, opened.delimiter, opened.physical
+    ncols = len(header)
+    free_last = ncols > 1 and header[-1] in set(free_text_columns)
+    row_start = _row_start(date_format, delimiter)
+
+    split = _split(opened, free_last, row_start)
+    rows, starts, repairs = split.rows, split.starts, split.repairs
+    rejoined = None
+    if free_last and (split.problems or split.suspect):
+        rejoined = _rejoin(opened, row_start, date_format)
+    if rejoined is not None:
+        rows, starts, repairs = rejoined
+    else:
+        first, last = split.last_record
+        if first and '"' in physical.get(first, last):
+            _check_closed_quotes(physical.get(first, last), delimiter, first, last)
+        if split.problems:
+            raise _field_count_error(split.problems)
 
     decimal_comma = False
     if delimiter == ";":
-        decimal_comma = not _dot_decimals(physical.tail(header_no + 1)) if rows else True
+        decimal_comma = not _dot_decimals(physical.tail(opened.header_no + 1)) if rows else True
     return CsvTable(
         header=header,
         rows=rows,
         lines=starts,
-        encoding=encoding,
+        encoding=opened.encoding,
         delimiter=delimiter,
         decimal_comma=decimal_comma,
         repairs=tuple(repairs),
+    )
+
+
+def _is_header(line: str, header: tuple[str, ...], delimiter: str) -> bool:
+    return header[0] in line and [
+        _clean_name(f) for f in next(csv.reader([line], delimiter=delimiter), [])
+    ] == list(header)
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """One physical line's fields (without quotes, splitting is all the CSV reader does)."""
+    if '"' not in line:
+        return line.split(delimiter)
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+_QUOTED_FIELD = re.compile('"(?:[^"]|"")*"')
+
+
+@functools.lru_cache(maxsize=16)
+def _last_column_start(ncols: int, delimiter: str) -> re.Pattern[str]:
+    """The first ``ncols - 1`` fields of a line and their delimiters (quotes respected)."""
+    d = re.escape(delimiter)
+    return re.compile(f'(?:(?>"(?:[^"]|"")*"[^{d}]*|[^{d}]*){d}){{{ncols - 1}}}')
+
+
+def _note_on_row_line(line: str, fields: list[str], ncols: int, delimiter: str) -> str:
+    """The last column's text on a row's own line (`fields`: the line's fields), as written:
+    everything after the header's width minus one fields; a single quoted field is
+    unquoted."""
+    if '"' not in line:
+        return delimiter.join(fields[ncols - 1 :])
+    found = _last_column_start(ncols, delimiter).match(line)
+    rest = line[found.end() :] if found else ""
+    if _QUOTED_FIELD.fullmatch(rest):
+        return rest[1:-1].replace('""', '"')
+    return rest
+
+
+def _opens_quote_to_end(line: str, delimiter: str) -> bool:
+    """Whether the line opens a quoted field it does not close."""
+    try:
+        for _ in csv.reader([line + "\n"], delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _rejoin(
+    opened: OpenedCsv, row_start: re.Pattern[str], date_format: str | None
+) -> tuple[list[tuple[str, ...]], list[int], list[str]] | None:
+    """Rows split where a line could start one, the lines in between joined into the last
+    (free-text) column (the rules in `read_csv`); None when no line could start a row."""
+    header, delimiter = opened.header, opened.delimiter
+    ncols, note = len(header), header[-1]
+    first_no = opened.header_no + 1
+    lines = opened.physical.tail(first_no).split("\n")
+    # Each group: [first line number, its lines]; a repeated header is a group without lines.
+    groups: list[tuple[int, list[str]]] = []
+    problems: list[_Problem] = []
+    for i, line in enumerate(lines):
+        no = first_no + i
+        if row_start.match(line):
+            groups.append((no, [line]))
+        elif header[0] in line and _is_header(line, header, delimiter):
+            groups.append((no, []))
+        elif groups and groups[-1][1]:
+            groups[-1][1].append(line)
+        elif line.strip():
+            problems.append(_wrong_count(no, no, len(_fields(line, delimiter)), ncols, line))
+    if not any(group for _, group in groups):
+        return None
+
+    rows: list[tuple[str, ...]] = []
+    starts: list[int] = []
+    repairs: list[str] = []
+    order = _shown_order(date_format)
+    previous: tuple[int, int] | None = None  # lines of the row before, if any
+    for k, (no, group) in enumerate(groups):
+        if not group:
+            repairs.append(f"line {no}: repeated header row dropped")
+            previous = None
+            continue
+        while len(group) > 1 and not group[-1].strip():
+            group.pop()
+        end = no + len(group) - 1
+        line, more = group[0], group[1:]
+        fields = _fields(line, delimiter)
+        n = len(fields)
+        if more:
+            quoted = _quoted_record(group, delimiter)
+            if quoted is not None and len(quoted) == ncols:
+                rows.append(tuple(quoted))
+                starts.append(no)
+                previous = (no, end)
+                continue
+        if n < ncols:
+            if previous is not None:
+                problems.append((no, end, (
+                    f"{_where(no, end)}: {_plural(n, 'field')} where the header has {ncols}, "
+                    f"but line {no} begins like a row ({order}, then {delimiter!r}): a broken "
+                    f"row (a line break before {note!r}?) or a line of the {note!r} of "
+                    f"{_where(*previous)} that starts with a date; the row split cannot be "
+                    f"decided: {_snippet(line)}"), line))
+            elif more:
+                problems.append((no, end, (
+                    f"lines {no}-{end}: {_plural(n, 'field')} where the header has {ncols}, "
+                    f"then lines that do not begin with {order} and {delimiter!r} (a line "
+                    f"break in a column before {note!r}?): {_snippet(line)}"), line))
+            else:
+                problems.append(_wrong_count(no, no, n, ncols, line))
+            previous = (no, end)
+            continue
+        if k == len(groups) - 1 and _opens_quote_to_end(line, delimiter):
+            raise _never_closed(opened.physical.get(no, end), no, end)
+        for j, text in enumerate(more, start=no + 1):
+            if text.count(delimiter) >= ncols - 1:
+                width = len(_fields(text, delimiter))
+                if width >= ncols:
+                    problems.append((j, j, (
+                        f"line {j}: {_plural(width, 'field')} like a row, but it does not "
+                        f"begin with {order} and {delimiter!r}: a row whose date does not "
+                        f"read, or a line of the {note!r} of line {no}?: {_snippet(text)}"),
+                        text))
+        text = "\n".join([_note_on_row_line(line, fields, ncols, delimiter), *more])
+        rows.append((*fields[: ncols - 1], text))
+        if n > ncols:
+            repairs.append(f"line {no}: {delimiter!r} in unquoted {note!r} kept as text")
+        if more:
+            repairs.append(_joined(no, end, note))
+        starts.append(no)
+        previous = (no, end)
+    if problems:
+        raise _field_count_error(sorted(problems))
+    return rows, starts, repairs
+
+
+def _quoted_record(group: list[str], delimiter: str) -> list[str] | None:
+    """The group's lines read as one properly quoted record, or None when they are not."""
+    try:
+        records = list(csv.reader(io.StringIO("\n".join(group) + "\n", newline=""),
+                                  delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 else None
+
+
+def _never_closed(raw: str, first: int, last: int) -> CsvError:
+    return CsvError(
+        f"line {first}: a quoted field opened here is never closed (it runs to the end "
+        f"of the file, line {last}): {_snippet(raw.split(chr(10), 1)[0])}",
+        line=first,
+        value=raw[:_SNIPPET],
     )
 
 
@@ -433,21 +748,12 @@ def _check_closed_quotes(raw: str, delimiter: str, first: int, last: int) -> Non
             pass
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise CsvError(
-                f"line {first}: a quoted field opened here is never closed (it runs to the end "
-                f"of the file, line {last}): {_snippet(raw.split(chr(10), 1)[0])}",
-                line=first,
-                value=raw[:_SNIPPET],
-            ) from None
+            raise _never_closed(raw, first, last) from None
 
 
-def _field_count_error(problems: list[tuple[int, int, int, str]], ncols: int) -> CsvError:
-    """One `CsvError` listing the first rows whose field count differs from the header's."""
-    messages = [
-        f"{_where(first, last)}: {_plural(n, 'field')} where the header has {ncols} "
-        f"(an unquoted delimiter or line break?): {_snippet(line)}"
-        for first, last, n, line in problems[:_MAX_LISTED]
-    ]
+def _field_count_error(problems: list[_Problem]) -> CsvError:
+    """One `CsvError` listing the first problem rows, then how many more there are."""
+    messages = [message for _, _, message, _ in problems[:_MAX_LISTED]]
     if len(problems) > _MAX_LISTED:
         messages.append(
             f"... and {len(problems) - _MAX_LISTED} more rows with the wrong field count"

@@ -11,6 +11,7 @@ loaded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -37,7 +38,7 @@ from schemas.nutrition import (
     ExportFormat,
     canonical_header,
 )
-from transforms.csv_read import parse_numbers
+from transforms.csv_read import DEFAULT_FREE_TEXT, CsvTable, open_csv, parse_numbers, read_rows
 
 #: Messages listed in full before the rest are counted.
 MAX_LISTED_PROBLEMS = 20
@@ -68,6 +69,18 @@ class Normalized:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def read_export(data: bytes, choose: Callable[[tuple[str, ...]], ExportFormat]
+                ) -> tuple[ExportFormat, CsvTable]:
+    """The export's format, chosen from its header by `choose`, and its rows, split with
+    that format's free-text column and date order: a note written across lines is joined
+    back where none of its lines could start a row (`transforms.csv_read.read_csv`)."""
+    opened = open_csv(data)
+    fmt = choose(opened.header)
+    table = read_rows(opened, free_text_columns=fmt.free_text or DEFAULT_FREE_TEXT,
+                      date_format=fmt.date_format)
+    return fmt, table
 
 
 def _problems(frame: pl.DataFrame, mask: pl.Expr, column: str, value: pl.Expr, expected: str

@@ -136,8 +136,9 @@ def _mfp_export(folder: Path) -> None:
         "\ufeffDate,Meal,Calories,Fat (g),Saturated Fat,Polyunsaturated Fat,Monounsaturated Fat,"
         "Trans Fat,Cholesterol,Sodium (mg),Potassium,Carbohydrates (g),Fiber,Sugar,Protein (g),"
         "Vitamin A,Vitamin C,Calcium,Iron,Note\r\n"
-        "2024-03-04,Breakfast,520,18,6,2,8,0,210,480,300,60,7,12,31,10,20,15,12,first line\r\n"
-        "second line of the note\r\n"
+        "2024-03-04,Breakfast,520,18,6,2,8,0,210,480,300,60,7,12,31,10,20,15,12,first line, "
+        "unquoted\r\n"  # a note over lines with commas, bullets, a blank line, digits
+        "3 eggs, toast\r\n\r\n\u2022 coffee, \"black\"\r\n"
         "2024-03-05,Dinner,700,30,10,4,12,0,120,800,650,55,6,8,52,8,12,18,20,\r\n")
     (folder / "Measurement-Summary-2024-03-04-to-2024-03-05.csv").write_text(
         "Date,Weight\n2024-03-04,70.2\n2024-03-05,69.9\n")

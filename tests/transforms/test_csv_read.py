@@ -14,7 +14,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.csv_read import CsvError, CsvTable, parse_numbers, read_csv, to_frame
+from transforms.csv_read import (
+    CsvError,
+    CsvTable,
+    open_csv,
+    parse_numbers,
+    read_csv,
+    read_rows,
+    to_frame,
+)
 
 #: MyFitnessPal Nutrition-Summary header (20 columns, `Note` last).
 MFP_HEADER = (
@@ -418,7 +426,7 @@ def test_a_single_continuation_line_is_noted_as_one_line_break() -> None:
 
 def test_too_many_fields_is_an_error_naming_line_counts_and_text() -> None:
     row = MFP_ROW_2.removesuffix("ok") + "tired, skipped dessert"  # unquoted comma in Note
-    err = _error(f"{MFP_HEADER}\n{MFP_ROW_1}\n{row}\n".encode())
+    err = _error(f"{MFP_HEADER}\n{MFP_ROW_1}\n{row}\n".encode(), free_text_columns=())
     assert str(err) == (
         "line 3: 21 fields where the header has 20 (an unquoted delimiter or line break?): "
         "'2024-03-02,Lunch,650,22.0,8.0,3.1,9.2,0,…'"
@@ -427,14 +435,19 @@ def test_too_many_fields_is_an_error_naming_line_counts_and_text() -> None:
     assert err.value == "2024-03-02,Lunch,650,22.0,8.0,3.1,9.2,0,"
 
 
-def test_a_continuation_line_holding_a_delimiter_is_an_error() -> None:
+def test_a_comma_in_an_unquoted_note_on_the_row_line_is_note_text() -> None:
+    row = MFP_ROW_2.removesuffix("ok") + 'tired, skipped "dessert", slept 9 h'
+    table = read_csv(f"{MFP_HEADER}\n{MFP_ROW_1}\n{row}\n".encode(), date_format="%Y-%m-%d")
+    assert table.rows[1] == (*MFP_ROW_2.split(",")[:19], 'tired, skipped "dessert", slept 9 h')
+    assert table.lines == [2, 3]
+    assert table.repairs == ("line 3: ',' in unquoted 'Note' kept as text",)
+
+
+def test_a_continuation_line_holding_a_delimiter_is_note_text() -> None:
     data = f"{MFP_HEADER}\n{MFP_ROW_2}\ncarb loading: rice, pasta\n".encode()
-    err = _error(data)
-    assert str(err) == (
-        "line 3: 2 fields where the header has 20 (an unquoted delimiter or line break?): "
-        "'carb loading: rice, pasta'"
-    )
-    assert err.line == 3
+    table = read_csv(data, date_format="%Y-%m-%d")
+    assert table.rows == [(*MFP_ROW_2.split(",")[:19], "ok\ncarb loading: rice, pasta")]
+    assert table.repairs == ("lines 2-3: unquoted line break in 'Note' joined",)
 
 
 def test_a_line_break_in_a_free_text_column_that_is_not_last_is_an_error() -> None:
@@ -491,6 +504,184 @@ def test_a_quoted_field_never_closed_is_an_error() -> None:
         "line 3: a quoted field opened here is never closed (it runs to the end of the file, "
         "line 4)"
     )
+
+
+# --------------------------------------------------------------------------- 6b. notes across lines
+
+#: MyFitnessPal's per-entry Nutrition-Summary header (21 columns: `Time` after `Meal`).
+MFP_ENTRY_HEADER = MFP_HEADER.replace("Date,Meal,", "Date,Meal,Time,")
+#: A real-shaped export whose notes run over lines, unquoted, with CRLF line ends: commas,
+#: quotes, bullets, blank lines, lines starting with digits or with a date in another order,
+#: and a quote opened at the start of a note line that is never closed.
+NOTES_EXPORT_LINES = [
+    MFP_ENTRY_HEADER,
+    "2024-03-04,Breakfast,7:10 AM,412,14.2,5.1,1.8,5.6,0,186,520,310,48.5,6.1,9.4,22.3,8,12,"
+    "15,14,Pre-run:",  # line 2
+    "3 eggs, toast",
+    "- coffee (black)",
+    "",
+    '\u2022 banana, "ripe"',  # line 6
+    "2024-03-04,Lunch,12:30 PM,650,22.0,8.0,3.1,9.2,0,75,890,540,72.0,9.5,11.2,38.0,10,25,12,"
+    "18,",  # line 7: no note
+    "2024-03-04,Dinner,7:45 PM,810,25,9,3,10,0,90,900,700,95,9,10,48.6,4,30,20,25,"
+    "Race plan, week 12:",  # line 8
+    "10 x 400 m, 90 s rest",
+    "",
+    "",
+    "03/05/2024, taper starts",
+    '"Coach: eat more carbs',  # line 13
+    "2024-03-05,Breakfast,,300,10,2,1,2,0,20,300,150,40.5,4.5,12,14.2,2,0,10,3,"
+    'felt "great"',  # line 14
+    "",
+]
+NOTES_EXPORT = "\r\n".join(NOTES_EXPORT_LINES).encode()
+#: The notes as typed, one per row, and the physical line each row starts on.
+NOTES = [
+    'Pre-run:\n3 eggs, toast\n- coffee (black)\n\n\u2022 banana, "ripe"',
+    "",
+    'Race plan, week 12:\n10 x 400 m, 90 s rest\n\n\n03/05/2024, taper starts\n"Coach: eat '
+    "more carbs",
+    'felt "great"',
+]
+NOTE_LINES = [2, 7, 8, 14]
+
+
+def test_notes_across_lines_are_joined_where_no_line_could_start_a_row() -> None:
+    table = read_csv(NOTES_EXPORT, date_format="%Y-%m-%d")
+    assert [row[-1] for row in table.rows] == NOTES
+    assert table.lines == NOTE_LINES
+    # every other column exactly as on the row's own line
+    assert [row[:20] for row in table.rows] == [
+        tuple(NOTES_EXPORT_LINES[n - 1].split(",")[:20]) for n in NOTE_LINES
+    ]
+    assert table.repairs == (
+        "lines 2-6: unquoted line breaks in 'Note' joined",
+        "line 8: ',' in unquoted 'Note' kept as text",
+        "lines 8-13: unquoted line breaks in 'Note' joined",
+    )
+
+
+def test_without_a_date_order_any_date_like_first_cell_could_start_a_row() -> None:
+    # "03/05/2024, taper starts" could be a US-order row: without the file's order the
+    # split is undecidable and the file refused, naming the line.
+    err = _error(NOTES_EXPORT)
+    assert err.line == 12
+    assert str(err) == (
+        "lines 12-13: 2 fields where the header has 21, but line 12 begins like a row (a "
+        "date, then ','): a broken row (a line break before 'Note'?) or a line of the 'Note' "
+        "of lines 8-9 that starts with a date; the row split cannot be decided: "
+        "'03/05/2024, taper starts'"
+    )
+
+
+def test_a_note_line_that_begins_with_a_date_in_the_files_order_is_undecidable() -> None:
+    data = (
+        f"{MFP_HEADER}\n{MFP_ROW_2}\nplan for the week:\n2024-03-09, race day\n"
+        f"{MFP_ROW_1.replace('2024-03-02', '2024-03-10')}\n"
+    ).encode()
+    err = _error(data, date_format="%Y-%m-%d")
+    assert str(err) == (
+        "line 4: 2 fields where the header has 20, but line 4 begins like a row (a date in "
+        "the order YYYY-MM-DD, then ','): a broken row (a line break before 'Note'?) or a "
+        "line of the 'Note' of lines 2-3 that starts with a date; the row split cannot be "
+        "decided: '2024-03-09, race day'"
+    )
+    assert (err.line, err.value) == (4, "2024-03-09, race day")
+
+
+def test_a_continuation_line_as_wide_as_a_row_is_refused() -> None:
+    # A row whose date is in another order must not vanish into the note above it.
+    us_row = MFP_ROW_1.replace("2024-03-02", "03/03/2024")
+    data = f"{MFP_HEADER}\n{MFP_ROW_2}\nsecond line, with a comma\n{us_row}\n".encode()
+    err = _error(data, date_format="%Y-%m-%d")
+    assert err.line == 4
+    assert str(err) == (
+        "line 4: 20 fields like a row, but it does not begin with a date in the order "
+        "YYYY-MM-DD and ',': a row whose date does not read, or a line of the 'Note' of line "
+        "2?: '03/03/2024,Breakfast,412,14.2,5.1,1.8,5.…'"
+    )
+
+
+def test_a_line_break_before_the_note_column_is_refused_with_its_lines() -> None:
+    broken = MFP_ROW_2.replace("Lunch,", "Lunch\nlate,", 1)  # 21 fields over two lines
+    data = f"{MFP_HEADER}\n{MFP_ROW_1}\n{broken}\nnote text\n".encode()
+    err = _error(data, date_format="%Y-%m-%d")
+    assert err.line == 3
+    assert str(err).startswith(
+        "lines 3-5: 2 fields where the header has 20, but line 3 begins like a row (a date in "
+        "the order YYYY-MM-DD, then ','): a broken row (a line break before 'Note'?) or a "
+        "line of the 'Note' of line 2 that starts with a date; the row split cannot be decided"
+    )
+    # the same break in the first row, with no row before it
+    err = _error(f"{MFP_HEADER}\n{broken}\nnote text\n".encode(), date_format="%Y-%m-%d")
+    assert str(err).startswith(
+        "lines 2-4: 2 fields where the header has 20, then lines that do not begin with a "
+        "date in the order YYYY-MM-DD and ',' (a line break in a column before 'Note'?)"
+    )
+
+
+def test_a_quote_opened_in_a_note_never_swallows_the_rows_after_it() -> None:
+    # Read as CSV, the quote opened on line 2 closes on line 3 and hides that row inside
+    # the note; the line that could start a row splits them.
+    first = MFP_ROW_2.removesuffix("ok") + '"Coach: easy week'
+    second = MFP_ROW_1.replace("2024-03-02", "2024-03-03") + 'he said "hi"'
+    data = f"{MFP_HEADER}\n{first}\n{second}\n{MFP_ROW_1}\n".encode()
+    assert len(list(csv.reader(io.StringIO(data.decode())))) == 3  # header + 2: one lost
+    table = read_csv(data, date_format="%Y-%m-%d")
+    assert [row[-1] for row in table.rows] == ['"Coach: easy week', 'he said "hi"', ""]
+    assert [row[0] for row in table.rows] == ["2024-03-02", "2024-03-03", "2024-03-02"]
+
+
+def test_a_quoted_note_holding_a_line_that_could_start_a_row_is_refused() -> None:
+    quoted = MFP_ROW_2.removesuffix("ok") + '"Plan:\n2024-03-09,race"'
+    err = _error(f"{MFP_HEADER}\n{quoted}\n".encode(), date_format="%Y-%m-%d")
+    assert err.line == 3 and "the row split cannot be decided" in str(err)
+
+
+def test_properly_quoted_notes_across_lines_are_read_as_quoted() -> None:
+    quoted = MFP_ROW_2.removesuffix("ok") + '"Long run, 30 km\n\n""easy"" pace"'
+    data = f"{MFP_HEADER}\n{quoted}\n{MFP_ROW_1}\nmore text, after\n".encode()
+    table = read_csv(data, date_format="%Y-%m-%d")
+    assert [row[-1] for row in table.rows] == ['Long run, 30 km\n\n"easy" pace',
+                                               "\nmore text, after"]
+    assert table.lines == [2, 5]
+    assert table.repairs == ("lines 5-6: unquoted line break in 'Note' joined",)
+
+
+def test_the_header_is_read_first_and_the_rows_once_as_the_header_says() -> None:
+    opened = open_csv(NOTES_EXPORT)
+    assert opened.header == tuple(MFP_ENTRY_HEADER.split(","))
+    table = read_rows(opened, free_text_columns=("Note",), date_format="%Y-%m-%d")
+    assert [row[-1] for row in table.rows] == NOTES
+    with pytest.raises(ValueError, match="read already"):
+        read_rows(opened)
+
+
+def test_two_exports_with_notes_concatenated_keep_every_row() -> None:
+    first = b"\xef\xbb\xbf" + f"{MFP_HEADER}\r\n{MFP_ROW_2}, then nap\r\n- 20 min\r\n".encode()
+    second = b"\xef\xbb\xbf" + f"{MFP_HEADER}\r\n{MFP_ROW_1}\r\n".encode()
+    table = read_csv(first + second, date_format="%Y-%m-%d")
+    assert [row[-1] for row in table.rows] == ["ok, then nap\n- 20 min", ""]
+    assert table.lines == [2, 5]
+    assert table.repairs == (
+        "line 2: ',' in unquoted 'Note' kept as text",
+        "lines 2-3: unquoted line break in 'Note' joined",
+        "line 4: repeated header row dropped",
+    )
+
+
+def test_a_note_across_lines_in_day_first_order_with_semicolons() -> None:
+    header = "Datum;Mahlzeit;Kalorien;Note"
+    data = (f"{header}\n04.03.2024;Frühstück;412,5;3 Eier; Toast\n"
+            "1.3.2024; anderes Format ist kein Datum hier? doch!\n"
+            "04.03.2024;Mittag;650;\n").encode()
+    err = _error(data, date_format="%d.%m.%Y")
+    assert err.line == 3  # 1.3.2024 is a date in the order DD.MM.YYYY
+    data = data.replace(b"1.3.2024;", b"2024-03-01;")  # not in this file's order
+    table = read_csv(data, date_format="%d.%m.%Y")
+    assert [row[-1] for row in table.rows] == [
+        "3 Eier; Toast\n2024-03-01; anderes Format ist kein Datum hier? doch!", ""]
+    assert table.decimal_comma
 
 
 # --------------------------------------------------------------------------- 7. empty files

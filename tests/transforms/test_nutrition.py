@@ -8,9 +8,16 @@ from datetime import date
 import polars as pl
 import pytest
 
-from schemas.nutrition import FORMAT_BY_NAME, KG_PER_LB, KJ_PER_KCAL, detect_format, generic_format
-from transforms.csv_read import read_csv, to_frame
-from transforms.nutrition import AthleteFacts, Normalized, covered_dates, normalize
+from schemas.nutrition import (
+    FORMAT_BY_NAME,
+    KG_PER_LB,
+    KJ_PER_KCAL,
+    ExportFormat,
+    detect_format,
+    generic_format,
+)
+from transforms.csv_read import CsvError, read_csv, to_frame
+from transforms.nutrition import AthleteFacts, Normalized, covered_dates, normalize, read_export
 
 MFP_MEALS = (
     "Date,Meal,Calories,Fat (g),Saturated Fat,Polyunsaturated Fat,Monounsaturated Fat,"
@@ -32,13 +39,16 @@ CRONO_DAILY = (
 )
 
 
+def _format(header: tuple[str, ...], fmt_name: str | None = None) -> ExportFormat:
+    fmt = FORMAT_BY_NAME[fmt_name] if fmt_name else detect_format(header)
+    assert fmt is not None, header
+    return fmt
+
+
 def _read(text: str | bytes, fmt_name: str | None = None, **facts) -> tuple[str, Normalized]:
+    """Read an export as the ingest flow does (read_export), and normalise it."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    table = read_csv(data)
-    fmt = FORMAT_BY_NAME[fmt_name] if fmt_name else detect_format(table.header)
-    assert fmt is not None, table.header
-    if fmt.free_text:
-        table = read_csv(data, free_text_columns=fmt.free_text)
+    fmt, table = read_export(data, lambda header: _format(header, fmt_name))
     return fmt.name, normalize(to_frame(table), fmt, decimal_comma=table.decimal_comma,
                                athlete=AthleteFacts(**facts))
 
@@ -67,6 +77,79 @@ def test_myfitnesspal_per_meal_with_note() -> None:
     }
     assert result.rows["meal"].to_list() == ["Breakfast", "Lunch", "Snack (1)", "Dinner"]
     assert result.rows["grain"].unique().to_list() == ["meal"]
+
+
+#: A per-entry MyFitnessPal export whose notes run over lines, unquoted (CRLF line ends):
+#: commas, quotes, bullets, blank lines, lines starting with digits.
+MFP_NOTES_LINES = [
+    MFP_ENTRIES,
+    "2024-03-04,Breakfast,7:10 AM,412,14.2,5.1,1.8,5.6,0,186,520,310,48.5,6.1,9.4,22.3,8,12,"
+    "15,14,Pre-run:",
+    "3 eggs, toast",
+    "- coffee, black",
+    "",
+    '\u2022 1 banana ("ripe")',
+    "2024-03-04,Lunch,12:30 PM,650,22,8,3.1,9.2,0,75,890,540,72,9.5,11.2,38,10,25,12,18,",
+    "2024-03-04,Dinner,7:45 PM,810.5,25,9,3,10,0,90,900,700,95,9,10,48.6,4,30,20,25,"
+    "Race plan, week 12:",
+    "10 x 400 m, 90 s rest",
+    "",
+    "2 gels at 30 min",
+    "2024-03-05,Breakfast,,300,10,2,1,2,0,20,300,150,40.5,4.5,12,14.2,2,0,10,3,"
+    "\"oats, 'overnight'\"",
+    "2024-03-05,Snack (1),4:00 PM,150,5,2,1,2,0,10,100,200,20,2,15,6,0,0,5,2,5 almonds",
+    "...",
+    "",
+]
+
+
+def test_myfitnesspal_notes_across_lines_keep_every_entry_and_note() -> None:
+    data = "\r\n".join(MFP_NOTES_LINES).encode()
+    fmt, table = read_export(data, _format)
+    assert fmt.name == "myfitnesspal_nutrition"
+    assert [row[-1] for row in table.rows] == [
+        'Pre-run:\n3 eggs, toast\n- coffee, black\n\n\u2022 1 banana ("ripe")',
+        "",
+        "Race plan, week 12:\n10 x 400 m, 90 s rest\n\n2 gels at 30 min",
+        "oats, 'overnight'",
+        "5 almonds\n...",
+    ]
+    _, result = _read(data)
+    assert _per_day(result, "energy_kcal", "protein_g", "carbohydrate_g", "fat_g",
+                    "fiber_g") == {
+        date(2024, 3, 4): (412 + 650 + 810.5, 22.3 + 38 + 48.6, 48.5 + 72 + 95,
+                           14.2 + 22 + 25, 6.1 + 9.5 + 9),
+        date(2024, 3, 5): (300 + 150, 14.2 + 6, 40.5 + 20, 10 + 5, 4.5 + 2),
+    }
+    assert result.rows["source_row"].to_list() == [2, 7, 8, 12, 13]
+    assert result.rows["meal"].to_list() == ["Breakfast", "Lunch", "Dinner", "Breakfast",
+                                             "Snack (1)"]
+
+
+def test_myfitnesspal_exercise_notes_across_lines() -> None:
+    text = "\n".join([
+        "Date,Exercise,Type,Exercise Calories,Exercise Minutes,Sets,Reps Per Set,Kilograms,"
+        "Steps,Note",
+        "2024-03-04,Running (jogging),Cardio,520,45,,,,,Intervals:",
+        "6 x 800 m, 2 min jog",
+        "2024-03-04,Strength,Strength,120,30.5,3,10,40,,",
+        "2024-03-05,Running (jogging),Cardio,300,25,,,,,easy, legs heavy",
+    ])
+    name, result = _read(text)
+    assert name == "myfitnesspal_exercise"
+    assert _per_day(result, "minutes", "energy_kcal") == {
+        date(2024, 3, 4): (45 + 30.5, 520 + 120), date(2024, 3, 5): (25, 300)}
+
+
+def test_a_note_line_starting_with_a_date_in_the_files_order_rejects_the_file() -> None:
+    lines = [*MFP_NOTES_LINES]
+    lines[9] = "2024-03-09, race day"  # in place of the blank line inside the Dinner note
+    with pytest.raises(CsvError) as info:
+        _read("\r\n".join(lines))
+    assert info.value.line == 10
+    assert str(info.value).startswith("lines 10-11: 2 fields where the header has 21, but "
+                                      "line 10 begins like a row (a date in the order "
+                                      "YYYY-MM-DD, then ',')")
 
 
 def test_myfitnesspal_per_entry_with_time_and_without_note() -> None:
