@@ -408,3 +408,32 @@ def test_no_text_cell_of_any_published_csv_can_run_as_a_formula(published) -> No
     # "-trail" on every row of his in the four daily marts and the weekly one: the check
     # above was not vacuous.
     assert neutralised >= 4 * 7 * WEEKS + WEEKS
+
+
+def test_every_decimal_in_the_published_csv_keeps_its_units_precision(published) -> None:
+    """On the built marts: a CSV number has at most the decimals docs/bi.md gives its unit,
+    and lies within half a unit of that last decimal of the full-precision value."""
+    from schemas.export_precision import csv_decimals
+
+    folder = published.path.parent / "csv"
+    checked = 0
+    with duckdb.connect(str(published.path), read_only=True) as con:
+        floats = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
+            "AND data_type = 'DOUBLE' ORDER BY table_name, column_index").fetchall()
+        for table, column in floats:
+            decimals = csv_decimals(column)
+            assert decimals is not None, (table, column)
+            with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+                cells = [row[column] for row in csv.DictReader(fh)]
+            values = [v for (v,) in con.execute(
+                f'SELECT "{column}" FROM marts.{table}').fetchall()]  # noqa: S608
+            assert len(cells) == len(values), (table, column)
+            for cell, value in zip(cells, values, strict=True):
+                if value is None:
+                    assert cell == "", (table, column)
+                    continue
+                assert len(cell.partition(".")[2]) <= decimals, (table, column, cell)
+                assert abs(float(cell) - value) <= 0.5 * 10**-decimals + 1e-9, (table, column)
+                checked += 1
+    assert checked > 1000  # real rows were compared, not an empty export
