@@ -28,10 +28,13 @@ used, so with A better than B better than C, A overlapping B and B overlapping C
 apart), A and C are used.
 
 Computed with joins over the file_id and session frames (one row per file or session); the
-records are read only for the few files that share an activity with another.
+records are touched only where some files share an activity: one pass over their file
+hashes finds those files' rows.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import polars as pl
 
@@ -128,13 +131,12 @@ def running_overlaps(sessions: pl.DataFrame) -> pl.DataFrame:
 
 
 def _ranked(candidates: pl.DataFrame, files: pl.DataFrame | None,
-            records: pl.DataFrame) -> pl.DataFrame:
+            rows: pl.DataFrame) -> pl.DataFrame:
     """The candidate files (athlete_id, source_sha256) with `__rank`: 0 the best, unique over
-    all athletes (status loaded first, then heart rate, more records, smaller sha256)."""
-    shas = candidates["source_sha256"].unique()
+    all athletes (status loaded first, then heart rate, more records, smaller sha256);
+    `rows`: the candidates' records."""
     counts = (
-        records.filter(pl.col("source_sha256").is_in(shas.implode()))
-        .group_by(*KEYS)
+        rows.group_by(*KEYS)
         .agg(pl.len().alias("__records"),
              pl.col("heart_rate_bpm").is_not_null().any().alias("__hr"))
     )
@@ -178,13 +180,22 @@ def _resolve_overlaps(edges: pl.DataFrame) -> pl.DataFrame:
     return superseded
 
 
-def superseded_files(sessions: pl.DataFrame, records: pl.DataFrame,
-                     file_id: pl.DataFrame | None = None,
-                     files: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The files the daily facts leave out, each with the file used instead:
-    athlete_id, source_sha256, superseded_by_sha256, `reason` (`same activity as <sha256>`
-    or `overlaps <sha256>`). `files`: raw.source_files as athlete_id, source_sha256,
-    status (None: every file counts as loaded)."""
+class CountedOnce(NamedTuple):
+    """The records of the files the facts use, and the files left out."""
+
+    records: pl.DataFrame
+    superseded: pl.DataFrame
+
+
+def count_once(sessions: pl.DataFrame, records: pl.DataFrame,
+               file_id: pl.DataFrame | None = None,
+               files: pl.DataFrame | None = None) -> CountedOnce:
+    """`records` without the rows of superseded files, and those files: athlete_id,
+    source_sha256, superseded_by_sha256, `reason` (`same activity as <sha256>` or
+    `overlaps <sha256>`). `files`: raw.source_files as athlete_id, source_sha256, status
+    (None: every file counts as loaded). Without any file sharing an activity the records
+    are returned as they are; otherwise one pass over their file hashes finds the rows of
+    the files involved (their counts rank the files, and the rows of the left-out ones go)."""
     identities = file_identities(file_id, sessions).filter(pl.col("identity").is_not_null())
     twins = identities.filter(pl.len().over("athlete_id", "identity") > 1)
     pairs = running_overlaps(sessions)
@@ -194,10 +205,29 @@ def superseded_files(sessions: pl.DataFrame, records: pl.DataFrame,
         pairs.select("athlete_id", pl.col("__b").alias("source_sha256")),
     ]).unique()
     if candidates.height == 0:
-        return pl.DataFrame(schema=SUPERSEDED_SCHEMA)
-    ranked = _ranked(candidates, files, records)
-    names = ranked.select(pl.col("__rank"), pl.col("source_sha256").alias("__by"))
+        return CountedOnce(records, pl.DataFrame(schema=SUPERSEDED_SCHEMA))
+    rows = (records.select(*KEYS, "heart_rate_bpm").with_row_index("__row")
+            .filter(pl.col("source_sha256").is_in(candidates["source_sha256"].implode()))
+            .join(candidates, on=list(KEYS), how="semi"))
+    superseded = _choose(twins, pairs, _ranked(candidates, files, rows))
+    dropped = rows.join(superseded.select(*KEYS), on=list(KEYS), how="semi")["__row"]
+    if dropped.len() == 0:
+        return CountedOnce(records, superseded)
+    keep = pl.repeat(True, records.height, eager=True).scatter(dropped, False)
+    return CountedOnce(records.filter(keep), superseded)
 
+
+def superseded_files(sessions: pl.DataFrame, records: pl.DataFrame,
+                     file_id: pl.DataFrame | None = None,
+                     files: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The files the daily facts leave out (`count_once`), each with the file used instead."""
+    return count_once(sessions, records, file_id, files).superseded
+
+
+def _choose(twins: pl.DataFrame, pairs: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
+    """The superseded files: of each identity group of `twins` all but the best; then,
+    among the rest, the overlapping `pairs` resolved best first."""
+    names = ranked.select(pl.col("__rank"), pl.col("source_sha256").alias("__by"))
     twins = twins.join(ranked, on=list(KEYS)).with_columns(
         pl.col("__rank").min().over("athlete_id", "identity").alias("__winner"))
     same = (twins.filter(pl.col("__rank") != pl.col("__winner"))

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from transforms.activity_identity import SUPERSEDED_SCHEMA, superseded_files, without_files
+from transforms.activity_identity import SUPERSEDED_SCHEMA, count_once, without_files
 from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
 from transforms.calendar import calendar
 from transforms.daily_energy import NON_EXERCISE_ACTIVITY_FACTOR, daily_energy
@@ -113,11 +113,12 @@ class DailyFacts:
 def counted_once(raw: RawFrames) -> tuple[RawFrames, pl.DataFrame]:
     """The raw frames without the FIT files another file of the same activity supersedes
     (transforms.activity_identity), and those files."""
-    superseded = superseded_files(raw.sessions, raw.records, raw.file_id, raw.files)
+    records, superseded = count_once(raw.sessions, raw.records, raw.file_id, raw.files)
     if superseded.height == 0:
         return raw, superseded
-    return replace(raw, **{name: without_files(getattr(raw, name), superseded)
-                           for name in ("records", "sessions", "activity", "sets")}), superseded
+    return replace(raw, records=records, **{
+        name: without_files(getattr(raw, name), superseded)
+        for name in ("sessions", "activity", "sets")}), superseded
 
 
 def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> pl.DataFrame:

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.activity_identity import superseded_files, without_files
+from transforms.activity_identity import count_once, superseded_files, without_files
 from transforms.daily_facts import RawFrames, daily_facts
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
@@ -146,6 +146,18 @@ def test_without_files_drops_only_the_superseded_files_rows() -> None:
                          "superseded_by_sha256": ["w"], "reason": ["overlaps w"]})
     assert without_files(records, gone)["source_sha256"].to_list() == ["w"] * 3
     assert without_files(records, gone.clear()) is records
+
+
+def test_count_once_drops_the_superseded_files_records_of_that_athlete_only() -> None:
+    # athlete a has the run twice (w and p, no file_id: same sessions); athlete b has p alone
+    sessions = _sessions(("a", "w", T0, 60, "running"), ("a", "p", T0, 60, "running"),
+                         ("b", "p", T0, 60, "running"))
+    records = pl.concat([_records(w=(4, True), p=(2, True)),
+                         _records(p=(2, True)).with_columns(pl.lit("b").alias("athlete_id"))])
+    kept, superseded = count_once(sessions, records)
+    assert superseded.select("athlete_id", "source_sha256", "reason").rows() == [
+        ("a", "p", "same activity as w")]
+    assert kept.select("athlete_id", "source_sha256").rows() == [("a", "w")] * 4 + [("b", "p")] * 2
 
 
 @pytest.fixture(scope="module")
