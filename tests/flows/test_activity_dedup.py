@@ -30,10 +30,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)  # fitparse gives FIT date_times as naive UTC
 
 
-def reencoded_copy(original: bytes) -> bytes:
-    """The run as another platform exports it: read with fitparse, written anew with a
-    different serial number and every second record (timestamp, distance, heart rate,
-    speed, altitude), one session and the activity message."""
+def reencoded_copy(original: bytes, serial_step: int = 1) -> bytes:
+    """The run as another platform exports it: read with fitparse, written anew with the
+    serial number plus `serial_step` (0: the same file_id) and every second record
+    (timestamp, distance, heart rate, speed, altitude), one session and the activity
+    message."""
     fit = fitparse.FitFile(original)
     (file_id,) = [m.get_values() for m in fit.get_messages("file_id")]
     (session,) = [m.get_values() for m in fit.get_messages("session")]
@@ -41,7 +42,7 @@ def reencoded_copy(original: bytes) -> bytes:
     records = [m.get_values() for m in fit.get_messages("record")]
     writer = FitWriter()
     writer.add("file_id", type="activity", manufacturer="development", product=1,
-               serial_number=file_id["serial_number"] + 1,
+               serial_number=file_id["serial_number"] + serial_step,
                time_created=_utc(file_id["time_created"]))
     record = writer.define("record", ["timestamp", "distance", "heart_rate", "enhanced_speed",
                                       "enhanced_altitude"])
@@ -145,3 +146,17 @@ def test_one_run_in_two_files_adds_its_distance_and_load_once(
     records, used = _raw(tmp / "w.duckdb")
     assert records == {watch_sha: watch.record_count, copy_sha: (watch.record_count + 1) // 2}
     assert used == {watch_sha: (True, None), copy_sha: (False, f"overlaps {watch_sha}")}
+
+
+def test_a_copy_with_the_same_file_id_is_the_same_activity(run, watch_alone,
+                                                           tmp_path_factory) -> None:
+    """Same serial number, time created and type: one activity by its identity."""
+    watch, _ = run
+    copy = reencoded_copy(watch.data, serial_step=0)
+    tmp = tmp_path_factory.mktemp("same-file-id")
+    _night(tmp, {"watch.fit": watch.data})
+    assert _night(tmp, {"export.fit": copy}) == pytest.approx(watch_alone[1], rel=1e-12)
+    watch_sha = hashlib.sha256(watch.data).hexdigest()
+    _, used = _raw(tmp / "w.duckdb")
+    assert used == {watch_sha: (True, None),
+                    hashlib.sha256(copy).hexdigest(): (False, f"same activity as {watch_sha}")}
