@@ -7,7 +7,8 @@ The raw tables keep every file; the facts drop the superseded ones.
 Two files of one athlete hold the same activity when
 
 * **identity**: their `file_id` says so - the same serial number, time created and file
-  type (the first file_id message of the file). A file whose file_id lacks the serial
+  type `activity` (the first file_id message of the file; files of other types, such as
+  weigh-ins, are not activities). A file whose file_id lacks the serial
   number or the time created is identified instead by its sessions' sports and time spans
   (each session's sport, start and end to the second), so two copies without a usable
   file_id are still recognised. The complete copy of a partial file and a re-encoded
@@ -46,6 +47,10 @@ MIN_OVERLAP_SHARE = 0.5
 #: The status of a file decoded whole (raw.source_files); any other (e.g. `partial`) ranks after it.
 COMPLETE_STATUS = "loaded"
 
+#: The FIT file type of activities; files of other types (weight, monitoring, ...) are not
+#: activities and never supersede each other (their rows do not reach these facts).
+ACTIVITY_FILE_TYPE = "activity"
+
 KEYS = ("athlete_id", "source_sha256")
 SUPERSEDED_SCHEMA = {"athlete_id": pl.String, "source_sha256": pl.String,
                      "superseded_by_sha256": pl.String, "reason": pl.String}
@@ -65,8 +70,9 @@ def _spans(sessions: pl.DataFrame) -> pl.DataFrame:
 def file_identities(file_id: pl.DataFrame | None, sessions: pl.DataFrame) -> pl.DataFrame:
     """Per file (athlete_id, source_sha256): `identity`, a text equal for two files of the
     same activity - `file_id:<type>:<serial>:<time created>` where the first file_id
-    message has both serial and time, else `sessions:` and each session's sport, start and
-    end (UTC, whole seconds), in start order; null for a file with neither."""
+    message is of an activity (or states no type) and has both serial and time, else
+    `sessions:` and each session's sport, start and end (UTC, whole seconds), in start
+    order; null for a file with neither."""
     by_sessions = (
         _spans(sessions)
         .with_columns(pl.concat_str(
@@ -83,6 +89,7 @@ def file_identities(file_id: pl.DataFrame | None, sessions: pl.DataFrame) -> pl.
     by_file_id = (
         file_id.sort("segment", "message_seq")
         .group_by(*KEYS).first()
+        .filter(pl.col("file_type").is_null() | (pl.col("file_type") == ACTIVITY_FILE_TYPE))
         .select(*KEYS, pl.when(pl.col("serial_number").is_not_null()
                                & pl.col("time_created_utc").is_not_null())
                 .then(pl.concat_str(pl.lit("file_id"), pl.col("file_type").fill_null("?"),

@@ -87,6 +87,13 @@ def test_same_file_id_tie_kept_by_smaller_sha_whatever_the_row_order() -> None:
     assert _left_out(_twins(records.reverse())) == {"s2": ("s1", "same activity as s1")}
 
 
+def test_files_that_are_not_activities_are_never_the_same_activity() -> None:
+    # two weigh-in files of one scale with one file_id (as Garmin's SDK examples have)
+    file_id = _file_id(("w1", SERIAL, T0), ("w2", SERIAL, T0)).with_columns(
+        pl.lit("weight").alias("file_type"))
+    assert superseded_files(_sessions(), _records(), file_id).height == 0
+
+
 def test_missing_file_id_sessions_identify_the_activity() -> None:
     # a ride (not running) twice without serial numbers: same sport and span -> one
     sessions = _sessions(("a", "r1", T0, 90, "cycling"), ("a", "r2", T0, 90, "cycling"),
