@@ -11,7 +11,10 @@ The raw frames have exactly the columns and dtypes `warehouse.facts.read_raw` re
 schema is read from an empty in-memory warehouse made by `warehouse.ddl.create_all`):
 records, one session and one activity message per run (activity `utc_offset_s` is the
 Europe/Berlin offset at the run's end, so every file is "recorded at home"), no strength
-sets, one day-grain nutrition row per day and a weekly weigh-in.
+sets, one day-grain nutrition row per day and a weekly weigh-in; a file_id per run (one
+watch's serial number, created at the run's start) and status `loaded` per file, so the
+facts' check for files of the same activity (`transforms.activity_identity`) runs as in a
+build (it finds none: each run is one file).
 
 Measured, alternating in each repeat, medians reported, after one warm-up of each on the
 first 10 runs:
@@ -227,9 +230,17 @@ def generate(min_records: int, schemas: dict[str, pl.Schema]) -> RawFrames:
         pl.lit(hex_digests(rng, 1)[0]).alias("source_sha256"),
     )
 
+    # one watch: its serial number, each file created when its run started, all loaded
+    file_id = sessions.select(
+        "athlete_id", "source_sha256", "segment", pl.lit(0).alias("message_seq"),
+        pl.lit("activity").alias("file_type"), pl.lit(3_912_345_678).alias("serial_number"),
+        pl.col("start_time_utc").alias("time_created_utc"),
+    )
+    files = sessions.select("athlete_id", "source_sha256", pl.lit("loaded").alias("status"))
+
     frames = {"records": records, "sessions": sessions,
               "activity": activity, "sets": pl.DataFrame(), "nutrition_entries": nutrition,
-              "body_measurements": body}
+              "body_measurements": body, "file_id": file_id, "files": files}
     typed = {}
     for key, schema in schemas.items():
         frame = frames[key]
@@ -251,6 +262,8 @@ def first_runs(raw: RawFrames, runs: int) -> RawFrames:
         sets=raw.sets,
         nutrition_entries=raw.nutrition_entries.filter(pl.col("local_date") <= last),
         body_measurements=raw.body_measurements.filter(pl.col("local_date") <= last),
+        file_id=raw.file_id.filter(pl.col("source_sha256").is_in(shas)),
+        files=raw.files.filter(pl.col("source_sha256").is_in(shas)),
     )
 
 

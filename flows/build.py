@@ -138,7 +138,7 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = 
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),
                   "weekly_muscle_balance": weekly_muscle_balance(scored, score_constants)}
-        write_staging(con, tables)
+        write_staging(con, tables, facts.superseded)
     return {name: f.height for name, f in tables.items()}
 
 

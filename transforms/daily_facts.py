@@ -8,12 +8,13 @@ correction anywhere in the raw tables flows through.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 import polars as pl
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
+from transforms.activity_identity import SUPERSEDED_SCHEMA, count_once, without_files
 from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
 from transforms.calendar import calendar
 from transforms.daily_energy import NON_EXERCISE_ACTIVITY_FACTOR, daily_energy
@@ -91,6 +92,11 @@ class RawFrames:
     sets: pl.DataFrame
     nutrition_entries: pl.DataFrame
     body_measurements: pl.DataFrame
+    #: raw.fit_file_id (identity of each file) and raw.source_files (athlete_id,
+    #: source_sha256, status): what tells two files of one activity apart; None: the
+    #: sessions identify every file and every file counts as loaded.
+    file_id: pl.DataFrame | None = None
+    files: pl.DataFrame | None = None
 
 
 @dataclass
@@ -98,6 +104,21 @@ class DailyFacts:
     training: pl.DataFrame
     nutrition: pl.DataFrame
     energy: pl.DataFrame
+    #: FIT files left out as another file holds the same activity
+    #: (transforms.activity_identity.superseded_files).
+    superseded: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema=SUPERSEDED_SCHEMA))
+
+
+def counted_once(raw: RawFrames) -> tuple[RawFrames, pl.DataFrame]:
+    """The raw frames without the FIT files another file of the same activity supersedes
+    (transforms.activity_identity), and those files."""
+    records, superseded = count_once(raw.sessions, raw.records, raw.file_id, raw.files)
+    if superseded.height == 0:
+        return raw, superseded
+    return replace(raw, records=records, **{
+        name: without_files(getattr(raw, name), superseded)
+        for name in ("sessions", "activity", "sets")}), superseded
 
 
 def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> pl.DataFrame:
@@ -143,6 +164,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
     height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
     k = constants
+    raw, superseded = counted_once(raw)
     zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
     per_athlete = [_athlete_samples(frame, athlete, raw, zones, k) for athlete, frame in
                    by_athlete(raw.records.filter(pl.col("timestamp_utc").is_not_null()))]
@@ -226,4 +248,4 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     )
     energy = daily_energy(energy_in, athletes, activity_factor=k.activity_factor).select(
         [c for c, _ in DAILY_ENERGY])
-    return DailyFacts(training, nutrition, energy)
+    return DailyFacts(training, nutrition, energy, superseded)

@@ -142,6 +142,42 @@ BODY_VIEW_COLUMNS: Columns = (
 BODY_VIEW_COMMENT = ("Body weight and fat per athlete and local day: imported exports and FIT "
                      "weight_scale messages (source = 'fit')")
 
+#: FIT files the last build left out of the daily facts (transforms.activity_identity),
+#: replaced by every build; raw.fit_files_used shows every FIT file against it.
+FIT_FILES_SUPERSEDED: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete the file belongs to"),
+    ("source_sha256", "VARCHAR NOT NULL", "The file left out (raw.source_files.sha256)"),
+    ("superseded_by_sha256", "VARCHAR NOT NULL", "The file of the same activity the facts use"),
+    ("reason", "VARCHAR NOT NULL", "same activity as <sha256> (file_id or sessions) or "
+     "overlaps <sha256> (running sessions overlapping by more than half)"),
+)
+FIT_FILES_USED_VIEW = """
+CREATE OR REPLACE VIEW raw.fit_files_used AS
+SELECT f.athlete_id, f.sha256 AS source_sha256, f.path, f.status,
+       f.status IN ('loaded', 'partial') AND s.source_sha256 IS NULL AS used_in_facts,
+       s.superseded_by_sha256,
+       CASE WHEN s.reason IS NOT NULL THEN s.reason
+            WHEN f.status NOT IN ('loaded', 'partial') THEN f.status END AS reason
+FROM raw.source_files f
+LEFT JOIN staging.fit_files_superseded s
+       ON s.athlete_id = f.athlete_id AND s.source_sha256 = f.sha256
+WHERE f.kind IN ('fit', 'fit.gz')
+"""
+FIT_FILES_USED_COLUMNS: Columns = (
+    ("athlete_id", "VARCHAR", "Athlete the file belongs to"),
+    ("source_sha256", "VARCHAR", "sha256 of the FIT file (raw.source_files)"),
+    ("path", "VARCHAR", "First path the content was seen at"),
+    ("status", "VARCHAR", "Ingest status (raw.source_files)"),
+    ("used_in_facts", "BOOLEAN", "Whether the daily facts of the last build use the file's "
+     "rows: loaded (or partial) and not superseded by another file of the same activity"),
+    ("superseded_by_sha256", "VARCHAR", "The file used instead, when superseded"),
+    ("reason", "VARCHAR", "Why not used: same activity as <sha256>, overlaps <sha256>, or "
+     "the ingest status (quarantined)"),
+)
+FIT_FILES_USED_COMMENT = ("Every FIT file and whether the daily facts use it: of two files of "
+                          "one activity (same file_id, or running overlapping by more than "
+                          "half) one is used; the raw tables keep both")
+
 
 def fit_table_columns(table_name: str) -> Columns:
     """Every column of a raw FIT table, in order, with its SQL type and comment."""
@@ -179,6 +215,9 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
          "athlete_id, source_format, local_date"),
         ("raw", "athletes", ATHLETES, "Athletes and their time zones, from the config",
          "athlete_id"),
+        ("staging", "fit_files_superseded", FIT_FILES_SUPERSEDED,
+         "FIT files the last build left out: another file holds the same activity",
+         "athlete_id, source_sha256"),
     ]
     for t in FIT_TABLES:
         tables.append(("raw", t.table, fit_table_columns(t.table), t.comment, None))
@@ -216,8 +255,16 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                         f"{quote_ident(column)} {sql}")
             con.execute(f"COMMENT ON COLUMN marts.pipeline_runs.{quote_ident(column)} IS "
                         f"{sql_string(text)}")
-        con.execute(BODY_MEASUREMENTS_VIEW)
-        con.execute(f"COMMENT ON VIEW raw.body_measurements IS {sql_string(BODY_VIEW_COMMENT)}")
-        for column, _, text in BODY_VIEW_COLUMNS:
-            con.execute(f"COMMENT ON COLUMN raw.body_measurements.{quote_ident(column)} IS "
-                        f"{sql_string(text)}")
+        _create_view(con, "raw.body_measurements", BODY_MEASUREMENTS_VIEW, BODY_VIEW_COMMENT,
+                     BODY_VIEW_COLUMNS)
+        _create_view(con, "raw.fit_files_used", FIT_FILES_USED_VIEW, FIT_FILES_USED_COMMENT,
+                     FIT_FILES_USED_COLUMNS)
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, name: str, sql: str, comment: str,
+                 columns: Columns) -> None:
+    """(Re)create a view with its comments."""
+    con.execute(sql)
+    con.execute(f"COMMENT ON VIEW {name} IS {sql_string(comment)}")
+    for column, _, text in columns:
+        con.execute(f"COMMENT ON COLUMN {name}.{quote_ident(column)} IS {sql_string(text)}")

@@ -20,6 +20,9 @@ _RAW = {
                                  "utc_offset_s"),
     "sets": ("fit_sets", "athlete_id, source_sha256, timestamp_utc, start_time_utc, "
                          "duration_s, set_type, repetitions, weight_kg, category"),
+    "file_id": ("fit_file_id", "athlete_id, source_sha256, segment, message_seq, file_type, "
+                               "serial_number, time_created_utc"),
+    "files": ("source_files", "athlete_id, sha256 AS source_sha256, status"),
     "nutrition_entries": ("nutrition_entries", "*"),
     "body_measurements": ("body_measurements", "*"),
 }
@@ -44,10 +47,20 @@ def _comment(con: duckdb.DuckDBPyConnection, target: str, name: str) -> None:
                     f"{sql_string(comment)}")
 
 
-def write_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+def write_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame],
+                  superseded: pl.DataFrame | None = None) -> None:
     """Replace `staging.<mart>` with each built frame, in one transaction (readers of the
-    marts see nothing of it)."""
+    marts see nothing of it), and `staging.fit_files_superseded` with the FIT files the
+    facts left out (when given)."""
     with transaction(con):
+        if superseded is not None:
+            con.execute("DELETE FROM staging.fit_files_superseded")
+            con.register("mb_superseded", superseded)
+            try:
+                con.execute("INSERT INTO staging.fit_files_superseded BY NAME "
+                            "SELECT * FROM mb_superseded")
+            finally:
+                con.unregister("mb_superseded")
         for name, frame in tables.items():
             con.register("mb_fact", frame)
             try:
