@@ -241,11 +241,7 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
             )
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
-    if fit_summaries:
-        _print_summary(fit_summaries)
-    if food_summaries:
-        _print_nutrition_summary(food_summaries)
-    _print_problems([*fit_summaries, *food_summaries])
+    _print_ingest(fit_summaries, food_summaries)
     return all(s.ok for s in [*fit_summaries, *food_summaries])
 
 
@@ -477,6 +473,7 @@ def _print_ingest(fit, nutrition) -> None:
     if nutrition:
         _print_nutrition_summary(nutrition)
     _print_problems([*fit, *nutrition])
+    _print_unread(fit)
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -533,6 +530,41 @@ def _print_problems(summaries) -> None:
                       highlight=False, soft_wrap=True)
 
 
+#: Files named per type of file that is not FIT, in the run summary and in status.
+UNREAD_SHOWN = 3
+
+
+def _print_unread(summaries) -> None:
+    """Per athlete, the files under the FIT paths that are not FIT: how many of each type,
+    the first few by name, and what to do (they never fail the run)."""
+    from collections import defaultdict
+
+    for s in summaries:
+        unread = getattr(s, "unread", ())
+        if not unread:
+            continue
+        groups: dict[str, list[str]] = defaultdict(list)
+        advice = {}
+        for path, file_type, text in unread:
+            groups[file_type].append(path)
+            advice[file_type] = text
+        rows = [(t, advice[t], len(paths), paths[:UNREAD_SHOWN])
+                for t, paths in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))]
+        err.print(f"[yellow]not read[/yellow]: {len(unread)} file(s) under the FIT paths of "
+                  f"{escape(s.athlete_id)} are not FIT files (the run goes on without them; "
+                  "musclebalance status lists them again):", highlight=False, soft_wrap=True)
+        _print_unread_groups(rows, err)
+
+
+def _print_unread_groups(rows, console: Console) -> None:
+    """One line per (type, advice, count, first paths): `2 GPX: a.gpx, b.gpx. <advice>`."""
+    for file_type, advice, count, first in rows:
+        names = ", ".join(first) + (f" and {count - len(first)} more" if count > len(first)
+                                    else "")
+        console.print(f"  {count} {escape(file_type)}: {escape(names)}. {escape(advice)}",
+                      highlight=False, soft_wrap=True)
+
+
 def _warehouse_of(config: Path | None) -> Path:
     """The warehouse a config names, read without validating the whole file (so `status`
     starts at once); a config that does not parse is reported as the other commands do."""
@@ -574,6 +606,7 @@ def status(
         recent_runs,
         source_counts,
     )
+    from warehouse.unread import unread_by_type
     from warehouse.validation import failed_expectations
 
     try:
@@ -584,6 +617,7 @@ def status(
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
             failed = failed_expectations(con)
+            unread = unread_by_type(con, UNREAD_SHOWN)
     except duckdb.IOException as exc:
         raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
                     "it, try again when it has finished", 1) from None
@@ -616,6 +650,7 @@ def status(
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
                   highlight=False, soft_wrap=True)
+    _print_status_unread(unread)
     for run, table, expectation, columns, count, keys, error, observed in failed:
         detail = (f"could not run: {error}" if error else
                   f"{count} rows failed, e.g. {keys}" if count is not None else
@@ -702,6 +737,16 @@ def _print_result(columns: list[str], rows: list[tuple], output: str) -> None:
         table.add_row(*["[dim]null[/dim]" if v is None else escape(str(v)) for v in row])
     out.print(table)
     out.print(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}", highlight=False)
+
+
+def _print_status_unread(rows) -> None:
+    """status: the files under FIT paths that are not FIT, per athlete and type."""
+    for athlete_id in dict.fromkeys(r[0] for r in rows):
+        mine = [r[1:] for r in rows if r[0] == athlete_id]
+        out.print(f"not read ({escape(athlete_id)}): {sum(r[2] for r in mine)} file(s) "
+                  "under the FIT paths are not FIT files (the table raw.unread_files lists "
+                  "them all):", highlight=False, soft_wrap=True)
+        _print_unread_groups(mine, out)
 
 
 @app.command()
