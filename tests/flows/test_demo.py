@@ -185,7 +185,8 @@ def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
                 weeks = con.execute(words[-1]).fetchall()
             assert len(weeks) >= WEEKS
             shown = [line.split()[:2] for line in done.stdout.splitlines()
-                     if line.split()[:1] and line.split()[0].isdigit()]
+                     if all(w.isdigit() for w in line.split()[:2]) and len(line.split()) > 1]
+            assert done.stdout.split()[-2:] == [str(len(weeks)), "rows"]
             assert shown == [[str(year), str(week)] for year, week, *_ in weeks]
 
 

@@ -184,3 +184,25 @@ def test_the_command_line_names_them_and_exits_0_and_status_lists_them(
             "raw.unread_files lists them all):") in status.stdout
     assert (f"  3 GPX: {archive}!DI_CONNECT/uploads.zip!up-1.gpx, {real / 'a.gpx'}, "
             f"{real / 'sub' / 'b.gpx'}. GPX is not read") in status.stdout
+
+
+def test_a_warehouse_made_before_the_table_gets_it_and_status_reads_it_meanwhile(
+    tmp_path: Path,
+) -> None:
+    from warehouse.connection import connect
+    from warehouse.ddl import create_all
+    from warehouse.unread import unread_by_type
+
+    path = tmp_path / "w.duckdb"
+    with connect(path) as con:
+        create_all(con)
+        con.execute("DROP TABLE raw.unread_files")  # as made by an earlier release
+    with connect(path, read_only=True) as con:
+        assert unread_by_type(con) == []
+    with connect(path) as con:
+        create_all(con)  # what every ingest does first
+        con.execute("INSERT INTO raw.unread_files VALUES ('me', '/a/x.gpx', NULL, 'GPX', "
+                    "'advice', now()), ('me', '/a/y.gpx', NULL, 'GPX', 'advice', now()), "
+                    "('me', '/a/z.tcx', NULL, 'TCX', 'other', now())")
+        assert unread_by_type(con, first=1) == [("me", "GPX", "advice", 2, ["/a/x.gpx"]),
+                                                ("me", "TCX", "other", 1, ["/a/z.tcx"])]
