@@ -191,9 +191,13 @@ def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[FoundFile],
     """Record the files that are not FIT under the athlete's paths (in folders, and in the
     archives opened now) and put every one known under those paths on the plan."""
     roots = [str(Path(p).expanduser().resolve()) for p in inputs.paths]
-    members = [m for ms in plan.unread_in_archives.values() for m in ms]
-    kinds = {path: (kind, not_fit_advice(kind))
-             for path in [*loose, *members] for kind in [not_fit_type(path)]}
+    def described(path: str, in_archive: bool) -> tuple[str, str]:
+        kind = not_fit_type(path)
+        return kind, not_fit_advice(kind, in_archive)
+
+    kinds = {path: described(path, False) for path in loose}
+    kinds |= {path: described(path, True) for members in plan.unread_in_archives.values()
+              for path in members}
     with transaction(con):
         record_unread(con, plan.athlete_id, roots, loose,
                       [f.path for f in found if f.kind == "zip"], plan.unread_in_archives,

@@ -107,8 +107,6 @@ NOT_FIT_ADVICE = {
     "TCX": f"TCX {_EXPORT_ORIGINAL}",
     "KML": f"KML {_EXPORT_ORIGINAL}",
     "PWX": f"PWX {_EXPORT_ORIGINAL}",
-    "JSON": "JSON is not read (Garmin account data, not activities): nothing to do",
-    "XML": "XML is not read (Garmin account data, not activities): nothing to do",
     "CSV": "CSV is not read as FIT: a food or weight export belongs under "
            "[[athletes.nutrition]] (or ingest --nutrition)",
 }
@@ -124,8 +122,17 @@ def not_fit_type(path: str) -> str:
     return extension.upper() if dot and stem and extension else "no extension"
 
 
-def not_fit_advice(file_type: str) -> str:
-    """What to do about a file of this type found among the FIT inputs."""
+#: JSON and XML in an export zip are the account data of a Garmin export; elsewhere, some
+#: app's data.
+_DATA_TYPES = ("JSON", "XML")
+
+
+def not_fit_advice(file_type: str, in_archive: bool = False) -> str:
+    """What to do about a file of this type found among the FIT inputs (in a zip, or in a
+    folder)."""
+    if file_type in _DATA_TYPES:
+        source = "Garmin account data" if in_archive else "app data"
+        return f"{file_type} is not read ({source}, not activities): nothing to do"
     what = "A file without an extension" if file_type == "no extension" else file_type
     return NOT_FIT_ADVICE.get(file_type, f"{what} is not read: not a FIT file (.fit, .fit.gz "
                               "or a .zip of them)")

@@ -15,7 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.sources import find_files, is_system_file, not_fit_type, open_archive
+from flows.sources import (
+    find_files,
+    is_system_file,
+    not_fit_advice,
+    not_fit_type,
+    open_archive,
+)
 from tests.helpers import REPO
 from transforms.synthetic import one_hour_run
 
@@ -127,7 +133,9 @@ def test_ingest_names_them_keeps_them_and_forgets_them_when_gone(tmp_path: Path)
     advice = {t: a for _, t, a in first.unread}
     assert advice["GPX"] == ("GPX is not read: export the original FIT file of the activity "
                              "instead")
-    assert advice["JSON"].startswith("JSON is not read (Garmin account data")
+    assert advice["JSON"] == ("JSON is not read (Garmin account data, not activities): "
+                              "nothing to do")
+    assert not_fit_advice("JSON") == "JSON is not read (app data, not activities): nothing to do"
 
     again = ingest()  # nothing changed: the zip is not opened, its members still named
     assert (again.loaded, again.skipped) == (0, 3)  # two FIT files and the zip
