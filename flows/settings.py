@@ -141,14 +141,14 @@ def missing_config_paths(config: Config, athlete_ids: Sequence[str] | None = Non
         keyed += [(f"athletes[{i}].nutrition[{j}].path", n.path)
                   for j, n in enumerate(athlete.nutrition)]
         problems += [f"{key}: {path} does not exist" for key, path in keyed
-                     if not os.path.lexists(path)]
+                     if not os.path.exists(path)]
     return problems
 
 
 def missing_option_paths(option: str, paths: Sequence[Path] | None) -> list[str]:
     """One line per path given to a command-line option that does not exist."""
     return [f"{option} {path}: does not exist" for path in paths or ()
-            if not os.path.lexists(Path(path).expanduser())]
+            if not os.path.exists(Path(path).expanduser())]
 
 
 def _check_timezone(name: str) -> None:
