@@ -26,8 +26,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+#: Width of rich output written to a file or a pipe (not a terminal) when COLUMNS is not
+#: set: wide enough that tables and messages are not wrapped at 80 columns, so a log file
+#: keeps each line whole.
+UNWRAPPED_WIDTH = 1000
+
+
+def _console(stderr: bool = False) -> Console:
+    """A rich console: a terminal's own width; COLUMNS when set; else UNWRAPPED_WIDTH."""
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        terminal = False
+    wide = not terminal and not os.environ.get("COLUMNS", "").strip().isdigit()
+    return Console(stderr=stderr, width=UNWRAPPED_WIDTH if wide else None)
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 ConfigOption = Annotated[
@@ -37,6 +54,28 @@ ConfigOption = Annotated[
 WarehouseOption = Annotated[
     Path | None, typer.Option("--warehouse", "-w", help="DuckDB warehouse file (overrides config).")
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("musclebalance")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        out.print(f"musclebalance {number}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Will my running make me lose muscle? Joins FIT files and food logs into a DuckDB
+    warehouse and a daily muscle-balance verdict."""
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -57,6 +96,35 @@ def _load_config(path: Path | None):
         for line in str(exc).splitlines():
             err.print(f"[red]config error:[/red] {escape(line)}", highlight=False)
         raise typer.Exit(2) from None
+
+
+def _check_paths(cfg, config: Path | None, athlete_ids: list[str] | None = None) -> None:
+    """Exit 2 before any work when an input path of the config does not exist, naming each
+    key; after an unedited `init`, say which keys to edit."""
+    from flows.settings import missing_config_paths
+    from schemas.config import default_config_text
+
+    problems = missing_config_paths(cfg, athlete_ids)
+    if not problems:
+        return
+    source = config or DEFAULT_CONFIG
+    for line in problems:
+        err.print(f"[red]config error:[/red] {escape(f'{source}: {line}')}", highlight=False,
+                  soft_wrap=True)
+    try:
+        template = source.expanduser().read_text(encoding="utf-8") == default_config_text()
+    except OSError:
+        template = False
+    if template:
+        hint = (f"{source} is the example `musclebalance init` wrote: edit athletes[0].fit_paths "
+                "(your FIT files: a folder, .fit files or a Garmin export .zip), "
+                "athletes[0].id, timezone, sex, birth_year and height_cm, and add your food "
+                "export as an [[athletes.nutrition]] entry; then run again")
+    else:
+        hint = (f"nothing was read: correct these keys in {source} (or put the files there) "
+                "and run again")
+    err.print(escape(hint), highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -142,13 +210,15 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     if export_format is not None and export_format not in NUTRITION_FORMATS:
         raise _fail(f"--format {export_format!r} is not a known format; use one of "
                     + ", ".join(NUTRITION_FORMATS))
+    cfg = _load_config(config)
     try:
         if weight_unit not in (None, "kg", "lb"):
             raise UsageError(f"--weight-unit must be kg or lb (got {weight_unit!r})")
-        request = ingest_request(_load_config(config), fit, athlete, warehouse, workers,
+        request = ingest_request(cfg, fit, athlete, warehouse, workers,
                                  nutrition, export_format, weight_unit, timezone)
     except UsageError as exc:
         raise _fail(str(exc)) from None
+    _check_ingest_paths(cfg, config, fit, nutrition, athlete)
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
     from warehouse.connection import WarehouseBusy
@@ -171,12 +241,25 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
             )
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
-    if fit_summaries:
-        _print_summary(fit_summaries)
-    if food_summaries:
-        _print_nutrition_summary(food_summaries)
-    _print_problems([*fit_summaries, *food_summaries])
+    _print_ingest(fit_summaries, food_summaries)
     return all(s.ok for s in [*fit_summaries, *food_summaries])
+
+
+def _check_ingest_paths(cfg, config, fit, nutrition, athlete) -> None:
+    """Exit 2 before any work when a path to ingest does not exist: those given as
+    --fit/--nutrition (which replace the config's), else the config's."""
+    from flows.settings import missing_option_paths
+
+    if fit or nutrition:
+        problems = [*missing_option_paths("--fit", fit),
+                    *missing_option_paths("--nutrition", nutrition)]
+        for line in problems:
+            err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+        if problems:
+            raise typer.Exit(2)
+        return
+    if cfg is not None:
+        _check_paths(cfg, config, None if athlete is None else [athlete])
 
 
 FullOption = Annotated[bool, typer.Option(
@@ -365,13 +448,14 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
     parameters; print what it did; exit 1 when an input was rejected or an expectation
     failed."""
-    from flows import nightly
-
     cfg = _load_config(config)
     if cfg is None:
         raise _fail("this command needs the athletes' settings: give --config FILE "
                     "(musclebalance init writes one)")
+    _check_paths(cfg, config)  # before Prefect starts
     _check_scoring(cfg)  # before the ingest, not after it
+    from flows import nightly
+
     path = Path(warehouse or cfg.warehouse.path)
     flow = getattr(nightly, f"{flow_name}_flow")
     summary = _guarded(path, lambda: flow(config=str(config or DEFAULT_CONFIG),
@@ -389,6 +473,7 @@ def _print_ingest(fit, nutrition) -> None:
     if nutrition:
         _print_nutrition_summary(nutrition)
     _print_problems([*fit, *nutrition])
+    _print_unread(fit)
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -445,6 +530,41 @@ def _print_problems(summaries) -> None:
                       highlight=False, soft_wrap=True)
 
 
+#: Files named per type of file that is not FIT, in the run summary and in status.
+UNREAD_SHOWN = 3
+
+
+def _print_unread(summaries) -> None:
+    """Per athlete, the files under the FIT paths that are not FIT: how many of each type,
+    the first few by name, and what to do (they never fail the run)."""
+    from collections import defaultdict
+
+    for s in summaries:
+        unread = getattr(s, "unread", ())
+        if not unread:
+            continue
+        groups: dict[str, list[str]] = defaultdict(list)
+        advice = {}
+        for path, file_type, text in unread:
+            groups[file_type].append(path)
+            advice[file_type] = text
+        rows = [(t, advice[t], len(paths), paths[:UNREAD_SHOWN])
+                for t, paths in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))]
+        err.print(f"[yellow]not read[/yellow]: {len(unread)} file(s) under the FIT paths of "
+                  f"{escape(s.athlete_id)} are not FIT files (the run goes on without them; "
+                  "musclebalance status lists them again):", highlight=False, soft_wrap=True)
+        _print_unread_groups(rows, err)
+
+
+def _print_unread_groups(rows, console: Console) -> None:
+    """One line per (type, advice, count, first paths): `2 GPX: a.gpx, b.gpx. <advice>`."""
+    for file_type, advice, count, first in rows:
+        names = ", ".join(first) + (f" and {count - len(first)} more" if count > len(first)
+                                    else "")
+        console.print(f"  {count} {escape(file_type)}: {escape(names)}. {escape(advice)}",
+                      highlight=False, soft_wrap=True)
+
+
 def _warehouse_of(config: Path | None) -> Path:
     """The warehouse a config names, read without validating the whole file (so `status`
     starts at once); a config that does not parse is reported as the other commands do."""
@@ -486,6 +606,7 @@ def status(
         recent_runs,
         source_counts,
     )
+    from warehouse.unread import unread_by_type
     from warehouse.validation import failed_expectations
 
     try:
@@ -496,6 +617,7 @@ def status(
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
             failed = failed_expectations(con)
+            unread = unread_by_type(con, UNREAD_SHOWN)
     except duckdb.IOException as exc:
         raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
                     "it, try again when it has finished", 1) from None
@@ -528,6 +650,7 @@ def status(
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
                   highlight=False, soft_wrap=True)
+    _print_status_unread(unread)
     for run, table, expectation, columns, count, keys, error, observed in failed:
         detail = (f"could not run: {error}" if error else
                   f"{count} rows failed, e.g. {keys}" if count is not None else
@@ -535,6 +658,95 @@ def status(
         out.print(f"expectation failed in run {escape(run)}: marts.{escape(table)} "
                   f"{escape(expectation)} ({escape(columns or '')}): {escape(detail)}",
                   highlight=False, soft_wrap=True)
+
+
+SQL_FORMATS = ("table", "csv", "json")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run, e.g. \"SELECT * FROM "
+                                         "marts.daily_muscle_balance LIMIT 5\".")],
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    output: Annotated[str, typer.Option(
+        "--format", "-f", help="How to print the result: table, csv or json.")] = "table",
+) -> None:
+    """Run SQL on the published file (data/published/musclebalance.duckdb beside the
+    warehouse: tables marts.*), read-only: a statement that would write fails (exit 1).
+    The warehouse itself is never opened, so this works while a run is going.
+
+    Example: musclebalance sql "SELECT local_date, score, band FROM
+    marts.daily_muscle_balance ORDER BY local_date DESC LIMIT 7" --format csv
+    """
+    if output not in SQL_FORMATS:
+        raise _fail(f"--format must be one of {', '.join(SQL_FORMATS)} (got {output!r})")
+    import duckdb
+
+    from warehouse.publish import PUBLISHED_FILE, published_dir
+
+    path = published_dir(Path(warehouse or _warehouse_of(config))) / PUBLISHED_FILE
+    if not path.exists():
+        raise _fail(f"{path}: nothing published yet; musclebalance run (or build) publishes "
+                    "the marts there")
+    try:  # no file access beyond the published file: no COPY TO, ATTACH or extensions
+        with duckdb.connect(str(path), read_only=True,
+                            config={"enable_external_access": False}) as con:
+            cursor = con.execute(query)
+            columns = [d[0] for d in cursor.description or ()]
+            rows = cursor.fetchall() if columns else []
+    except duckdb.IOException as exc:
+        raise _fail(f"{path}: cannot open the published file ({exc})", 1) from None
+    except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
+        if "read-only" in str(exc) or "disabled by configuration" in str(exc):
+            raise _fail(f"musclebalance sql only reads: the published file is opened "
+                        f"read-only and no other file can be opened ({exc})", 1) from None
+        raise _fail(f"SQL error: {exc}", 1) from None
+    except duckdb.Error as exc:
+        raise _fail(f"SQL error: {exc}", 1) from None
+    _print_result(columns, rows, output)
+
+
+def _print_result(columns: list[str], rows: list[tuple], output: str) -> None:
+    """A query result as a rich table, CSV (header, empty for null) or a JSON array of
+    objects (dates and times as ISO text, decimals as numbers)."""
+    if output == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        return
+    if output == "json":
+        import json
+
+        def plain(value):
+            if hasattr(value, "isoformat"):
+                return value.isoformat()
+            if hasattr(value, "as_tuple"):  # Decimal
+                return float(value)
+            return str(value)
+
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(records, default=plain, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(escape(column), overflow="fold")
+    for row in rows:
+        table.add_row(*["[dim]null[/dim]" if v is None else escape(str(v)) for v in row])
+    out.print(table)
+    out.print(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}", highlight=False)
+
+
+def _print_status_unread(rows) -> None:
+    """status: the files under FIT paths that are not FIT, per athlete and type."""
+    for athlete_id in dict.fromkeys(r[0] for r in rows):
+        mine = [r[1:] for r in rows if r[0] == athlete_id]
+        out.print(f"not read ({escape(athlete_id)}): {sum(r[2] for r in mine)} file(s) "
+                  "under the FIT paths are not FIT files (the table raw.unread_files lists "
+                  "them all):", highlight=False, soft_wrap=True)
+        _print_unread_groups(mine, out)
 
 
 @app.command()
@@ -564,6 +776,7 @@ def serve(
     if cfg is None:
         raise _fail("serve needs the athletes' settings: give --config FILE "
                     "(musclebalance init writes one)")
+    _check_paths(cfg, config)  # before Prefect loads (the cron check below uses it)
     from flows.schedule import NIGHTLY_CRON, next_fire
     from flows.serve import serve as serve_loop
     from flows.serve import utc_now

@@ -387,7 +387,7 @@ def where_lines(result: DemoResult) -> list[str]:
         f"published: {published} (for readers; Parquet in {published.parent / 'parquet'}, "
         f"CSV in {published.parent / 'csv'})",
         "next:",
-        f"  duckdb -readonly {shlex.quote(str(published))} {shlex.quote(sql)}",
-        f"  musclebalance status --config {config}",
-        f"  musclebalance build --config {config}",
+        f"  uv run musclebalance sql --config {config} {shlex.quote(sql)}",
+        f"  uv run musclebalance status --config {config}",
+        f"  uv run musclebalance build --config {config}",
     ]

@@ -32,6 +32,8 @@ from flows.sources import (
     Kind,
     content_sha256,
     find_files,
+    not_fit_advice,
+    not_fit_type,
     open_archive,
     scratch_folder,
 )
@@ -54,6 +56,7 @@ from warehouse.manifest import (
     upsert_source_files,
     upsert_source_paths,
 )
+from warehouse.unread import record_unread, unread_under
 
 #: A chunk (one Prefect task) holds at most this many files or bytes of FIT data.
 CHUNK_FILES = 500
@@ -91,6 +94,8 @@ class Plan:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)  # contents no path provides any more
+    unread_in_archives: dict[str, list[str]] = field(default_factory=dict)  # archive: members
+    unread: list[tuple[str, str, str]] = field(default_factory=list)  # path, type, advice
 
     def chunks(self) -> Iterator[list[WorkItem]]:
         chunk: list[WorkItem] = []
@@ -120,6 +125,8 @@ class IngestSummary(RunSummary):
 
     records: int = 0
     replaced: int = 0
+    #: Files under the athlete's FIT paths that are not FIT: (path, type, advice).
+    unread: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,8 @@ def plan_fit_inputs(
     athlete = inputs.athlete_id
     plan = Plan(athlete)
     retry_quarantined = retry_quarantined or reread is not None
-    found, plan.problems = find_files(Path(p) for p in inputs.paths)
+    loose: list[str] = []
+    found, plan.problems = find_files((Path(p) for p in inputs.paths), unread=loose)
     with connect(Path(warehouse)) as con:
         create_all(con)
         seen = known_paths(con, athlete)
@@ -174,7 +182,27 @@ def plan_fit_inputs(
             hashed.append(WorkItem(f.path, f.path, f.kind, f.size_bytes, sha, path_row=row,
                                    replace=_replaced(con, athlete, before, sha)))
         _keep_new_contents(plan, hashed, con, retry_quarantined, again)
+        _note_unread(con, plan, inputs, found, loose)
     return plan
+
+
+def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[FoundFile],
+                 loose: list[str]) -> None:
+    """Record the files that are not FIT under the athlete's paths (in folders, and in the
+    archives opened now) and put every one known under those paths on the plan."""
+    roots = [str(Path(p).expanduser().resolve()) for p in inputs.paths]
+    def described(path: str, in_archive: bool) -> tuple[str, str]:
+        kind = not_fit_type(path)
+        return kind, not_fit_advice(kind, in_archive)
+
+    kinds = {path: described(path, False) for path in loose}
+    kinds |= {path: described(path, True) for members in plan.unread_in_archives.values()
+              for path in members}
+    with transaction(con):
+        record_unread(con, plan.athlete_id, roots, loose,
+                      [f.path for f in found if f.kind == "zip"], plan.unread_in_archives,
+                      kinds, utc_now())
+    plan.unread = unread_under(con, plan.athlete_id, roots)
 
 
 def _replaced(con, athlete: str, before: SourcePath | None, sha: str) -> tuple[str, ...]:
@@ -196,8 +224,9 @@ def _open_zip(
         plan.path_rows.append(row)
         plan.skipped += 1
         return []
+    unread: list[str] = []
     try:
-        members = open_archive(f.path, scratch / sha[:16], limits)
+        members = open_archive(f.path, scratch / sha[:16], limits, unread=unread)
     except Exception as exc:  # ArchiveRefused, or the file vanished
         reason = str(exc)
         plan.quarantined.append((f.path, reason))
@@ -205,6 +234,7 @@ def _open_zip(
                                             QUARANTINED, reason))
         plan.path_rows.append(row)
         return []
+    plan.unread_in_archives[f.path] = unread
     items = []
     complete = True
     for m in members:
@@ -447,6 +477,9 @@ def ingest_fit_flow(
                 s.athlete_id, s.loaded, s.skipped, s.replaced, len(s.quarantined),
                 len(s.problems), s.records,
             )
+            if s.unread:
+                logger.info("athlete %s: %d files not read (not FIT)", s.athlete_id,
+                            len(s.unread))
         run.add(summaries)
     return summaries
 
@@ -464,6 +497,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
         summary.known_quarantined = plan.known_quarantined
         summary.quarantined.extend(plan.quarantined)
         summary.problems.extend(plan.problems)
+        summary.unread = plan.unread
         for chunk in plan.chunks():
             done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
                                    show_progress, batch_files)

@@ -129,6 +129,28 @@ def ingest_request(
     )
 
 
+def missing_config_paths(config: Config, athlete_ids: Sequence[str] | None = None
+                         ) -> list[str]:
+    """One line per input path of the config (every athlete's, or those of `athlete_ids`)
+    that does not exist, naming its key: `athletes[0].fit_paths[1]: /x/y does not exist`."""
+    problems = []
+    for i, athlete in enumerate(config.athletes):
+        if athlete_ids is not None and athlete.id not in athlete_ids:
+            continue
+        keyed = [(f"athletes[{i}].fit_paths[{j}]", p) for j, p in enumerate(athlete.fit_paths)]
+        keyed += [(f"athletes[{i}].nutrition[{j}].path", n.path)
+                  for j, n in enumerate(athlete.nutrition)]
+        problems += [f"{key}: {path} does not exist" for key, path in keyed
+                     if not os.path.exists(path)]
+    return problems
+
+
+def missing_option_paths(option: str, paths: Sequence[Path] | None) -> list[str]:
+    """One line per path given to a command-line option that does not exist."""
+    return [f"{option} {path}: does not exist" for path in paths or ()
+            if not os.path.exists(Path(path).expanduser())]
+
+
 def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)

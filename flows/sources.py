@@ -86,6 +86,58 @@ def fit_kind(name: str) -> Kind | None:
     return None
 
 
+#: Files that operating systems leave in folders and zips (macOS Finder and its zip tool,
+#: Windows Explorer): never an input, not worth a word.
+SYSTEM_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini", ".localized", "icon\r"})
+SYSTEM_FOLDERS = frozenset({"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"})
+
+
+def is_system_file(name: str) -> bool:
+    """Whether a path (or a zip entry name) is operating-system metadata: .DS_Store,
+    AppleDouble `._x` files, anything under __MACOSX/, Thumbs.db, desktop.ini."""
+    parts = name.replace("\\", "/").lower().split("/")
+    return (parts[-1] in SYSTEM_NAMES or parts[-1].startswith("._")
+            or any(p in SYSTEM_FOLDERS for p in parts[:-1]))
+
+
+#: What a user can do about a file found among FIT inputs that is not FIT, by its type.
+_EXPORT_ORIGINAL = "is not read: export the original FIT file of the activity instead"
+NOT_FIT_ADVICE = {
+    "GPX": f"GPX {_EXPORT_ORIGINAL}",
+    "TCX": f"TCX {_EXPORT_ORIGINAL}",
+    "KML": f"KML {_EXPORT_ORIGINAL}",
+    "PWX": f"PWX {_EXPORT_ORIGINAL}",
+    "CSV": "CSV is not read as FIT: a food or weight export belongs under "
+           "[[athletes.nutrition]] (or ingest --nutrition)",
+}
+
+
+def not_fit_type(path: str) -> str:
+    """The type of a file that is not FIT, from its name: `GPX`, `TCX`, ... (a `.gz` of one
+    is that type), `no extension` when the name has none."""
+    name = path.replace("\\", "/").rsplit("!", 1)[-1].rsplit("/", 1)[-1].lower()
+    if name.endswith(".gz") and name.count(".") > 1:
+        name = name[:-3]
+    stem, dot, extension = name.rpartition(".")
+    return extension.upper() if dot and stem and extension else "no extension"
+
+
+#: JSON and XML in an export zip are the account data of a Garmin export; elsewhere, some
+#: app's data.
+_DATA_TYPES = ("JSON", "XML")
+
+
+def not_fit_advice(file_type: str, in_archive: bool = False) -> str:
+    """What to do about a file of this type found among the FIT inputs (in a zip, or in a
+    folder)."""
+    if file_type in _DATA_TYPES:
+        source = "Garmin account data" if in_archive else "app data"
+        return f"{file_type} is not read ({source}, not activities): nothing to do"
+    what = "A file without an extension" if file_type == "no extension" else file_type
+    return NOT_FIT_ADVICE.get(file_type, f"{what} is not read: not a FIT file (.fit, .fit.gz "
+                              "or a .zip of them)")
+
+
 def csv_kind(name: str) -> Kind | None:
     """The kind of nutrition input a file name announces (CSV exports, or a zip of them)."""
     lower = name.lower()
@@ -97,14 +149,16 @@ def csv_kind(name: str) -> Kind | None:
 
 
 def find_files(
-    paths: Iterable[Path], kind_of: KindOf = fit_kind, default: Kind = "fit"
+    paths: Iterable[Path], kind_of: KindOf = fit_kind, default: Kind = "fit",
+    unread: list[str] | None = None,
 ) -> tuple[list[FoundFile], list[tuple[str, str]]]:
     """Walk the given paths; return the input files found and the paths that could not be read.
 
     A path named explicitly is taken whatever its extension (as `default` when the name
     says nothing, so a mis-named file is still tried and quarantined with a reason); inside
-    folders only names `kind_of` recognises are taken. Results are sorted by path so every
-    run sees the same order.
+    folders only names `kind_of` recognises are taken, and the others are appended to
+    `unread` when given; operating-system files (`is_system_file`) are passed over. Results
+    are sorted by path so every run sees the same order.
     """
     found: dict[str, FoundFile] = {}
     problems: list[tuple[str, str]] = []
@@ -116,7 +170,7 @@ def find_files(
             problems.append((str(root), f"cannot read: {exc.strerror or exc}"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            _walk(root, found, problems, kind_of)
+            _walk(root, found, problems, kind_of, unread)
         else:
             kind = kind_of(root.name) or default
             found[str(root.resolve())] = FoundFile(
@@ -126,7 +180,7 @@ def find_files(
 
 
 def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, str]],
-          kind_of: KindOf) -> None:
+          kind_of: KindOf, unread: list[str] | None = None) -> None:
     stack = [folder.resolve()]
     while stack:
         current = stack.pop()
@@ -140,8 +194,12 @@ def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, s
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
                     continue
+                if is_system_file(entry.path):  # e.g. ._run.fit, macOS metadata, no FIT
+                    continue
                 kind = kind_of(entry.name)
                 if kind is None or not entry.is_file():
+                    if unread is not None and kind is None and entry.is_file():
+                        unread.append(entry.path)
                     continue
                 st = entry.stat()
             except OSError as exc:
@@ -225,8 +283,10 @@ class _Budget:
 
 
 def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits(),
-                 kind_of: KindOf = fit_kind) -> list[Member]:
-    """Take every member `kind_of` wants out of a zip (and the zips inside it) into `scratch`.
+                 kind_of: KindOf = fit_kind, unread: list[str] | None = None) -> list[Member]:
+    """Take every member `kind_of` wants out of a zip (and the zips inside it) into `scratch`;
+    the display paths of the other members go to `unread` when given; operating-system
+    files (`is_system_file`) are passed over.
 
     Raises ArchiveRefused, naming the archive and the entry, when an entry name is absolute
     or climbs with `..`, when the archive (nested ones included) holds too many entries or
@@ -237,7 +297,7 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = list(_extract(archive, path, scratch, budget, 1, kind_of))
+            members = list(_extract(archive, path, scratch, budget, 1, kind_of, unread))
     except ArchiveRefused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
@@ -250,7 +310,7 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
 
 def _extract(
     archive: zipfile.ZipFile, label: str, scratch: Path, budget: _Budget, depth: int,
-    kind_of: KindOf,
+    kind_of: KindOf, unread: list[str] | None = None,
 ) -> Iterator[Member]:
     if depth > budget.limits.max_depth:
         raise ArchiveRefused(
@@ -263,8 +323,12 @@ def _extract(
     for info in sorted(infos, key=lambda i: i.filename):
         if info.is_dir():
             continue
+        if is_system_file(info.filename):  # __MACOSX/._run.fit holds metadata, no FIT
+            continue
         kind = kind_of(info.filename)
         if kind is None:
+            if unread is not None:
+                unread.append(f"{label}!{info.filename}")
             continue
         entry_label = f"{label}!{info.filename}"
         budget.counter += 1
@@ -281,7 +345,8 @@ def _extract(
         if kind == "zip":
             try:
                 with zipfile.ZipFile(target) as inner:
-                    yield from _extract(inner, entry_label, scratch, budget, depth + 1, kind_of)
+                    yield from _extract(inner, entry_label, scratch, budget, depth + 1, kind_of,
+                                        unread)
             except zipfile.BadZipFile as exc:
                 raise ArchiveRefused(f"{entry_label}: not a readable zip file ({exc})") from exc
             budget.bytes_left += target.stat().st_size  # only its members count

@@ -30,6 +30,14 @@ SOURCE_PATHS: Columns = (
     ("kind", "VARCHAR NOT NULL", "fit, fit.gz or zip"),
     ("seen_at", "TIMESTAMPTZ NOT NULL", "When this path last changed (UTC)"),
 )
+UNREAD_FILES: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete whose fit_paths hold the file"),
+    ("path", "VARCHAR NOT NULL", "The file's path, or archive!entry for a member of a zip"),
+    ("container_path", "VARCHAR", "Path of the zip that holds it (null: a file in a folder)"),
+    ("file_type", "VARCHAR NOT NULL", "GPX, TCX, JSON, XML, CSV, ... from the file name"),
+    ("advice", "VARCHAR NOT NULL", "Why it is not read and what to do about it"),
+    ("seen_at", "TIMESTAMPTZ NOT NULL", "When a run last found it (UTC)"),
+)
 PIPELINE_RUNS: Columns = (
     ("run_id", "VARCHAR NOT NULL", "Prefect flow-run id, or a generated id"),
     ("command", "VARCHAR NOT NULL", "What ran (ingest, build, ...)"),
@@ -199,6 +207,10 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
          "athlete_id, sha256"),
         ("raw", "source_paths", SOURCE_PATHS, "Paths seen, to skip unchanged files",
          "athlete_id, path"),
+        ("raw", "unread_files", UNREAD_FILES,
+         "Files among the FIT inputs (folders and zips) that are not FIT files and are not "
+         "read, as last seen; operating-system files (.DS_Store, __MACOSX/, ._*, Thumbs.db) "
+         "are left out", "athlete_id, path"),
         ("raw", FIT_FIELDS_TABLE, FIT_FIELDS_COLUMNS, "Fields each FIT file had, with units",
          None),
         ("marts", "pipeline_runs", PIPELINE_RUNS, "One row per pipeline run", "run_id"),

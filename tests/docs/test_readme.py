@@ -62,7 +62,7 @@ def musclebalance_commands() -> list[list[str]]:
 def test_every_shell_command_is_one_the_readme_explains_how_to_run() -> None:
     kinds = {tuple(w[:3]) if w[:2] == ["uv", "run"] else (w[0],) for w in commands()}
     assert kinds <= {("uv", "run", "musclebalance"), ("uv", "run", "pytest"),
-                     ("uv", "run", "prefect"), ("duckdb",)}, kinds
+                     ("uv", "run", "prefect"), ("uvx",)}, kinds
     assert len(musclebalance_commands()) >= 10
 
 
@@ -97,10 +97,53 @@ def test_the_prefect_commands_are_the_ones_the_worker_test_runs() -> None:
         assert ", ".join(f'"{a}"' for a in args) in " ".join(worker_test.split())
 
 
+def test_the_readme_says_how_to_install_uv() -> None:
+    text = " ".join(README.read_text().split())
+    assert "`curl -LsSf https://astral.sh/uv/install.sh | sh`" in text
+    assert "`pip install uv`" in text
+
+
+def duckdb_shell_line() -> list[str]:
+    (line,) = [w for w in commands() if w[0] == "uvx"]
+    return line
+
+
 def test_the_duckdb_shell_opens_the_published_file_read_only() -> None:
-    (duckdb_line,) = [w for w in commands() if w[0] == "duckdb"]
-    assert duckdb_line[1] == "-readonly"
-    assert Path(duckdb_line[2]) == published_dir(DEFAULT_WAREHOUSE) / PUBLISHED_FILE
+    words = duckdb_shell_line()
+    assert words[:5] == ["uvx", "--from", "duckdb-cli", "duckdb", "-readonly"]
+    assert Path(words[5]) == published_dir(DEFAULT_WAREHOUSE) / PUBLISHED_FILE
+
+
+def test_the_duckdb_shell_reads_the_demo_published_file(own_folder: Path) -> None:
+    """Run only where uv has duckdb-cli cached (no network in tests)."""
+    if shutil.which("uvx") is None:
+        pytest.skip("uvx is not on PATH")
+    query = "SELECT count(*) FROM marts.daily_muscle_balance"
+    try:
+        done = subprocess.run(["uvx", "--offline", *duckdb_shell_line()[1:], "-csv", query],
+                              cwd=own_folder, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.skip("uvx --offline --from duckdb-cli did not answer in 120 s")
+    if done.returncode != 0 and "offline" in done.stderr.lower():
+        pytest.skip(f"duckdb-cli is not in uv's cache: {done.stderr.strip()[-300:]}")
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(own_folder / "data" / "published" / PUBLISHED_FILE),
+                        read_only=True) as con:
+        (days,) = con.execute(query).fetchone()
+    assert done.stdout.split() == ["count_star()", str(days)]
+
+
+def test_the_sql_command_runs_as_written(own_folder: Path, prefect_server: str) -> None:
+    (words,) = [w for w in musclebalance_commands() if w[0] == "sql"]
+    done = _run(own_folder, [*words, "--format", "csv"], prefect_server)
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(own_folder / "data" / "published" / PUBLISHED_FILE),
+                        read_only=True) as con:
+        expected = con.execute(words[1]).fetchall()
+    header, *rows = done.stdout.splitlines()
+    assert header == "local_date,score,band"
+    assert rows == [f"{day},{'' if score is None else score},{band or ''}"
+                    for day, score, band in expected]
 
 
 def test_the_example_config_loads(tmp_path: Path) -> None:

@@ -186,6 +186,7 @@ def test_build_shows_the_last_days_and_weeks_of_scores(
 
 def test_an_unknown_scoring_constant_stops_before_any_work(tmp_path: Path) -> None:
     config = _config(tmp_path, "[scoring]\nprotein_targt_g_per_kg = 1.8\n")
+    (tmp_path / "fit").mkdir()  # a missing path would stop it first
     result = _run("run", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "scoring.protein_targt_g_per_kg: unknown constant" in result.stderr

@@ -12,6 +12,7 @@ and yesterday's date in the athlete's time zone, not from what the demo reports.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -140,6 +141,53 @@ def test_output_names_the_files(demo: DemoRun) -> None:
     assert str(demo.folder / "musclebalance.toml") in out
     assert f"Generated {WEEKS} weeks" in out
     assert "Weekly, last 8 weeks" in out
+
+
+def next_lines(stdout: str) -> list[list[str]]:
+    """The commands the demo prints under `next:`, as words."""
+    lines = stdout.splitlines()
+    start = lines.index("next:") + 1
+    return [shlex.split(line) for line in lines[start:] if line.startswith("  ")]
+
+
+@pytest.mark.slow
+def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
+    """Each `next:` line is `uv run musclebalance ...` that the command line parses; the
+    read-only ones (sql, status) run in a copy of the demo folder (its config path swapped
+    for the copy's), and the SQL's result matches DuckDB's own on the published file."""
+    import typer
+
+    from flows.cli import app
+
+    printed = next_lines(demo.result.stdout)
+    assert [w[3] for w in printed] == ["sql", "status", "build"]
+    group = typer.main.get_command(app)
+    parent = group.context_class(group, info_name="musclebalance")
+    copy = tmp_path / "copy"
+    shutil.copytree(demo.folder, copy, symlinks=True)
+    for words in printed:
+        assert words[:3] == ["uv", "run", "musclebalance"]
+        command = group.get_command(parent, words[3])
+        with command.make_context(words[3], words[4:], parent=parent) as ctx:
+            assert ctx.params["config"] == demo.config
+        if words[3] == "build":  # a whole build: tests/flows/test_cli.py runs one
+            continue
+        args = [str(copy / "musclebalance.toml") if w == str(demo.config) else w
+                for w in words[3:]]
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # no wrapping
+        done = subprocess.run([sys.executable, "-m", "flows", *args], cwd=copy,
+                              env={**env, "PYTHONPATH": str(REPO)},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (words, done.stderr)
+        if words[3] == "sql":
+            with duckdb.connect(str(copy / "data" / "published" / "musclebalance.duckdb"),
+                                read_only=True) as con:
+                weeks = con.execute(words[-1]).fetchall()
+            assert len(weeks) >= WEEKS
+            shown = [line.split()[:2] for line in done.stdout.splitlines()
+                     if all(w.isdigit() for w in line.split()[:2]) and len(line.split()) > 1]
+            assert done.stdout.split()[-2:] == [str(len(weeks)), "rows"]
+            assert shown == [[str(year), str(week)] for year, week, *_ in weeks]
 
 
 @pytest.mark.slow

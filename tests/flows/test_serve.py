@@ -274,6 +274,7 @@ def test_a_bad_cron_or_zone_exits_2_naming_it(tmp_path: Path, args: tuple[str, .
 
     config = tmp_path / "musclebalance.toml"
     config.write_text(default_config_text())
+    (tmp_path / "fit").mkdir()  # the template's fit path: a missing path would stop it first
     result = _cli("serve", "--config", str(config), *args)
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
