@@ -405,13 +405,13 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _print_summary(summaries) -> None:
     table = Table(title="FIT ingest")
-    for column in ("athlete", "loaded", "skipped", "replaced", "quarantined", "unreadable",
-                   "records", "seconds"):
+    for column in ("athlete", "loaded", "of them partial", "skipped", "replaced",
+                   "quarantined", "unreadable", "records", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
-        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(s.replaced),
-                      str(len(s.quarantined)), str(len(s.problems)), f"{s.records:,}",
-                      f"{s.seconds:.1f}")
+        table.add_row(s.athlete_id, str(s.loaded), str(len(s.partial)), str(s.skipped),
+                      str(s.replaced), str(len(s.quarantined)), str(len(s.problems)),
+                      f"{s.records:,}", f"{s.seconds:.1f}")
     out.print(table)
 
 
@@ -437,6 +437,9 @@ def _print_problems(summaries) -> None:
         for path in getattr(s, "ignored", ()):
             err.print(f"[dim]ignored[/dim] {escape(path)}: not a known export (left alone)",
                       highlight=False, soft_wrap=True)
+        for path, reason in s.partial:
+            err.print(f"[yellow]partial[/yellow] {escape(path)}: {escape(reason)}; the messages "
+                      "before the fault are loaded", highlight=False, soft_wrap=True)
         for path, reason in s.quarantined:
             err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
                       highlight=False, soft_wrap=True)
@@ -468,8 +471,8 @@ def status(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Show files, data freshness per athlete, recent runs, quarantined files and the failed
-    expectations of the last build.
+    """Show files, data freshness per athlete, recent runs, files loaded in part,
+    quarantined files and the failed expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
@@ -482,6 +485,7 @@ def status(
     from warehouse.status import (
         crashed_runs,
         freshness,
+        partial_files,
         quarantined_files,
         recent_runs,
         source_counts,
@@ -495,6 +499,7 @@ def status(
             runs = recent_runs(con)
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
+            partial = partial_files(con)
             failed = failed_expectations(con)
     except duckdb.IOException as exc:
         raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
@@ -512,7 +517,7 @@ def status(
         fresh_table.add_row(athlete_id, *["-" if d is None else d.isoformat() for d in days])
     out.print(fresh_table)
     runs_table = Table(title="recent runs")
-    for column in ("started (UTC)", "command", "status", "loaded", "skipped", "bad",
+    for column in ("started (UTC)", "command", "status", "loaded", "partial", "skipped", "bad",
                    "records", "published", "failed checks", "s"):
         runs_table.add_column(column)
     for row in runs:
@@ -524,6 +529,10 @@ def status(
                 "killed and the next run will say so")
         out.print(f"[yellow]{escape(state)}[/yellow] the {escape(command)} run {escape(run)} "
                   f"started {started} UTC {what}", highlight=False, soft_wrap=True)
+    for athlete_id, file_path, reason, offset, messages in partial:
+        out.print(f"partial ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}; "
+                  f"{messages} messages before byte {offset} are loaded",
+                  highlight=False, soft_wrap=True)
     for athlete_id, file_path, reason, is_fit in bad:
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",

@@ -8,7 +8,6 @@ import functools
 import io
 import math
 import struct
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import fitparse
@@ -16,7 +15,7 @@ import polars as pl
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
-from tests.helpers import fit_manifest, require_fixtures
+from tests.helpers import SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
 from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
 from transforms.fit_writer import crc16, to_fit_timestamp
 
@@ -35,41 +34,7 @@ PARTIAL = {
 }
 #: fitparse refuses these; they hold no data message before their fault (the SDK reads none).
 REFUSED = {"fit4s/610464_no_defmsg.fit": "local message type"}
-#: The SDK cannot read this one (it does not support compressed timestamps), fitparse can.
-SDK_UNSUPPORTED = {"fitdecode/compressed-speed-distance.fit"}
 ALL_FIXTURES = [r["path"] for r in ROWS]
-
-
-@dataclass(frozen=True)
-class SdkRead:
-    """What Garmin's FIT SDK reads from a file (CRC check on)."""
-
-    records: int
-    first: datetime | None
-    last: datetime | None
-    data_messages: int
-    errors: list[str]
-    last_message_end: int  # byte offset after the last message (or definition) it read
-
-
-def sdk_read(data: bytes) -> SdkRead:
-    stream = Stream.from_byte_array(bytearray(data))
-    ends = [0]
-    messages, errors = Decoder(stream).read(
-        enable_crc_check=True, merge_heart_rates=False,
-        mesg_listener=lambda _num, _message: ends.append(stream.position()),
-        mesg_definition_listener=lambda _definition: ends.append(stream.position()),
-    )
-    stamps = [r.get("timestamp") for r in messages.get("record_mesgs", [])]
-    stamps = [t for t in stamps if t is not None]
-    return SdkRead(
-        records=len(messages.get("record_mesgs", [])),
-        first=stamps[0] if stamps else None,
-        last=stamps[-1] if stamps else None,
-        data_messages=sum(len(v) for v in messages.values()),
-        errors=[str(e) for e in errors],
-        last_message_end=max(ends),
-    )
 
 
 def _reference(data: bytes, name: str) -> list[dict]:
