@@ -20,6 +20,9 @@ _RAW = {
                                  "utc_offset_s"),
     "sets": ("fit_sets", "athlete_id, source_sha256, timestamp_utc, start_time_utc, "
                          "duration_s, set_type, repetitions, weight_kg, category"),
+    "laps": ("fit_laps", "athlete_id, source_sha256, start_time_utc, timestamp_utc, sport, "
+                         "sub_sport"),
+    "sports": ("fit_sport", "athlete_id, source_sha256, sport, sub_sport"),
     "nutrition_entries": ("nutrition_entries", "*"),
     "body_measurements": ("body_measurements", "*"),
 }
