@@ -256,7 +256,7 @@ def _reason(exc: Exception, at: int, size: int) -> str:
     if isinstance(exc, FitHeaderError):
         return f"bad FIT file header {where} ({exc})"
     if isinstance(exc, FitCRCError):
-        return f"corrupt FIT file: {exc}: the file CRC {where} does not match the bytes before it"
+        return f"corrupt FIT file: the CRC {where} does not match the bytes it covers ({exc})"
     if isinstance(exc, FitEOFError):
         return f"truncated FIT file: it ends inside the message {where} ({exc})"
     if isinstance(exc, FitParseError):
