@@ -248,6 +248,37 @@ def test_non_fit_input_is_refused(data: bytes, reason: str) -> None:
         decode_fit(data)
 
 
+def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]],
+                dev: list[tuple[int, int, int]] | None = None) -> bytes:
+    header = 0x40 | local | (0x20 if dev else 0)
+    out = struct.pack("<BBBHB", header, 0, 0, global_num, len(fields)) + bytes(
+        b for f in fields for b in f)
+    return out + (bytes([len(dev), *(b for d in dev for b in d)]) if dev else b"")
+
+
+def test_misaligned_developer_field_is_null_and_the_stream_stays_aligned() -> None:
+    """A developer field declared uint16 but 3 bytes long: fitparse reads 2 of the 3 bytes
+    and loses its place; the SDK stops there. Its value is null here, the records whole."""
+    start = to_fit_timestamp(datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    body = (_definition(0, 207, [(3, 1, 0x02), (1, 16, 0x0D)]) + bytes([0, 0]) + bytes(16)
+            + _definition(1, 206, [(0, 1, 0x02), (1, 1, 0x02), (2, 1, 0x02), (3, 8, 0x07),
+                                   (8, 4, 0x07)])
+            + bytes([1, 0, 0, 0x84]) + b"power2\0\0" + b"W\0\0\0"
+            + _definition(2, 20, [(253, 4, 0x86), (3, 1, 0x02)], dev=[(0, 3, 0)])
+            + b"".join(struct.pack("<BIB", 2, start + i, 120 + i) + bytes([i, 1, 2])
+                       for i in range(4)))
+    head = struct.pack("<BBHI4s", 14, 0x20, 2080, len(body), b".FIT")
+    head += struct.pack("<H", crc16(head))
+    data = head + body + struct.pack("<H", crc16(body, crc16(head)))
+    decoded = decode_fit(data)
+    records = decoded.tables["fit_records"]
+    assert decoded.partial is None and decoded.record_count == 4
+    assert records["heart_rate_bpm"].to_list() == [120.0, 121.0, 122.0, 123.0]
+    assert records["extra_fields"].to_list() == [None] * 4  # dev_power2: null in every row
+    assert decoded.fields.filter(pl.col("is_developer_field"))["field"].to_list() == [
+        "dev_power2"]
+
+
 def test_truncated_copy_of_a_real_file_keeps_what_the_sdk_reads() -> None:
     data = (require_fixtures() / "fit4s/Standard.fit").read_bytes()
     cut = data[: len(data) // 2]
