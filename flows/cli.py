@@ -122,6 +122,8 @@ def ingest(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Load FIT files and nutrition exports into the warehouse; unchanged files are skipped.
+    Exits 1 when a file was quarantined, loaded only in part (a FIT file that broke
+    part-way: the messages before the fault are loaded) or could not be read.
 
     Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --nutrition
     ~/Downloads/cronometer --athlete me
@@ -363,8 +365,8 @@ def backfill(
 
 def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
-    parameters; print what it did; exit 1 when an input was rejected or an expectation
-    failed."""
+    parameters; print what it did; exit 1 when an input was rejected or loaded only in part
+    or an expectation failed."""
     from flows import nightly
 
     cfg = _load_config(config)
