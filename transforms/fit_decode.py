@@ -185,11 +185,6 @@ class _StreamingFitFile(fitparse.FitFile):
         self._local_mesgs[header.local_mesg_num] = definition
         return definition
 
-    @property
-    def position(self) -> int:
-        """Byte offset reached in the file."""
-        return self._file.tell() if self._file else self._filesize
-
 
 #: Rows gathered as Python values before they become a compact typed frame; bounds the
 #: memory a long file needs (a 10 MB file has ~300,000 records).
