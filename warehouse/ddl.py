@@ -41,8 +41,9 @@ PIPELINE_RUNS: Columns = (
     ("started_at", "TIMESTAMPTZ NOT NULL", "Start (UTC)"),
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
     ("status", "VARCHAR NOT NULL", "running (started, not finished), completed, "
-     "completed_with_errors (files quarantined or unreadable), failed (expectations failed or "
-     "an error) or crashed (killed mid-way: found still running by the next run)"),
+     "completed_with_errors (files quarantined, unreadable or loaded in part), failed "
+     "(expectations failed or an error) or crashed (killed mid-way: found still running by "
+     "the next run)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
