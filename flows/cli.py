@@ -190,6 +190,8 @@ def ingest(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Load FIT files and nutrition exports into the warehouse; unchanged files are skipped.
+    Exits 1 when a file was quarantined, loaded only in part (a FIT file that broke
+    part-way: the messages before the fault are loaded) or could not be read.
 
     Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --nutrition
     ~/Downloads/cronometer --athlete me
@@ -446,8 +448,8 @@ def backfill(
 
 def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
-    parameters; print what it did; exit 1 when an input was rejected or an expectation
-    failed."""
+    parameters; print what it did; exit 1 when an input was rejected or loaded only in part
+    or an expectation failed."""
     cfg = _load_config(config)
     if cfg is None:
         raise _fail("this command needs the athletes' settings: give --config FILE "
@@ -490,13 +492,13 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _print_summary(summaries) -> None:
     table = Table(title="FIT ingest")
-    for column in ("athlete", "loaded", "skipped", "replaced", "quarantined", "unreadable",
-                   "records", "seconds"):
+    for column in ("athlete", "loaded", "of them partial", "skipped", "replaced",
+                   "quarantined", "unreadable", "records", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
-        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(s.replaced),
-                      str(len(s.quarantined)), str(len(s.problems)), f"{s.records:,}",
-                      f"{s.seconds:.1f}")
+        table.add_row(s.athlete_id, str(s.loaded), str(len(s.partial)), str(s.skipped),
+                      str(s.replaced), str(len(s.quarantined)), str(len(s.problems)),
+                      f"{s.records:,}", f"{s.seconds:.1f}")
     out.print(table)
 
 
@@ -522,6 +524,9 @@ def _print_problems(summaries) -> None:
         for path in getattr(s, "ignored", ()):
             err.print(f"[dim]ignored[/dim] {escape(path)}: not a known export (left alone)",
                       highlight=False, soft_wrap=True)
+        for path, reason in s.partial:
+            err.print(f"[yellow]partial[/yellow] {escape(path)}: {escape(reason)}; the messages "
+                      "before the fault are loaded", highlight=False, soft_wrap=True)
         for path, reason in s.quarantined:
             err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
                       highlight=False, soft_wrap=True)
@@ -588,8 +593,8 @@ def status(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Show files, data freshness per athlete, recent runs, quarantined files and the failed
-    expectations of the last build.
+    """Show files, data freshness per athlete, recent runs, files loaded in part,
+    quarantined files and the failed expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
@@ -602,6 +607,7 @@ def status(
     from warehouse.status import (
         crashed_runs,
         freshness,
+        partial_files,
         quarantined_files,
         recent_runs,
         source_counts,
@@ -616,6 +622,7 @@ def status(
             runs = recent_runs(con)
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
+            partial = partial_files(con)
             failed = failed_expectations(con)
             unread = unread_by_type(con, UNREAD_SHOWN)
     except duckdb.IOException as exc:
@@ -634,7 +641,7 @@ def status(
         fresh_table.add_row(athlete_id, *["-" if d is None else d.isoformat() for d in days])
     out.print(fresh_table)
     runs_table = Table(title="recent runs")
-    for column in ("started (UTC)", "command", "status", "loaded", "skipped", "bad",
+    for column in ("started (UTC)", "command", "status", "loaded", "partial", "skipped", "bad",
                    "records", "published", "failed checks", "s"):
         runs_table.add_column(column)
     for row in runs:
@@ -646,6 +653,10 @@ def status(
                 "killed and the next run will say so")
         out.print(f"[yellow]{escape(state)}[/yellow] the {escape(command)} run {escape(run)} "
                   f"started {started} UTC {what}", highlight=False, soft_wrap=True)
+    for athlete_id, file_path, reason, offset, messages in partial:
+        out.print(f"partial ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}; "
+                  f"{messages} messages before byte {offset} are loaded",
+                  highlight=False, soft_wrap=True)
     for athlete_id, file_path, reason, is_fit in bad:
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",

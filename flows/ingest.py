@@ -44,6 +44,7 @@ from warehouse.failpoint import failpoint
 from warehouse.fit_load import BatchEntry, FitBatch, forget_contents, load_fit_batch
 from warehouse.manifest import (
     LOADED,
+    PARTIAL,
     QUARANTINED,
     SourceFile,
     SourcePath,
@@ -117,6 +118,7 @@ class ChunkResult:
     replaced: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    partial: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -270,7 +272,7 @@ def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantine
     for item in hashed:
         known = status.get(item.sha256)
         retry = known == QUARANTINED and retry_quarantined
-        decode_again = known == LOADED and item.sha256 in again
+        decode_again = known in (LOADED, PARTIAL) and item.sha256 in again
         if item.sha256 in queued or (known is not None and not retry and not decode_again):
             plan.skipped += 1
             plan.known_quarantined += known == QUARANTINED
@@ -366,18 +368,25 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
         result.problems.append((item.path, f"{out.reason}; what it gave before is kept"
                                 if item.again else f"{out.reason}; read again next run"))
         return
+    fault = None
     if out.decoded is not None:
         status, count = LOADED, sum(out.decoded.message_counts.values())
         result.loaded += 1
         result.records += out.decoded.record_count
-        result.replaced += len(item.replace)
-        replaces = item.replace
+        fault = out.decoded.partial
+        if fault is None:
+            result.replaced += len(item.replace)
+            replaces = item.replace
+        else:  # loaded up to a fault: it does not wipe out what the path gave before
+            status, replaces = PARTIAL, ()
+            result.partial.append((item.path, fault.reason))
     else:
         status, count = QUARANTINED, None
         result.quarantined.append((item.path, out.reason or "unknown error"))
         replaces = ()  # a broken new version does not wipe out the good old one
     file = SourceFile(batch.athlete_id, item.sha256, item.path, item.size_bytes, item.kind,
-                      status, out.reason, item.container_sha256, count)
+                      status, out.reason if fault is None else fault.reason,
+                      item.container_sha256, count, None if fault is None else fault.offset)
     batch.entries.append(BatchEntry(file, out.decoded, item.path_row, replaces))
 
 
@@ -397,12 +406,14 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) 
                 if entry.decoded is not None:
                     result.loaded -= 1
                     result.records -= entry.decoded.record_count
+                    result.partial = [p for p in result.partial if p[0] != entry.file.path]
                 if entry.file.sha256 in again:
                     result.problems.append((entry.file.path,
                                             f"{reason}; what it gave before is kept"))
                     continue
                 result.quarantined.append((entry.file.path, reason))
-                file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None)
+                file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None,
+                               fault_offset_bytes=None)
                 load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
                                                                            entry.path)]), utc_now())
     logger.info("committed a batch of %d files, %d records", len(batch), batch.record_count)
@@ -472,10 +483,10 @@ def ingest_fit_flow(
                                              reread))
             s = summaries[-1]
             logger.info(
-                "athlete %s: %d loaded, %d skipped, %d replaced, %d quarantined, "
-                "%d unreadable, %d records",
-                s.athlete_id, s.loaded, s.skipped, s.replaced, len(s.quarantined),
-                len(s.problems), s.records,
+                "athlete %s: %d loaded (%d of them partial), %d skipped, %d replaced, "
+                "%d quarantined, %d unreadable, %d records",
+                s.athlete_id, s.loaded, len(s.partial), s.skipped, s.replaced,
+                len(s.quarantined), len(s.problems), s.records,
             )
             if s.unread:
                 logger.info("athlete %s: %d files not read (not FIT)", s.athlete_id,
@@ -506,6 +517,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
             summary.replaced += done.replaced
             summary.quarantined.extend(done.quarantined)
             summary.problems.extend(done.problems)
+            summary.partial.extend(done.partial)
         summary.replaced += record_paths(warehouse, plan, inputs.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

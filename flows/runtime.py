@@ -34,12 +34,13 @@ class RunSummary:
     known_quarantined: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # unreadable (path, reason)
+    partial: list[tuple[str, str]] = field(default_factory=list)  # loaded in part (path, reason)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        """True when every input was read and none was quarantined in this run."""
-        return not self.quarantined and not self.problems
+        """True when every input was read whole and none was quarantined in this run."""
+        return not self.quarantined and not self.problems and not self.partial
 
 
 def utc_now() -> datetime:

@@ -152,6 +152,13 @@ FIT_TABLES: tuple[FitTable, ...] = (
     ),
     FitTable("lap", "fit_laps", "FIT lap messages", (_TS, _START, *_SPORT, *_TOTALS)),
     FitTable(
+        "sport",
+        "fit_sport",
+        "FIT sport messages: the sport an activity records, written as it starts (the sport "
+        "of a file cut off before its session)",
+        (*_SPORT, Column("name", "VARCHAR", ("name",), "Activity name the device shows")),
+    ),
+    FitTable(
         "record",
         "fit_records",
         "FIT record messages: the samples (usually 1 Hz) of an activity",

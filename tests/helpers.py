@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -50,6 +50,46 @@ def require_fixtures() -> Path:
         pytest.skip(f"real FIT fixtures not found at {FIT_FIXTURES} (the shared/ folder "
                     "beside the repository); generated-file tests still run")
     return FIT_FIXTURES
+
+
+#: Fixtures Garmin's FIT SDK cannot read (it does not support compressed timestamps);
+#: fitparse reads them.
+SDK_UNSUPPORTED = {"fitdecode/compressed-speed-distance.fit"}
+
+
+@dataclass(frozen=True)
+class SdkRead:
+    """What Garmin's FIT SDK reads from a file (CRC check on)."""
+
+    records: int
+    first: datetime | None
+    last: datetime | None
+    data_messages: int
+    errors: list[str]
+    last_message_end: int  # byte offset after the last message (or definition) it read
+
+
+def sdk_read(data: bytes) -> SdkRead:
+    """Read a FIT file with Garmin's SDK, keeping what it read before any error."""
+    from garmin_fit_sdk import Decoder, Stream
+
+    stream = Stream.from_byte_array(bytearray(data))
+    ends = [0]
+    messages, errors = Decoder(stream).read(
+        enable_crc_check=True, merge_heart_rates=False,
+        mesg_listener=lambda _num, _message: ends.append(stream.position()),
+        mesg_definition_listener=lambda _definition: ends.append(stream.position()),
+    )
+    stamps = [r.get("timestamp") for r in messages.get("record_mesgs", [])]
+    stamps = [t for t in stamps if t is not None]
+    return SdkRead(
+        records=len(messages.get("record_mesgs", [])),
+        first=stamps[0] if stamps else None,
+        last=stamps[-1] if stamps else None,
+        data_messages=sum(len(v) for v in messages.values()),
+        errors=[str(e) for e in errors],
+        last_message_end=max(ends),
+    )
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ class RawFrames:
     #: sessions identify every file and every file counts as loaded.
     file_id: pl.DataFrame | None = None
     files: pl.DataFrame | None = None
+    laps: pl.DataFrame | None = None  # sport of files without a session (see _sport_sources)
+    sports: pl.DataFrame | None = None
 
 
 @dataclass
@@ -145,10 +147,33 @@ def _athlete_samples(records: pl.DataFrame, athlete: str, raw: RawFrames,
     records, codes = file_codes(records)
     mine = pl.col("athlete_id") == athlete
     activity = raw.activity.filter(mine).join(codes, on="source_sha256", how="inner")
-    sessions = raw.sessions.filter(mine).join(codes, on="source_sha256", how="inner")
+    sessions = _sport_sources(raw, mine).join(codes, on="source_sha256", how="inner")
     samples = session_sport(local_times(records, activity, zones, "file_code"), sessions,
                             "file_code")
     return sample_deltas(samples, k.max_gap_s, "file_code")
+
+
+_SPORT_COLUMNS = ("source_sha256", "start_time_utc", "timestamp_utc", "sport", "sub_sport")
+
+
+def _sport_sources(raw: RawFrames, mine: pl.Expr) -> pl.DataFrame:
+    """Where the samples of one athlete's files take their sport from: the sessions; for a
+    file without any (a partial file, cut off before its session was written) its laps,
+    else its `sport` messages (written as an activity starts, they hold no time)."""
+    sessions = raw.sessions.filter(mine).select(_SPORT_COLUMNS)
+    if raw.laps is None or raw.sports is None:
+        return sessions
+    known = sessions.select("source_sha256")
+    laps = raw.laps.filter(mine).select(_SPORT_COLUMNS).join(known, on="source_sha256",
+                                                             how="anti")
+    sports = raw.sports.filter(mine).join(pl.concat([known, laps.select("source_sha256")]),
+                                          on="source_sha256", how="anti")
+    if laps.height == 0 and sports.height == 0:  # the usual case: every file has a session
+        return sessions
+    untimed = sports.select(
+        "source_sha256", *(pl.lit(None, sessions.schema[c]).alias(c)
+                           for c in ("start_time_utc", "timestamp_utc")), "sport", "sub_sport")
+    return pl.concat([sessions, laps, untimed], how="vertical_relaxed")
 
 
 def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:

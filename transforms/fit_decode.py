@@ -11,8 +11,17 @@ fitparse does the decoding. Three things keep it fast and bounded in memory:
   one file's developer fields can never leak into the next file decoded by the same
   worker process.
 
-A file that fails anywhere (bad header, CRC, truncation, unknown definition) raises
+A file that breaks part-way is salvaged, as Garmin's FIT SDK reads it: a truncated file
+(a watch whose battery died), a wrong CRC over intact records, a data message without a
+definition, a chained file whose next header is damaged. The messages wholly before the
+fault are returned, and `DecodedFit.partial` says what broke and at which byte. A file
+with no data message before its fault (empty, not FIT, a bad first header) raises
 `FitDecodeError` with a reason a person can act on; no frame of it is returned.
+
+A field whose size is not a multiple of its base type's size (COROS watches write such
+fields) is read past and its value is null, the message kept. fitparse refuses the file
+there; Garmin's SDK reads the field's bytes as uint8 values, which are no value of the
+field's declared type.
 """
 
 from __future__ import annotations
@@ -25,6 +34,16 @@ import fitparse
 import fitparse.records
 import polars as pl
 from fitparse.processors import FitFileDataProcessor
+from fitparse.profile import MESSAGE_TYPES
+from fitparse.records import (
+    BASE_TYPE_BYTE,
+    BASE_TYPES,
+    BaseType,
+    DefinitionMessage,
+    DevFieldDefinition,
+    FieldDefinition,
+    get_dev_type,
+)
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from schemas.fit import (
@@ -48,14 +67,26 @@ class FitDecodeError(ValueError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Fault:
+    """Where and why a file stopped being readable: every message that ends at or before
+    byte `offset` was read; what lies from `offset` on was not (for a wrong CRC, the CRC
+    itself at `offset` did not match the bytes before it)."""
+
+    reason: str
+    offset: int
+
+
 @dataclass
 class DecodedFit:
-    """A decoded FIT file: one frame per kept raw table, plus what was seen."""
+    """A decoded FIT file: one frame per kept raw table, plus what was seen; `partial` is
+    set when the file broke part-way and only the messages before the fault are here."""
 
     tables: dict[str, pl.DataFrame]
     fields: pl.DataFrame
     segments: int
     message_counts: dict[str, int] = field(default_factory=dict)
+    partial: Fault | None = None
 
     @property
     def record_count(self) -> int:
@@ -86,22 +117,73 @@ class _KeepNothing(list):
         return None
 
 
+#: Stands in for the base type of a field whose size is no multiple of its type's size: its
+#: bytes are read (as fitparse reads `byte` fields, one tuple) and its value is null.
+_MISALIGNED = BaseType(name="byte", identifier=BASE_TYPE_BYTE.identifier, fmt="B",
+                       parse=lambda _raw: None)
+
+
 class _StreamingFitFile(fitparse.FitFile):
-    """fitparse.FitFile that counts chained segments and keeps no parsed messages."""
+    """fitparse.FitFile that counts chained segments, keeps no parsed messages, remembers
+    where the unit (header, message or CRC) it is reading began, and reads past fields
+    whose size does not fit their base type."""
 
     def __init__(self, data: bytes) -> None:
         self.segment = -1
+        self.unit_start = 0
         super().__init__(io.BytesIO(data), check_crc=True, data_processor=_NoProcessing())
         self._messages = _KeepNothing()
 
     def _parse_file_header(self) -> None:
-        self.segment += 1
+        self.unit_start = self._file.tell()
         super()._parse_file_header()
+        self.segment += 1
 
-    @property
-    def position(self) -> int:
-        """Byte offset reached in the file."""
-        return self._file.tell() if self._file else self._filesize
+    def _parse_message_header(self):  # noqa: ANN202 (fitparse's MessageHeader)
+        self.unit_start = self._file.tell()
+        return super()._parse_message_header()
+
+    def _read_and_assert_crc(self, allow_zero: bool = False) -> None:
+        if not allow_zero:  # the file CRC (the header's own CRC allows zero)
+            self.unit_start = self._file.tell()
+        super()._read_and_assert_crc(allow_zero)
+
+    def _parse_definition_message(self, header):  # noqa: ANN001, ANN202 (fitparse types)
+        """fitparse 1.2.0's definition parsing, except that a field whose size is no
+        multiple of its base type's size gets `_MISALIGNED` instead of failing the file
+        (definitions are few: nothing here runs per record)."""
+        endian = ">" if self._read_struct("xB") else "<"
+        global_mesg_num, num_fields = self._read_struct("HB", endian=endian)
+        mesg_type = MESSAGE_TYPES.get(global_mesg_num)
+        field_defs = []
+        for _ in range(num_fields):
+            def_num, size, base_type_num = self._read_struct("3B", endian=endian)
+            field = mesg_type.fields.get(def_num) if mesg_type else None
+            base_type = BASE_TYPES.get(base_type_num, BASE_TYPE_BYTE)
+            if size % base_type.size:
+                base_type = _MISALIGNED
+            if field and field.components:
+                for component in field.components:
+                    if component.accumulate:
+                        self._accumulators.setdefault(global_mesg_num, {})[
+                            component.def_num] = 0
+            field_defs.append(FieldDefinition(field=field, def_num=def_num,
+                                              base_type=base_type, size=size))
+        dev_field_defs = []
+        if header.is_developer_data:
+            for _ in range(self._read_struct("B", endian=endian)):
+                def_num, size, dev_data_index = self._read_struct("3B", endian=endian)
+                dev = DevFieldDefinition(field=get_dev_type(dev_data_index, def_num),
+                                         dev_data_index=dev_data_index, def_num=def_num,
+                                         size=size)
+                if size % dev.base_type.size:
+                    dev.base_type = _MISALIGNED
+                dev_field_defs.append(dev)
+        definition = DefinitionMessage(header=header, endian=endian, mesg_type=mesg_type,
+                                       mesg_num=global_mesg_num, field_defs=field_defs,
+                                       dev_field_defs=dev_field_defs)
+        self._local_mesgs[header.local_mesg_num] = definition
+        return definition
 
 
 #: Rows gathered as Python values before they become a compact typed frame; bounds the
@@ -163,21 +245,24 @@ class _MessageColumns:
         return self.frames[0] if len(self.frames) == 1 else pl.concat(self.frames)
 
 
-def _reason(exc: Exception, fit: _StreamingFitFile | None, size: int) -> str:
-    at = f" at byte {fit.position} of {size}" if fit is not None else ""
+def _reason(exc: Exception, at: int, size: int) -> str:
+    """What broke, in words, with the byte where the unit it broke in began."""
+    where = f"at byte {at} of {size}"
     if isinstance(exc, FitHeaderError):
-        return f"not a FIT file: bad file header{at} ({exc})"
+        return f"bad FIT file header {where} ({exc})"
     if isinstance(exc, FitCRCError):
-        return f"corrupt FIT file: {exc}{at}"
+        return f"corrupt FIT file: the CRC {where} does not match the bytes it covers ({exc})"
     if isinstance(exc, FitEOFError):
-        return f"truncated FIT file: {exc}{at}"
+        return f"truncated FIT file: it ends inside the message {where} ({exc})"
     if isinstance(exc, FitParseError):
-        return f"unreadable FIT file: {exc}{at}"
-    return f"unreadable FIT file: {type(exc).__name__}: {exc}{at}"
+        return f"unreadable FIT file: {exc} {where}"
+    return f"unreadable FIT file: {type(exc).__name__}: {exc} {where}"
 
 
-def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int]:
-    """Parse every data message into per-message-type column lists."""
+def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int, Fault | None]:
+    """Parse every data message into per-message-type column lists, up to the first fault.
+
+    Raises FitDecodeError when the fault comes before any data message was read."""
     if not data:
         raise FitDecodeError("empty file (0 bytes): not a FIT file")
     if len(data) < 12 or data[8:12] != b".FIT":
@@ -189,6 +274,7 @@ def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int]:
     fit: _StreamingFitFile | None = None
     gathered: dict[str, _MessageColumns] = {}
     seq = 0
+    fault = None
     try:
         fit = _StreamingFitFile(data)
         while not fit._complete:
@@ -204,13 +290,14 @@ def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int]:
                 cols = gathered[name] = _MessageColumns(TABLE_BY_MESSAGE[name])
             cols.add(message.fields, fit.segment, seq)
             seq += 1
-    except FitDecodeError:
-        raise
-    except Exception as exc:  # any failure quarantines the whole file
-        raise FitDecodeError(_reason(exc, fit, len(data))) from exc
+    except Exception as exc:  # whatever broke, the messages before it stand
+        at = fit.unit_start if fit is not None else 0
+        fault = Fault(_reason(exc, at, len(data)), at)
+        if seq == 0:
+            raise FitDecodeError(fault.reason + "; no data message before it") from exc
     finally:
         fitparse.records.DEV_TYPES.clear()
-    return gathered, (fit.segment + 1 if fit else 0)
+    return gathered, (fit.segment + 1 if fit else 0), fault
 
 
 def _series(name: str, values: list, fit_type: str) -> pl.Series:
@@ -374,10 +461,10 @@ def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:
 def decode_fit(data: bytes) -> DecodedFit:
     """Decode FIT bytes into raw-table frames (without athlete and source keys).
 
-    Raises `FitDecodeError` when any part of the file cannot be read: a file is kept
-    whole or not at all.
+    A file that breaks part-way gives the messages wholly before the fault, with `partial`
+    saying why and where. Raises `FitDecodeError` when no data message can be read.
     """
-    gathered, segments = _gather(data)
+    gathered, segments, fault = _gather(data)
     tables = {
         TABLE_BY_MESSAGE[m].table: cols.frame() for m, cols in gathered.items()
     }
@@ -388,6 +475,7 @@ def decode_fit(data: bytes) -> DecodedFit:
         fields=_fields_frame(gathered),
         segments=segments,
         message_counts={m: cols.rows for m, cols in gathered.items()},
+        partial=fault,
     )
 
 

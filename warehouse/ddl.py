@@ -16,11 +16,16 @@ SOURCE_FILES: Columns = (
     ("size_bytes", "BIGINT NOT NULL", "Content size, bytes"),
     ("kind", "VARCHAR NOT NULL", "fit, fit.gz or zip"),
     ("container_sha256", "VARCHAR", "sha256 of the archive that delivered it, if any"),
-    ("status", "VARCHAR NOT NULL", "loaded or quarantined"),
-    ("error", "VARCHAR", "Why the file was quarantined"),
+    ("status", "VARCHAR NOT NULL", "loaded; partial (a FIT file that broke part-way: the "
+     "messages before the fault are loaded); quarantined (nothing loaded); ignored"),
+    ("error", "VARCHAR", "Why the file was quarantined, or where and why a partial file broke"),
     ("message_count", "INTEGER", "Data messages kept from the file"),
     ("ingested_at", "TIMESTAMPTZ NOT NULL", "When the content was first ingested (UTC)"),
+    ("fault_offset_bytes", "BIGINT", "Partial FIT files: the byte at which the fault begins; "
+     "every message ending at or before it was read"),
 )
+#: Columns added to raw.source_files after its first release (added on open).
+SOURCE_FILES_ADDED = ("fault_offset_bytes",)
 SOURCE_PATHS: Columns = (
     ("athlete_id", "VARCHAR NOT NULL", "Athlete the path belongs to"),
     ("path", "VARCHAR NOT NULL", "File path as walked"),
@@ -44,8 +49,9 @@ PIPELINE_RUNS: Columns = (
     ("started_at", "TIMESTAMPTZ NOT NULL", "Start (UTC)"),
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
     ("status", "VARCHAR NOT NULL", "running (started, not finished), completed, "
-     "completed_with_errors (files quarantined or unreadable), failed (expectations failed or "
-     "an error) or crashed (killed mid-way: found still running by the next run)"),
+     "completed_with_errors (files quarantined, unreadable or loaded in part), failed "
+     "(expectations failed or an error) or crashed (killed mid-way: found still running by "
+     "the next run)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
@@ -55,9 +61,11 @@ PIPELINE_RUNS: Columns = (
     ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published)"),
     ("expectations_failed", "INTEGER", "Expectations that failed in a build (null: none run)"),
     ("error", "VARCHAR", "Why a failed run stopped: the error's type and message (no values)"),
+    ("files_partial", "INTEGER", "FIT files loaded in part in this run (they broke part-way; "
+     "counted in files_loaded too)"),
 )
 #: Columns added to marts.pipeline_runs after its first release (added on open).
-PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed", "error")
+PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed", "error", "files_partial")
 
 VALIDATION_RESULTS: Columns = (
     ("run_id", "VARCHAR NOT NULL", "Run that checked the table (marts.pipeline_runs.run_id)"),
@@ -236,6 +244,16 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
     return tables
 
 
+def _add_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Columns,
+                 added: tuple[str, ...]) -> None:
+    """Add to `table` (a constant of this module) the `added` columns a warehouse made
+    before them lacks, with their comments."""
+    for column in added:
+        sql, text = next((sql, text) for c, sql, text in columns if c == column)
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql}")
+        con.execute(f"COMMENT ON COLUMN {table}.{quote_ident(column)} IS {sql_string(text)}")
+
+
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and tables that do not exist yet, with comments (idempotent)."""
     existing = {
@@ -261,12 +279,8 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_string(text)}"
                 )
-        for column in PIPELINE_RUNS_ADDED:  # warehouses made before these columns
-            sql, text = next((sql, text) for c, sql, text in PIPELINE_RUNS if c == column)
-            con.execute(f"ALTER TABLE marts.pipeline_runs ADD COLUMN IF NOT EXISTS "
-                        f"{quote_ident(column)} {sql}")
-            con.execute(f"COMMENT ON COLUMN marts.pipeline_runs.{quote_ident(column)} IS "
-                        f"{sql_string(text)}")
+        _add_columns(con, "marts.pipeline_runs", PIPELINE_RUNS, PIPELINE_RUNS_ADDED)
+        _add_columns(con, "raw.source_files", SOURCE_FILES, SOURCE_FILES_ADDED)
         _create_view(con, "raw.body_measurements", BODY_MEASUREMENTS_VIEW, BODY_VIEW_COMMENT,
                      BODY_VIEW_COLUMNS)
         _create_view(con, "raw.fit_files_used", FIT_FILES_USED_VIEW, FIT_FILES_USED_COMMENT,

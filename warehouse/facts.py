@@ -23,6 +23,9 @@ _RAW = {
     "file_id": ("fit_file_id", "athlete_id, source_sha256, segment, message_seq, file_type, "
                                "serial_number, time_created_utc"),
     "files": ("source_files", "athlete_id, sha256 AS source_sha256, status"),
+    "laps": ("fit_laps", "athlete_id, source_sha256, start_time_utc, timestamp_utc, sport, "
+                         "sub_sport"),
+    "sports": ("fit_sport", "athlete_id, source_sha256, sport, sub_sport"),
     "nutrition_entries": ("nutrition_entries", "*"),
     "body_measurements": ("body_measurements", "*"),
 }

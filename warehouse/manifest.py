@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 LOADED = "loaded"
+PARTIAL = "partial"  # a FIT file that broke part-way: the messages before the fault loaded
 QUARANTINED = "quarantined"
 IGNORED = "ignored"  # a CSV found beside exports that is no known export
 
@@ -26,6 +27,7 @@ class SourceFile:
     error: str | None = None
     container_sha256: str | None = None
     message_count: int | None = None
+    fault_offset_bytes: int | None = None  # partial files: where the fault begins
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def known_paths(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, So
 def known_contents(
     con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[str]
 ) -> dict[str, str]:
-    """Status (loaded / quarantined) of the given contents the warehouse already has."""
+    """Status (loaded / partial / quarantined) of the given contents the warehouse has."""
     if not shas:
         return {}
     rows = con.execute(
@@ -66,10 +68,10 @@ def known_contents(
 
 def fit_contents_between(con: duckdb.DuckDBPyConnection, athlete_id: str,
                          since: date | None, until: date | None) -> set[str]:
-    """The athlete's loaded FIT contents whose day - the local date of the first session's
-    start, else of the file's creation time, in the athlete's zone - lies within `since` ..
-    `until` (inclusive; None = open). Without bounds: every loaded FIT content, also those
-    without any time."""
+    """The athlete's loaded FIT contents (partial ones too) whose day - the local date of
+    the first session's start, else of the file's creation time, in the athlete's zone -
+    lies within `since` .. `until` (inclusive; None = open). Without bounds: every loaded
+    FIT content, also those without any time."""
     rows = con.execute(
         "WITH t AS ("
         "  SELECT source_sha256 AS sha256, min(start_time_utc) AS at FROM raw.fit_sessions "
@@ -81,7 +83,7 @@ def fit_contents_between(con: duckdb.DuckDBPyConnection, athlete_id: str,
         "       AS DATE) AS day "
         "FROM raw.source_files f LEFT JOIN t USING (sha256) LEFT JOIN c USING (sha256) "
         "LEFT JOIN raw.athletes a ON a.athlete_id = f.athlete_id "
-        "WHERE f.athlete_id = $athlete AND f.status = 'loaded' "
+        "WHERE f.athlete_id = $athlete AND f.status IN ('loaded', 'partial') "
         "  AND f.kind IN ('fit', 'fit.gz')",
         {"athlete": athlete_id},
     ).fetchall()
@@ -119,7 +121,7 @@ def _frame(rows: list, cls: type) -> pl.DataFrame:
     return pl.DataFrame(
         {f: [getattr(r, f) for r in rows] for f in fields},
         schema_overrides={"error": pl.String, "container_sha256": pl.String,
-                          "message_count": pl.Int32},
+                          "message_count": pl.Int32, "fault_offset_bytes": pl.Int64},
         strict=False,
     ).select(fields)
 

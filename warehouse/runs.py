@@ -49,12 +49,17 @@ def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, command: str,
                     "VALUES (?, ?, ?, ?)", [run_id, command, started_at, RUNNING])
 
 
+def _partial(summary: RunCounts) -> list:
+    """Files an ingest loaded in part (FIT ingests say; other summaries have none)."""
+    return getattr(summary, "partial", [])
+
+
 def run_status(summaries: list[RunCounts], error: str | None = None) -> str:
-    """failed (an error, or expectations failed), completed_with_errors (files quarantined
-    or unreadable) or completed."""
+    """failed (an error, or expectations failed), completed_with_errors (files quarantined,
+    unreadable or loaded in part) or completed."""
     if error or any(getattr(s, "expectations_failed", None) for s in summaries):
         return FAILED
-    if any(s.quarantined or s.problems for s in summaries):
+    if any(s.quarantined or s.problems or _partial(s) for s in summaries):
         return COMPLETED_WITH_ERRORS
     return COMPLETED
 
@@ -70,7 +75,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime
             "UPDATE marts.pipeline_runs SET finished_at = ?, status = ?, files_loaded = ?, "
             "files_skipped = ?, files_quarantined = ?, records_loaded = ?, "
             "seconds = ?, "
-            "rows_published = ?, expectations_failed = ?, error = ? WHERE run_id = ?",
+            "rows_published = ?, expectations_failed = ?, error = ?, files_partial = ? "
+            "WHERE run_id = ?",
             [
                 finished_at, run_status(summaries, error),
                 sum(s.loaded for s in summaries), sum(s.skipped for s in summaries),
@@ -79,6 +85,6 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime
                 (finished_at - started_at).total_seconds(),
                 None if all(p is None for p in published) else sum(p or 0 for p in published),
                 None if all(f is None for f in failed) else sum(f or 0 for f in failed),
-                error, run_id,
+                error, sum(len(_partial(s)) for s in summaries), run_id,
             ],
         )

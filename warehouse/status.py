@@ -13,11 +13,22 @@ def source_counts(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
+def _or_null(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
+    """`column` of `table` (constants of this module), or NULL in a warehouse made before
+    the column existed and not opened for writing since (status opens it read-only)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = ? AND column_name = ?", [table, column]).fetchone()
+    return column if found and found[0] else "NULL"
+
+
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The latest runs, newest first."""
+    partial = _or_null(con, "pipeline_runs", "files_partial")  # a column name, or NULL
     return con.execute(
-        "SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), command, status, "
-        "files_loaded, files_skipped, files_quarantined, records_loaded, rows_published, "
+        "SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), "  # noqa: S608
+        f"command, status, files_loaded, {partial}, files_skipped, "
+        "files_quarantined, records_loaded, rows_published, "
         "expectations_failed, round(seconds, 1) "
         "FROM marts.pipeline_runs ORDER BY started_at DESC LIMIT ?",
         [limit],
@@ -35,6 +46,17 @@ def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
         "SELECT athlete_id, path, error, kind IN (SELECT unnest(?::VARCHAR[])) "
         "FROM raw.source_files WHERE status = 'quarantined' ORDER BY athlete_id, path",
         [list(FIT_KINDS)],
+    ).fetchall()
+
+
+def partial_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, int]]:
+    """Every FIT file loaded in part: athlete, path, what broke, the byte where the fault
+    begins and the data messages kept from before it."""
+    offset = _or_null(con, "source_files", "fault_offset_bytes")  # a column name, or NULL
+    return con.execute(
+        f"SELECT athlete_id, path, error, {offset}, message_count "  # noqa: S608
+        "FROM raw.source_files "
+        "WHERE status = 'partial' ORDER BY athlete_id, path"
     ).fetchall()
 
 

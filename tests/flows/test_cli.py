@@ -84,31 +84,39 @@ def test_ingest_without_inputs_explains_what_is_missing(tmp_path: Path) -> None:
     assert "--fit" in result.stderr
 
 
-def test_ingest_reports_quarantine_and_exits_non_zero(
+def test_ingest_reports_partial_and_quarantined_files_apart_and_exits_non_zero(
     tmp_path: Path, prefect_server: str
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     run = one_hour_run(datetime(2026, 6, 1, 5, 30, tzinfo=UTC), duration_s=300)
     (inbox / "good.fit").write_bytes(run.data)
-    (inbox / "broken.fit").write_bytes(run.data[:-40])
+    (inbox / "broken.fit").write_bytes(run.data[:-40])  # the last records cut off
+    (inbox / "empty.fit").write_bytes(b"")
     warehouse = tmp_path / "out" / "w.duckdb"
     env = {"PREFECT_API_URL": prefect_server}
     first = _run("ingest", "--fit", str(inbox), "--athlete", "me", "--warehouse",
                  str(warehouse), cwd=tmp_path, env=env)
     assert first.returncode == 1, first.stderr
-    assert "broken.fit" in first.stderr and "truncated" in first.stderr
-    assert "FIT ingest" in first.stdout
+    lines = first.stderr.splitlines()
+    assert any(line.startswith("partial ") and "broken.fit" in line and "truncated" in line
+               for line in lines), first.stderr
+    assert any(line.startswith("quarantined ") and "empty.fit" in line for line in lines)
+    assert not any(line.startswith("quarantined ") and "broken.fit" in line for line in lines)
+    assert "FIT ingest" in first.stdout and "partial" in first.stdout
     assert stat.S_IMODE(warehouse.stat().st_mode) == 0o600
     assert stat.S_IMODE(warehouse.parent.stat().st_mode) == 0o700
 
     second = _run("ingest", "--fit", str(inbox), "--athlete", "me", "--warehouse",
                   str(warehouse), cwd=tmp_path, env=env)
-    assert second.returncode == 0, second.stderr  # nothing new: the bad file was reported
+    assert second.returncode == 0, second.stderr  # nothing new: the bad files were reported
 
     status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    assert "broken.fit" in status.stdout and "truncated" in status.stdout
+    lines = status.stdout.splitlines()
+    assert any(line.startswith("partial (me) ") and "broken.fit" in line and "truncated" in line
+               for line in lines), status.stdout
+    assert any(line.startswith("quarantined (me) ") and "empty.fit" in line for line in lines)
     # freshness: the good run started 2026-06-01 05:30 UTC, 07:30 in the athlete's zone
     # (the ingest's default zone is UTC unless given: the day is the same either way)
     assert "data freshness" in status.stdout

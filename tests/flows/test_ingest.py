@@ -18,10 +18,10 @@ import pytest
 
 from flows.ingest import ingest_fit_flow
 from flows.settings import AthleteInputs
-from tests.helpers import REPO, fit_manifest, require_fixtures
+from tests.helpers import REPO, SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
 from transforms.synthetic import one_hour_run
 
-RAW_TABLES = ("fit_file_id", "fit_activity", "fit_sessions", "fit_laps", "fit_records",
+RAW_TABLES = ("fit_file_id", "fit_activity", "fit_sessions", "fit_laps", "fit_sport", "fit_records",
               "fit_sets", "fit_weight_scale", "fit_user_profile", "fit_zones_target", "fit_hrv",
               "fit_fields", "source_files")
 
@@ -63,32 +63,51 @@ def _write_runs(folder: Path, count: int, seed: int = 0) -> list[Path]:
     return paths
 
 
-def test_real_fixtures_load_or_quarantine_exactly(tmp_path: Path) -> None:
+def _expected_status(path: str, data: bytes) -> tuple[str, int]:
+    """loaded, partial or quarantined, and the records kept, as Garmin's SDK reads the file
+    (fitparse's count, from MANIFEST.tsv, where the SDK cannot read it)."""
+    if path in SDK_UNSUPPORTED:
+        return "loaded", next(int(r["record_messages"]) for r in fit_manifest()
+                              if r["path"] == path)
+    sdk = sdk_read(data)
+    if sdk.data_messages == 0:
+        return "quarantined", 0
+    return ("partial" if sdk.errors else "loaded"), sdk.records
+
+
+def test_real_fixtures_load_whole_in_part_or_quarantine_exactly(tmp_path: Path) -> None:
     fixtures = require_fixtures()
     before = {p: (_sha(p), p.stat().st_mtime_ns) for p in fixtures.rglob("*") if p.is_file()}
     warehouse = tmp_path / "w.duckdb"
     summary = _ingest(warehouse, fixtures)
 
     rows = fit_manifest()
-    broken = {r["path"] for r in rows if r["fitparse_1_2_0_parses"] == "False"}
-    assert summary.loaded == len(rows) - len(broken)
+    expected = {r["path"]: _expected_status(r["path"], (fixtures / r["path"]).read_bytes())
+                for r in rows}
+    by_status = {s: sorted(p for p, (status, _) in expected.items() if status == s)
+                 for s in ("loaded", "partial", "quarantined")}
+    assert by_status["partial"] and by_status["quarantined"]  # the fixtures hold both kinds
+    assert summary.loaded == len(by_status["loaded"]) + len(by_status["partial"])
+    assert sorted(Path(p).relative_to(fixtures).as_posix() for p, _ in summary.partial) == (
+        by_status["partial"])
     assert sorted(Path(p).relative_to(fixtures).as_posix() for p, _ in summary.quarantined) == (
-        sorted(broken))
+        by_status["quarantined"])
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for row in rows:
-            sha = _sha(fixtures / row["path"])
-            status, error = con.execute(
-                "SELECT status, error FROM raw.source_files WHERE sha256 = ?", [sha]
+        for path, (want, want_records) in expected.items():
+            sha = _sha(fixtures / path)
+            status, error, offset = con.execute(
+                "SELECT status, error, fault_offset_bytes FROM raw.source_files "
+                "WHERE sha256 = ?", [sha]
             ).fetchone()
             (records,) = con.execute(
                 "SELECT count(*) FROM raw.fit_records WHERE source_sha256 = ?", [sha]
             ).fetchone()
-            if row["path"] in broken:
-                assert status == "quarantined" and error, row["path"]
-                assert records == 0, "no partial rows of a quarantined file"
-            else:
-                assert status == "loaded" and error is None, row["path"]
-                assert records == int(row["record_messages"]), row["path"]
+            assert status == want, path
+            assert records == want_records, path
+            if want == "loaded":
+                assert error is None and offset is None, path
+            else:  # the reason, and for a partial file where its fault begins
+                assert error and (offset is not None) == (want == "partial"), path
     after = {p: (_sha(p), p.stat().st_mtime_ns) for p in fixtures.rglob("*") if p.is_file()}
     assert after == before, "input files are never modified"
 
@@ -141,22 +160,69 @@ def test_bad_inputs_are_quarantined_and_good_files_still_load(tmp_path: Path) ->
     summary = _ingest(warehouse, inbox)
 
     reasons = {Path(p).name: r for p, r in summary.quarantined}
-    assert summary.loaded == 1
+    assert summary.loaded == 2  # the good run, and the truncated one in part
     assert "empty file" in reasons["zero.fit"]
     assert "not a FIT file" in reasons["diary.fit"]
     assert "not a FIT file" in reasons["noise.fit"]
-    assert "truncated" in reasons["truncated.fit"]
     assert "zip slip" in reasons["slip.zip"]
     assert "zip bomb" in reasons["bomb.zip"]
     assert not (tmp_path / "escaped.fit").exists()
+    ((cut_path, cut_reason),) = summary.partial
+    assert Path(cut_path).name == "truncated.fit" and "truncated" in cut_reason
+    cut = (inbox / "truncated.fit").read_bytes()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        shas = {r[0] for r in con.execute(
-            "SELECT DISTINCT source_sha256 FROM raw.fit_records").fetchall()}
+        records = dict(con.execute(
+            "SELECT source_sha256, count(*) FROM raw.fit_records GROUP BY 1").fetchall())
         statuses = dict(con.execute(
             "SELECT regexp_extract(path, '[^/]+$'), status FROM raw.source_files").fetchall())
-    assert shas == {_sha(good)}
-    assert statuses["run-000.fit"] == "loaded"
+        (offset,) = con.execute("SELECT fault_offset_bytes FROM raw.source_files "
+                                "WHERE status = 'partial'").fetchone()
+    sdk = sdk_read(cut)
+    assert records == {_sha(good): 600, hashlib.sha256(cut).hexdigest(): sdk.records}
+    assert 0 < sdk.records < 600 and offset == sdk.last_message_end
+    assert statuses["run-000.fit"] == "loaded" and statuses["truncated.fit"] == "partial"
     assert {k for k, v in statuses.items() if v == "quarantined"} == set(reasons)
+
+
+def test_a_partial_file_is_kept_until_its_complete_copy_replaces_it(tmp_path: Path) -> None:
+    """A file copied while the watch still wrote it: loaded in part, skipped while it stays
+    the same, replaced by the complete file at the same path; a partial version of a
+    complete file leaves the complete rows in place."""
+    folder = tmp_path / "watch"
+    (path,) = _write_runs(folder, 1)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    warehouse = tmp_path / "w.duckdb"
+
+    def bump() -> None:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+    def state() -> tuple[list[tuple], dict[str, int]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            files = con.execute("SELECT sha256, status FROM raw.source_files ORDER BY 2"
+                                ).fetchall()
+            records = dict(con.execute("SELECT source_sha256, count(*) FROM raw.fit_records "
+                                       "GROUP BY 1").fetchall())
+        return files, records
+
+    cut_sha, cut_records = _sha(path), sdk_read(path.read_bytes()).records
+    first = _ingest(warehouse, folder)
+    assert [Path(p).name for p, _ in first.partial] == [path.name] and not first.ok
+    assert state() == ([(cut_sha, "partial")], {cut_sha: cut_records})
+    again = _ingest(warehouse, folder)
+    assert again.ok and again.skipped == 1 and again.loaded == 0
+    path.write_bytes(whole)
+    bump()
+    complete = _ingest(warehouse, folder)
+    assert complete.ok and complete.loaded == 1 and complete.replaced == 1
+    assert state() == ([(_sha(path), "loaded")], {_sha(path): 600})
+    path.write_bytes(whole[: len(whole) // 2])
+    bump()
+    broken = _ingest(warehouse, folder)
+    assert len(broken.partial) == 1 and broken.replaced == 0
+    files, records = state()
+    assert files == [(hashlib.sha256(whole).hexdigest(), "loaded"), (_sha(path), "partial")]
+    assert records[hashlib.sha256(whole).hexdigest()] == 600
 
 
 def test_changed_file_replaces_what_it_produced(tmp_path: Path) -> None:
@@ -222,7 +288,7 @@ def test_killed_ingest_completes_on_rerun_without_doubles(
 def test_quarantined_files_are_skipped_then_retried_on_request(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     (good,) = _write_runs(inbox, 1)
-    (inbox / "cut.fit").write_bytes(good.read_bytes()[:3000])
+    (inbox / "cut.fit").write_bytes(good.read_bytes()[:20])  # no data message before the cut
     warehouse = tmp_path / "w.duckdb"
     first = _ingest(warehouse, inbox)
     assert [Path(p).name for p, _ in first.quarantined] == ["cut.fit"]

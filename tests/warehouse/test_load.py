@@ -101,3 +101,33 @@ def test_a_second_writer_gets_a_clear_message(warehouse: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_warehouse_made_before_partial_files_is_migrated_and_readable(warehouse: Path
+                                                                       ) -> None:
+    """A warehouse whose raw.source_files and marts.pipeline_runs lack the columns of partial
+    files: `status` (read-only) still reads it, and the next open for writing adds them."""
+    from warehouse.status import partial_files, recent_runs
+
+    with connect(warehouse) as con:
+        con.execute("ALTER TABLE raw.source_files DROP COLUMN fault_offset_bytes")
+        con.execute("ALTER TABLE marts.pipeline_runs DROP COLUMN files_partial")
+        con.execute("INSERT INTO marts.pipeline_runs (run_id, command, started_at, status, "
+                    "files_loaded) VALUES ('r1', 'ingest', ?, 'completed', 3)", [NOW])
+    with connect(warehouse, read_only=True) as con:
+        assert partial_files(con) == []
+        (run,) = recent_runs(con)
+        assert run[3:5] == (3, None)  # files loaded, files partial (unknown then)
+    with connect(warehouse) as con:
+        create_all(con)
+        batch = _batch("me", "cut.fit")
+        entry = batch.entries[0]
+        file = SourceFile("me", entry.file.sha256, "cut.fit", 10, "fit", "partial",
+                          "truncated FIT file at byte 700 of 710", None, 5, 700)
+        load_fit_batch(con, FitBatch("me", [BatchEntry(file, entry.decoded, entry.path)]), NOW)
+        assert partial_files(con) == [("me", "cut.fit", "truncated FIT file at byte 700 of 710",
+                                       700, 5)]
+        comment = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'source_files' "
+            "AND column_name = 'fault_offset_bytes'").fetchone()[0]
+    assert "byte" in comment
