@@ -61,6 +61,7 @@ RANGES: dict[str, tuple[tuple[str, float, float], ...]] = {
         ("protein_g_per_kg_7d", 0, 10), ("run_km_7d", 0, 2_100), ("run_h_7d", 0, 168),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
+        ("high_intensity_share_7d", 0, 1),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
