@@ -65,7 +65,12 @@ VALIDATION_RESULTS: Columns = (
     ("unexpected_keys", "JSON", "Up to five keys (athlete and day or week) of failing rows, "
      "never their values"),
     ("error", "VARCHAR", "Why an expectation could not run (e.g. a missing column)"),
+    ("held_back_keys", "JSON", "Keys (athlete and day or week) of every failing row when "
+     "the build held those athletes back: they kept their previously published rows in "
+     "every mart and the other athletes were published; null when nothing was held back"),
 )
+#: Columns added to marts.validation_results after its first release (added on open).
+VALIDATION_RESULTS_ADDED = ("held_back_keys",)
 
 
 NUTRITION_ENTRIES: Columns = (
@@ -210,12 +215,15 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(
                     f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_string(text)}"
                 )
-        for column in PIPELINE_RUNS_ADDED:  # warehouses made before these columns
-            sql, text = next((sql, text) for c, sql, text in PIPELINE_RUNS if c == column)
-            con.execute(f"ALTER TABLE marts.pipeline_runs ADD COLUMN IF NOT EXISTS "
-                        f"{quote_ident(column)} {sql}")
-            con.execute(f"COMMENT ON COLUMN marts.pipeline_runs.{quote_ident(column)} IS "
-                        f"{sql_string(text)}")
+        for table, columns, added in (("pipeline_runs", PIPELINE_RUNS, PIPELINE_RUNS_ADDED),
+                                      ("validation_results", VALIDATION_RESULTS,
+                                       VALIDATION_RESULTS_ADDED)):
+            for column in added:  # warehouses made before these columns
+                sql, text = next((sql, text) for c, sql, text in columns if c == column)
+                con.execute(f"ALTER TABLE marts.{table} ADD COLUMN IF NOT EXISTS "
+                            f"{quote_ident(column)} {sql}")
+                con.execute(f"COMMENT ON COLUMN marts.{table}.{quote_ident(column)} IS "
+                            f"{sql_string(text)}")
         con.execute(BODY_MEASUREMENTS_VIEW)
         con.execute(f"COMMENT ON VIEW raw.body_measurements IS {sql_string(BODY_VIEW_COMMENT)}")
         for column, _, text in BODY_VIEW_COLUMNS:
