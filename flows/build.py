@@ -223,12 +223,13 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
 
 
 @io_task
-def publish_marts(warehouse: str, held_back: list[str] | None = None) -> None:
+def publish_marts(warehouse: str, held_back: list[str] | None = None) -> int:
     """Make the staged marts the published ones in one transaction; the athletes in
-    `held_back` keep their published rows."""
+    `held_back` keep their published rows. Returns the new rows published."""
     with connect(Path(warehouse)) as con:
-        publish(con, list(MARTS), held_back)
+        rows = publish(con, list(MARTS), held_back)
     failpoint("marts_published")
+    return rows
 
 
 @io_task
@@ -261,12 +262,11 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
         failpoint("marts_staged")
         verdict = validate_marts(warehouse, run.run_id, previous, scoring, full, ids)
         failpoint("marts_validated")
-        if verdict.publish:
-            publish_marts(warehouse, list(verdict.held_back))
+        published = (publish_marts(warehouse, list(verdict.held_back)) if verdict.publish
+                     else None)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(verdict.failures),
-                               rows_published=sum(rows.values()) if verdict.publish else None,
-                               held_back=verdict.held_back)
+                               rows_published=published, held_back=verdict.held_back)
         run.add([summary])
         if verdict.publish:  # after the run's record, so readers see this build's run too
             run.save()

@@ -37,14 +37,16 @@ PIPELINE_RUNS: Columns = (
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
     ("status", "VARCHAR NOT NULL", "running (started, not finished), completed, "
      "completed_with_errors (files quarantined or unreadable), failed (expectations failed or "
-     "an error) or crashed (killed mid-way: found still running by the next run)"),
+     "an error; with rows_published set, athletes were held back and the others published) "
+     "or crashed (killed mid-way: found still running by the next run)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
     ("records_loaded", "BIGINT", "Rows added: raw.fit_records for FIT, export rows for "
      "nutrition"),
     ("seconds", "DOUBLE", "Wall time, s"),
-    ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published)"),
+    ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published; "
+     "held-back athletes' kept rows not counted)"),
     ("expectations_failed", "INTEGER", "Expectations that failed in a build (null: none run)"),
     ("error", "VARCHAR", "Why a failed run stopped: the error's type and message (no values)"),
 )

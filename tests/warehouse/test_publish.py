@@ -138,7 +138,8 @@ def test_held_back_athletes_keep_their_published_rows_the_others_get_the_new(tmp
         write_staging(con, {"daily_nutrition": staged(100.0, "ab")})
         publish(con, ["daily_nutrition"])
         write_staging(con, {"daily_nutrition": staged(150.0, "abc")})
-        publish(con, ["daily_nutrition"], held_back=["b", "c"])  # c: never published
+        # c: never published; a's 2 rows are the only new ones
+        assert publish(con, ["daily_nutrition"], held_back=["b", "c"]) == 2
         assert con.execute(total).fetchall() == [("a", 2, 300.0), ("b", 2, 200.0)]
         (comment,) = con.execute(
             "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' AND "
