@@ -6,7 +6,11 @@ athletes, computes every daily fact (transforms.daily_facts) and score
 (transforms.muscle_balance) into `staging.*`, checks each staged mart against its
 expectation suite (schemas.expectations, Great Expectations in memory), records every
 result in marts.validation_results, and only when all pass replaces the marts in one
-transaction. Nothing is incremental: every build starts from the raw tables.
+transaction. When the failing rows belong to some athletes only, those athletes are held
+back - they keep the rows they had in every published mart - and the others are published
+(`AthletesHeldBack` names them and their days); a failure about a table as a whole, or
+one that names every athlete, publishes nothing (`ExpectationsFailed`). Nothing is
+incremental: every build starts from the raw tables.
 """
 
 from __future__ import annotations
@@ -61,8 +65,38 @@ class ExpectationsFailed(RuntimeError):
 
     def __init__(self, failures: list[Failure]) -> None:
         self.failures = failures
-        super().__init__(f"{len(failures)} expectations failed; the published marts are "
-                         "unchanged: " + "; ".join(f.describe() for f in failures[:5]))
+        super().__init__(f"{self.brief}: " + "; ".join(f.describe() for f in failures[:5]))
+
+    @property
+    def brief(self) -> str:
+        """What happened, in counts only."""
+        return (f"{len(self.failures)} expectations failed; the published marts are "
+                "unchanged")
+
+
+class AthletesHeldBack(ExpectationsFailed):
+    """A build whose failed expectations named rows of some athletes only: those athletes
+    kept their previously published rows, every other athlete was published (`build`)."""
+
+    def __init__(self, failures: list[Failure], build: BuildSummary) -> None:
+        self.build = build
+        super().__init__(failures)
+
+    @property
+    def brief(self) -> str:
+        held = self.build.held_back
+        return (f"{len(self.failures)} expectations failed on rows of {len(held)} athletes: "
+                f"{held_back_text(held)} held back (their published rows are as before); "
+                "the other athletes were published")
+
+
+def held_back_text(held: dict[str, list[str]], days_shown: int = 5) -> str:
+    """`a (2026-03-05, 2026-03-06), b (2026-W10)`: athletes and their failing days."""
+    def days(labels: list[str]) -> str:
+        more = len(labels) - days_shown
+        return ", ".join(labels[:days_shown]) + (f" and {more} more" if more > 0 else "")
+
+    return ", ".join(f"{a} ({days(labels)})" for a, labels in held.items())
 
 
 @dataclass
@@ -79,6 +113,8 @@ class BuildSummary:
     expectations_failed: int = 0
     rows_published: int | None = None
     published: str | None = None  # the readers' DuckDB file
+    #: athletes whose failing rows held them back, with those rows' days or ISO weeks
+    held_back: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -86,7 +122,22 @@ class BuildSummary:
 
     @property
     def ok(self) -> bool:
-        return True
+        """True when every athlete's marts were published."""
+        return not self.held_back
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The expectations' outcome: the failures, and the athletes held back for them ({}
+    with failures: nothing may be published)."""
+
+    failures: list[Failure]
+    held_back: dict[str, list[str]]
+
+    @property
+    def publish(self) -> bool:
+        """Whether any athlete's staged marts may be published."""
+        return not self.failures or bool(self.held_back)
 
 
 def athlete_frame(athletes: list[Athlete]) -> pl.DataFrame:
@@ -144,10 +195,13 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = 
 
 @io_task
 def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
-                   scoring: dict | None = None, full: bool = False) -> list[Failure]:
-    """Check every staged mart against its expectation suite (schemas.expectations) and
-    record every result in marts.validation_results; returns the failures."""
-    from schemas.expectations import KEYS, SuiteInputs, suite
+                   scoring: dict | None = None, full: bool = False,
+                   athlete_ids: list[str] | None = None) -> Verdict:
+    """Check every staged mart against its expectation suite (schemas.expectations), decide
+    which athletes the failures hold back (`schemas.expectations.held_back`; none when
+    the failures name every athlete of `athlete_ids` or a table as a whole) and record
+    every result in marts.validation_results."""
+    from schemas.expectations import KEYS, SuiteInputs, held_back, suite
     from schemas.validation import validate
 
     _, k = constants(scoring)
@@ -159,17 +213,23 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
             frame = read_staging(con, name)
             checked += [(name, r) for r in validate(frame, suite(name, frame, inputs),
                                                     KEYS[name])]
-        record_validation(con, run, utc_now(), checked)
-    return [Failure(name, r.expectation, ", ".join(r.columns), r.unexpected_count,
-                    r.observed_value, r.error) for name, r in checked if not r.success]
+        held = held_back(checked) or {}
+        if athlete_ids is not None and set(held) >= set(athlete_ids):
+            held = {}  # every athlete failed: nothing to publish
+        record_validation(con, run, utc_now(), checked, held_back=bool(held))
+    failures = [Failure(name, r.expectation, ", ".join(r.columns), r.unexpected_count,
+                        r.observed_value, r.error) for name, r in checked if not r.success]
+    return Verdict(failures, held)
 
 
 @io_task
-def publish_marts(warehouse: str) -> None:
-    """Make the staged marts the published ones in one transaction."""
+def publish_marts(warehouse: str, held_back: list[str] | None = None) -> int:
+    """Make the staged marts the published ones in one transaction; the athletes in
+    `held_back` keep their published rows. Returns the new rows published."""
     with connect(Path(warehouse)) as con:
-        publish(con, list(MARTS))
+        rows = publish(con, list(MARTS), held_back)
     failpoint("marts_published")
+    return rows
 
 
 @io_task
@@ -185,29 +245,35 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
                full: bool = False) -> BuildSummary:
     """Rebuild every mart from the raw tables: stage, validate, publish (write-audit-
     publish). A failed expectation leaves the published marts as they were, records the
-    run as failed and raises ExpectationsFailed. `scoring`: the config's [scoring] table;
-    `full`: accept fewer rows than the previous build (athletes or files removed)."""
+    run as failed and raises ExpectationsFailed; when the failing rows belong to some
+    athletes only, the others are published first and AthletesHeldBack (an
+    ExpectationsFailed) names the athletes held back and their days. `scoring`: the
+    config's [scoring] table; `full`: accept fewer rows than the previous build (athletes
+    or files removed)."""
     from schemas.validation import prewarm
 
     logger = get_run_logger()
     t0 = time.perf_counter()
     prewarm()  # Great Expectations loads while the facts are computed
+    ids = [a.id for a in athletes]
     with pipeline_run(Path(warehouse), "build") as run:
-        previous = previous_rows(warehouse, [a.id for a in athletes])
+        previous = previous_rows(warehouse, ids)
         rows = stage_marts(warehouse, athletes, scoring)
         failpoint("marts_staged")
-        failures = validate_marts(warehouse, run.run_id, previous, scoring, full)
+        verdict = validate_marts(warehouse, run.run_id, previous, scoring, full, ids)
         failpoint("marts_validated")
-        if not failures:
-            publish_marts(warehouse)
+        published = (publish_marts(warehouse, list(verdict.held_back)) if verdict.publish
+                     else None)
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
-                               expectations_failed=len(failures),
-                               rows_published=None if failures else sum(rows.values()))
+                               expectations_failed=len(verdict.failures),
+                               rows_published=published, held_back=verdict.held_back)
         run.add([summary])
-        if not failures:  # after the run's record, so readers see this build's run too
+        if verdict.publish:  # after the run's record, so readers see this build's run too
             run.save()
             summary.published = write_published_files(warehouse, run.run_id)
-    if failures:
-        raise ExpectationsFailed(failures)
+        if verdict.held_back:  # the run is recorded failed, with what was held back
+            raise AthletesHeldBack(verdict.failures, summary)
+    if verdict.failures:
+        raise ExpectationsFailed(verdict.failures)
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))
     return summary

@@ -316,6 +316,14 @@ def _guarded(path: Path, call):
         for failure in exc.failures:
             err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
                       highlight=False, soft_wrap=True)
+        build = getattr(exc, "build", None)  # AthletesHeldBack: the others were published
+        if build is not None:
+            from flows.build import held_back_text
+
+            raise _fail(f"{len(exc.failures)} expectations failed on rows of some athletes: "
+                        f"held back {held_back_text(build.held_back)}; they keep their "
+                        f"previously published marts in {path}, every other athlete was "
+                        f"published (details: musclebalance status)", 1) from None
         raise _fail(f"{len(exc.failures)} expectations failed: nothing was published; the "
                     f"marts in {path} are as before (details: musclebalance status)", 1
                     ) from None

@@ -78,6 +78,7 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
                                           scoring=dict(settings.scoring), full=full)
         except ExpectationsFailed as exc:
             exc.summary = summary  # the ingest went through; the caller may show it
+            summary.build = getattr(exc, "build", None)  # others published: AthletesHeldBack
             raise
     return summary
 

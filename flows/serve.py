@@ -139,6 +139,8 @@ def failure(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, WarehouseBusy):
         return "skipped", ("another musclebalance run holds the warehouse (WarehouseBusy); "
                            "waiting for the next fire time")
+    if isinstance(exc, ExpectationsFailed) and getattr(exc, "build", None) is not None:
+        return "failed", (f"{type(exc).__name__}: {exc.brief} (details: musclebalance status)")
     if isinstance(exc, ExpectationsFailed):
         return "failed", (f"ExpectationsFailed: {len(exc.failures)} expectations failed; "
                           "nothing was published (details: musclebalance status)")

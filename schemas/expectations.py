@@ -5,16 +5,23 @@ their closed sets; zone minutes within the covered minutes; the risk band consis
 the score thresholds; one row per calendar day between each athlete's first and last day
 (or per ISO week); and no fewer rows than the previous published build unless a reason is
 given. `suites(...)` returns GX expectation objects (GX is imported on first use).
+
+A failure that names rows of some athletes only (a value out of range, a band that
+contradicts its score, a null where a value is required) holds those athletes back and
+lets the others publish (`held_back`); a failure about the table as a whole (row counts,
+keys unique across the table, a column missing, a row without an athlete) blocks every
+athlete's publish.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from schemas.validation import expectations_module
+from schemas.validation import CheckResult, expectations_module
 
 #: Keys of each published table.
 KEYS = {
@@ -61,6 +68,7 @@ RANGES: dict[str, tuple[tuple[str, float, float], ...]] = {
         ("protein_g_per_kg_7d", 0, 10), ("run_km_7d", 0, 2_100), ("run_h_7d", 0, 168),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
+        ("high_intensity_share_7d", 0, 1),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -153,3 +161,34 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     if table.endswith("_muscle_balance"):
         checks += _band_checks(gxe, inputs)
     return checks
+
+
+#: Expectations about the table as a whole: their failure blocks every athlete's publish
+#: (prefixes of GX expectation types).
+TABLE_WIDE = ("expect_table_", "expect_compound_columns_to_be_unique")
+
+
+def key_label(key: dict) -> str:
+    """A failing row's day (`2026-03-05`) or ISO week (`2026-W10`), from its keys."""
+    if "local_date" in key:
+        return str(key["local_date"])
+    return f"{key.get('iso_year')}-W{int(key.get('iso_week') or 0):02d}"
+
+
+def held_back(checked: Sequence[tuple[str, CheckResult]]) -> dict[str, list[str]] | None:
+    """The athletes the failed expectations name, each with the days (or ISO weeks) of its
+    failing rows, sorted: {} when nothing failed. None when a failure is not about rows of
+    known athletes - an expectation about the whole table (`TABLE_WIDE`), one that could not
+    run, or a failing row without an athlete - so nothing may be published."""
+    athletes: dict[str, set[str]] = {}
+    for _, result in checked:
+        if result.success:
+            continue
+        if (result.error or result.failing_keys is None
+                or result.expectation.startswith(TABLE_WIDE)):
+            return None
+        for key in result.failing_keys:
+            if key.get("athlete_id") is None:
+                return None
+            athletes.setdefault(str(key["athlete_id"]), set()).add(key_label(key))
+    return {a: sorted(days) for a, days in sorted(athletes.items())}

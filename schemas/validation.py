@@ -6,9 +6,11 @@ process (nothing written to disk, no progress bars, no telemetry), `batch.valida
 A failed suite does not raise: the caller reads `CheckResult.success`.
 
 Results carry keys only: for a failed expectation, up to `max_keys` (athlete, day or week)
-keys of offending rows; the checked values themselves are never returned (GX's
-`exclude_unexpected_values`), and a column statistic's observed value is withheld, so
-reports and logs hold no health values. GX is imported on first use (it takes seconds).
+keys of offending rows, and for an expectation about rows the keys of every offending row
+(`failing_keys`, so that a build can hold back exactly the athletes they belong to); the
+checked values themselves are never returned (GX's `exclude_unexpected_values`), and a
+column statistic's observed value is withheld, so reports and logs hold no health values.
+GX is imported on first use (it takes seconds).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class CheckResult:
     unexpected_count: int | None = None
     unexpected_keys: list[dict] = field(default_factory=list)
     error: str | None = None            # an expectation that could not run (missing column)
+    failing_keys: list[dict] | None = None  # keys of every failing row (row expectations)
 
 
 def _gx() -> Any:
@@ -154,6 +157,14 @@ def _error(info: dict | None) -> str | None:
     return "; ".join(messages) or None
 
 
+def _keys(frame: Any, labels: Sequence[Any], key_columns: Sequence[str]) -> list[dict]:
+    """The key columns of the rows at these index labels, JSON-safe."""
+    if not labels:
+        return []
+    return [{c: _json_safe(v) for c, v in row.items()}
+            for row in frame.loc[list(labels), list(key_columns)].to_dict("records")]
+
+
 def validate(frame: Any, expectations: Sequence[Any], key_columns: Sequence[str],
              max_keys: int = 5) -> list[CheckResult]:
     """Check a polars (or pandas) `frame` against GX expectation objects; one result per
@@ -171,7 +182,7 @@ def validate(frame: Any, expectations: Sequence[Any], key_columns: Sequence[str]
         suite = gx.ExpectationSuite(name="musclebalance", expectations=copies)
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": pandas_frame})
         run = batch.validate(suite, result_format={
-            "result_format": "SUMMARY", "exclude_unexpected_values": True,
+            "result_format": "COMPLETE", "exclude_unexpected_values": True,
             "partial_unexpected_count": max_keys})
     out: list[CheckResult | None] = [None] * len(copies)
     for result in run.results:
@@ -181,15 +192,16 @@ def validate(frame: Any, expectations: Sequence[Any], key_columns: Sequence[str]
         observed = res.get("observed_value")
         if not config.type.startswith(SAFE_OBSERVED_PREFIXES):
             observed = None
-        labels = (res.get("partial_unexpected_index_list") or [])[:max_keys]
-        keys = ([{c: _json_safe(v) for c, v in row.items()} for row in
-                 pandas_frame.loc[labels, list(key_columns)].to_dict("records")]
-                if labels else [])
+        every = res.get("unexpected_index_list")
+        failing = (None if result.success or every is None
+                   else _keys(pandas_frame, every, key_columns))
         out[config.meta["mb_index"]] = CheckResult(
             expectation=config.type, columns=_columns(kwargs), settings=_json_safe(kwargs),
             success=bool(result.success), observed_value=_json_safe(observed),
-            unexpected_count=res.get("unexpected_count"), unexpected_keys=keys,
-            error=_error(result.exception_info))
+            unexpected_count=res.get("unexpected_count"),
+            unexpected_keys=_keys(pandas_frame, (res.get("partial_unexpected_index_list")
+                                                 or [])[:max_keys], key_columns),
+            error=_error(result.exception_info), failing_keys=failing)
     missing = [i for i, r in enumerate(out) if r is None]
     if missing:
         raise RuntimeError(f"Great Expectations returned no result for expectations {missing}")

@@ -57,7 +57,14 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
     (running minutes with heart rate), `hr_coverage_pct` (%), and the Seiler shares
     `seiler_low_share` (zones 1-2), `seiler_threshold_share` (zone 3), `seiler_high_share`
     (zones 4-5) as fractions of the covered time (see `transforms.physiology.seiler_zone`).
-    Zones are null on days whose running has no heart rate."""
+    Zones are null on days whose running has no heart rate.
+
+    Clipped to their ranges by construction: each zone's minutes and the covered minutes
+    are float sums of the same samples in different orders, so a zone can come out a few
+    units in the last place above the covered minutes (1e-13 min) and a share above 1
+    (1.0000000000000002). Each zone is therefore clipped to at most `hr_covered_min`,
+    each share to 0-1 and `hr_coverage_pct` to 0-100: the published values never break
+    their own expectations (schemas.expectations)."""
     minutes = pl.col("moving_s") / 60
     parts = []
     for athlete, frame in _per_athlete(deltas, settings):
@@ -85,13 +92,12 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
         SEILER_THRESHOLD: pl.col("z3_min") / covered,
         SEILER_HIGH: (pl.col("z4_min") + pl.col("z5_min")) / covered,
     }
-    out = out.with_columns(
-        # (clipped: a sum of the same deltas in another order can exceed 100 by one unit in
-        # the last place)
+    out = out.with_columns(  # clipped: float sums in another order overshoot by an ulp
         pl.when(pl.col("__all_min") > 0)
-        .then((100 * covered / pl.col("__all_min")).clip(upper_bound=100.0))
+        .then((100 * covered / pl.col("__all_min")).clip(0.0, 100.0))
         .alias("hr_coverage_pct"),
-        *[share.alias(f"seiler_{name}_share") for name, share in shares.items()],
+        *[share.clip(0.0, 1.0).alias(f"seiler_{name}_share") for name, share in shares.items()],
+        *[pl.min_horizontal(pl.col(f"z{z}_min"), covered).alias(f"z{z}_min") for z in ZONES],
     ).drop("__all_min")
     no_hr = covered == 0
     nullable = [f"z{z}_min" for z in ZONES] + [f"seiler_{n}_share" for n in shares]

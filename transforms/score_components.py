@@ -97,9 +97,10 @@ def running_load_score(k: ScoreConstants) -> pl.Expr:
 
 def high_intensity_share() -> pl.Expr:
     """Share of heart-rate-covered running time in zones 4-5 (above the second threshold:
-    interval intensity) over the 7 days, 0-1."""
+    interval intensity) over the 7 days, 0-1; clipped to 0-1, as the two window sums are
+    rounded separately and zones 4-5 may come out an ulp above the covered minutes."""
     return pl.when(col("hr_covered_min_7d") > 0).then(
-        col("zone45_min_7d") / col("hr_covered_min_7d"))
+        (col("zone45_min_7d") / col("hr_covered_min_7d")).clip(0.0, 1.0))
 
 
 def intensity_score(k: ScoreConstants) -> pl.Expr:

@@ -20,14 +20,27 @@ def _days(n: int) -> str:
     return f"{n}d"
 
 
-def _sum(expr: pl.Expr, days: int) -> pl.Expr:
-    """Sum over the window of `days` ending on the row's day (nulls skipped)."""
+#: Decimals a rolling sum of floats keeps (see `_sum`).
+SUM_DECIMALS = 6
+
+
+def _rolling(expr: pl.Expr, days: int) -> pl.Expr:
     return expr.rolling_sum_by("local_date", _days(days)).over("athlete_id")
 
 
+def _sum(expr: pl.Expr, days: int) -> pl.Expr:
+    """Sum over the window of `days` ending on the row's day (nulls skipped), rounded to
+    `SUM_DECIMALS` (6) decimals. The rolling sum adds each day as it enters the window and
+    subtracts it as it leaves, which leaves float residue behind (+-1e-13 once values in
+    the thousands have passed through): rounded, a window of zeros sums to exactly 0, so a
+    sum of non-negative values is never below 0 (6 decimals of a minute, km or g/kg are far
+    below what any input measures)."""
+    return _rolling(expr, days).round(SUM_DECIMALS)
+
+
 def _count(mask: pl.Expr, days: int) -> pl.Expr:
-    """Rows in the window where `mask` holds."""
-    return _sum(mask.fill_null(False).cast(pl.Int32), days)
+    """Rows in the window where `mask` holds (an integer sum: exact)."""
+    return _rolling(mask.fill_null(False).cast(pl.Int32), days)
 
 
 def _mean_where(value: pl.Expr, mask: pl.Expr, days: int, min_days: int) -> pl.Expr:

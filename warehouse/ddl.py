@@ -50,15 +50,17 @@ PIPELINE_RUNS: Columns = (
     ("finished_at", "TIMESTAMPTZ", "End (UTC)"),
     ("status", "VARCHAR NOT NULL", "running (started, not finished), completed, "
      "completed_with_errors (files quarantined, unreadable or loaded in part), failed "
-     "(expectations failed or an error) or crashed (killed mid-way: found still running by "
-     "the next run)"),
+     "(expectations failed or an error; with rows_published set, athletes were held "
+     "back and the others published) or crashed (killed mid-way: found still running "
+     "by the next run)"),
     ("files_loaded", "INTEGER", "Files loaded in this run"),
     ("files_skipped", "INTEGER", "Files already in the warehouse"),
     ("files_quarantined", "INTEGER", "Files quarantined in this run"),
     ("records_loaded", "BIGINT", "Rows added: raw.fit_records for FIT, export rows for "
      "nutrition"),
     ("seconds", "DOUBLE", "Wall time, s"),
-    ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published)"),
+    ("rows_published", "BIGINT", "Mart rows a build published (null: nothing published; "
+     "held-back athletes' kept rows not counted)"),
     ("expectations_failed", "INTEGER", "Expectations that failed in a build (null: none run)"),
     ("error", "VARCHAR", "Why a failed run stopped: the error's type and message (no values)"),
     ("files_partial", "INTEGER", "FIT files loaded in part in this run (they broke part-way; "
@@ -81,7 +83,12 @@ VALIDATION_RESULTS: Columns = (
     ("unexpected_keys", "JSON", "Up to five keys (athlete and day or week) of failing rows, "
      "never their values"),
     ("error", "VARCHAR", "Why an expectation could not run (e.g. a missing column)"),
+    ("held_back_keys", "JSON", "Keys (athlete and day or week) of every failing row when "
+     "the build held those athletes back: they kept their previously published rows in "
+     "every mart and the other athletes were published; null when nothing was held back"),
 )
+#: Columns added to marts.validation_results after its first release (added on open).
+VALIDATION_RESULTS_ADDED = ("held_back_keys",)
 
 
 NUTRITION_ENTRIES: Columns = (
@@ -280,6 +287,8 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                     f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_string(text)}"
                 )
         _add_columns(con, "marts.pipeline_runs", PIPELINE_RUNS, PIPELINE_RUNS_ADDED)
+        _add_columns(con, "marts.validation_results", VALIDATION_RESULTS,
+                     VALIDATION_RESULTS_ADDED)
         _add_columns(con, "raw.source_files", SOURCE_FILES, SOURCE_FILES_ADDED)
         _create_view(con, "raw.body_measurements", BODY_MEASUREMENTS_VIEW, BODY_VIEW_COMMENT,
                      BODY_VIEW_COLUMNS)

@@ -97,12 +97,34 @@ def published_rows(con: duckdb.DuckDBPyConnection, names: list[str],
     return out
 
 
-def publish(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+def publish(con: duckdb.DuckDBPyConnection, names: list[str],
+            held_back: list[str] | None = None) -> int:
     """Make the staged marts the published ones, all in one transaction, each column
-    commented: a reader sees the old build or the new one, never a mix."""
+    commented: a reader sees the old build or the new one, never a mix. The athletes in
+    `held_back` keep the rows they had in each published mart (none where it has none);
+    every other athlete gets the staged rows. Returns the staged rows published."""
+    held = list(held_back or ())
+    fresh = "WHERE athlete_id NOT IN (SELECT unnest($held::VARCHAR[]))"
+    existing = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND database_name = current_database()").fetchall()}
+    published = 0
     with transaction(con):
         for name in names:
             target = f"marts.{quote_ident(name)}"
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS "  # noqa: S608
-                        f"SELECT * FROM staging.{quote_ident(name)}")
+            staged = f"staging.{quote_ident(name)}"
+            if not held:
+                con.execute(f"CREATE OR REPLACE TABLE {target} AS "  # noqa: S608
+                            f"SELECT * FROM {staged}")
+            else:  # the staged columns, in order; kept rows lacking one get null
+                columns = ", ".join(quote_ident(c) for c, _ in MARTS[name])
+                kept = ("UNION ALL BY NAME SELECT * FROM " + target  # noqa: S608
+                        + " WHERE athlete_id IN (SELECT unnest($held::VARCHAR[]))"
+                        if name in existing else "")
+                con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {columns} "  # noqa: S608
+                            f"FROM (SELECT * FROM {staged} {fresh} {kept})", {"held": held})
             _comment(con, target, name)
+            (count,) = con.execute(f"SELECT count(*) FROM {staged} {fresh}",  # noqa: S608
+                                   {"held": held}).fetchone()
+            published += count
+    return published

@@ -12,13 +12,16 @@ from warehouse.connection import transaction
 
 
 def record_validation(con: duckdb.DuckDBPyConnection, run_id: str, checked_at: datetime,
-                      results: Iterable[tuple[str, object]]) -> None:
-    """Append (table, schemas.validation.CheckResult) pairs of one run, in one transaction."""
+                      results: Iterable[tuple[str, object]], held_back: bool = False) -> None:
+    """Append (table, schemas.validation.CheckResult) pairs of one run, in one transaction;
+    `held_back`: the build held back the athletes of the failing rows (their keys are
+    recorded in full)."""
     rows = [
         [run_id, checked_at, table, r.expectation, ", ".join(r.columns),
          json.dumps(r.settings, default=str), r.success,
          None if r.observed_value is None else json.dumps(r.observed_value, default=str),
-         r.unexpected_count, json.dumps(r.unexpected_keys, default=str), r.error]
+         r.unexpected_count, json.dumps(r.unexpected_keys, default=str), r.error,
+         json.dumps(r.failing_keys, default=str) if held_back and not r.success else None]
         for table, r in results
     ]
     if not rows:
@@ -27,7 +30,7 @@ def record_validation(con: duckdb.DuckDBPyConnection, run_id: str, checked_at: d
         con.executemany(
             "INSERT INTO marts.validation_results (run_id, checked_at, table_name, expectation, "
             "columns, settings, success, observed_value, unexpected_count, unexpected_keys, "
-            "error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "error, held_back_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def failed_expectations(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:

@@ -63,7 +63,7 @@ EXPECTED_COLUMNS = {
                              "run_hr_coverage_pct", "scored_days", "mean_data_completeness"],
     "expectation_runs": ["run_id", "checked_at", "expectations", "failed", "failures"],
     "failed_expectations": ["checked_at", "table_name", "expectation", "columns",
-                            "unexpected_count", "example_keys", "error"],
+                            "unexpected_count", "example_keys", "held_back_keys", "error"],
     "freshness": ["athlete_id", "last_day", "last_food_logged", "last_run", "last_strength",
                   "last_weigh_in", "last_scored_day", "days_since_food_logged",
                   "data_checked_at"],

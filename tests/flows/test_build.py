@@ -264,3 +264,102 @@ def test_a_reader_holding_the_published_file_during_a_build(built, tmp_path) -> 
     fresh = subprocess.run([sys.executable, "-c", code, second.published], check=True,
                            capture_output=True, text=True)
     assert float(fresh.stdout) == pytest.approx(old + 10)  # a new reader: the new build
+
+
+def _athlete_rows(warehouse: Path | str, athlete: str) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM marts.{t} WHERE athlete_id = ? "  # noqa: S608
+                               "ORDER BY ALL", [athlete]).fetchall()
+                for t in ("daily_training", "daily_nutrition", "daily_energy",
+                          "daily_muscle_balance", "weekly_muscle_balance")}
+
+
+def _protein(warehouse: Path | str, athlete: str, day: date) -> float:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (grams,) = con.execute("SELECT protein_g FROM marts.daily_nutrition WHERE athlete_id "
+                               "= ? AND local_date = ?", [athlete, day]).fetchone()
+    return grams
+
+
+@pytest.mark.slow
+def test_one_athletes_bad_day_holds_back_that_athlete_only(built, tmp_path, prefect_server
+                                                          ) -> None:
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    from flows.build import AthletesHeldBack
+
+    source, _, _ = built
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(source, warehouse)
+    athlete = SyntheticAthlete()
+    # a second athlete, "b", who trains and eats as "demo" did: the same files ingested
+    ingest_fit_flow(warehouse=str(warehouse), athletes=[
+        AthleteInputs("b", (str(source.parent / "fit"),), athlete.timezone)])
+    ingest_nutrition_flow(warehouse=str(warehouse), athletes=[NutritionInputs(
+        "b", (NutritionSourceSpec(str(source.parent / "cronometer")),), athlete.timezone)])
+    settings = {"timezone": athlete.timezone, "sex": athlete.sex,
+                "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
+                "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
+                "resting_hr": athlete.resting_hr, "lthr": athlete.lthr, "fit_paths": []}
+    config = config_from_dict({"warehouse": {"path": str(warehouse)}, "athletes": [
+        {"id": "demo", **settings}, {"id": "b", **settings}]}, base_dir=tmp_path)
+    good = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    assert good.ok and good.held_back == {}
+    before = {a: _athlete_rows(warehouse, a) for a in ("demo", "b")}
+    assert len(before["b"]["daily_training"]) == len(before["demo"]["daily_training"]) > 0
+    (day, food_day), = _rows(warehouse, "SELECT min(local_date) + 10, min(local_date) + 3 "
+                                        "FROM marts.daily_energy WHERE athlete_id = 'b'")
+    protein_before = {a: _protein(warehouse, a, food_day) for a in ("demo", "b")}
+    with duckdb.connect(str(warehouse)) as con:
+        # both athletes correct a food entry (+10 g protein); b also has a 400 kg weigh-in,
+        # outside 25-300 kg: an impossible value on one of b's days
+        con.execute("UPDATE raw.nutrition_entries SET protein_g = protein_g + 10 WHERE rowid "
+                    "IN (SELECT min(rowid) FROM raw.nutrition_entries WHERE local_date = ? "
+                    "AND protein_g IS NOT NULL GROUP BY athlete_id)", [food_day])
+        con.execute("INSERT INTO raw.body_measurement_imports VALUES ('b', ?, '07:00', "
+                    "400.0, NULL, 'generic_weight', 'planted', 2, now())", [day])
+
+    with pytest.raises(AthletesHeldBack) as held:
+        build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    summary = held.value.build
+    assert list(summary.held_back) == ["b"] and day.isoformat() in summary.held_back["b"]
+    assert not summary.ok and summary.published is not None
+    after = {a: _athlete_rows(warehouse, a) for a in ("demo", "b")}
+    assert after["b"] == before["b"]  # b's published rows exactly as they were
+    assert _protein(warehouse, "demo", food_day) == pytest.approx(protein_before["demo"] + 10)
+    assert _protein(warehouse, "b", food_day) == protein_before["b"]
+    assert _athlete_rows(summary.published, "b") == before["b"]  # the readers' file too
+    assert _protein(summary.published, "demo", food_day) == pytest.approx(
+        protein_before["demo"] + 10)
+    (status, failed, published), = _rows(warehouse, "SELECT status, expectations_failed, "
+                                         "rows_published FROM marts.pipeline_runs ORDER BY "
+                                         "started_at DESC LIMIT 1")
+    demo_rows = sum(len(rows) for rows in after["demo"].values())
+    assert status == "failed" and failed >= 1 and published == demo_rows
+    (keys,), = _rows(warehouse, "SELECT CAST(held_back_keys AS VARCHAR) FROM "
+                                "marts.validation_results WHERE NOT success AND columns = "
+                                "'weight_kg' AND run_id = (SELECT run_id FROM "
+                                "marts.pipeline_runs ORDER BY started_at DESC LIMIT 1)")
+    assert f'{{"athlete_id": "b", "local_date": "{day.isoformat()}"}}' in keys
+    assert '"demo"' not in keys
+
+    # the command line: exit 1, naming the athlete and the day
+    toml = tmp_path / "musclebalance.toml"
+    toml.write_text('[warehouse]\npath = "w.duckdb"\n' + "".join(
+        f'\n[[athletes]]\nid = "{a}"\ntimezone = "{athlete.timezone}"\nsex = "{athlete.sex}"\n'
+        f"birth_year = {athlete.birth_year}\nheight_cm = {athlete.height_cm}\n"
+        f"weight_kg = {athlete.weight_kg}\nmax_hr = {athlete.max_hr}\n"
+        f"resting_hr = {athlete.resting_hr}\nlthr = {athlete.lthr}\nfit_paths = []\n"
+        for a in ("demo", "b")))
+    result = subprocess.run(
+        [sys.executable, "-m", "flows", "build", "--config", str(toml)], cwd=tmp_path,
+        env={**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "200"},
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert re.search(rf"held back b \([^)]*{day.isoformat()}", result.stderr), result.stderr
+    assert "every other athlete was published" in result.stderr
+    assert _athlete_rows(warehouse, "b") == before["b"]

@@ -5,14 +5,15 @@ the offending row's keys (never its values)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import polars as pl
 import pytest
 
-from schemas.expectations import KEYS, SuiteInputs, calendar_rows, suite
+from schemas.expectations import KEYS, SuiteInputs, calendar_rows, held_back, suite
 from schemas.marts import MARTS
 from schemas.validation import validate
-from tests.transforms.test_score_windows import make_facts
+from tests.transforms.test_score_windows import START, concat_facts, make_facts
 from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
 
 INPUTS = SuiteInputs(low_risk_min_score=70, high_risk_below_score=50)
@@ -109,3 +110,60 @@ def test_a_band_that_contradicts_configured_thresholds_fails(tables) -> None:
     failed = _failed("daily_muscle_balance", frame, stricter)
     assert [r.settings["value_set"] for r in failed] == [["moderate"]]
     assert failed[0].unexpected_count == frame["score"].is_between(50, 100.5, "left").sum()
+
+
+def _checked(tables: dict[str, pl.DataFrame]) -> list:
+    return [(name, r) for name, frame in tables.items()
+            for r in validate(frame, suite(name, frame, INPUTS), KEYS[name])]
+
+
+@pytest.fixture(scope="module")
+def two_athletes() -> dict[str, pl.DataFrame]:
+    facts = concat_facts(make_facts(21, athlete="a"), make_facts(21, athlete="b"))
+    scored = score_days(facts.training, facts.nutrition, facts.energy)
+    return {"daily_training": facts.training, "daily_energy": facts.energy,
+            "weekly_muscle_balance": weekly_muscle_balance(scored)}
+
+
+def _row(frame: pl.DataFrame, athlete: str, i: int) -> int:
+    """Position of the i-th row of one athlete."""
+    return frame.with_row_index().filter(pl.col("athlete_id") == athlete)["index"][i]
+
+
+def test_failing_rows_of_one_athlete_hold_back_that_athlete_with_its_days(two_athletes) -> None:
+    energy = two_athletes["daily_energy"]
+    training = two_athletes["daily_training"]
+    weekly = two_athletes["weekly_muscle_balance"]
+    planted = {
+        "daily_energy": _set(_set(energy, _row(energy, "b", 3), "weight_kg", 400.0),
+                             _row(energy, "b", 9), "weight_kg", 20.0),
+        "daily_training": _set(training, _row(training, "b", 3), "seiler_high_share", 1.5),
+        "weekly_muscle_balance": _set(weekly, _row(weekly, "b", 1), "score", 101.0),
+    }
+    checked = _checked({**two_athletes, **planted})
+    failed = [r for _, r in checked if not r.success]
+    assert len(failed) == 3 and all(len(r.failing_keys) >= 1 for r in failed)
+    week = weekly.filter(pl.col("athlete_id") == "b").row(1, named=True)
+    assert held_back(checked) == {"b": sorted([
+        (START + timedelta(days=3)).isoformat(), (START + timedelta(days=9)).isoformat(),
+        f"{week['iso_year']}-W{week['iso_week']:02d}"])}
+    assert held_back(_checked(two_athletes)) == {}  # nothing failed: nobody held back
+
+
+def test_more_failing_rows_than_the_examples_name_every_athlete() -> None:
+    facts = concat_facts(*[make_facts(7, athlete=a) for a in "abcdefg"])
+    frame = facts.energy.with_columns(weight_kg=pl.lit(400.0))  # every row of 7 athletes
+    checked = _checked({"daily_energy": frame})
+    (result,) = [r for _, r in checked if not r.success]
+    assert len(result.unexpected_keys) == 5 and len(result.failing_keys) == 49
+    assert sorted(held_back(checked)) == list("abcdefg")
+
+
+def test_a_failure_about_the_whole_table_holds_back_nobody_but_blocks_all(tables) -> None:
+    energy = tables["daily_energy"]
+    doubled = pl.concat([energy, energy[4:5]])  # a key twice: uniqueness and calendar
+    assert held_back(_checked({"daily_energy": doubled})) is None
+    missing = tables["daily_nutrition"].drop("protein_g")  # a column gone: cannot run
+    assert held_back(_checked({"daily_nutrition": missing})) is None
+    no_athlete = _set(energy, 2, "athlete_id", None)
+    assert held_back(_checked({"daily_energy": no_athlete})) is None

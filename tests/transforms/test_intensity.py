@@ -56,6 +56,23 @@ def test_a_run_without_heart_rate_has_unknown_zones_not_zero() -> None:
     assert (out["hr_covered_min"], out["hr_coverage_pct"]) == (0.0, 0.0)
 
 
+def test_shares_and_zones_never_exceed_the_covered_minutes() -> None:
+    # 5 s at 130 bpm (zone 2 of a 190 max), then 5 s and 2 s at 100 (zone 1): 12 s of
+    # heart rate, all of it below threshold. Summed apart, zones 1 + 2 came to 0.2 min
+    # against 0.19999999999999998 covered, a share of 1.0000000000000002.
+    deltas = pl.DataFrame({
+        "athlete_id": ["ana"] * 3, "local_date": [DAY] * 3, "sport": ["running"] * 3,
+        "moving_s": [5.0, 5.0, 2.0], "heart_rate_bpm": [130.0, 100.0, 100.0]})
+    row = zone_minutes_by_day(deltas, _settings("hrmax", max_hr=190.0)).row(0, named=True)
+    assert row["hr_covered_min"] == pytest.approx(12 / 60)
+    assert row["z2_min"] == pytest.approx(5 / 60)
+    assert row["z1_min"] == pytest.approx(7 / 60)
+    assert row["seiler_low_share"] == 1.0  # exactly: clipped
+    assert (row["seiler_threshold_share"], row["seiler_high_share"]) == (0.0, 0.0)
+    assert all(row[f"z{z}_min"] <= row["hr_covered_min"] for z in range(1, 6))
+    assert row["hr_coverage_pct"] == 100.0
+
+
 def test_zones_count_running_only() -> None:
     frame = pl.concat([_deltas([150]), _deltas([150, 150], sport="cycling")])
     out = zone_minutes_by_day(frame, _settings("hrmax")).row(0, named=True)

@@ -768,3 +768,16 @@ def test_two_athletes_have_separate_windows() -> None:
     assert wb["days_since_strength"] == 7
     assert on(frame, 3, start=b_start, athlete="b")["known_days_7d"] == 4
     assert on(frame, 19)["strength_sessions_7d"] == 2
+
+
+def test_a_week_after_the_runs_sums_to_exactly_zero() -> None:
+    # six days of running (minutes with one decimal), then eight without: the rolling sum
+    # subtracts what leaves the window and left -1.4e-14 min behind, a negative week
+    minutes = [56.1, 66.8, 71.6, 84.8, 66.6, 83.0]
+    ran = {i: {"run_moving_min": m, "longest_run_min": m, "run_distance_km": m / 6,
+               "z4_min": m, "hr_covered_min": m} for i, m in enumerate(minutes)}
+    quiet = {"run_moving_min": 0.0, "longest_run_min": 0.0, "run_distance_km": 0.0,
+             "z4_min": 0.0, "z5_min": 0.0, "hr_covered_min": 0.0}
+    w = on(window_frame(make_facts(14, every=quiet, days=ran)), 13)  # days 7-13: no running
+    assert (w["run_h_7d"], w["run_km_7d"], w["zone45_min_7d"], w["hr_covered_min_7d"]) == (
+        0.0, 0.0, 0.0, 0.0)

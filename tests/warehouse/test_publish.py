@@ -124,3 +124,24 @@ def test_old_export_folders_are_pruned(tmp_path, runs: int) -> None:
     exports = sorted(p.name for p in published.parent.glob("exports-*"))
     assert exports == ["exports-r1", "exports-r2"]
     assert (published.parent / "parquet").resolve().parent.name == "exports-r2"
+
+
+def test_held_back_athletes_keep_their_published_rows_the_others_get_the_new(tmp_path) -> None:
+    def staged(protein: float, athletes: str) -> pl.DataFrame:
+        return pl.concat([_nutrition(2, protein).with_columns(athlete_id=pl.lit(a))
+                          for a in athletes])
+
+    total = ("SELECT athlete_id, count(*), sum(protein_g) FROM marts.daily_nutrition "
+             "GROUP BY 1 ORDER BY 1")
+    with connect(tmp_path / "w.duckdb") as con:
+        create_all(con)
+        write_staging(con, {"daily_nutrition": staged(100.0, "ab")})
+        publish(con, ["daily_nutrition"])
+        write_staging(con, {"daily_nutrition": staged(150.0, "abc")})
+        # c: never published; a's 2 rows are the only new ones
+        assert publish(con, ["daily_nutrition"], held_back=["b", "c"]) == 2
+        assert con.execute(total).fetchall() == [("a", 2, 300.0), ("b", 2, 200.0)]
+        (comment,) = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' AND "
+            "table_name = 'daily_nutrition' AND column_name = 'protein_g'").fetchone()
+        assert comment == "Protein, g"
