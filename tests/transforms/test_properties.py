@@ -59,8 +59,10 @@ def test_adding_a_run_never_lowers_the_days_distance(steps, hrs, more) -> None:
     second = _trace(more, [150.0] * len(more), "two")
     alone = running_by_day(sample_deltas(first)).row(0, named=True)
     both = running_by_day(sample_deltas(pl.concat([first, second]))).row(0, named=True)
-    assert both["run_distance_km"] >= alone["run_distance_km"]
-    assert both["run_moving_min"] >= alone["run_moving_min"]
+    # Sums over more samples are taken in another order: equal sums may differ in the last
+    # bits (0.38333333333333330 against 0.38333333333333336), which is not a loss.
+    assert both["run_distance_km"] >= alone["run_distance_km"] * (1 - 1e-12)
+    assert both["run_moving_min"] >= alone["run_moving_min"] * (1 - 1e-12)
     assert both["run_sessions"] == alone["run_sessions"] + 1
 
 
