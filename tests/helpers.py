@@ -108,3 +108,19 @@ class DemoRun:
     @property
     def config(self) -> Path:
         return self.folder / "musclebalance.toml"
+
+
+def synthetic_athletes(tmp: Path, warehouse: Path, fit: Path, athlete=None) -> list:
+    """The config model's athletes for a SyntheticAthlete (default: the default one) with
+    its FIT files in `fit` and the warehouse at `warehouse`."""
+    from schemas.config import config_from_dict
+    from transforms.synthetic import SyntheticAthlete
+
+    a = athlete or SyntheticAthlete()
+    return list(config_from_dict({
+        "warehouse": {"path": str(warehouse)},
+        "athletes": [{"id": a.athlete_id, "timezone": a.timezone, "sex": a.sex,
+                      "birth_year": a.birth_year, "height_cm": a.height_cm,
+                      "weight_kg": a.weight_kg, "max_hr": a.max_hr,
+                      "resting_hr": a.resting_hr, "lthr": a.lthr, "fit_paths": [str(fit)]}],
+    }, base_dir=tmp).athletes)

@@ -16,7 +16,7 @@ import pytest
 from flows.build import build_flow
 from flows.ingest import ingest_fit_flow
 from flows.settings import AthleteInputs
-from schemas.config import config_from_dict
+from tests.helpers import synthetic_athletes
 from transforms.fit_writer import FitWriter
 from transforms.synthetic import GeneratedFile, SyntheticAthlete, one_hour_run
 
@@ -61,14 +61,7 @@ def reencoded_copy(original: bytes, serial_step: int = 1) -> bytes:
 
 
 def _config(tmp: Path, warehouse: Path, fit: Path) -> list:
-    return list(config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": ATHLETE.athlete_id, "timezone": ATHLETE.timezone,
-                      "sex": ATHLETE.sex, "birth_year": ATHLETE.birth_year,
-                      "height_cm": ATHLETE.height_cm, "weight_kg": ATHLETE.weight_kg,
-                      "max_hr": ATHLETE.max_hr, "resting_hr": ATHLETE.resting_hr,
-                      "lthr": ATHLETE.lthr, "fit_paths": [str(fit)]}],
-    }, base_dir=tmp).athletes)
+    return synthetic_athletes(tmp, warehouse, fit, ATHLETE)
 
 
 def _night(tmp: Path, files: dict[str, bytes]) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from flows.build import build_flow
 from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
-from schemas.config import config_from_dict
+from tests.helpers import synthetic_athletes
 from transforms.synthetic import (
     MARATHONER_PLAN,
     MIXED_RUNNER_PLAN,
@@ -94,15 +94,7 @@ def ingest_food(tmp: Path, warehouse: Path, files: list[GeneratedFile],
 
 def build(tmp: Path, warehouse: Path, fit: Path) -> None:
     """The build flow with the athlete's config (as `musclebalance.toml` would give it)."""
-    config = config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": ATHLETE.athlete_id, "timezone": ATHLETE.timezone,
-                      "sex": ATHLETE.sex, "birth_year": ATHLETE.birth_year,
-                      "height_cm": ATHLETE.height_cm, "weight_kg": ATHLETE.weight_kg,
-                      "max_hr": ATHLETE.max_hr, "resting_hr": ATHLETE.resting_hr,
-                      "lthr": ATHLETE.lthr, "fit_paths": [str(fit)]}],
-    }, base_dir=tmp)
-    build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    build_flow(warehouse=str(warehouse), athletes=synthetic_athletes(tmp, warehouse, fit, ATHLETE))
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:
