@@ -42,7 +42,7 @@ import polars as pl
 from transforms.running_volume import RUNNING_SPORTS
 
 #: A running session overlapping another file's running session by more than this share of
-#: the shorter session's span (s/s) makes the two one run (issue 12: "more than half").
+#: the shorter session's span (s/s) makes the two one run.
 MIN_OVERLAP_SHARE = 0.5
 #: The status of a file decoded whole (raw.source_files); any other (e.g. `partial`) ranks after it.
 COMPLETE_STATUS = "loaded"
