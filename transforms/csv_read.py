@@ -4,9 +4,11 @@ Pure functions: bytes in, rows out; no file I/O and no DuckDB. What real exports
 a reader, and what happens here:
 
 * **Encoding** -- UTF-8 with a BOM, UTF-16 LE/BE as Excel writes it (with a BOM, or
-  recognised by its NUL-byte pattern), plain UTF-8, else Windows-1252. Bytes that fit none
-  of these, and NUL bytes in 8-bit text (binary data), raise `CsvError`; nothing is ever
-  decoded "with replacement".
+  recognised by its NUL-byte pattern), plain UTF-8, else Windows-1252 when no line holds
+  UTF-8 text. A file mixing UTF-8 text with bytes that are not UTF-8 (lines appended by
+  another program) raises `CsvError` naming the first line that differs, as do bytes that
+  fit none of these and NUL bytes in 8-bit text (binary data); nothing is ever decoded
+  "with replacement" or into mojibake.
 * **Newlines** -- CRLF, LF and lone CR all end a physical line; line breaks inside values
   come out as ``"\\n"``.
 * **Delimiter** -- ``,``, ``;`` or tab, whichever splits the header line into the most
@@ -152,8 +154,55 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+#: A valid multi-byte UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most
+#: U+10FFFF). Windows-1252 text almost never holds one: an accented letter there is one
+#: byte followed by ASCII.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_MIXED_ADVICE = ("the file mixes two text encodings and is not read, so that no character is "
+                 "changed: save it again in one encoding (UTF-8) and run again")
+
+
+def _byte_line(data: bytes, offset: int) -> int:
+    """The physical line (1-based) of `data[offset]`, for ASCII-compatible encodings."""
+    before = data[:offset]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+
+
+def _refuse_mixed_utf8(data: bytes, exc: UnicodeDecodeError) -> None:
+    """Raise `CsvError` when bytes that are not UTF-8 (`exc`, the first of them) share the
+    file with non-ASCII UTF-8 text: no single encoding reads it whole. Returns when the file
+    holds no multi-byte UTF-8 sequence (Windows-1252 text throughout)."""
+    utf8 = _UTF8_MULTIBYTE.search(data)
+    if utf8 is None:
+        return
+    bad_line, utf8_line = _byte_line(data, exc.start), _byte_line(data, utf8.start())
+    shown = " ".join(f"0x{b:02X}" for b in data[exc.start : max(exc.end, exc.start + 1)][:4])
+    char = repr(utf8.group().decode("utf-8"))
+    if exc.reason == "unexpected end of data" and exc.end == len(data):
+        message = (f"line {bad_line}: the UTF-8 text ends in the middle of a character "
+                   "(truncated?)")
+    elif bad_line == utf8_line:
+        message = (f"line {bad_line} mixes UTF-8 text ({char}) with byte(s) {shown} that are "
+                   f"not UTF-8; {_MIXED_ADVICE}")
+    elif utf8_line < bad_line:
+        earlier = "line 1 is" if bad_line == 2 else f"lines 1-{bad_line - 1} are"
+        message = (f"line {bad_line} is not UTF-8 (byte(s) {shown}) while {earlier} (line "
+                   f"{utf8_line} holds UTF-8 text: {char}); {_MIXED_ADVICE}")
+    else:
+        message = (f"line {utf8_line} holds UTF-8 text ({char}) while line {bad_line} is not "
+                   f"UTF-8 (byte(s) {shown}, Windows-1252?); {_MIXED_ADVICE}")
+    first = max(bad_line, utf8_line)
+    raise CsvError(message, line=first, value=shown if first == bad_line else char)
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): by BOM, then the UTF-16 NUL pattern, strict UTF-8, cp1252."""
+    """(text, encoding name): by BOM, then the UTF-16 NUL pattern, strict UTF-8, else
+    cp1252 when no line holds UTF-8 text (a file mixing the two raises `CsvError`)."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]  # so that error offsets count from the text
         codec, name = "utf-8", "utf-8-sig"
@@ -166,7 +215,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     else:
         try:
             text, name = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            _refuse_mixed_utf8(data, exc)
             codec, name, what = "cp1252", "cp1252", "neither UTF-8 nor Windows-1252 (cp1252) text"
         else:
             codec = ""

@@ -144,6 +144,54 @@ def test_cp1252_when_the_bytes_are_not_utf8() -> None:
     assert table.rows == [("2022-11-03", "Café crème", "120.00", "12.00")]
 
 
+def test_pure_cp1252_and_pure_utf8_read_cafe_alike() -> None:
+    # "Café" by hand: C a f, then é as one cp1252 byte 0xE9 or as UTF-8 0xC3 0xA9.
+    lines = [b"Date,Name,Calories", b"2024-03-02,Caf%s au lait,120", b"2024-03-03,Apple,52"]
+    cp1252 = b"\r\n".join(lines) % b"\xe9" + b"\r\n"
+    utf8 = b"\r\n".join(lines) % b"\xc3\xa9" + b"\r\n"
+    for data, encoding in ((cp1252, "cp1252"), (utf8, "utf-8")):
+        table = read_csv(data)
+        assert table.encoding == encoding
+        assert table.rows[0][1] == "Caf\u00e9 au lait"
+        assert table.rows[1] == ("2024-03-03", "Apple", "52")
+
+
+def _mixed(utf8_line: int, cp1252_line: int) -> bytes:
+    """Seven lines: a header, then rows; one row names Café in UTF-8, one in cp1252."""
+    rows = [b"Date,Name,Calories"] + [b"2024-03-%02d,Apple,52" % d for d in range(2, 8)]
+    rows[utf8_line - 1] = b"2024-03-09,Caf\xc3\xa9,120"
+    rows[cp1252_line - 1] = b"2024-03-10,Caf\xe9,120"
+    return b"\n".join(rows) + b"\n"
+
+
+def test_utf8_then_cp1252_lines_are_rejected_naming_the_first_line_that_differs() -> None:
+    err = _error(_mixed(utf8_line=3, cp1252_line=7))
+    assert err.line == 7
+    assert str(err).startswith("line 7 is not UTF-8 (byte(s) 0xE9) while lines 1-6 are "
+                               "(line 3 holds UTF-8 text: 'é');")
+    assert "mixes two text encodings" in str(err)
+
+
+def test_cp1252_then_utf8_lines_are_rejected_naming_the_utf8_line() -> None:
+    err = _error(_mixed(utf8_line=6, cp1252_line=2))
+    assert err.line == 6
+    assert str(err).startswith("line 6 holds UTF-8 text ('é') while line 2 is not UTF-8 "
+                               "(byte(s) 0xE9, Windows-1252?);")
+
+
+def test_one_line_mixing_utf8_and_cp1252_is_rejected() -> None:
+    err = _error(b"Date,Name\n2024-03-02,Caf\xc3\xa9 cr\xe8me\n")
+    assert err.line == 2
+    assert str(err).startswith("line 2 mixes UTF-8 text ('é') with byte(s) 0xE8")
+
+
+def test_utf8_cut_inside_a_character_is_truncated_not_cp1252() -> None:
+    data = "Date,Name\n2024-03-02,Café\n2024-03-03,Crème".encode()[:-3]  # cut inside è
+    err = _error(data)
+    assert (err.line, str(err)) == (
+        3, "line 3: the UTF-8 text ends in the middle of a character (truncated?)")
+
+
 def test_bytes_that_are_neither_utf8_nor_cp1252_are_an_error_with_their_line() -> None:
     err = _error(b"Date,Name\r\n2024-03-02,Apple\r\n2024-03-03,Bad \x81 byte\r\n")
     assert str(err) == "line 3: byte(s) 0x81 are neither UTF-8 nor Windows-1252 (cp1252) text"
