@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flows.sources import ArchiveLimits
+from flows.sources import ArchiveLimits, not_regular_reason
 
 if TYPE_CHECKING:  # the config model (pydantic) loads only where a config is read
     from schemas.config import Config
@@ -140,15 +141,28 @@ def missing_config_paths(config: Config, athlete_ids: Sequence[str] | None = Non
         keyed = [(f"athletes[{i}].fit_paths[{j}]", p) for j, p in enumerate(athlete.fit_paths)]
         keyed += [(f"athletes[{i}].nutrition[{j}].path", n.path)
                   for j, n in enumerate(athlete.nutrition)]
-        problems += [f"{key}: {path} does not exist" for key, path in keyed
-                     if not os.path.exists(path)]
+        problems += [f"{key}: {path} {problem}" for key, path in keyed
+                     if (problem := _path_problem(Path(path))) is not None]
     return problems
 
 
 def missing_option_paths(option: str, paths: Sequence[Path] | None) -> list[str]:
-    """One line per path given to a command-line option that does not exist."""
-    return [f"{option} {path}: does not exist" for path in paths or ()
-            if not os.path.exists(Path(path).expanduser())]
+    """One line per path given to a command-line option that does not exist or is neither
+    a regular file nor a folder (a device, FIFO or socket is never read)."""
+    return [f"{option} {path}: {problem}" for path in paths or ()
+            if (problem := _path_problem(Path(path).expanduser())) is not None]
+
+
+def _path_problem(path: Path) -> str | None:
+    """Why an input path cannot be read (it does not exist, or is a device, FIFO or
+    socket), or None for a regular file or a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "does not exist"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return not_regular_reason(mode, "regular files and folders")
 
 
 def _check_timezone(name: str) -> None:

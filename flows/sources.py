@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import BinaryIO, Literal
 
 Kind = Literal["fit", "fit.gz", "zip", "csv"]
 KindOf = Callable[[str], "Kind | None"]
@@ -34,6 +34,8 @@ MAX_ARCHIVE_DEPTH = 3
 MAX_COMPRESSION_RATIO = 100
 #: Largest single FIT file accepted (from a zip or a .gz); real activities are < 50 MB.
 MAX_FIT_BYTES = 512 * 1024**2
+#: Largest nutrition export read (a ten-year Cronometer servings file is ~25 MB).
+MAX_EXPORT_BYTES = 512 * 1024**2
 
 _READ_CHUNK = 1024 * 1024
 
@@ -51,6 +53,56 @@ class ArchiveLimits:
     max_depth: int = MAX_ARCHIVE_DEPTH
     max_ratio: int = MAX_COMPRESSION_RATIO
     max_member_bytes: int = MAX_FIT_BYTES
+    max_export_bytes: int = MAX_EXPORT_BYTES
+
+
+class NotRegularFile(ValueError):
+    """A path to read that is a device, a FIFO, a socket or a folder: reading it could block
+    or never end, so it is refused by name."""
+
+
+#: What a file that is not a regular file is, by its `stat` type.
+_FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_regular_reason(mode: int, read: str = "regular files") -> str:
+    """Why a file of this `st_mode` (not a regular file) is not read: only `read` are."""
+    what = next((name for test, name in _FILE_TYPES if test(mode)), "not a file")
+    return f"not a regular file ({what}): only {read} are read"
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """`path` opened for reading in binary, when it is a regular file (a link is followed);
+    NotRegularFile for a device, FIFO, socket or folder, without blocking: the type is
+    checked before opening and again on the open descriptor (opened non-blocking, so that a
+    FIFO swapped in between cannot hang the open)."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(not_regular_reason(mode))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(not_regular_reason(mode))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_cap(kind: Kind, limits: ArchiveLimits) -> int:
+    """Most bytes read from one input file of this kind (a `.fit.gz` is capped on what it
+    expands to, see `read_input`)."""
+    return {"zip": limits.max_total_bytes, "csv": limits.max_export_bytes}.get(
+        kind, limits.max_member_bytes)
 
 
 @dataclass(frozen=True)
@@ -171,6 +223,8 @@ def find_files(
             continue
         if stat.S_ISDIR(st.st_mode):
             _walk(root, found, problems, kind_of, unread)
+        elif not stat.S_ISREG(st.st_mode):
+            problems.append((str(root), not_regular_reason(st.st_mode)))
         else:
             kind = kind_of(root.name) or default
             found[str(root.resolve())] = FoundFile(
@@ -197,41 +251,56 @@ def _walk(folder: Path, found: dict[str, FoundFile], problems: list[tuple[str, s
                 if is_system_file(entry.path):  # e.g. ._run.fit, macOS metadata, no FIT
                     continue
                 kind = kind_of(entry.name)
-                if kind is None or not entry.is_file():
-                    if unread is not None and kind is None and entry.is_file():
+                if kind is None:
+                    if unread is not None and entry.is_file():
                         unread.append(entry.path)
                     continue
                 st = entry.stat()
             except OSError as exc:
                 problems.append((entry.path, f"cannot read: {exc.strerror or exc}"))
                 continue
+            if not stat.S_ISREG(st.st_mode):  # a device, FIFO or socket named like an input
+                problems.append((entry.path, not_regular_reason(st.st_mode)))
+                continue
             found[entry.path] = FoundFile(entry.path, st.st_size, st.st_mtime_ns, kind)
 
 
 def read_input(path: str | Path, kind: Kind, limits: ArchiveLimits = ArchiveLimits()) -> bytes:
-    """The FIT bytes of an input file (decompressed for `.fit.gz`), within the size limits."""
-    if kind == "fit.gz":
-        with gzip.open(path, "rb") as fh:
-            return _read_limited(fh, _gzip_cap(path, limits), str(path))
-    with open(path, "rb") as fh:
-        return _read_limited(fh, limits.max_member_bytes, str(path))
+    """The bytes of a regular input file (the FIT bytes inside a `.fit.gz`), read once and
+    within the size limit of its kind (`read_cap`): a file that grows while it is read
+    cannot be read forever. NotRegularFile for a device, FIFO or socket."""
+    with open_regular(path) as raw:
+        if kind == "fit.gz":
+            with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                return _read_limited(fh, _gzip_cap(raw, limits), str(path), kind)
+        return _read_limited(raw, read_cap(kind, limits), str(path), kind)
 
 
-def _gzip_cap(path: str | Path, limits: ArchiveLimits) -> int:
-    """Most bytes a .fit.gz may expand to: the ratio limit, within the one-file limit."""
-    return min(limits.max_member_bytes, max(os.path.getsize(path) * limits.max_ratio,
+def _gzip_cap(raw: BinaryIO, limits: ArchiveLimits) -> int:
+    """Most bytes a .fit.gz (open as `raw`) may expand to: the ratio limit, within the
+    one-file limit."""
+    return min(limits.max_member_bytes, max(os.fstat(raw.fileno()).st_size * limits.max_ratio,
                                             _READ_CHUNK))
 
 
-def _read_limited(fh, max_bytes: int, label: str) -> bytes:
+_ONE = {"csv": "one export", "zip": "one archive"}
+
+
+def _read_limited(fh, max_bytes: int, label: str, kind: Kind = "fit",
+                  digest: hashlib._Hash | None = None) -> bytes:
+    """Everything `fh` gives, up to `max_bytes` (ArchiveRefused past it); with `digest`, the
+    bytes are hashed as they come and not kept (b"" is returned)."""
     chunks: list[bytes] = []
     total = 0
     while chunk := fh.read(_READ_CHUNK):
         total += len(chunk)
         if total > max_bytes:
             raise ArchiveRefused(f"{label}: more than {max_bytes:,} bytes, over the limit for "
-                                 "one FIT file")
-        chunks.append(chunk)
+                                 f"{_ONE.get(kind, 'one FIT file')}")
+        if digest is None:
+            chunks.append(chunk)
+        else:
+            digest.update(chunk)
     return b"".join(chunks)
 
 
@@ -239,22 +308,21 @@ def content_sha256(path: str | Path, kind: Kind, limits: ArchiveLimits = Archive
     """Hex sha256 of a file's content: its bytes, or for `.fit.gz` the FIT bytes inside.
 
     Hashing the decompressed bytes makes the same activity as `.fit` and `.fit.gz` one
-    content. Raises ArchiveRefused past the size limits, OSError/EOFError on bad gzip data.
+    content. Raises ArchiveRefused past the size limits (`read_cap`), NotRegularFile for a
+    device, FIFO or socket, OSError/EOFError on bad gzip data.
     """
     digest = hashlib.sha256()
-    if kind == "fit.gz":
-        cap = _gzip_cap(path, limits)
-        total = 0
-        with gzip.open(path, "rb") as fh:
-            while chunk := fh.read(_READ_CHUNK):
-                total += len(chunk)
-                if total > cap:
-                    raise ArchiveRefused(f"{path}: expands beyond {cap:,} bytes (gzip bomb)")
-                digest.update(chunk)
-        return digest.hexdigest()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_READ_CHUNK):
-            digest.update(chunk)
+    with open_regular(path) as raw:
+        if kind == "fit.gz":
+            cap = _gzip_cap(raw, limits)
+            try:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                    _read_limited(fh, cap, str(path), kind, digest)
+            except ArchiveRefused:
+                raise ArchiveRefused(f"{path}: expands beyond {cap:,} bytes (gzip bomb)"
+                                     ) from None
+        else:
+            _read_limited(raw, read_cap(kind, limits), str(path), kind, digest)
     return digest.hexdigest()
 
 
@@ -296,9 +364,9 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     budget = _Budget(limits, limits.max_total_bytes, limits.max_entries)
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_regular(path) as raw, zipfile.ZipFile(raw) as archive:
             members = list(_extract(archive, path, scratch, budget, 1, kind_of, unread))
-    except ArchiveRefused:
+    except (ArchiveRefused, NotRegularFile):
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise ArchiveRefused(f"{path}: not a readable zip file ({exc})") from exc

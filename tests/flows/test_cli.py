@@ -199,3 +199,25 @@ def test_an_unknown_scoring_constant_stops_before_any_work(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "scoring.protein_targt_g_per_kg: unknown constant" in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(),
+                    reason="FIFOs and /dev/zero exist on POSIX systems only")
+def test_a_device_or_fifo_on_the_command_line_is_refused_by_name_at_once(tmp_path: Path) -> None:
+    (tmp_path / "zero.fit").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "food.csv")
+    started = datetime.now(UTC)
+    result = subprocess.run(
+        [sys.executable, "-m", "flows", "ingest", "--athlete", "me", "--fit",
+         str(tmp_path / "zero.fit"), "--nutrition", str(tmp_path / "food.csv")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "COLUMNS": "200"})
+    assert (datetime.now(UTC) - started).total_seconds() < 30
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: --fit {tmp_path / 'zero.fit'}: not a regular file (a character device): "
+        "only regular files and folders are read",
+        f"error: --nutrition {tmp_path / 'food.csv'}: not a regular file (a FIFO (named "
+        "pipe)): only regular files and folders are read",
+    ]
+    assert not (tmp_path / "data").exists(), "nothing was read or written"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import socket
+import threading
 import zipfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from flows.sources import (
     ArchiveLimits,
     ArchiveRefused,
+    NotRegularFile,
     content_sha256,
     find_files,
     open_archive,
@@ -139,3 +142,81 @@ def test_not_a_zip(tmp_path: Path) -> None:
     fake.write_bytes(b"PK but not really")
     with pytest.raises(ArchiveRefused, match="not a readable zip"):
         open_archive(str(fake), tmp_path / "s")
+
+
+# --------------------------------------------------------------------------- only regular files
+
+needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(),
+                                 reason="FIFOs and /dev/zero exist on POSIX systems only")
+
+
+def _with_timeout(call, seconds: float = 5.0):
+    """`call()` in a thread; fails the test when it has not returned within `seconds` (a
+    read of /dev/zero or of a FIFO without a writer would never return)."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still reading after {seconds} s"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")
+
+
+@needs_posix
+def test_devices_fifos_and_sockets_are_refused_by_name_also_inside_folders(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "Activity" / "2024"
+    folder.mkdir(parents=True)
+    (folder / "run.fit").write_bytes(FIT_LIKE)
+    os.symlink("/dev/zero", folder / "zero.fit")
+    os.mkfifo(folder / "pipe.fit")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(folder / "sock.zip"))
+        os.symlink("/dev/zero", tmp_path / "given.fit")
+        found, problems = _with_timeout(
+            lambda: find_files([tmp_path / "Activity", tmp_path / "given.fit"]))
+    assert [Path(f.path).name for f in found] == ["run.fit"]
+    assert sorted(problems) == sorted([
+        (str(folder / "zero.fit"), "not a regular file (a character device): only regular "
+                                   "files are read"),
+        (str(folder / "pipe.fit"), "not a regular file (a FIFO (named pipe)): only regular "
+                                   "files are read"),
+        (str(folder / "sock.zip"), "not a regular file (a socket): only regular files are read"),
+        (str(tmp_path / "given.fit"), "not a regular file (a character device): only regular "
+                                      "files are read"),
+    ])
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", ["fit", "fit.gz", "csv", "zip"])
+def test_reading_or_hashing_a_device_or_fifo_is_refused_at_once(tmp_path: Path,
+                                                                kind: str) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    for path in ("/dev/zero", tmp_path / "pipe"):
+        for read in (lambda p=path: read_input(p, kind),  # type: ignore[misc]
+                     lambda p=path: content_sha256(p, kind)):  # type: ignore[misc]
+            with pytest.raises(NotRegularFile, match="not a regular file"):
+                _with_timeout(read)
+    with pytest.raises(NotRegularFile):
+        _with_timeout(lambda: open_archive(str(tmp_path / "pipe"), tmp_path / "s"))
+
+
+@pytest.mark.parametrize("kind", ["fit", "csv", "zip"])
+def test_every_read_stops_at_its_size_limit(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "big"
+    path.write_bytes(b"x" * 3000)
+    limits = ArchiveLimits(max_total_bytes=2000, max_member_bytes=2000, max_export_bytes=2000)
+    for read in (read_input, content_sha256):
+        with pytest.raises(ArchiveRefused, match="more than 2,000 bytes"):
+            read(path, kind, limits)  # type: ignore[arg-type]
+    small = ArchiveLimits(max_total_bytes=3000, max_member_bytes=3000, max_export_bytes=3000)
+    assert read_input(path, kind, small) == b"x" * 3000  # type: ignore[arg-type]
