@@ -21,12 +21,16 @@ from prefect import flow, get_run_logger
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
 from flows.sources import (
+    CHANGED_WHILE_READ,
     ArchiveLimits,
+    ChangedWhileRead,
     content_sha256,
     csv_kind,
     find_files,
     open_archive,
+    read_unchanged,
     scratch_folder,
+    unchanged_since,
 )
 from schemas.nutrition import (
     FORMAT_BY_NAME,
@@ -61,9 +65,6 @@ from warehouse.manifest import (
     upsert_source_paths,
 )
 from warehouse.nutrition_load import load_export, record_rejected
-
-#: Largest export file read (a ten-year Cronometer servings file is ~25 MB).
-MAX_EXPORT_BYTES = 512 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,9 @@ def _open_zip(plan: NutritionPlan, con, path: str, size: int, mtime_ns: int, sha
                                             str(exc)))
         plan.path_rows.append(row)
         return []
+    if not unchanged_since(path, (size, mtime_ns)):  # written to while it was hashed or opened
+        plan.problems.append((path, CHANGED_WHILE_READ))
+        return []
     files, complete = [], True
     for m in members:
         try:
@@ -242,30 +246,45 @@ class UnknownExport(ValueError):
 
 
 @io_task
-def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[ExportFile]
-                         ) -> NutritionSummary:
+def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[ExportFile],
+                         limits: ArchiveLimits | None = None) -> NutritionSummary:
     """Read, check and load each export in its own transaction; reject bad ones whole."""
     summary = NutritionSummary(inputs.athlete_id)
     with connect(Path(warehouse)) as con:
         for item in work:
-            _load_one(con, inputs, item, summary)
+            _load_one(con, inputs, item, summary, limits or ArchiveLimits())
     return summary
 
 
-def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: NutritionSummary
-              ) -> None:
-    """Load one export; any failure rejects that file alone (the others still load)."""
+def _read(item: ExportFile, limits: ArchiveLimits) -> bytes:
+    """The export's bytes, read once: those the plan hashed, at the size and time the walk
+    saw (a file in an archive was extracted by this run and is checked by its hash)."""
+    seen = None
+    if item.container_sha256 is None and item.path_row is not None:
+        seen = (item.path_row.size_bytes, item.path_row.mtime_ns)
+    return read_unchanged(item.read_path, "csv", limits, item.sha256, seen)
+
+
+def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: NutritionSummary,
+              limits: ArchiveLimits) -> None:
+    """Load one export, parsed from the bytes that were hashed; any failure rejects that
+    file alone (the others still load); a file that changed since it was hashed is
+    reported and left for the next run."""
     facts = AthleteFacts(item.spec.weight_unit or inputs.weight_unit, inputs.height_cm,
                          inputs.weight_kg)
     try:
-        data = Path(item.read_path).read_bytes()
+        data = _read(item, limits)
+    except ChangedWhileRead as exc:  # nothing recorded: the next run reads it again
+        summary.problems.append((item.path, str(exc)))
+        return
     except OSError as exc:  # not the file's fault: read it again on the next run
         summary.problems.append((item.path, f"cannot read now: {type(exc).__name__}: {exc}; "
                                             "read again next run"))
         return
+    except ValueError as exc:  # grown past the size limit, or no longer a regular file
+        summary.problems.append((item.path, f"cannot read: {exc}"))
+        return
     try:
-        if len(data) > MAX_EXPORT_BYTES:
-            raise ValueError(f"{len(data):,} bytes, over the {MAX_EXPORT_BYTES:,}-byte limit")
         fmt, table = read_export(data, lambda header: choose_format(header, item.spec))
         normalized = normalize(to_frame(table), fmt, decimal_comma=table.decimal_comma,
                                athlete=facts)
@@ -343,7 +362,7 @@ def ingest_nutrition_flow(
             try:
                 plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits,
                                              retry_quarantined, reread)
-                summary = load_nutrition_files(warehouse, inputs, plan.work)
+                summary = load_nutrition_files(warehouse, inputs, plan.work, limits)
                 record_nutrition_paths(warehouse, plan, inputs)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)

@@ -270,10 +270,53 @@ def read_input(path: str | Path, kind: Kind, limits: ArchiveLimits = ArchiveLimi
     within the size limit of its kind (`read_cap`): a file that grows while it is read
     cannot be read forever. NotRegularFile for a device, FIFO or socket."""
     with open_regular(path) as raw:
-        if kind == "fit.gz":
-            with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
-                return _read_limited(fh, _gzip_cap(raw, limits), str(path), kind)
-        return _read_limited(raw, read_cap(kind, limits), str(path), kind)
+        return _read_open(raw, path, kind, limits)
+
+
+def _read_open(raw: BinaryIO, path: str | Path, kind: Kind, limits: ArchiveLimits) -> bytes:
+    if kind == "fit.gz":
+        with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+            return _read_limited(fh, _gzip_cap(raw, limits), str(path), kind)
+    return _read_limited(raw, read_cap(kind, limits), str(path), kind)
+
+
+#: What is said of a file whose content changed between the plan and the read.
+CHANGED_WHILE_READ = "changed while it was read; read again next run"
+
+
+class ChangedWhileRead(Exception):
+    """A file's bytes are not those the plan hashed (or its size or time changed while it
+    was read): it is read again by the next run, and nothing of it is recorded now."""
+
+    def __init__(self) -> None:
+        super().__init__(CHANGED_WHILE_READ)
+
+
+def read_unchanged(path: str | Path, kind: Kind, limits: ArchiveLimits, sha256: str,
+                   seen: tuple[int, int] | None = None) -> bytes:
+    """The bytes of a regular file, read once (`read_input`), that hash to `sha256`; with
+    `seen` = (size, mtime_ns) as the walk saw them, the open file must still have that
+    size and time before and after the read. The caller parses these bytes, never the file
+    again, so what is loaded is what was hashed. ChangedWhileRead otherwise."""
+    with open_regular(path) as raw:
+        before = os.fstat(raw.fileno())
+        data = _read_open(raw, path, kind, limits)
+        after = os.fstat(raw.fileno())
+    stats = {(st.st_size, st.st_mtime_ns) for st in (before, after)}
+    if seen is not None:
+        stats.add(seen)
+    if len(stats) > 1 or hashlib.sha256(data).hexdigest() != sha256:
+        raise ChangedWhileRead
+    return data
+
+
+def unchanged_since(path: str | Path, seen: tuple[int, int]) -> bool:
+    """Whether `path` still has the (size, mtime_ns) the walk saw."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == seen
 
 
 def _gzip_cap(raw: BinaryIO, limits: ArchiveLimits) -> int:

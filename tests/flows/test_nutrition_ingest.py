@@ -4,6 +4,8 @@ MyFitnessPal export folders and zips, and separation from FIT data."""
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
 import zipfile
 from collections import defaultdict
@@ -322,3 +324,72 @@ def test_two_generic_sources_keep_their_own_days(tmp_path: Path) -> None:
     assert _query(warehouse, "SELECT source_format, count(*) FROM raw.nutrition_entries "
                              "GROUP BY 1 ORDER BY 1") == [("generic:app-a.csv", 2),
                                                           ("generic:app-b.csv", 1)]
+
+
+def _rows_by_hand(data: bytes) -> int:
+    """Data rows of a CSV export, counted with the csv module (the header excluded)."""
+    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+
+
+def test_an_export_appended_while_it_is_ingested_loads_only_the_bytes_it_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flows.nutrition_ingest as nutrition_ingest
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    days = [(f"2024-03-{d:02d}", 2000 + d, 100 + d) for d in range(1, 11)]
+    export = _daily(folder / "dailysummary.csv", days, 1_700_000_000)
+    more = "".join(f"2024-04-{d:02d},2500,200,25,70,150,true\n" for d in range(1, 6))
+    hashed = nutrition_ingest.content_sha256
+
+    def hash_then_append(path, kind, limits):  # the tracker's app writes on after the hash
+        digest = hashed(path, kind, limits)
+        with open(path, "a") as fh:
+            fh.write(more)
+        return digest
+
+    monkeypatch.setattr(nutrition_ingest, "content_sha256", hash_then_append)
+    summary = _ingest(warehouse, folder)
+    assert summary.problems == [(str(export), "changed while it was read; read again next run")]
+    assert summary.loaded == 0 and not summary.ok
+    assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(0,)]
+    assert _query(warehouse, "SELECT count(*) FROM raw.source_files") == [(0,)]
+    assert _query(warehouse, "SELECT count(*) FROM raw.source_paths") == [(0,)]
+
+    monkeypatch.undo()  # the file is still now: the next run reads it whole
+    data = export.read_bytes()
+    assert _rows_by_hand(data) == 15
+    again = _ingest(warehouse, folder)
+    assert again.ok and again.loaded == 1 and again.rows == 15
+    assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(15,)]
+    assert _query(warehouse, "SELECT size_bytes, sha256 FROM raw.source_files") == [
+        (len(data), hashlib.sha256(data).hexdigest())]
+    assert _query(warehouse, "SELECT size_bytes FROM raw.source_paths") == [(len(data),)]
+
+
+def test_an_export_rewritten_after_the_walk_is_not_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rewritten between the walk's stat and the hash: the same size is possible, the time
+    is not; the load sees the time changed and leaves the file for the next run."""
+    import flows.nutrition_ingest as nutrition_ingest
+
+    warehouse = tmp_path / "w.duckdb"
+    export = _daily(tmp_path / "dailysummary.csv", [("2024-03-01", 2000, 100)], 1_700_000_000)
+    walked = nutrition_ingest.find_files
+
+    def walk_then_touch(*args, **kwargs):
+        found = walked(*args, **kwargs)
+        _daily(export, [("2024-03-01", 2900, 190)], 1_700_000_500)  # same size, new time
+        return found
+
+    monkeypatch.setattr(nutrition_ingest, "find_files", walk_then_touch)
+    summary = _ingest(warehouse, export)
+    assert summary.problems == [(str(export), "changed while it was read; read again next run")]
+    assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(0,)]
+    monkeypatch.undo()
+    assert _ingest(warehouse, export).loaded == 1
+    assert _query(warehouse, "SELECT energy_kcal, protein_g FROM raw.nutrition_entries") == [
+        (2900.0, 190.0)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import socket
@@ -15,11 +16,13 @@ import pytest
 from flows.sources import (
     ArchiveLimits,
     ArchiveRefused,
+    ChangedWhileRead,
     NotRegularFile,
     content_sha256,
     find_files,
     open_archive,
     read_input,
+    read_unchanged,
 )
 
 FIT_LIKE = b"\x0e\x10" + b"\x00" * 6 + b".FIT" + b"\x00" * 100
@@ -220,3 +223,25 @@ def test_every_read_stops_at_its_size_limit(tmp_path: Path, kind: str) -> None:
             read(path, kind, limits)  # type: ignore[arg-type]
     small = ArchiveLimits(max_total_bytes=3000, max_member_bytes=3000, max_export_bytes=3000)
     assert read_input(path, kind, small) == b"x" * 3000  # type: ignore[arg-type]
+
+
+def test_read_unchanged_gives_the_hashed_bytes_or_refuses_a_file_written_to(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "servings.csv"
+    first = b"Day,Energy (kcal)\n2024-03-01,2000\n"
+    path.write_bytes(first)
+    st = path.stat()
+    seen = (st.st_size, st.st_mtime_ns)
+    sha = hashlib.sha256(first).hexdigest()
+    limits = ArchiveLimits()
+    assert read_unchanged(path, "csv", limits, sha, seen) == first
+    with path.open("ab") as fh:
+        fh.write(b"2024-03-02,2100\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # a size change alone is seen too
+    grown = path.read_bytes()
+    for expected in (sha, hashlib.sha256(grown).hexdigest()):
+        with pytest.raises(ChangedWhileRead, match="changed while it was read; read again"):
+            read_unchanged(path, "csv", limits, expected, seen)
+    with pytest.raises(ChangedWhileRead):  # the hash alone, for a file taken out of a zip
+        read_unchanged(path, "csv", limits, sha)
