@@ -27,6 +27,7 @@ from flows.fit_worker import DecodeResult, decode_file, decoding_pool
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import AthleteInputs, ingest_request
 from flows.sources import (
+    CHANGED_WHILE_READ,
     ArchiveLimits,
     FoundFile,
     Kind,
@@ -36,6 +37,7 @@ from flows.sources import (
     not_fit_type,
     open_archive,
     scratch_folder,
+    unchanged_since,
 )
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
@@ -235,6 +237,9 @@ def _open_zip(
         plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip",
                                             QUARANTINED, reason))
         plan.path_rows.append(row)
+        return []
+    if not unchanged_since(f.path, (f.size_bytes, f.mtime_ns)):  # written to while opened
+        plan.problems.append((f.path, CHANGED_WHILE_READ))
         return []
     plan.unread_in_archives[f.path] = unread
     items = []

@@ -393,3 +393,31 @@ def test_an_export_rewritten_after_the_walk_is_not_recorded(
     assert _ingest(warehouse, export).loaded == 1
     assert _query(warehouse, "SELECT energy_kcal, protein_g FROM raw.nutrition_entries") == [
         (2900.0, 190.0)]
+
+
+def test_an_export_zip_written_to_while_it_is_opened_is_left_for_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flows.nutrition_ingest as nutrition_ingest
+
+    export = tmp_path / "File-Export-2024-03-04-to-2024-03-05"
+    _mfp_export(export)
+    source = tmp_path / "File-Export-2024-03-04-to-2024-03-05.zip"
+    with zipfile.ZipFile(source, "w") as zf:
+        for f in export.iterdir():
+            zf.write(f, f"{export.name}/{f.name}")
+    opened = nutrition_ingest.open_archive
+
+    def open_then_touch(path, *args, **kwargs):  # a sync tool rewrites the archive meanwhile
+        members = opened(path, *args, **kwargs)
+        os.utime(path, (1_800_000_000, 1_800_000_000))
+        return members
+
+    monkeypatch.setattr(nutrition_ingest, "open_archive", open_then_touch)
+    warehouse = tmp_path / "w.duckdb"
+    summary = _ingest(warehouse, source, fmt="myfitnesspal")
+    assert summary.problems == [(str(source), "changed while it was read; read again next run")]
+    assert summary.loaded == 0
+    assert _query(warehouse, "SELECT count(*) FROM raw.source_files") == [(0,)]
+    monkeypatch.undo()
+    assert _ingest(warehouse, source, fmt="myfitnesspal").loaded == 3
