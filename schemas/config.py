@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tomllib
 from datetime import date
 from difflib import get_close_matches
@@ -461,10 +462,23 @@ def config_from_dict(data: dict[str, Any], *, base_dir: Path, source: str = "<co
         raise _config_error(source, exc) from None
 
 
+#: Largest config file read (the commented example is a few KB).
+MAX_CONFIG_BYTES = 1024**2
+
+
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
     """Read and parse a TOML file, turning every failure into a ConfigError."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError([f"{source}: cannot read config file: not a regular file (a "
+                               "folder, device, FIFO or socket)"])
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError([f"{source}: more than {MAX_CONFIG_BYTES:,} bytes: not a "
+                               "musclebalance config"])
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(
             [f"{source}: config file not found (create one with 'musclebalance init')"]

@@ -416,3 +416,21 @@ def test_config_is_frozen() -> None:
     config = config_from_dict(config_dict(), base_dir=Path("/"))
     with pytest.raises(ValueError, match="frozen"):
         config.athletes[0].height_cm = 1  # type: ignore[misc]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(),
+                    reason="FIFOs and /dev/zero exist on POSIX systems only")
+def test_a_config_that_is_a_device_or_fifo_is_refused_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    signal.alarm(10)  # a read of either would never end: fail rather than hang
+    try:
+        for name in ("pipe.toml", "zero.toml"):
+            with pytest.raises(ConfigError, match="not a regular file"):
+                load_config(tmp_path / name)
+    finally:
+        signal.alarm(0)
