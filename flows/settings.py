@@ -84,6 +84,8 @@ def ingest_request(
     athlete's settings. Raises UsageError naming what is missing."""
     if timezone is not None:
         _check_timezone(timezone)
+    if athlete is not None:
+        _check_athlete(athlete)
     given = bool(fit or nutrition)
     if config is None:
         if not given:
@@ -163,6 +165,14 @@ def _path_problem(path: Path) -> str | None:
     if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
         return None
     return not_regular_reason(mode, "regular files and folders")
+
+
+def _check_athlete(athlete_id: str) -> None:
+    """--athlete follows the config's rule for ids, with or without a config."""
+    from schemas.config import ATHLETE_ID_RULE, is_athlete_id
+
+    if not is_athlete_id(athlete_id):
+        raise UsageError(f"--athlete {athlete_id!r}: an athlete id {ATHLETE_ID_RULE}")
 
 
 def _check_timezone(name: str) -> None:

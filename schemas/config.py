@@ -112,12 +112,20 @@ def _positive(value: int) -> int:
     return value
 
 
+#: The rule every athlete id follows, in the config and on the command line.
+ATHLETE_ID_RULE = "must be 1-64 characters of letters, digits, '_', '.' or '-'"
+
+
+def is_athlete_id(value: str) -> bool:
+    """Whether `value` follows ATHLETE_ID_RULE (ASCII only: no space, newline, control
+    character or markup can reach a terminal or a file name through an id)."""
+    return _ATHLETE_ID.fullmatch(value) is not None
+
+
 def _check_athlete_id(value: str) -> str:
     """Athlete ids are 1-64 characters of letters, digits, ``_``, ``.`` and ``-``."""
-    if not _ATHLETE_ID.fullmatch(value):
-        raise PydanticCustomError(
-            "athlete_id", "must be 1-64 characters of letters, digits, '_', '.' or '-'"
-        )
+    if not is_athlete_id(value):
+        raise PydanticCustomError("athlete_id", ATHLETE_ID_RULE)
     return value
 
 

@@ -221,3 +221,18 @@ def test_a_device_or_fifo_on_the_command_line_is_refused_by_name_at_once(tmp_pat
         "pipe)): only regular files and folders are read",
     ]
     assert not (tmp_path / "data").exists(), "nothing was read or written"
+
+
+@pytest.mark.parametrize("athlete", ["", "me\nyou", "\x1b[31mred\x1b[0m", "[bold]me[/bold]",
+                                     "a" * 65, "m\u00e9"])
+def test_an_athlete_id_on_the_command_line_follows_the_configs_rule(
+    tmp_path: Path, athlete: str,
+) -> None:
+    (tmp_path / "run.fit").write_bytes(b"")
+    result = _run("ingest", "--athlete", athlete, "--fit", str(tmp_path / "run.fit"),
+                  cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"error: --athlete {athlete!r}: an athlete id must be 1-64 "
+                             "characters of letters, digits, '_', '.' or '-'\n")
+    assert "\x1b" not in result.stderr + result.stdout
+    assert not (tmp_path / "data").exists()
