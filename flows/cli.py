@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from flows.settings import DEFAULT_CONFIG, DEFAULT_WAREHOUSE
+from flows.terminal import safe_text
 
 app = typer.Typer(
     name="musclebalance",
@@ -79,7 +79,7 @@ def _main(
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    err.print(f"[red]error:[/red] {safe_text(message, lines=True)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -94,7 +94,7 @@ def _load_config(path: Path | None):
         return load_config(path)
     except ConfigError as exc:
         for line in str(exc).splitlines():
-            err.print(f"[red]config error:[/red] {escape(line)}", highlight=False)
+            err.print(f"[red]config error:[/red] {safe_text(line)}", highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -109,7 +109,7 @@ def _check_paths(cfg, config: Path | None, athlete_ids: list[str] | None = None)
         return
     source = config or DEFAULT_CONFIG
     for line in problems:
-        err.print(f"[red]config error:[/red] {escape(f'{source}: {line}')}", highlight=False,
+        err.print(f"[red]config error:[/red] {safe_text(f'{source}: {line}')}", highlight=False,
                   soft_wrap=True)
     try:
         template = source.expanduser().read_text(encoding="utf-8") == default_config_text()
@@ -123,7 +123,7 @@ def _check_paths(cfg, config: Path | None, athlete_ids: list[str] | None = None)
     else:
         hint = (f"nothing was read: correct these keys in {source} (or put the files there) "
                 "and run again")
-    err.print(escape(hint), highlight=False, soft_wrap=True)
+    err.print(safe_text(hint), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -147,7 +147,8 @@ def init(
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(default_config_text())
     os.chmod(path, 0o600)
-    out.print(f"wrote {path}: set your time zone, sex, birth year, height and fit_paths")
+    out.print(f"wrote {safe_text(path)}: set your time zone, sex, birth year, height and "
+              "fit_paths", highlight=False)
 
 
 @app.command()
@@ -256,7 +257,7 @@ def _check_ingest_paths(cfg, config, fit, nutrition, athlete) -> None:
         problems = [*missing_option_paths("--fit", fit),
                     *missing_option_paths("--nutrition", nutrition)]
         for line in problems:
-            err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {safe_text(line)}", highlight=False, soft_wrap=True)
         if problems:
             raise typer.Exit(2)
         return
@@ -314,7 +315,7 @@ def _guarded(path: Path, call):
         if ingested is not None:
             _print_ingest(ingested.fit, ingested.nutrition)
         for failure in exc.failures:
-            err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
+            err.print(f"[red]expectation failed:[/red] {safe_text(failure.describe(), lines=True)}",
                       highlight=False, soft_wrap=True)
         build = getattr(exc, "build", None)  # AthletesHeldBack: the others were published
         if build is not None:
@@ -339,8 +340,8 @@ def _print_build(summary, path: Path, athlete_ids: list[str]) -> None:
     out.print(table)
     if summary.published:
         folder = Path(summary.published).parent
-        out.print(f"published for readers: {escape(summary.published)} (Parquet and CSV in "
-                  f"{escape(str(folder / 'parquet'))}, {escape(str(folder / 'csv'))})",
+        out.print(f"published for readers: {safe_text(summary.published)} (Parquet and CSV in "
+                  f"{safe_text(str(folder / 'parquet'))}, {safe_text(str(folder / 'csv'))})",
                   highlight=False, soft_wrap=True)
     _print_scores(path, athlete_ids)
 
@@ -365,7 +366,7 @@ BAND_STYLE = {"low": "green", "moderate": "yellow", "high": "red"}
 def _band(band: str | None) -> str:
     if band is None:
         return "-"
-    return f"[{BAND_STYLE.get(band, 'white')}]{escape(band)}[/]"
+    return f"[{BAND_STYLE.get(band, 'white')}]{safe_text(band)}[/]"
 
 
 def _score_table(title: str, columns: tuple[str, ...]) -> Table:
@@ -388,13 +389,14 @@ def _print_scores(path: Path, athlete_ids: list[str]) -> None:
             days = recent_days(con, athlete_id)
             weeks = recent_weeks(con, athlete_id)
             if not days:
-                out.print(f"{escape(athlete_id)}: no days to score yet", highlight=False)
+                out.print(f"{safe_text(athlete_id)}: no days to score yet", highlight=False)
                 continue
-            table = _score_table(f"Muscle balance of {athlete_id}, last {len(days)} days",
+            table = _score_table(f"Muscle balance of {safe_text(athlete_id)}, last "
+                                 f"{len(days)} days",
                                  ("day", "score", "risk", "data", "main reason"))
             for day, score, band, completeness, reason in days:
                 table.add_row(day.isoformat(), _number(score, 1), _band(band),
-                              f"{completeness:.0%}", escape(reason or ""))
+                              f"{completeness:.0%}", safe_text(reason or ""))
             out.print(table)
             table = _score_table(f"Weekly, last {len(weeks)} weeks",
                                  ("week", "score", "risk", "worst", "run km", "g/kg",
@@ -403,7 +405,7 @@ def _print_scores(path: Path, athlete_ids: list[str]) -> None:
                 table.add_row(week, _number(score, 1), _band(band), _number(worst, 1),
                               _number(km),
                               _number(protein, 1), "-" if strength is None else str(strength),
-                              escape(reason or ""))
+                              safe_text(reason or ""))
             out.print(table)
 
 
@@ -496,6 +498,9 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    # Log messages quote paths and ids (control characters escaped by safe_text): brackets
+    # in them are text, never rich markup.
+    os.environ["PREFECT_LOGGING_MARKUP"] = "false"
 
 
 def _print_summary(summaries) -> None:
@@ -504,7 +509,7 @@ def _print_summary(summaries) -> None:
                    "quarantined", "unreadable", "records", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
-        table.add_row(s.athlete_id, str(s.loaded), str(len(s.partial)), str(s.skipped),
+        table.add_row(safe_text(s.athlete_id), str(s.loaded), str(len(s.partial)), str(s.skipped),
                       str(s.replaced), str(len(s.quarantined)), str(len(s.problems)),
                       f"{s.records:,}", f"{s.seconds:.1f}")
     out.print(table)
@@ -517,8 +522,9 @@ def _print_nutrition_summary(summaries) -> None:
         table.add_column(column, justify="left" if column in ("athlete", "formats") else "right")
     for s in summaries:
         formats = ", ".join(f"{k} ({v})" for k, v in sorted(s.formats.items()))
-        table.add_row(s.athlete_id, str(s.loaded), str(s.skipped), str(len(s.quarantined)),
-                      f"{s.rows:,}", str(s.days_replaced), str(s.days_kept_newer), formats)
+        table.add_row(safe_text(s.athlete_id), str(s.loaded), str(s.skipped),
+                      str(len(s.quarantined)), f"{s.rows:,}", str(s.days_replaced),
+                      str(s.days_kept_newer), formats)
     out.print(table)
 
 
@@ -530,17 +536,16 @@ def _print_problems(summaries) -> None:
                   highlight=False)
     for s in summaries:
         for path in getattr(s, "ignored", ()):
-            err.print(f"[dim]ignored[/dim] {escape(path)}: not a known export (left alone)",
+            err.print(f"[dim]ignored[/dim] {safe_text(path)}: not a known export (left alone)",
                       highlight=False, soft_wrap=True)
-        for path, reason in s.partial:
-            err.print(f"[yellow]partial[/yellow] {escape(path)}: {escape(reason)}; the messages "
-                      "before the fault are loaded", highlight=False, soft_wrap=True)
-        for path, reason in s.quarantined:
-            err.print(f"[yellow]quarantined[/yellow] {escape(path)}: {escape(reason)}",
-                      highlight=False, soft_wrap=True)
-        for path, reason in s.problems:
-            err.print(f"[red]unreadable[/red] {escape(path)}: {escape(reason)}",
-                      highlight=False, soft_wrap=True)
+        for label, files, tail in (
+                ("[yellow]partial[/yellow]", s.partial,
+                 "; the messages before the fault are loaded"),
+                ("[yellow]quarantined[/yellow]", s.quarantined, ""),
+                ("[red]unreadable[/red]", s.problems, "")):
+            for path, reason in files:
+                err.print(f"{label} {safe_text(path)}: {safe_text(reason, lines=True)}{tail}",
+                          highlight=False, soft_wrap=True)
 
 
 #: Files named per type of file that is not FIT, in the run summary and in status.
@@ -564,7 +569,7 @@ def _print_unread(summaries) -> None:
         rows = [(t, advice[t], len(paths), paths[:UNREAD_SHOWN])
                 for t, paths in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))]
         err.print(f"[yellow]not read[/yellow]: {len(unread)} file(s) under the FIT paths of "
-                  f"{escape(s.athlete_id)} are not FIT files (the run goes on without them; "
+                  f"{safe_text(s.athlete_id)} are not FIT files (the run goes on without them; "
                   "musclebalance status lists them again):", highlight=False, soft_wrap=True)
         _print_unread_groups(rows, err)
 
@@ -574,7 +579,7 @@ def _print_unread_groups(rows, console: Console) -> None:
     for file_type, advice, count, first in rows:
         names = ", ".join(first) + (f" and {count - len(first)} more" if count > len(first)
                                     else "")
-        console.print(f"  {count} {escape(file_type)}: {escape(names)}. {escape(advice)}",
+        console.print(f"  {count} {safe_text(file_type)}: {safe_text(names)}. {safe_text(advice)}",
                       highlight=False, soft_wrap=True)
 
 
@@ -636,46 +641,49 @@ def status(
     except duckdb.IOException as exc:
         raise _fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
                     "it, try again when it has finished", 1) from None
-    table = Table(title=f"source files in {path}")
+    table = Table(title=f"source files in {safe_text(path)}")
     for column in ("athlete", "kind", "status", "files"):
         table.add_column(column)
     for row in counts:
-        table.add_row(*[str(v) for v in row])
+        table.add_row(*[safe_text(v) for v in row])
     out.print(table)
     fresh_table = Table(title="data freshness (last local day)")
     for column in ("athlete", "activity", "food logged", "weight"):
         fresh_table.add_column(column)
     for athlete_id, *days in fresh:
-        fresh_table.add_row(athlete_id, *["-" if d is None else d.isoformat() for d in days])
+        fresh_table.add_row(safe_text(athlete_id),
+                            *["-" if d is None else d.isoformat() for d in days])
     out.print(fresh_table)
     runs_table = Table(title="recent runs")
     for column in ("started (UTC)", "command", "status", "loaded", "partial", "skipped", "bad",
                    "records", "published", "failed checks", "s"):
         runs_table.add_column(column)
     for row in runs:
-        runs_table.add_row(*["-" if v is None else str(v) for v in row])
+        runs_table.add_row(*["-" if v is None else safe_text(v) for v in row])
     out.print(runs_table)
     for started, command, state, run in unfinished:
         what = ("did not finish (killed or crashed); the next run completed its work"
                 if state == "crashed" else "has not finished: it is running now, or was "
                 "killed and the next run will say so")
-        out.print(f"[yellow]{escape(state)}[/yellow] the {escape(command)} run {escape(run)} "
-                  f"started {started} UTC {what}", highlight=False, soft_wrap=True)
+        out.print(f"[yellow]{safe_text(state)}[/yellow] the {safe_text(command)} run "
+                  f"{safe_text(run)} started {started} UTC {what}", highlight=False, soft_wrap=True)
     for athlete_id, file_path, reason, offset, messages in partial:
-        out.print(f"partial ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}; "
+        out.print(f"partial ({safe_text(athlete_id)}) {safe_text(file_path)}: "
+                  f"{safe_text(reason, lines=True)}; "
                   f"{messages} messages before byte {offset} are loaded",
                   highlight=False, soft_wrap=True)
     for athlete_id, file_path, reason, is_fit in bad:
         label = "quarantined" if is_fit else "rejected export"
-        out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
+        out.print(f"{label} ({safe_text(athlete_id)}) {safe_text(file_path)}: "
+                  f"{safe_text(reason, lines=True)}",
                   highlight=False, soft_wrap=True)
     _print_status_unread(unread)
     for run, table, expectation, columns, count, keys, error, observed in failed:
         detail = (f"could not run: {error}" if error else
                   f"{count} rows failed, e.g. {keys}" if count is not None else
                   f"observed {observed}")
-        out.print(f"expectation failed in run {escape(run)}: marts.{escape(table)} "
-                  f"{escape(expectation)} ({escape(columns or '')}): {escape(detail)}",
+        out.print(f"expectation failed in run {safe_text(run)}: marts.{safe_text(table)} "
+                  f"{safe_text(expectation)} ({safe_text(columns or '')}): {safe_text(detail)}",
                   highlight=False, soft_wrap=True)
 
 
@@ -751,9 +759,9 @@ def _print_result(columns: list[str], rows: list[tuple], output: str) -> None:
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for column in columns:
-        table.add_column(escape(column), overflow="fold")
+        table.add_column(safe_text(column), overflow="fold")
     for row in rows:
-        table.add_row(*["[dim]null[/dim]" if v is None else escape(str(v)) for v in row])
+        table.add_row(*["[dim]null[/dim]" if v is None else safe_text(str(v)) for v in row])
     out.print(table)
     out.print(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}", highlight=False)
 
@@ -762,7 +770,7 @@ def _print_status_unread(rows) -> None:
     """status: the files under FIT paths that are not FIT, per athlete and type."""
     for athlete_id in dict.fromkeys(r[0] for r in rows):
         mine = [r[1:] for r in rows if r[0] == athlete_id]
-        out.print(f"not read ({escape(athlete_id)}): {sum(r[2] for r in mine)} file(s) "
+        out.print(f"not read ({safe_text(athlete_id)}): {sum(r[2] for r in mine)} file(s) "
                   "under the FIT paths are not FIT files (the table raw.unread_files lists "
                   "them all):", highlight=False, soft_wrap=True)
         _print_unread_groups(mine, out)

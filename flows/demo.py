@@ -339,9 +339,8 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
 def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) -> None:
     """`musclebalance demo`: run the demo and print what it made (exit 2 when refused, 1
     when the flow failed)."""
-    from rich.markup import escape
-
     from flows.cli import _fail, _print_scores, _quiet_prefect, err, out
+    from flows.terminal import safe_text
 
     _quiet_prefect(verbose)
     folder = (folder if folder is not None else DEFAULT_FOLDER).expanduser().absolute()
@@ -353,7 +352,7 @@ def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) 
     except DemoError as exc:
         raise _fail(str(exc)) from None
     out.print(f"Generating {len(span.shown_weeks)} weeks of a synthetic runner in "
-              f"{escape(str(folder))} and running the nightly flow on them...",
+              f"{safe_text(str(folder))} and running the nightly flow on them...",
               highlight=False, soft_wrap=True)
     from flows.build import ExpectationsFailed
     from warehouse.connection import WarehouseBusy
@@ -366,13 +365,13 @@ def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) 
         raise _fail(str(exc), 1) from None
     except ExpectationsFailed as exc:
         for failure in exc.failures:
-            err.print(f"[red]expectation failed:[/red] {escape(failure.describe())}",
+            err.print(f"[red]expectation failed:[/red] {safe_text(failure.describe(), lines=True)}",
                       highlight=False, soft_wrap=True)
         raise _fail(f"{len(exc.failures)} expectations failed on the demo data", 1) from None
-    out.print(escape(result.data.describe()), highlight=False, soft_wrap=True)
+    out.print(safe_text(result.data.describe()), highlight=False, soft_wrap=True)
     _print_scores(result.warehouse, [ATHLETE.athlete_id])
     for line in where_lines(result):
-        out.print(escape(line), highlight=False, soft_wrap=True)
+        out.print(safe_text(line), highlight=False, soft_wrap=True)
 
 
 def where_lines(result: DemoResult) -> list[str]:

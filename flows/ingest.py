@@ -39,6 +39,7 @@ from flows.sources import (
     scratch_folder,
     unchanged_since,
 )
+from flows.terminal import safe_text
 from schemas.config import load_config
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
@@ -490,12 +491,13 @@ def ingest_fit_flow(
             logger.info(
                 "athlete %s: %d loaded (%d of them partial), %d skipped, %d replaced, "
                 "%d quarantined, %d unreadable, %d records",
-                s.athlete_id, s.loaded, len(s.partial), s.skipped, s.replaced,
+                safe_text(s.athlete_id, markup=False), s.loaded, len(s.partial), s.skipped,
+                s.replaced,
                 len(s.quarantined), len(s.problems), s.records,
             )
             if s.unread:
-                logger.info("athlete %s: %d files not read (not FIT)", s.athlete_id,
-                            len(s.unread))
+                logger.info("athlete %s: %d files not read (not FIT)",
+                            safe_text(s.athlete_id, markup=False), len(s.unread))
         run.add(summaries)
     return summaries
 

@@ -32,6 +32,7 @@ from flows.sources import (
     scratch_folder,
     unchanged_since,
 )
+from flows.terminal import safe_text
 from schemas.nutrition import (
     FORMAT_BY_NAME,
     FORMATS,
@@ -372,8 +373,8 @@ def ingest_nutrition_flow(
             summary.problems[:0] = plan.problems
             summary.seconds = time.perf_counter() - t0
             logger.info("athlete %s: %d exports loaded, %d skipped, %d rejected, %d rows",
-                        inputs.athlete_id, summary.loaded, summary.skipped,
-                        len(summary.quarantined), summary.rows)
+                        safe_text(inputs.athlete_id, markup=False), summary.loaded,
+                        summary.skipped, len(summary.quarantined), summary.rows)
             summaries.append(summary)
         run.add(summaries)
     return summaries

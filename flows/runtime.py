@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flows.sources import remove_stale_scratch
+from flows.terminal import safe_text
 from warehouse.lock import run_lock
 
 T = TypeVar("T")
@@ -138,7 +139,8 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
                 run.save(f"{type(exc).__name__}: {exc}"[:2000])
             except Exception as lost:  # keep the run's own error; the next run finds the
                 get_logger("musclebalance").warning(  # row `running` and marks it crashed
-                    "could not record the failed run %s: %s", run.run_id, lost)
+                    "could not record the failed run %s: %s", run.run_id,
+                    safe_text(lost, markup=False))
             raise
         else:
             run.save()
@@ -157,7 +159,8 @@ def when_free(call: Callable[[], T]) -> T:
         except WarehouseInUse as exc:
             from prefect.logging import get_logger
 
-            get_logger("musclebalance").warning("%s; trying again in %.0f s", exc, delay)
+            get_logger("musclebalance").warning("%s; trying again in %.0f s",
+                                                safe_text(exc, markup=False), delay)
             time.sleep(delay)
     return call()
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from flows.runtime import utc_now
 from flows.schedule import check_timezone, next_fire
+from flows.terminal import safe_text
 
 #: Longest single sleep: the wall clock is looked at again after at most this long.
 STEP_SECONDS = 30.0
@@ -41,8 +42,9 @@ MAX_MESSAGE = 200
 
 
 def say(line: str) -> None:
-    """One line of serve's output, flushed at once (it may go to a log file or a pipe)."""
-    print(line, flush=True)
+    """One line of serve's output, flushed at once (it may go to a log file or a pipe);
+    control characters from data in it (a path, an error message) are escaped."""
+    print(safe_text(line, markup=False, lines=True), flush=True)
 
 
 def describe_time(instant: datetime, zone: ZoneInfo) -> str:

@@ -236,3 +236,41 @@ def test_an_athlete_id_on_the_command_line_follows_the_configs_rule(
                              "characters of letters, digits, '_', '.' or '-'\n")
     assert "\x1b" not in result.stderr + result.stdout
     assert not (tmp_path / "data").exists()
+
+
+def test_status_shows_ids_file_names_and_reasons_from_data_escaped(tmp_path: Path) -> None:
+    """A warehouse whose rows hold an id, a file name and a reason with an escape sequence,
+    a newline, a right-to-left override and rich markup (an older warehouse, or a flow
+    called with such an id): status shows each as typed, escaped, and never sends the ESC
+    byte (stdout is a pipe, so rich adds no colour codes of its own)."""
+    from warehouse.connection import connect, transaction
+    from warehouse.ddl import create_all
+    from warehouse.manifest import PARTIAL, QUARANTINED, SourceFile, upsert_source_files
+
+    athlete = "\x1b[31mred[bold]id[/bold]"
+    evil = str(tmp_path / "\x1b[2J\x1b[31mrun[bold]x[/bold]\u202e.fit")
+    reason = "truncated\nquarantined (me) forged line \x1b]0;title\x07 [red]x[/red]"
+    warehouse = tmp_path / "w.duckdb"
+    with connect(warehouse) as con:
+        create_all(con)
+        with transaction(con):
+            upsert_source_files(con, [
+                SourceFile(athlete, "a" * 64, evil, 10, "fit", QUARANTINED, reason),
+                SourceFile(athlete, "b" * 64, evil + "2", 10, "fit", PARTIAL, reason, None, 3,
+                           99),
+            ], datetime.now(UTC))
+    result = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout + result.stderr
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    shown_id = "\\x1b[31mred[bold]id[/bold]"
+    shown_path = str(tmp_path / "\\x1b[2J\\x1b[31mrun[bold]x[/bold]\\u202e.fit")
+    lines = result.stdout.splitlines()
+    assert f"quarantined ({shown_id}) {shown_path}: truncated" in lines
+    assert (f"partial ({shown_id}) {shown_path}2: truncated" in lines)
+    # the reason's second line is indented: it cannot pass for a line of status's own
+    assert ("    quarantined (me) forged line \\x1b]0;title\\x07 [red]x[/red]; 3 messages "
+            "before byte 99 are loaded") in lines
+    assert not any(line.startswith("quarantined (me)") for line in lines)
+    assert any(shown_id in line for line in lines if "│" in line or "|" in line), (
+        "the files table names the athlete, escaped")
