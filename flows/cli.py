@@ -311,7 +311,8 @@ def build(
 ) -> None:
     """Rebuild the daily facts and the muscle-balance scores from the raw tables, check them
     against their expectations, publish them, then show the last 14 days and 8 weeks of
-    scores. A failed expectation publishes nothing and exits 1.
+    scores. A failed expectation publishes nothing and exits 1; a full disk exits 1 with one
+    line naming the path and the space needed, the previously published files unchanged.
 
     Example: musclebalance build --config musclebalance.toml
     """
