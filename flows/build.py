@@ -11,6 +11,12 @@ back - they keep the rows they had in every published mart - and the others are 
 (`AthletesHeldBack` names them and their days); a failure about a table as a whole, or
 one that names every athlete, publishes nothing (`ExpectationsFailed`). Nothing is
 incremental: every build starts from the raw tables.
+
+The run is finished in marts.pipeline_runs only once the readers' files are in place: they
+are written with the run's row as it ends (its status, counts and end), and the warehouse
+row, `running` until then, is finished with the same values after the files are renamed
+into place. A publish of the files that fails leaves the previous files and records the run
+`failed` with the error (`DiskFull` for a full disk).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
-from flows.runtime import io_task, pipeline_run, utc_now
+from flows.runtime import PipelineRun, error_text, io_task, pipeline_run, utc_now
 from schemas.config import Athlete
 from schemas.marts import MARTS
 from transforms.daily_facts import FactConstants, daily_facts
@@ -34,6 +40,7 @@ from warehouse.facts import publish, published_rows, read_raw, read_staging, wri
 from warehouse.failpoint import failpoint
 from warehouse.manifest import record_athletes
 from warehouse.publish import publish_files, published_dir
+from warehouse.runs import runs_as_published
 from warehouse.validation import record_validation
 
 
@@ -233,11 +240,29 @@ def publish_marts(warehouse: str, held_back: list[str] | None = None) -> int:
 
 
 @io_task
-def write_published_files(warehouse: str, run: str) -> str:
+def write_published_files(warehouse: str, run: PipelineRun, error: str | None = None) -> str:
     """Replace the readers' DuckDB file and Parquet/CSV exports (warehouse.publish) with the
-    published marts and run records; returns the file."""
+    published marts and run records, this run's row as it ends (`error`: the error it ends
+    with); returns the file. The warehouse's own row is left as it is."""
     with connect(Path(warehouse)) as con:
-        return str(publish_files(con, published_dir(Path(warehouse)), run))
+        runs = runs_as_published(con)
+        run.finish(con, error, runs)
+        return str(publish_files(con, published_dir(Path(warehouse)), run.run_id,
+                                 {"pipeline_runs": runs}))
+
+
+def publish_run_files(warehouse: str, run: PipelineRun, summary: BuildSummary,
+                      error: str | None) -> None:
+    """Write the readers' files with the run's row as it ends, then finish the warehouse's
+    row the same way; when the files fail, the row is left for the run's error."""
+    run.finished_at = utc_now()
+    try:
+        summary.published = write_published_files(warehouse, run, error)
+    except BaseException:
+        run.finished_at = None  # the run ends later, with this error
+        raise
+    failpoint("files_published")
+    run.save(error)
 
 
 @flow(name="build")
@@ -268,11 +293,11 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
                                expectations_failed=len(verdict.failures),
                                rows_published=published, held_back=verdict.held_back)
         run.add([summary])
-        if verdict.publish:  # after the run's record, so readers see this build's run too
-            run.save()
-            summary.published = write_published_files(warehouse, run.run_id)
-        if verdict.held_back:  # the run is recorded failed, with what was held back
-            raise AthletesHeldBack(verdict.failures, summary)
+        held = AthletesHeldBack(verdict.failures, summary) if verdict.held_back else None
+        if verdict.publish:
+            publish_run_files(warehouse, run, summary, None if held is None else error_text(held))
+        if held is not None:  # the run is recorded failed, with what was held back
+            raise held
     if verdict.failures:
         raise ExpectationsFailed(verdict.failures)
     logger.info("built %s", ", ".join(f"{k}: {v} rows" for k, v in rows.items()))

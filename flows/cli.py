@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -78,9 +79,38 @@ def _main(
     warehouse and a daily muscle-balance verdict."""
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {safe_text(message, lines=True)}", highlight=False)
+def _fail(message: str, code: int = 2, *, one_line: bool = False) -> typer.Exit:
+    """Print `error: message` (`one_line`: never wrapped) and return the exit to raise."""
+    err.print(f"[red]error:[/red] {safe_text(message, lines=True)}", highlight=False,
+              soft_wrap=one_line)
     return typer.Exit(code)
+
+
+class _EngineDiskFull(logging.Filter):
+    """Drops the Prefect engine's console records of a task or flow that failed for a full
+    disk (each with its traceback): the command prints that error in one line. Prefect's API
+    still records them."""
+
+    ENGINE_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from warehouse.diskfull import disk_full_text, is_disk_full
+
+        if not record.name.startswith(self.ENGINE_LOGGERS):
+            return True
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (is_disk_full(exc) or disk_full_text(record.getMessage()))
+
+
+def _report_disk_full_once() -> None:
+    """Install _EngineDiskFull on Prefect's console handler (call after importing a flow:
+    Prefect sets up its logging on import)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+                isinstance(f, _EngineDiskFull) for f in handler.filters):
+            handler.addFilter(_EngineDiskFull())
 
 
 def _load_config(path: Path | None):
@@ -225,7 +255,9 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
     from warehouse.connection import WarehouseBusy
+    from warehouse.diskfull import DiskFull
 
+    _report_disk_full_once()
     fit_summaries, food_summaries = [], []
     try:
         if request.athletes:
@@ -244,6 +276,8 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
             )
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
+    except DiskFull as exc:
+        raise _fail(str(exc), 1, one_line=True) from None
     _print_ingest(fit_summaries, food_summaries)
     return all(s.ok for s in [*fit_summaries, *food_summaries])
 
@@ -279,7 +313,8 @@ def build(
 ) -> None:
     """Rebuild the daily facts and the muscle-balance scores from the raw tables, check them
     against their expectations, publish them, then show the last 14 days and 8 weeks of
-    scores. A failed expectation publishes nothing and exits 1.
+    scores. A failed expectation publishes nothing and exits 1; a full disk exits 1 with one
+    line naming the path and the space needed, the previously published files unchanged.
 
     Example: musclebalance build --config musclebalance.toml
     """
@@ -302,14 +337,19 @@ def _build(config, warehouse, full: bool = False) -> None:
 
 
 def _guarded(path: Path, call):
-    """Run a flow; a busy warehouse or failed expectations exit 1 with what happened."""
+    """Run a flow; a busy warehouse, a full disk or failed expectations exit 1 with what
+    happened."""
     from flows.build import ExpectationsFailed
     from warehouse.connection import WarehouseBusy
+    from warehouse.diskfull import DiskFull
 
+    _report_disk_full_once()
     try:
         return call()
     except WarehouseBusy as exc:
         raise _fail(str(exc), 1) from None
+    except DiskFull as exc:
+        raise _fail(str(exc), 1, one_line=True) from None
     except ExpectationsFailed as exc:
         ingested = getattr(exc, "summary", None)
         if ingested is not None:

@@ -76,16 +76,56 @@ class PipelineRun:
         """Count these summaries in the run's row."""
         self.summaries.extend(summaries)
 
+    #: The run's end once the readers' files carry it (the warehouse row then says the same).
+    finished_at: datetime | None = None
+
+    def finish(self, con, error: str | None = None, table: str | None = None) -> None:
+        """Write the run's end, status and counts so far into its row of `table` (default
+        marts.pipeline_runs) on `con`."""
+        from warehouse.runs import RUNS_TABLE, finish_run
+
+        finish_run(con, self.run_id, self.started_at, self.finished_at or utc_now(),
+                   self.summaries, error, table or RUNS_TABLE)
+
     def save(self, error: str | None = None) -> None:
         """Write the run's end, status and counts so far (again at the very end)."""
         from warehouse.connection import connect
-        from warehouse.runs import finish_run
 
         def write() -> None:
             with connect(self.warehouse) as con:
-                finish_run(con, self.run_id, self.started_at, utc_now(), self.summaries, error)
+                self.finish(con, error)
 
         when_free(write)
+
+
+def error_text(exc: BaseException) -> str:
+    """How a run's row records the error that stopped it."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def clear_leftovers(warehouse: Path) -> None:
+    """Remove what failed or killed runs may have left beside the warehouse, before a run
+    writes anything (a disk they filled would fail it): scratch folders of extracted
+    archives, a publish's temporary files (`published/.tmp-*`) and DuckDB's spill files of
+    dead processes. Call only while holding the warehouse's run lock."""
+    from warehouse.connection import remove_stale_temp_files
+    from warehouse.publish import published_dir, remove_leftovers
+
+    remove_stale_scratch(warehouse)
+    remove_leftovers(published_dir(warehouse))
+    remove_stale_temp_files(warehouse)
+
+
+def reported_error(exc: BaseException, warehouse: Path) -> BaseException:
+    """The error to record and report for `exc`: a full disk as DiskFull (one line naming
+    the path and the space needed), anything else as it is."""
+    from warehouse.diskfull import DiskFull, is_disk_full, size_bytes
+
+    if isinstance(exc, DiskFull) or not is_disk_full(exc):
+        return exc
+    return DiskFull(warehouse, size_bytes(warehouse, Path(f"{warehouse}.wal")),
+                    "writing the warehouse (up to its size)",
+                    "what was committed before stays and the next run completes the work")
 
 
 #: The runs this context holds, by warehouse (a flow called inside another joins its run).
@@ -98,9 +138,11 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
     """Hold the warehouse for a run and record it in marts.pipeline_runs.
 
     The outermost call takes the run lock (WarehouseBusy at once if another run has it),
-    clears scratch folders a killed run may have left (extracted health data must not
-    linger), marks runs left `running` as `crashed`, and writes this run's row; when the
-    block ends it writes the status and counts, `failed` with the error if one escaped. A
+    clears what a failed or killed run may have left (`clear_leftovers`: extracted health
+    data must not linger, and leftovers must not keep the disk full) before anything is
+    written, marks runs left `running` as `crashed`, and writes this run's row; when the
+    block ends it writes the status and counts, `failed` with the error if one escaped (a
+    full disk becomes DiskFull, recorded and raised with its one line). A
     flow called inside another's run (ingest and build within the nightly run) joins that
     run: one lock, one row, counts added up."""
     from prefect.logging import get_logger
@@ -116,7 +158,7 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
         yield outer
         return
     with run_lock(Path(warehouse)):
-        remove_stale_scratch(Path(warehouse))
+        clear_leftovers(Path(warehouse))
         run = PipelineRun(Path(warehouse), run_id(), command, utc_now())
 
         def begin() -> None:
@@ -135,12 +177,15 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
         try:
             yield run
         except BaseException as exc:
+            error = reported_error(exc, run.warehouse)
             try:
-                run.save(f"{type(exc).__name__}: {exc}"[:2000])
+                run.save(error_text(error))
             except Exception as lost:  # keep the run's own error; the next run finds the
                 get_logger("musclebalance").warning(  # row `running` and marks it crashed
                     "could not record the failed run %s: %s", run.run_id,
                     safe_text(lost, markup=False))
+            if error is not exc:
+                raise error from exc
             raise
         else:
             run.save()
@@ -167,21 +212,24 @@ def when_free(call: Callable[[], T]) -> T:
 
 def retry_transient(task, task_run, state) -> bool:
     """Retry a task only on errors that may pass: the warehouse in use by another process,
-    an I/O error. Not on bad data or a bug (those fail at once, with their message)."""
+    an I/O error. Not on bad data or a bug (those fail at once, with their message), nor on
+    a full disk (it stays full while the task waits)."""
     import duckdb
 
     from warehouse.connection import WarehouseInUse
+    from warehouse.diskfull import is_disk_full
 
     try:
         state.result()
-    except (WarehouseInUse, duckdb.IOException):
-        return True
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
-        return False
-    except OSError:
-        return True
-    except BaseException:
-        return False
+    except BaseException as exc:
+        if is_disk_full(exc):
+            return False
+        if isinstance(exc, (WarehouseInUse, duckdb.IOException)):
+            return True
+        if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                            PermissionError)):
+            return False
+        return isinstance(exc, OSError)
     return False
 
 

@@ -35,6 +35,15 @@ path = "food"
 """
 
 
+def dead_pid() -> int:
+    """The id of a process that has exited (a child that printed it and ended)."""
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
 def fit_manifest() -> list[dict[str, str]]:
     """Rows of ../shared/fixtures/fit/MANIFEST.tsv, or [] where the folder is absent."""
     manifest = FIT_FIXTURES / "MANIFEST.tsv"

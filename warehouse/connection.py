@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,9 @@ import duckdb
 
 OWNER_ONLY_FILE = 0o600
 OWNER_ONLY_DIR = 0o700
+#: DuckDB 2's files of memory spilled to disk, in `<warehouse>.tmp/`, named after the
+#: process that wrote them; DuckDB removes them on close, a killed process leaves them.
+DUCKDB_TEMP_FILE = re.compile(r"duckdb_temp_(\d+)_")
 
 
 class WarehouseBusy(RuntimeError):
@@ -40,6 +45,30 @@ def make_private(path: Path) -> None:
     """Restrict an existing file the product wrote to its owner."""
     if path.exists():
         os.chmod(path, OWNER_ONLY_FILE)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temp_files(warehouse: Path) -> None:
+    """Delete DuckDB's spill files that a killed process left in `<warehouse>.tmp/` (those
+    of a live process, such as a DuckDB shell, stay), and the folder when empty."""
+    folder = Path(f"{warehouse}.tmp")
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for path in folder.iterdir():
+        match = DUCKDB_TEMP_FILE.match(path.name)
+        if match and path.is_file() and not _alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: a live process's files, or others
+        folder.rmdir()
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

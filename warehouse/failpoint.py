@@ -13,7 +13,7 @@ import signal
 ENV = "MUSCLEBALANCE_FAILPOINT"
 #: The points the code marks, in the order a run meets them.
 POINTS = ("ingest_batch_committed", "marts_staged", "marts_validated", "marts_published",
-          "files_written")
+          "files_written", "files_published")
 
 
 def failpoint(name: str) -> None:

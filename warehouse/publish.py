@@ -15,12 +15,19 @@ bundling an older DuckDB can open it. CSV text cells that a spreadsheet would ru
 formula are neutralised with a leading apostrophe (OWASP CSV injection), and CSV floats
 are rounded to the precision of their unit (`schemas.export_precision`); the Parquet and
 DuckDB files keep full precision.
+
+A publish that fails (a full disk, an error, SIGTERM) removes its temporary files before the
+error goes on, and leaves the previous files as they were; a full disk is raised as
+`DiskFull` naming the file and the space the new files need. `sources` lets the caller
+publish a table from another relation than `marts.<table>`: the flows publish
+`pipeline_runs` with this run's row as it ends, before the warehouse row is finished.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -28,6 +35,7 @@ import duckdb
 from schemas.export_precision import DEFAULT_DECIMALS, csv_decimals
 from schemas.marts import MARTS, TABLE_COMMENTS
 from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE, quote_ident, sql_string
+from warehouse.diskfull import DiskFull, is_disk_full, size_bytes
 from warehouse.failpoint import failpoint
 
 PUBLISHED_FILE = "musclebalance.duckdb"
@@ -62,7 +70,8 @@ def _fsync(path: Path) -> None:
 
 
 def remove_leftovers(folder: Path) -> None:
-    """Temporary files and folders of a publish that was killed."""
+    """Temporary files and folders of a publish that failed or was killed (call only while
+    holding the warehouse's run lock: another run's temporaries would go too)."""
     if not folder.exists():
         return
     for leftover in folder.glob(f"{TEMP_PREFIX}*"):
@@ -79,7 +88,13 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [t for t in (*MARTS, *PIPELINE_TABLES) if t in present]
 
 
-def _write_duckdb(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str]) -> None:
+def _source(name: str, sources: Mapping[str, str]) -> str:
+    """The relation a table is published from: `marts.<name>` unless `sources` names one."""
+    return sources.get(name) or f"marts.{quote_ident(name)}"
+
+
+def _write_duckdb(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
+                  sources: Mapping[str, str]) -> None:
     """The marts, with their comments, into a new DuckDB file at `target`."""
     con.execute(f"ATTACH {sql_string(str(target))} AS mb_pub "
                 f"(STORAGE_VERSION {sql_string(STORAGE_VERSION)})")
@@ -95,7 +110,7 @@ def _write_duckdb(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str
         for name in tables:
             target_table = f"mb_pub.marts.{quote_ident(name)}"
             con.execute(f"CREATE TABLE {target_table} AS "  # noqa: S608
-                        f"SELECT * FROM marts.{quote_ident(name)}")
+                        f"SELECT * FROM {_source(name, sources)}")
             comment = table_comments.get(name) or TABLE_COMMENTS.get(name)
             if comment:
                 con.execute(f"COMMENT ON TABLE {target_table} IS {sql_string(comment)}")
@@ -107,7 +122,7 @@ def _write_duckdb(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str
         con.execute("DETACH mb_pub")
 
 
-def _csv_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
+def _csv_select(con: duckdb.DuckDBPyConnection, name: str, source: str) -> str:
     """SELECT of a mart with every text column neutralised against formula injection and
     every float column rounded to its unit's precision (``+ 0.0`` writes -0.0 as 0.0)."""
     columns = con.execute(
@@ -127,20 +142,22 @@ def _csv_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
             parts.append(f"round({c}, {decimals}) + 0.0 AS {c}")
         else:
             parts.append(c)
-    return f"SELECT {', '.join(parts)} FROM marts.{quote_ident(name)}"  # noqa: S608
+    return f"SELECT {', '.join(parts)} FROM {source}"  # noqa: S608
 
 
-def _write_exports(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[str]) -> None:
+def _write_exports(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[str],
+                   sources: Mapping[str, str]) -> None:
     """Parquet and CSV of each table into `folder/parquet` and `folder/csv`."""
     _private_dir(folder)
     for kind in ("parquet", "csv"):
         _private_dir(folder / kind)
     for name in tables:
         parquet = folder / "parquet" / f"{name}.parquet"
-        con.execute(f"COPY marts.{quote_ident(name)} TO {sql_string(str(parquet))} "  # noqa: S608
+        source = _source(name, sources)
+        con.execute(f"COPY (SELECT * FROM {source}) TO {sql_string(str(parquet))} "  # noqa: S608
                     "(FORMAT parquet, COMPRESSION zstd)")
         csv = folder / "csv" / f"{name}.csv"
-        con.execute(f"COPY ({_csv_select(con, name)}) TO {sql_string(str(csv))} "
+        con.execute(f"COPY ({_csv_select(con, name, source)}) TO {sql_string(str(csv))} "
                     "(FORMAT csv, HEADER)")
         for path in (parquet, csv):
             os.chmod(path, OWNER_ONLY_FILE)
@@ -162,19 +179,52 @@ def _prune_exports(folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def publish_files(con: duckdb.DuckDBPyConnection, folder: Path, run: str) -> Path:
+def needed_bytes(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
+    """About the space a publish needs: what the published file and exports take now, or
+    (the first publish) the warehouse file's size, which holds everything published."""
+    current = folder / PUBLISHED_FILE
+    exports = [(folder / kind).resolve() for kind in ("parquet", "csv")
+               if (folder / kind).is_symlink()]
+    published = size_bytes(current, *exports)
+    if published:
+        return published
+    (path,) = con.execute("SELECT path FROM duckdb_databases() "
+                          "WHERE database_name = current_database()").fetchone()
+    return size_bytes(Path(path)) if path else 0
+
+
+def publish_files(con: duckdb.DuckDBPyConnection, folder: Path, run: str,
+                  sources: Mapping[str, str] | None = None) -> Path:
     """Write the published DuckDB file and the Parquet/CSV exports of the warehouse open
-    on `con` into `folder`, replacing the previous ones atomically; returns the file."""
+    on `con` into `folder`, replacing the previous ones atomically; returns the file.
+    `sources`: tables to publish from another relation than `marts.<table>`. On any failure
+    the temporary files are removed and the previous files stay; a full disk raises
+    DiskFull."""
     _private_dir(folder)
     remove_leftovers(folder)
-    tables = _tables(con)
     target = folder / PUBLISHED_FILE
+    needed = needed_bytes(con, folder)
+    try:
+        _publish(con, folder, target, run, sources or {})
+    except BaseException as exc:
+        remove_leftovers(folder)
+        if is_disk_full(exc) and not isinstance(exc, DiskFull):
+            raise DiskFull(target, needed, "writing the published file and exports",
+                           "the previously published files are unchanged") from exc
+        raise
+    _prune_exports(folder)
+    return target
+
+
+def _publish(con: duckdb.DuckDBPyConnection, folder: Path, target: Path, run: str,
+             sources: Mapping[str, str]) -> None:
+    tables = _tables(con)
     temporary = folder / f"{TEMP_PREFIX}{PUBLISHED_FILE}-{run}"
-    _write_duckdb(con, temporary, tables)
+    _write_duckdb(con, temporary, tables, sources)
     os.chmod(temporary, OWNER_ONLY_FILE)
     _fsync(temporary)
     exports = folder / f"{TEMP_PREFIX}exports-{run}"
-    _write_exports(con, exports, tables)
+    _write_exports(con, exports, tables, sources)
     final_exports = folder / f"exports-{run}"
     failpoint("files_written")
     os.replace(exports, final_exports)
@@ -182,5 +232,3 @@ def publish_files(con: duckdb.DuckDBPyConnection, folder: Path, run: str) -> Pat
     for kind in ("parquet", "csv"):
         _swap_link(folder / kind, f"{final_exports.name}/{kind}", run)
     _fsync(folder)
-    _prune_exports(folder)
-    return target

@@ -3,6 +3,12 @@
 A run's row is written when it starts (status `running`) and completed when it ends. A row
 still `running` when the next run takes the warehouse's run lock belongs to a run that was
 killed or crashed (the lock proves it is not alive); that run marks it `crashed`.
+
+A run that publishes the readers' files is finished in its row only after those files are in
+place: the files carry a copy of marts.pipeline_runs with the run's row already as it ends
+(`runs_as_published`), while the warehouse row stays `running` until the files are renamed
+into place. A run killed in between is found `running`, hence `crashed`, by the next run,
+which publishes again.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ CRASHED = "crashed"
 FAILED = "failed"
 COMPLETED = "completed"
 COMPLETED_WITH_ERRORS = "completed_with_errors"
+RUNS_TABLE = "marts.pipeline_runs"
+#: The copy of marts.pipeline_runs the readers' files are written from (this connection's).
+PUBLISHED_RUNS = "temp.main.pipeline_runs_as_published"
 
 
 class RunCounts(Protocol):
@@ -64,15 +73,24 @@ def run_status(summaries: list[RunCounts], error: str | None = None) -> str:
     return COMPLETED
 
 
+def runs_as_published(con: duckdb.DuckDBPyConnection) -> str:
+    """A temporary copy of marts.pipeline_runs for the readers' files (finish this run's
+    row in it with `finish_run(..., table=...)`); returns its name."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PUBLISHED_RUNS} AS "  # noqa: S608
+                f"SELECT * FROM {RUNS_TABLE}")
+    return PUBLISHED_RUNS
+
+
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
-               finished_at: datetime, summaries: list[RunCounts], error: str | None = None
-               ) -> None:
-    """Write the run's end, status and counts (summed over its summaries) into its row."""
+               finished_at: datetime, summaries: list[RunCounts], error: str | None = None,
+               table: str = RUNS_TABLE) -> None:
+    """Write the run's end, status and counts (summed over its summaries) into its row of
+    `table` (marts.pipeline_runs, or the copy `runs_as_published` made)."""
     failed = [getattr(s, "expectations_failed", None) for s in summaries]
     published = [getattr(s, "rows_published", None) for s in summaries]
     with transaction(con):
         con.execute(
-            "UPDATE marts.pipeline_runs SET finished_at = ?, status = ?, files_loaded = ?, "
+            f"UPDATE {table} SET finished_at = ?, status = ?, files_loaded = ?, "  # noqa: S608
             "files_skipped = ?, files_quarantined = ?, records_loaded = ?, "
             "seconds = ?, "
             "rows_published = ?, expectations_failed = ?, error = ?, files_partial = ? "

@@ -1,6 +1,7 @@
 """Crash safety of a whole run, in real processes: `kill -9` (SIGKILL, at named points via
 MUSCLEBALANCE_FAILPOINT) during ingest, between validation and publishing, after the marts
-are published and while the readers' files are written, and SIGTERM during publishing.
+are published, while the readers' files are written and once they are in place, and SIGTERM
+during publishing.
 After each kill the published file opens and holds either the previous complete build or
 the next one, never a mix; the next run finishes the work and nothing is loaded twice.
 Two runs at once: the second stops with a clear message and changes nothing."""
@@ -86,18 +87,18 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
 
     final = _run(tmp_path, env, "run")
     reported.append("did not finish (killed or crashed)" in final.stderr)
-    # A run killed before its end is recorded is found `running` by the next run, which
-    # marks it crashed and says so. A run killed while writing the readers' files had
-    # already recorded its end (its marts were published); the next run rewrites them.
-    before_end = [p for p in POINTS if p != "files_written"]
-    # reported[i]: run i found run i-1 unfinished (run 0 follows the first, complete run)
-    assert reported == [False] + [p in before_end for p in POINTS] + [False], reported
+    # A run's row is finished only once the readers' files are in place, so a run killed at
+    # any point, even after the files were renamed into place (files_published), is found
+    # `running` by the next run, which marks it crashed, says so and publishes again.
+    # reported[i]: run i found run i-1 unfinished (run 0 follows the first, complete run;
+    # the last follows the SIGTERMed run, which recorded itself failed).
+    assert reported == [False] + [True] * len(POINTS) + [False], reported
     with duckdb.connect(str(tmp_path / "data" / "w.duckdb"), read_only=True) as con:
         statuses = con.execute("SELECT status FROM marts.pipeline_runs ORDER BY started_at"
                                ).fetchall()
     # SIGTERM reaches Prefect, which stops the run with an error: recorded as failed.
-    assert [s for (s,) in statuses] == (["completed"] + ["crashed"] * len(before_end)
-                                        + ["completed", "failed", "completed"])
+    assert [s for (s,) in statuses] == (["completed"] + ["crashed"] * len(POINTS)
+                                        + ["failed", "completed"])
     assert final.returncode == 0, final.stderr
     new = _snapshot(published)
     assert new != old

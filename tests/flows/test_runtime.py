@@ -6,6 +6,8 @@ a handful of tasks."""
 
 from __future__ import annotations
 
+import errno
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 
 from flows.ingest import CHUNK_FILES, Plan, WorkItem
 from flows.runtime import io_task, pipeline_run
+from tests.helpers import dead_pid
 from warehouse.connection import WarehouseBusy, WarehouseInUse, connect
 from warehouse.ddl import create_all
 from warehouse.runs import begin_run
@@ -115,8 +118,14 @@ def test_a_task_retries_while_the_warehouse_is_busy_or_io_fails(error: BaseExcep
     assert len(attempts) == 3
 
 
-@pytest.mark.parametrize("error", [ValueError("bad value"), FileNotFoundError("gone")])
-def test_a_task_does_not_retry_bad_data_or_a_missing_file(error: BaseException) -> None:
+@pytest.mark.parametrize("error", [
+    ValueError("bad value"), FileNotFoundError("gone"),
+    OSError(errno.ENOSPC, "No space left on device"),
+    duckdb.IOException('IO Error: Could not write file "w.duckdb.wal": No space left on device'),
+])
+def test_a_task_does_not_retry_bad_data_a_missing_file_or_a_full_disk(
+    error: BaseException,
+) -> None:
     run, attempts = _flaky(error, 1)
     with pytest.raises(type(error)):
         run()
@@ -153,6 +162,38 @@ def test_a_run_clears_only_its_own_warehouses_scratch_folders(tmp_path: Path) ->
     with pipeline_run(tmp_path / "bob.duckdb", "build"):
         pass
     assert not mine.exists() and (theirs / "member.fit").exists()
+
+
+def test_a_run_removes_leftovers_before_it_writes_and_keeps_a_live_processes_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import warehouse.runs
+
+    warehouse_path = tmp_path / "w.duckdb"
+    published = tmp_path / "published"
+    (published / ".tmp-exports-dead" / "csv").mkdir(parents=True)
+    (published / ".tmp-exports-dead" / "csv" / "daily_training.csv").write_bytes(b"x" * 1000)
+    (published / ".tmp-musclebalance.duckdb-dead").write_bytes(b"x" * 1000)
+    (published / ".tmp-musclebalance.duckdb-dead.wal").write_bytes(b"x")
+    (published / "musclebalance.duckdb").write_bytes(b"the readers' file")
+    spill = tmp_path / "w.duckdb.tmp"
+    spill.mkdir()
+    dead = spill / f"duckdb_temp_{dead_pid()}_0_storage_DEFAULT-0.tmp"
+    live = spill / f"duckdb_temp_{os.getpid()}_0_storage_DEFAULT-0.tmp"
+    for path in (dead, live):
+        path.write_bytes(b"x" * 1000)
+    seen: list[list[str]] = []
+    begin = warehouse.runs.begin_run
+
+    def begin_after_looking(*args, **kwargs) -> None:  # what is there when the row is written
+        seen.append(sorted(p.name for p in [*published.iterdir(), *spill.iterdir()]))
+        begin(*args, **kwargs)
+
+    monkeypatch.setattr(warehouse.runs, "begin_run", begin_after_looking)
+    with pipeline_run(warehouse_path, "build"):
+        pass
+    assert seen == [sorted(["musclebalance.duckdb", live.name])]
+    assert (published / "musclebalance.duckdb").read_bytes() == b"the readers' file"
 
 
 def test_a_retried_flow_run_records_each_attempt(tmp_path: Path) -> None:
