@@ -124,3 +124,14 @@ def synthetic_athletes(tmp: Path, warehouse: Path, fit: Path, athlete=None) -> l
                       "weight_kg": a.weight_kg, "max_hr": a.max_hr,
                       "resting_hr": a.resting_hr, "lthr": a.lthr, "fit_paths": [str(fit)]}],
     }, base_dir=tmp).athletes)
+
+
+def sdk_records(data: bytes) -> list[dict]:
+    """The record messages of a FIT file as Garmin's FIT SDK reads them (scale and offset
+    applied: the physical values the file holds), in file order."""
+    from garmin_fit_sdk import Decoder, Stream
+
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read(
+        enable_crc_check=True, merge_heart_rates=False)
+    assert not errors, errors
+    return messages.get("record_mesgs", [])
