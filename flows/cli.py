@@ -483,6 +483,7 @@ def _print_ingest(fit, nutrition) -> None:
     if nutrition:
         _print_nutrition_summary(nutrition)
     _print_problems([*fit, *nutrition])
+    _print_door(fit)
     _print_unread(fit)
 
 
@@ -501,12 +502,13 @@ def _quiet_prefect(verbose: bool) -> None:
 def _print_summary(summaries) -> None:
     table = Table(title="FIT ingest")
     for column in ("athlete", "loaded", "of them partial", "skipped", "replaced",
-                   "quarantined", "unreadable", "records", "seconds"):
+                   "quarantined", "unreadable", "records", "values nulled", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
+        nulled = sum(sum(counts.values()) for _, counts in s.nulled)
         table.add_row(s.athlete_id, str(s.loaded), str(len(s.partial)), str(s.skipped),
                       str(s.replaced), str(len(s.quarantined)), str(len(s.problems)),
-                      f"{s.records:,}", f"{s.seconds:.1f}")
+                      f"{s.records:,}", f"{nulled:,}", f"{s.seconds:.1f}")
     out.print(table)
 
 
@@ -545,6 +547,33 @@ def _print_problems(summaries) -> None:
 
 #: Files named per type of file that is not FIT, in the run summary and in status.
 UNREAD_SHOWN = 3
+#: Files named per athlete with values nulled or a distance going back, in the run summary.
+DOOR_SHOWN = 10
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason}: {n:,}" for reason, n in counts.items())
+
+
+def _print_door(summaries) -> None:
+    """Per athlete, the files loaded with values stored as null (outside their physical
+    range, or record times without a date) and those whose distance goes back: counts
+    only, the first DOOR_SHOWN files by name."""
+    for s in summaries:
+        nulled, resets = s.nulled, s.distance_resets
+        for path, counts in nulled[:DOOR_SHOWN]:
+            err.print(f"[yellow]nulled[/yellow] {escape(path)}: {escape(_counts_text(counts))} "
+                      "(stored as null, schemas/plausibility.py gives the ranges; the file "
+                      "is loaded)", highlight=False, soft_wrap=True)
+        for path, n in resets[:DOOR_SHOWN]:
+            err.print(f"[yellow]distance back[/yellow] {escape(path)}: its cumulative distance "
+                      f"goes back {n:,} time(s); kept as recorded, the daily distance counts "
+                      "only its increases", highlight=False, soft_wrap=True)
+        more = max(len(nulled) - DOOR_SHOWN, 0) + max(len(resets) - DOOR_SHOWN, 0)
+        if more:
+            err.print(f"  and {more} more file(s) of {escape(s.athlete_id)}: musclebalance "
+                      "status sums them; raw.source_files has values_nulled and "
+                      "distance_resets per file", highlight=False, soft_wrap=True)
 
 
 def _print_unread(summaries) -> None:
@@ -614,7 +643,9 @@ def status(
     from warehouse.connection import connect
     from warehouse.status import (
         crashed_runs,
+        distance_resets,
         freshness,
+        nulled_values,
         partial_files,
         quarantined_files,
         recent_runs,
@@ -631,6 +662,8 @@ def status(
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
             partial = partial_files(con)
+            nulled = nulled_values(con)
+            resets = distance_resets(con)
             failed = failed_expectations(con)
             unread = unread_by_type(con, UNREAD_SHOWN)
     except duckdb.IOException as exc:
@@ -668,6 +701,13 @@ def status(
     for athlete_id, file_path, reason, is_fit in bad:
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({escape(athlete_id)}) {escape(file_path)}: {escape(reason)}",
+                  highlight=False, soft_wrap=True)
+    for athlete_id, reason, values, files, first in nulled:
+        out.print(f"nulled ({escape(athlete_id)}) {escape(reason)}: {values:,} value(s) in "
+                  f"{files} file(s), e.g. {escape(first)}", highlight=False, soft_wrap=True)
+    for athlete_id, count, files, first in resets:
+        out.print(f"distance back ({escape(athlete_id)}): {count:,} time(s) in {files} "
+                  f"file(s), e.g. {escape(first)}; the daily distance counts only increases",
                   highlight=False, soft_wrap=True)
     _print_status_unread(unread)
     for run, table, expectation, columns, count, keys, error, observed in failed:

@@ -172,7 +172,7 @@ def instant_problem(tables: dict[str, pl.DataFrame], window: DateWindow) -> str 
             when = (example.strftime("%Y-%m-%dT%H:%M:%SZ") if is_utc
                     else example.strftime("%Y-%m-%dT%H:%M:%S") + " (wall clock)")
             return (f"a time outside the possible dates: {table}.{column} is {when} "
-                    f"({wrong.len()} of its values lie outside; {window.describe()}); "
+                    f"({wrong.len()} value(s) outside; {window.describe()}); "
                     "the watch's clock was wrong when it recorded")
     relative = _device_relative_values(tables)
     if dated == 0 and relative.len():

@@ -6,51 +6,25 @@ real named with the reason."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
 import pytest
 
+from tests.helpers import activity_fit as fit_file
 from tests.helpers import sdk_records
 from transforms.daily_facts import daily_facts
 from transforms.fit_decode import decode_fit
-from transforms.fit_writer import FitWriter
 from transforms.plausibility import date_window, instant_problem
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
 from warehouse.fit_load import BatchEntry, FitBatch, load_fit_batch
 from warehouse.manifest import SourceFile
 
-T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 #: 2026-06-01 14:00 in Berlin (UTC+2): tomorrow is 2026-06-02, which ends at 21:59:59 UTC.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 WINDOW = date_window("Europe/Berlin", NOW)
-
-
-def fit_file(records: list[dict], sessions: tuple[tuple[str, int, int], ...] = (("running", 0,
-             None),), start: datetime = T0, local_offset_s: int | None = 7200,
-             time_created: datetime | None = None) -> bytes:
-    """A FIT activity: file_id, records (each a dict of FIT field values, `t` = seconds after
-    `start`), one session per (sport, first s, end s) and an activity message stating the
-    wall-clock time `local_offset_s` ahead (None: no local_timestamp)."""
-    writer = FitWriter()
-    writer.add("file_id", type="activity", manufacturer="development", product=1,
-               serial_number=7, time_created=time_created or start)
-    last = max((r["t"] for r in records), default=0)
-    for record in records:
-        values = {k: v for k, v in record.items() if k != "t"}
-        writer.add("record", timestamp=start + timedelta(seconds=record["t"]), **values)
-    for sport, first, end in sessions:
-        end = last + 1 if end is None else end
-        writer.add("session", timestamp=start + timedelta(seconds=end),
-                   start_time=start + timedelta(seconds=first), sport=sport,
-                   total_elapsed_time=float(end - first), total_timer_time=float(end - first))
-    end_at = start + timedelta(seconds=last + 1)
-    writer.add("activity", timestamp=end_at, num_sessions=len(sessions),
-               local_timestamp=None if local_offset_s is None
-               else (end_at + timedelta(seconds=local_offset_s)).replace(tzinfo=None))
-    return writer.to_bytes()
 
 
 #: One value per record at each edge: (FIT field, value written, stored column, stored value).
