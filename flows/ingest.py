@@ -324,10 +324,11 @@ def decode_and_load(
 
 
 def _decode_all(
-    chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow
+    chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow | None = None
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Decode in a pool; if a worker dies (killed, out of memory, crashed), decode what was
-    left one file per fresh process, so only the file that kills its worker is lost."""
+    left one file per fresh process, so only the file that kills its worker is lost.
+    With `dates`, files whose times lie outside them come back quarantined."""
     done: set[str] = set()
     try:
         with decoding_pool(workers) as pool:
@@ -351,7 +352,8 @@ def _decode_all(
 
 
 def _decode_in_pool(
-    pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow
+    pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits,
+    dates: DateWindow | None = None,
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Results as workers finish them, with at most two files in flight per worker."""
     window = max(2, 2 * workers)
