@@ -25,6 +25,8 @@ class DecodeResult:
     reason: str | None
     changed: bool = False
     unreadable: bool = False  # an I/O error: not the file's fault, read it again next run
+    #: decoded, but its times cannot be real: quarantined even when it loaded before
+    undatable: bool = False
 
 
 def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str,
@@ -56,7 +58,9 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
         return DecodeResult(None, exc.reason)
     except Exception as exc:  # a decoder bug must cost one file, not the run
         return DecodeResult(None, f"could not be decoded: {type(exc).__name__}: {exc}")
-    return DecodeResult(None, problem) if problem else DecodeResult(decoded, None)
+    if problem:
+        return DecodeResult(None, problem, undatable=True)
+    return DecodeResult(decoded, None)
 
 
 def decoding_pool(workers: int) -> ProcessPoolExecutor:

@@ -377,9 +377,10 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
         result.problems.append((item.path, "changed while being read; it is read again on "
                                            "the next run"))
         return
-    if out.unreadable or (out.decoded is None and item.again):
+    if out.unreadable or (out.decoded is None and item.again and not out.undatable):
         # Not the file's fault (an I/O error), or a file that loaded before: keep what it
-        # gave and say so; a later run reads it again.
+        # gave and say so; a later run reads it again. (A file whose times cannot be real
+        # is quarantined and its rows removed, however it loaded before.)
         result.problems.append((item.path, f"{out.reason}; what it gave before is kept"
                                 if item.again else f"{out.reason}; read again next run"))
         return

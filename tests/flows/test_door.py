@@ -7,8 +7,10 @@ and in `musclebalance status`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -126,3 +128,33 @@ def test_counts_are_stored_and_shown_in_the_summary_and_in_status(door_run):
     assert any(line.startswith("distance back (door): 1 time(s) in 1 file(s)")
                for line in shown), status.stdout
     assert any("future.fit" in line and "2099" in line for line in shown)
+
+
+def test_a_backfill_quarantines_a_2099_file_an_older_version_loaded(door_run, tmp_path,
+                                                                    prefect_server):
+    """A warehouse where the 2099 file loaded (as before these checks): a backfill decodes
+    it again, quarantines it with the reason and removes its rows."""
+    from transforms.fit_decode import decode_fit
+    from warehouse.connection import connect
+    from warehouse.fit_load import BatchEntry, FitBatch, load_fit_batch
+    from warehouse.manifest import SourceFile
+
+    folder = tmp_path / "copy"
+    shutil.copytree(door_run[0], folder, symlinks=True)
+    data = (folder / "fit" / "future.fit").read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    with connect(folder / "data" / "w.duckdb") as con:
+        file = SourceFile("door", sha, str(folder / "fit" / "future.fit"), len(data), "fit",
+                          "loaded")
+        load_fit_batch(con, FitBatch("door", [BatchEntry(file, decode_fit(data))]),
+                       datetime.now(UTC))
+        assert con.execute("SELECT count(*) FROM raw.fit_records WHERE source_sha256 = ?",
+                           [sha]).fetchone()[0] == 600
+    result = _cli(folder, prefect_server, "backfill", "--since", "2090-01-01")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2099-01-01T" in _lines(result)["quarantined future.fit"]
+    with duckdb.connect(str(folder / "data" / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status FROM raw.source_files WHERE sha256 = ?",
+                           [sha]).fetchone()[0] == "quarantined"
+        assert con.execute("SELECT count(*) FROM raw.fit_records WHERE source_sha256 = ?",
+                           [sha]).fetchone()[0] == 0
