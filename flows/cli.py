@@ -631,7 +631,8 @@ def status(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Show files, data freshness per athlete, recent runs, files loaded in part,
-    quarantined files and the failed expectations of the last build.
+    quarantined files, values nulled at the door and distance resets (counts per athlete)
+    and the failed expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
