@@ -525,6 +525,7 @@ def _print_ingest(fit, nutrition) -> None:
     if nutrition:
         _print_nutrition_summary(nutrition)
     _print_problems([*fit, *nutrition])
+    _print_door(fit)
     _print_unread(fit)
 
 
@@ -546,12 +547,14 @@ def _quiet_prefect(verbose: bool) -> None:
 def _print_summary(summaries) -> None:
     table = Table(title="FIT ingest")
     for column in ("athlete", "loaded", "of them partial", "skipped", "replaced",
-                   "quarantined", "unreadable", "records", "seconds"):
+                   "quarantined", "unreadable", "records", "values nulled", "seconds"):
         table.add_column(column, justify="left" if column == "athlete" else "right")
     for s in summaries:
-        table.add_row(safe_text(s.athlete_id), str(s.loaded), str(len(s.partial)), str(s.skipped),
+        nulled = sum(sum(counts.values()) for _, counts in s.nulled)
+        table.add_row(safe_text(s.athlete_id), str(s.loaded), str(len(s.partial)),
+                      str(s.skipped),
                       str(s.replaced), str(len(s.quarantined)), str(len(s.problems)),
-                      f"{s.records:,}", f"{s.seconds:.1f}")
+                      f"{s.records:,}", f"{nulled:,}", f"{s.seconds:.1f}")
     out.print(table)
 
 
@@ -590,6 +593,34 @@ def _print_problems(summaries) -> None:
 
 #: Files named per type of file that is not FIT, in the run summary and in status.
 UNREAD_SHOWN = 3
+#: Files named per athlete with values nulled or a distance going back, in the run summary.
+DOOR_SHOWN = 10
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason}: {n:,}" for reason, n in counts.items())
+
+
+def _print_door(summaries) -> None:
+    """Per athlete, the files loaded with values stored as null (outside their physical
+    range, or record times without a date) and those whose distance goes back: counts
+    only, the first DOOR_SHOWN files by name."""
+    for s in summaries:
+        nulled, resets = s.nulled, s.distance_resets
+        for path, counts in nulled[:DOOR_SHOWN]:
+            err.print(f"[yellow]nulled[/yellow] {safe_text(path)}: "
+                      f"{safe_text(_counts_text(counts))} "
+                      "(stored as null, schemas/plausibility.py gives the ranges; the file "
+                      "is loaded)", highlight=False, soft_wrap=True)
+        for path, n in resets[:DOOR_SHOWN]:
+            err.print(f"[yellow]distance back[/yellow] {safe_text(path)}: its cumulative distance "
+                      f"goes back {n:,} time(s); kept as recorded, the daily distance counts "
+                      "only its increases", highlight=False, soft_wrap=True)
+        more = max(len(nulled) - DOOR_SHOWN, 0) + max(len(resets) - DOOR_SHOWN, 0)
+        if more:
+            err.print(f"  and {more} more file(s) of {safe_text(s.athlete_id)}: musclebalance "
+                      "status sums them; raw.source_files has values_nulled and "
+                      "distance_resets per file", highlight=False, soft_wrap=True)
 
 
 def _print_unread(summaries) -> None:
@@ -647,7 +678,8 @@ def status(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Show files, data freshness per athlete, recent runs, files loaded in part,
-    quarantined files and the failed expectations of the last build.
+    quarantined files, values nulled at the door and distance resets (counts per athlete)
+    and the failed expectations of the last build.
 
     Example: musclebalance status --warehouse data/musclebalance.duckdb
     """
@@ -659,7 +691,9 @@ def status(
     from warehouse.connection import connect
     from warehouse.status import (
         crashed_runs,
+        distance_resets,
         freshness,
+        nulled_values,
         partial_files,
         quarantined_files,
         recent_runs,
@@ -676,6 +710,8 @@ def status(
             unfinished = crashed_runs(con)
             bad = quarantined_files(con)
             partial = partial_files(con)
+            nulled = nulled_values(con)
+            resets = distance_resets(con)
             failed = failed_expectations(con)
             unread = unread_by_type(con, UNREAD_SHOWN)
     except duckdb.IOException as exc:
@@ -716,6 +752,13 @@ def status(
         label = "quarantined" if is_fit else "rejected export"
         out.print(f"{label} ({safe_text(athlete_id)}) {safe_text(file_path)}: "
                   f"{safe_text(reason, lines=True)}",
+                  highlight=False, soft_wrap=True)
+    for athlete_id, reason, values, files, first in nulled:
+        out.print(f"nulled ({safe_text(athlete_id)}) {safe_text(reason)}: {values:,} value(s) in "
+                  f"{files} file(s), e.g. {safe_text(first)}", highlight=False, soft_wrap=True)
+    for athlete_id, count, files, first in resets:
+        out.print(f"distance back ({safe_text(athlete_id)}): {count:,} time(s) in {files} "
+                  f"file(s), e.g. {safe_text(first)}; the daily distance counts only increases",
                   highlight=False, soft_wrap=True)
     _print_status_unread(unread)
     for run, table, expectation, columns, count, keys, error, observed in failed:

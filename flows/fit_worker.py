@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flows.sources import ArchiveLimits, Kind, read_input
 from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
+from transforms.plausibility import DateWindow, instant_problem
 
 
 @dataclass
@@ -24,11 +25,16 @@ class DecodeResult:
     reason: str | None
     changed: bool = False
     unreadable: bool = False  # an I/O error: not the file's fault, read it again next run
+    #: decoded, but its times cannot be real: quarantined even when it loaded before
+    undatable: bool = False
 
 
-def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str
-                ) -> DecodeResult:
+def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str,
+                window: DateWindow | None = None) -> DecodeResult:
     """Read and decode one FIT file; never raises for a bad file.
+
+    With a `window`, a file whose times cannot be real (before 1990, after tomorrow in the
+    athlete's zone, or only device-relative with no date) is quarantined with the reason.
 
     The bytes decoded are hashed again: a file rewritten since it was hashed (a sync tool
     at work) comes back `changed`, to be read again by the next run rather than stored
@@ -46,11 +52,15 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     if hashlib.sha256(data).hexdigest() != expected_sha256:
         return DecodeResult(None, None, changed=True)
     try:
-        return DecodeResult(decode_fit(data), None)
+        decoded = decode_fit(data)
+        problem = None if window is None else instant_problem(decoded.tables, window)
     except FitDecodeError as exc:
         return DecodeResult(None, exc.reason)
     except Exception as exc:  # a decoder bug must cost one file, not the run
         return DecodeResult(None, f"could not be decoded: {type(exc).__name__}: {exc}")
+    if problem:
+        return DecodeResult(None, problem, undatable=True)
+    return DecodeResult(decoded, None)
 
 
 def decoding_pool(workers: int) -> ProcessPoolExecutor:

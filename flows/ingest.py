@@ -10,6 +10,7 @@ what was seen). Tasks pass paths and hashes, never frames or connections.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from flows.sources import (
 )
 from flows.terminal import safe_text
 from schemas.config import load_config
+from transforms.plausibility import DateWindow, date_window
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.failpoint import failpoint
@@ -122,6 +124,8 @@ class ChunkResult:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     partial: list[tuple[str, str]] = field(default_factory=list)
+    nulled: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    distance_resets: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +134,11 @@ class IngestSummary(RunSummary):
 
     records: int = 0
     replaced: int = 0
+    #: Files loaded with values outside their physical range (stored as null) or record
+    #: times without a date: (path, count per reason).
+    nulled: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    #: Files whose cumulative distance goes back: (path, how often).
+    distance_resets: list[tuple[str, int]] = field(default_factory=list)
     #: Files under the athlete's FIT paths that are not FIT: (path, type, advice).
     unread: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -299,14 +308,17 @@ def decode_and_load(
     limits: ArchiveLimits,
     show_progress: bool = False,
     batch_files: int = BATCH_FILES,
+    timezone: str | None = None,
 ) -> ChunkResult:
-    """Decode a chunk of files in worker processes and load them batch by batch."""
+    """Decode a chunk of files in worker processes and load them batch by batch; a file
+    whose times lie outside 1990 .. tomorrow in the athlete's `timezone` is quarantined."""
     logger = get_run_logger()
     result = ChunkResult()
     batch = FitBatch(athlete_id)
+    dates = date_window(timezone, utc_now())
     with connect(Path(warehouse)) as con, _progress(show_progress, len(chunk)) as bar:
         again = {item.sha256 for item in chunk if item.again}
-        for item, decoded in _decode_all(chunk, workers, limits):
+        for item, decoded in _decode_all(chunk, workers, limits, dates):
             _add_to_batch(batch, result, item, decoded)
             bar()
             if len(batch) >= batch_files or batch.record_count >= BATCH_RECORDS:
@@ -318,14 +330,15 @@ def decode_and_load(
 
 
 def _decode_all(
-    chunk: list[WorkItem], workers: int, limits: ArchiveLimits
+    chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow | None = None
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Decode in a pool; if a worker dies (killed, out of memory, crashed), decode what was
-    left one file per fresh process, so only the file that kills its worker is lost."""
+    left one file per fresh process, so only the file that kills its worker is lost.
+    With `dates`, files whose times lie outside them come back quarantined."""
     done: set[str] = set()
     try:
         with decoding_pool(workers) as pool:
-            for item, out in _decode_in_pool(pool, chunk, workers, limits):
+            for item, out in _decode_in_pool(pool, chunk, workers, limits, dates):
                 done.add(item.sha256)
                 yield item, out
         return
@@ -337,7 +350,7 @@ def _decode_all(
         try:
             with decoding_pool(1) as pool:
                 out = pool.submit(decode_file, item.read_path, item.kind, limits,
-                                  item.sha256).result()
+                                  item.sha256, dates).result()
         except BrokenProcessPool:
             out = DecodeResult(None, "the decoding process died on this file (killed, out of "
                                      "memory or crashed)")
@@ -345,7 +358,8 @@ def _decode_all(
 
 
 def _decode_in_pool(
-    pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits
+    pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits,
+    dates: DateWindow | None = None,
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Results as workers finish them, with at most two files in flight per worker."""
     window = max(2, 2 * workers)
@@ -353,7 +367,8 @@ def _decode_in_pool(
     pending: dict[Future, WorkItem] = {}
     while True:
         while len(pending) < window and (item := next(todo, None)) is not None:
-            future = pool.submit(decode_file, item.read_path, item.kind, limits, item.sha256)
+            future = pool.submit(decode_file, item.read_path, item.kind, limits, item.sha256,
+                                 dates)
             pending[future] = item
         if not pending:
             return
@@ -368,18 +383,25 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
         result.problems.append((item.path, "changed while being read; it is read again on "
                                            "the next run"))
         return
-    if out.unreadable or (out.decoded is None and item.again):
+    if out.unreadable or (out.decoded is None and item.again and not out.undatable):
         # Not the file's fault (an I/O error), or a file that loaded before: keep what it
-        # gave and say so; a later run reads it again.
+        # gave and say so; a later run reads it again. (A file whose times cannot be real
+        # is quarantined and its rows removed, however it loaded before.)
         result.problems.append((item.path, f"{out.reason}; what it gave before is kept"
                                 if item.again else f"{out.reason}; read again next run"))
         return
     fault = None
+    nulled = resets = None
     if out.decoded is not None:
         status, count = LOADED, sum(out.decoded.message_counts.values())
         result.loaded += 1
         result.records += out.decoded.record_count
         fault = out.decoded.partial
+        nulled, resets = json.dumps(out.decoded.nulled), out.decoded.distance_resets
+        if out.decoded.nulled:
+            result.nulled.append((item.path, out.decoded.nulled))
+        if resets:
+            result.distance_resets.append((item.path, resets))
         if fault is None:
             result.replaced += len(item.replace)
             replaces = item.replace
@@ -392,7 +414,8 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
         replaces = ()  # a broken new version does not wipe out the good old one
     file = SourceFile(batch.athlete_id, item.sha256, item.path, item.size_bytes, item.kind,
                       status, out.reason if fault is None else fault.reason,
-                      item.container_sha256, count, None if fault is None else fault.offset)
+                      item.container_sha256, count, None if fault is None else fault.offset,
+                      nulled, resets)
     batch.entries.append(BatchEntry(file, out.decoded, item.path_row, replaces))
 
 
@@ -412,14 +435,19 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) 
                 if entry.decoded is not None:
                     result.loaded -= 1
                     result.records -= entry.decoded.record_count
-                    result.partial = [p for p in result.partial if p[0] != entry.file.path]
+                    path = entry.file.path
+                    result.partial = [p for p in result.partial if p[0] != path]
+                    result.nulled = [p for p in result.nulled if p[0] != path]
+                    result.distance_resets = [p for p in result.distance_resets
+                                              if p[0] != path]
                 if entry.file.sha256 in again:
                     result.problems.append((entry.file.path,
                                             f"{reason}; what it gave before is kept"))
                     continue
                 result.quarantined.append((entry.file.path, reason))
                 file = replace(entry.file, status=QUARANTINED, error=reason, message_count=None,
-                               fault_offset_bytes=None)
+                               fault_offset_bytes=None, values_nulled=None,
+                               distance_resets=None)
                 load_fit_batch(con, FitBatch(batch.athlete_id, [BatchEntry(file, None,
                                                                            entry.path)]), utc_now())
     logger.info("committed a batch of %d files, %d records", len(batch), batch.record_count)
@@ -490,10 +518,13 @@ def ingest_fit_flow(
             s = summaries[-1]
             logger.info(
                 "athlete %s: %d loaded (%d of them partial), %d skipped, %d replaced, "
-                "%d quarantined, %d unreadable, %d records",
+                "%d quarantined, %d unreadable, %d records; %d values nulled in %d files, "
+                "%d distance resets in %d files",
                 safe_text(s.athlete_id, markup=False), s.loaded, len(s.partial), s.skipped,
                 s.replaced,
                 len(s.quarantined), len(s.problems), s.records,
+                sum(sum(c.values()) for _, c in s.nulled), len(s.nulled),
+                sum(n for _, n in s.distance_resets), len(s.distance_resets),
             )
             if s.unread:
                 logger.info("athlete %s: %d files not read (not FIT)",
@@ -518,13 +549,15 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
         summary.unread = plan.unread
         for chunk in plan.chunks():
             done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
-                                   show_progress, batch_files)
+                                   show_progress, batch_files, inputs.timezone)
             summary.loaded += done.loaded
             summary.records += done.records
             summary.replaced += done.replaced
             summary.quarantined.extend(done.quarantined)
             summary.problems.extend(done.problems)
             summary.partial.extend(done.partial)
+            summary.nulled.extend(done.nulled)
+            summary.distance_resets.extend(done.distance_resets)
         summary.replaced += record_paths(warehouse, plan, inputs.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +133,46 @@ def synthetic_athletes(tmp: Path, warehouse: Path, fit: Path, athlete=None) -> l
                       "weight_kg": a.weight_kg, "max_hr": a.max_hr,
                       "resting_hr": a.resting_hr, "lthr": a.lthr, "fit_paths": [str(fit)]}],
     }, base_dir=tmp).athletes)
+
+
+def sdk_records(data: bytes) -> list[dict]:
+    """The record messages of a FIT file as Garmin's FIT SDK reads them (scale and offset
+    applied: the physical values the file holds), in file order."""
+    from garmin_fit_sdk import Decoder, Stream
+
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read(
+        enable_crc_check=True, merge_heart_rates=False)
+    assert not errors, errors
+    return messages.get("record_mesgs", [])
+
+
+#: The start of activity_fit files unless given.
+ACTIVITY_START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+
+
+def activity_fit(records: list[dict],
+                 sessions: tuple[tuple[str, int, int | None], ...] = (("running", 0, None),),
+                 start: datetime = ACTIVITY_START, local_offset_s: int | None = 7200,
+                 time_created: datetime | None = None) -> bytes:
+    """A FIT activity: file_id, records (each a dict of FIT field values, `t` = seconds after
+    `start`), one session per (sport, first s, end s) and an activity message stating the
+    wall-clock time `local_offset_s` ahead (None: no local_timestamp)."""
+    from transforms.fit_writer import FitWriter
+
+    writer = FitWriter()
+    writer.add("file_id", type="activity", manufacturer="development", product=1,
+               serial_number=7, time_created=time_created or start)
+    last = max((r["t"] for r in records), default=0)
+    for record in records:
+        values = {k: v for k, v in record.items() if k != "t"}
+        writer.add("record", timestamp=start + timedelta(seconds=record["t"]), **values)
+    for sport, first, end in sessions:
+        end = last + 1 if end is None else end
+        writer.add("session", timestamp=start + timedelta(seconds=end),
+                   start_time=start + timedelta(seconds=first), sport=sport,
+                   total_elapsed_time=float(end - first), total_timer_time=float(end - first))
+    end_at = start + timedelta(seconds=last + 1)
+    writer.add("activity", timestamp=end_at, num_sessions=len(sessions),
+               local_timestamp=None if local_offset_s is None
+               else (end_at + timedelta(seconds=local_offset_s)).replace(tzinfo=None))
+    return writer.to_bytes()

@@ -55,6 +55,7 @@ from schemas.fit import (
     Column,
     FitTable,
 )
+from transforms.plausibility import distance_resets, null_implausible, record_sports
 
 _SEMICIRCLE_DEG = 180.0 / 2**31
 
@@ -87,6 +88,11 @@ class DecodedFit:
     segments: int
     message_counts: dict[str, int] = field(default_factory=dict)
     partial: Fault | None = None
+    #: Record values stored as null because they lie outside their physical range, and
+    #: record times without a date, per reason (transforms.plausibility).
+    nulled: dict[str, int] = field(default_factory=dict)
+    #: How often the records' cumulative distance goes back (it is kept as recorded).
+    distance_resets: int = 0
 
     @property
     def record_count(self) -> int:
@@ -462,7 +468,8 @@ def decode_fit(data: bytes) -> DecodedFit:
     """Decode FIT bytes into raw-table frames (without athlete and source keys).
 
     A file that breaks part-way gives the messages wholly before the fault, with `partial`
-    saying why and where. Raises `FitDecodeError` when no data message can be read.
+    saying why and where. Record values outside their physical range are null, counted in
+    `nulled` (transforms.plausibility). Raises `FitDecodeError` when no data message can be read.
     """
     gathered, segments, fault = _gather(data)
     tables = {
@@ -470,12 +477,20 @@ def decode_fit(data: bytes) -> DecodedFit:
     }
     if "fit_activity" in tables:
         tables["fit_activity"] = tables["fit_activity"].with_columns(utc_offset_columns())
+    nulled, resets = {}, 0
+    if "fit_records" in tables:
+        records = tables["fit_records"]
+        records, nulled = null_implausible(records, record_sports(records, tables))
+        tables["fit_records"] = records
+        resets = distance_resets(records)
     return DecodedFit(
         tables=tables,
         fields=_fields_frame(gathered),
         segments=segments,
         message_counts={m: cols.rows for m, cols in gathered.items()},
         partial=fault,
+        nulled=nulled,
+        distance_resets=resets,
     )
 
 

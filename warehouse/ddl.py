@@ -23,9 +23,15 @@ SOURCE_FILES: Columns = (
     ("ingested_at", "TIMESTAMPTZ NOT NULL", "When the content was first ingested (UTC)"),
     ("fault_offset_bytes", "BIGINT", "Partial FIT files: the byte at which the fault begins; "
      "every message ending at or before it was read"),
+    ("values_nulled", "JSON", "FIT files loaded: record values stored as null because they "
+     "lie outside their physical range, per reason (e.g. {\"heart_rate_bpm<25\": 30}; "
+     "ranges and sources in schemas/plausibility.py), and record times without a date; {} "
+     "when none; null for files loaded before this check"),
+    ("distance_resets", "INTEGER", "FIT files loaded: how often the records' cumulative "
+     "distance goes back (kept as recorded; the facts sum only its increases)"),
 )
 #: Columns added to raw.source_files after its first release (added on open).
-SOURCE_FILES_ADDED = ("fault_offset_bytes",)
+SOURCE_FILES_ADDED = ("fault_offset_bytes", "values_nulled", "distance_resets")
 SOURCE_PATHS: Columns = (
     ("athlete_id", "VARCHAR NOT NULL", "Athlete the path belongs to"),
     ("path", "VARCHAR NOT NULL", "File path as walked"),

@@ -28,6 +28,8 @@ class SourceFile:
     container_sha256: str | None = None
     message_count: int | None = None
     fault_offset_bytes: int | None = None  # partial files: where the fault begins
+    values_nulled: str | None = None  # FIT files loaded: JSON {reason: count} (plausibility)
+    distance_resets: int | None = None  # FIT files loaded: backward steps of the distance
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ def _frame(rows: list, cls: type) -> pl.DataFrame:
     return pl.DataFrame(
         {f: [getattr(r, f) for r in rows] for f in fields},
         schema_overrides={"error": pl.String, "container_sha256": pl.String,
-                          "message_count": pl.Int32, "fault_offset_bytes": pl.Int64},
+                          "message_count": pl.Int32, "fault_offset_bytes": pl.Int64,
+                          "values_nulled": pl.String, "distance_resets": pl.Int32},
         strict=False,
     ).select(fields)
 

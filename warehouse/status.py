@@ -88,3 +88,31 @@ def freshness(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         "FROM athletes LEFT JOIN activity USING (athlete_id) LEFT JOIN food USING (athlete_id) "
         "LEFT JOIN weight USING (athlete_id) ORDER BY 1"
     ).fetchall()
+
+
+def nulled_values(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int, str]]:
+    """Per athlete and reason: FIT record values stored as null (outside their physical
+    range) or record times without a date, how many files had them, and the first such
+    file by path. Empty in a warehouse made before the check (opened read-only)."""
+    if _or_null(con, "source_files", "values_nulled") == "NULL":
+        return []
+    return con.execute(
+        "WITH per_file AS ("
+        "  SELECT athlete_id, path, values_nulled, unnest(json_keys(values_nulled)) AS reason "
+        "  FROM raw.source_files WHERE values_nulled IS NOT NULL) "
+        "SELECT athlete_id, reason, "
+        "       sum(CAST(json_extract_string(values_nulled, '$.\"' || reason || '\"') "
+        "           AS BIGINT)), count(*), min(path) "
+        "FROM per_file GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+
+
+def distance_resets(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, str]]:
+    """Per athlete: how often the cumulative distance of FIT files goes back, in how many
+    files, and the first such file by path."""
+    if _or_null(con, "source_files", "distance_resets") == "NULL":
+        return []
+    return con.execute(
+        "SELECT athlete_id, sum(distance_resets), count(*), min(path) FROM raw.source_files "
+        "WHERE distance_resets > 0 GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
