@@ -127,7 +127,8 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
     ("days_since_strength", "Days since the last strength session (or since watch data began)"),
     ("hard_days_7d", "Hard days (>= 10 min in zones 4-5 or a run >= 90 min) in the last 7"),
-    ("max_hard_streak_7d", "Longest run of consecutive hard days ending in the last 7 days"),
+    ("max_hard_streak_7d", "Longest run of consecutive hard days within the last 7 days "
+                           "(days before them not counted: 0-7)"),
     ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
     ("known_days_7d", "Days with known training (watch data span) in the last 7"),
     ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
