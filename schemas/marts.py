@@ -6,6 +6,13 @@ column carries its unit in its name or in its comment.
 
 from __future__ import annotations
 
+#: Minutes of an ordinary local day.
+MINUTES_PER_DAY = 1440.0
+#: The longest local day, min, of any IANA zone from 1990 to 2040 in the tz database
+#: (Antarctica/Vostok's change of offset: 31 h; a DST fall-back day has 25 h). Minutes
+#: summed over a day's samples are clipped to that day's length, and never above this.
+LONGEST_LOCAL_DAY_MIN = 1860.0
+
 KEYS = (
     ("athlete_id", "Athlete id from the config"),
     ("local_date", "Day in the athlete's local time"),
