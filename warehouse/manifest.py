@@ -40,6 +40,7 @@ class SourcePath:
     mtime_ns: int
     sha256: str
     kind: str
+    origin: str | None = None  # warehouse.forget: config or command_line
 
 
 def known_paths(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, SourcePath]:
@@ -121,7 +122,8 @@ def _frame(rows: list, cls: type) -> pl.DataFrame:
     return pl.DataFrame(
         {f: [getattr(r, f) for r in rows] for f in fields},
         schema_overrides={"error": pl.String, "container_sha256": pl.String,
-                          "message_count": pl.Int32, "fault_offset_bytes": pl.Int64},
+                          "message_count": pl.Int32, "fault_offset_bytes": pl.Int64,
+                          "origin": pl.String},
         strict=False,
     ).select(fields)
 
