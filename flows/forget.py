@@ -7,6 +7,8 @@ Which recorded paths a run removes (`vanished`), with every row their contents g
 - a path found that way that lies under no configured path of its athlete any more (the
   folder left the config).
 
+A configured path that does not exist now (an unmounted drive) removes nothing: its files
+are not known to be gone.
 A path given on the command line to `ingest` (origin `command_line`) stays until
 `musclebalance forget` names it: the user chose it outside the config. A path recorded
 before origins were kept (origin null) is removed only when it vanished from under a
@@ -18,7 +20,7 @@ keep their rows (their marts are not built).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from prefect import flow
@@ -46,8 +48,10 @@ def configured_roots(config: Config) -> dict[str, tuple[str, ...]]:
             for a in config.athletes}
 
 
-def _under(path: str, roots: tuple[str, ...]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+def _root(path: str, roots: tuple[str, ...]) -> str | None:
+    """The configured path `path` lies under (or is), else None."""
+    return next((r for r in roots
+                 if path == r or path.startswith(r.rstrip(os.sep) + os.sep)), None)
 
 
 def vanished(recorded: list[tuple[str, str, str, str | None]],
@@ -61,11 +65,12 @@ def vanished(recorded: list[tuple[str, str, str, str | None]],
             continue
         if any(a == athlete and path.startswith(z + "!") for a, z in archives):
             continue
-        if not _under(path, roots[athlete]):
+        root = _root(path, roots[athlete])
+        if root is None:
             if origin == ORIGIN_CONFIG:
                 out.setdefault(athlete, []).append((path, "its path is no longer in the "
                                                           "config"))
-        elif not os.path.lexists(path):
+        elif os.path.exists(root) and not os.path.lexists(path):
             out.setdefault(athlete, []).append((path, "the file is gone"))
     return out
 
@@ -87,10 +92,11 @@ def clear_vanished(warehouse: str, config: Config) -> list[Removed]:
         with transaction(con):
             for athlete, paths in gone.items():
                 removed += forget_paths(con, athlete, [p for p, _ in paths])
+    removed = [replace(r, reason=why.get((r.athlete_id, r.path), "no remaining path holds it"))
+               for r in removed]
     logger = get_run_logger()
     for r in removed:
-        logger.info("removed %s: %s", r.describe(),
-                    why.get((r.athlete_id, r.path), "its archive is gone"))
+        logger.info("removed %s", r.describe())
     return removed
 
 

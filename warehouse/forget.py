@@ -27,9 +27,12 @@ class Removed:
     path: str
     sha256: str
     rows: int
+    reason: str = ""  # why, e.g. "the file is gone"
 
     def describe(self) -> str:
-        return f"{self.path} ({self.athlete_id}, sha256 {self.sha256[:12]}): {self.rows} rows"
+        why = f": {self.reason}" if self.reason else ""
+        return (f"{self.path} ({self.athlete_id}, sha256 {self.sha256[:12]}): {self.rows} "
+                f"rows{why}")
 
 
 def _content_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -107,7 +107,9 @@ def test_which_paths_a_run_removes(tmp_path: Path) -> None:
         ("a", str(here / "e.zip"), "zip", "config"),             # an archive, deleted
         ("a", str(here / "e.zip") + "!m.fit", "fit", "config"),  # goes with its archive
         ("b", "/not/configured.fit", "fit", "config"),           # athlete not in the config
+        ("c", "/unmounted/drive/x.fit", "fit", "config"),        # its folder is not there now
     ]
+    roots["c"] = ("/unmounted/drive",)
     assert vanished(recorded, roots) == {"a": [
         (str(here / "gone.fit"), "the file is gone"),
         (str(here / "old.fit"), "the file is gone"),
