@@ -725,12 +725,18 @@ def status(
         out.print(f"expectation failed in run {escape(run)}: marts.{escape(table)} "
                   f"{escape(expectation)} ({escape(columns or '')}): {escape(detail)}",
                   highlight=False, soft_wrap=True)
-        for source in json.loads(files) if files else ():
+        sources = json.loads(files) if files else []
+        for source in sources[:FILES_SHOWN]:
             out.print(f"  to clear it: remove or fix {escape(source)}, or run `musclebalance "
                       f"forget {escape(source)}`", highlight=False, soft_wrap=True)
+        if len(sources) > FILES_SHOWN:
+            out.print(f"  and {len(sources) - FILES_SHOWN} more files with rows on those days "
+                      "(marts.validation_results.source_files)", highlight=False)
 
 
 SQL_FORMATS = ("table", "csv", "json")
+#: Source files `status` names per failed expectation.
+FILES_SHOWN = 5
 
 
 @app.command()
