@@ -54,17 +54,29 @@ class Failure:
     unexpected_count: int | None
     observed_value: object
     error: str | None
+    #: paths of the loaded files whose rows fall on the failing rows' days
+    files: tuple[str, ...] = ()
 
-    def describe(self) -> str:
-        """One line for a person: table, expectation, columns and how many rows failed."""
+    def describe(self, files_shown: int = 3) -> str:
+        """One line for a person: table, expectation, columns, how many rows failed and the
+        source files of those rows."""
         what = f"marts.{self.table}: {self.expectation}"
         if self.columns:
             what += f" ({self.columns})"
         if self.error:
             return f"{what}: could not run: {self.error}"
         if self.unexpected_count is not None:
-            return f"{what}: {self.unexpected_count} rows failed"
+            return f"{what}: {self.unexpected_count} rows failed{self.files_text(files_shown)}"
         return f"{what}: observed {self.observed_value}"
+
+    def files_text(self, shown: int) -> str:
+        """`; source files: a.fit, b.fit and 2 more (remove or fix them, or run ...)`."""
+        if not self.files:
+            return ""
+        more = len(self.files) - shown
+        listed = ", ".join(self.files[:shown]) + (f" and {more} more" if more > 0 else "")
+        return (f"; source files: {listed} (remove or fix them, or run `musclebalance forget "
+                "FILE`)")
 
 
 class ExpectationsFailed(RuntimeError):
@@ -223,9 +235,10 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
         held = held_back(checked) or {}
         if athlete_ids is not None and set(held) >= set(athlete_ids):
             held = {}  # every athlete failed: nothing to publish
-        record_validation(con, run, utc_now(), checked, held_back=bool(held))
+        files = record_validation(con, run, utc_now(), checked, held_back=bool(held))
     failures = [Failure(name, r.expectation, ", ".join(r.columns), r.unexpected_count,
-                        r.observed_value, r.error) for name, r in checked if not r.success]
+                        r.observed_value, r.error, tuple(paths))
+                for (name, r), paths in zip(checked, files, strict=True) if not r.success]
     return Verdict(failures, held)
 
 

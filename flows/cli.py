@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -353,7 +354,7 @@ def _guarded(path: Path, call):
     except ExpectationsFailed as exc:
         ingested = getattr(exc, "summary", None)
         if ingested is not None:
-            _print_ingest(ingested.fit, ingested.nutrition)
+            _print_ingest(ingested.fit, ingested.nutrition, ingested.removed)
         for failure in exc.failures:
             err.print(f"[red]expectation failed:[/red] {safe_text(failure.describe(), lines=True)}",
                       highlight=False, soft_wrap=True)
@@ -496,6 +497,45 @@ def backfill(
     _pipeline(config, warehouse, "backfill", since=first, until=last)
 
 
+@app.command()
+def forget(
+    what: Annotated[str, typer.Argument(
+        metavar="PATH|SHA256",
+        help="A file's path as ingested (or the first path its content was seen at), or "
+             "its sha256 (a prefix of 8 or more hex digits will do); an archive takes "
+             "its members with it.")],
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Remove one file from the warehouse at once: its rows in every raw table, its
+    manifest row and paths; then, with a config, rebuild and publish the marts (fewer
+    rows accepted). Exit 2 when no file matches. A file still in a configured folder comes
+    back at the next run: move it out first.
+
+    Example: musclebalance forget ~/Garmin/Activity/2026-03-05-07-12-44.fit
+    """
+    _quiet_prefect(verbose)
+    cfg = _load_config(config)
+    path = Path(warehouse or (cfg.warehouse.path if cfg else DEFAULT_WAREHOUSE))
+    if not path.exists():
+        raise _fail(f"no warehouse at {path}: give --warehouse PATH or --config FILE")
+    if cfg is not None:
+        _check_scoring(cfg)
+    from flows.forget import forget_flow
+
+    result = _guarded(path, lambda: forget_flow(warehouse=str(path), what=what, config=cfg))
+    if not result.removed:
+        raise _fail(f"no file in {path} matches {what!r}: give a path as ingested or a "
+                    "sha256 (musclebalance status lists files)")
+    _print_removed(result.removed)
+    if result.build is None:
+        out.print("the published marts still hold these files' days: run `musclebalance "
+                  "build --full --config FILE` to rebuild them", highlight=False)
+    else:
+        _print_build(result.build, path, [a.id for a in cfg.athletes])
+
+
 def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
     parameters; print what it did; exit 1 when an input was rejected or loaded only in part
@@ -513,13 +553,21 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     summary = _guarded(path, lambda: flow(config=str(config or DEFAULT_CONFIG),
                                           warehouse=str(path), show_progress=out.is_terminal,
                                           **parameters))
-    _print_ingest(summary.fit, summary.nutrition)
+    _print_ingest(summary.fit, summary.nutrition, summary.removed)
     _print_build(summary.build, path, [a.id for a in cfg.athletes])
     if not summary.ok:
         raise typer.Exit(1)
 
 
-def _print_ingest(fit, nutrition) -> None:
+def _print_removed(removed) -> None:
+    """One line per file removed with its rows (gone from the configured folders, or
+    forgotten)."""
+    for r in removed:
+        out.print(f"removed {safe_text(r.describe())}", highlight=False, soft_wrap=True)
+
+
+def _print_ingest(fit, nutrition, removed=()) -> None:
+    _print_removed(removed)
     if fit:
         _print_summary(fit)
     if nutrition:
@@ -761,16 +809,25 @@ def status(
                   f"file(s), e.g. {safe_text(first)}; the daily distance counts only increases",
                   highlight=False, soft_wrap=True)
     _print_status_unread(unread)
-    for run, table, expectation, columns, count, keys, error, observed in failed:
+    for run, table, expectation, columns, count, keys, error, observed, files in failed:
         detail = (f"could not run: {error}" if error else
                   f"{count} rows failed, e.g. {keys}" if count is not None else
                   f"observed {observed}")
         out.print(f"expectation failed in run {safe_text(run)}: marts.{safe_text(table)} "
                   f"{safe_text(expectation)} ({safe_text(columns or '')}): {safe_text(detail)}",
                   highlight=False, soft_wrap=True)
+        sources = json.loads(files) if files else []
+        for source in sources[:FILES_SHOWN]:
+            out.print(f"  to clear it: remove or fix {safe_text(source)}, or run `musclebalance "
+                      f"forget {safe_text(source)}`", highlight=False, soft_wrap=True)
+        if len(sources) > FILES_SHOWN:
+            out.print(f"  and {len(sources) - FILES_SHOWN} more files with rows on those days "
+                      "(marts.validation_results.source_files)", highlight=False)
 
 
 SQL_FORMATS = ("table", "csv", "json")
+#: Source files `status` names per failed expectation.
+FILES_SHOWN = 5
 
 
 @app.command()

@@ -187,7 +187,8 @@ def plan_fit_inputs(
             except Exception as exc:  # unreadable now; what it gave before stays
                 plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
                 continue
-            row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
+            row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind,
+                             inputs.origin)
             if f.kind == "zip":
                 retry = reread is not None or (retry_quarantined and sha in bad)
                 hashed.extend(_open_zip(plan, f, sha, row, Path(scratch), limits, con, retry,
@@ -268,7 +269,8 @@ def _open_zip(
             plan.problems.append((m.path, f"cannot read: {type(exc).__name__}: {exc}"))
             complete = False
             continue
-        member_row = SourcePath(athlete, m.path, m.size_bytes, f.mtime_ns, member_sha, m.kind)
+        member_row = SourcePath(athlete, m.path, m.size_bytes, f.mtime_ns, member_sha, m.kind,
+                                row.origin)
         items.append(WorkItem(m.path, str(m.read_path), m.kind, m.size_bytes, member_sha,
                               container_sha256=sha, path_row=member_row,
                               replace=_replaced(con, athlete, seen.get(m.path), member_sha)))

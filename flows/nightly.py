@@ -3,8 +3,9 @@ one run of the warehouse (one lock, one row in marts.pipeline_runs). They call t
 functions (`.fn`), so one Prefect flow run holds every task: a flow run per stage would
 cost a second each (Prefect joins each run's heartbeat thread at its end).
 
-- `nightly_flow`: ingest every configured source (new and changed files only), then build
-  facts and scores, check and publish them. What the `nightly` deployment and
+- `nightly_flow`: ingest every configured source (new and changed files only), remove the
+  files gone from the configured folders with their rows (flows.forget), then build facts
+  and scores, check and publish them. What the `nightly` deployment and
   `musclebalance run` execute.
 - `backfill_flow`: read every input again - FIT files decoded again (all, or those dated in
   a range) replacing their rows, every nutrition export re-read, quarantined files retried -
@@ -22,11 +23,13 @@ from pathlib import Path
 from prefect import flow
 
 from flows.build import BuildSummary, ExpectationsFailed, build_flow
+from flows.forget import clear_vanished
 from flows.ingest import IngestSummary, Reread, ingest_fit_flow
 from flows.nutrition_ingest import NutritionSummary, ingest_nutrition_flow
 from flows.runtime import pipeline_run
 from flows.settings import ingest_request
 from schemas.config import Config, load_config
+from warehouse.forget import Removed
 
 
 @dataclass
@@ -36,6 +39,8 @@ class NightlySummary:
     fit: list[IngestSummary] = field(default_factory=list)
     nutrition: list[NutritionSummary] = field(default_factory=list)
     build: BuildSummary | None = None
+    #: files gone from the configured folders, removed with their rows before the build
+    removed: list[Removed] = field(default_factory=list)
 
     @property
     def published(self) -> str | None:
@@ -72,10 +77,15 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
             summary.nutrition = ingest_nutrition_flow.fn(
                 warehouse=str(path), athletes=request.nutrition, limits=request.limits,
                 retry_quarantined=retry_quarantined, reread=reread is not None)
+        # after the ingest (a file moved within the folders is known again by its hash),
+        # before the build: the rows of files no longer there leave in one transaction,
+        # and the build may then publish fewer rows (as with --full)
+        summary.removed = clear_vanished(str(path), settings)
         try:
             summary.build = build_flow.fn(warehouse=str(path),
                                           athletes=list(settings.athletes),
-                                          scoring=dict(settings.scoring), full=full)
+                                          scoring=dict(settings.scoring),
+                                          full=full or bool(summary.removed))
         except ExpectationsFailed as exc:
             exc.summary = summary  # the ingest went through; the caller may show it
             summary.build = getattr(exc, "build", None)  # others published: AthletesHeldBack

@@ -146,7 +146,8 @@ def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
                 except Exception as exc:
                     plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
                     continue
-                row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind)
+                row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind,
+                                 inputs.origin)
                 if f.kind != "zip":
                     made = export_time_from_name(f.path) or _mtime(f.mtime_ns)
                     candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha, made, spec,
@@ -202,7 +203,8 @@ def _open_zip(plan: NutritionPlan, con, path: str, size: int, mtime_ns: int, sha
             plan.problems.append((m.path, f"cannot read: {exc}"))
             complete = False
             continue
-        member_row = SourcePath(athlete, m.path, m.size_bytes, mtime_ns, member_sha, m.kind)
+        member_row = SourcePath(athlete, m.path, m.size_bytes, mtime_ns, member_sha, m.kind,
+                                row.origin)
         made = export_time_from_name(m.path) or _mtime(mtime_ns)
         files.append(ExportFile(m.path, str(m.read_path), m.size_bytes, member_sha, made, spec,
                                 member_row, sha, False))

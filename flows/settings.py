@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # the config model (pydantic) loads only where a config is re
 
 DEFAULT_CONFIG = Path("musclebalance.toml")
 DEFAULT_WAREHOUSE = Path("data/musclebalance.duckdb")
+#: Origin of paths given on the command line: kept until `forget` (warehouse.forget).
+COMMAND_LINE = "command_line"
 
 
 class UsageError(ValueError):
@@ -30,6 +32,7 @@ class AthleteInputs:
     athlete_id: str
     paths: tuple[str, ...]
     timezone: str | None = None
+    origin: str = "config"  # or "command_line" (warehouse.forget)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class NutritionInputs:
     weight_unit: str = "kg"
     height_cm: float | None = None
     weight_kg: float | None = None
+    origin: str = "config"  # or "command_line" (warehouse.forget)
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,13 @@ def ingest_request(
             raise UsageError("--athlete ID is required without a config file")
         return IngestRequest(
             warehouse=Path(warehouse or DEFAULT_WAREHOUSE),
-            athletes=[AthleteInputs(athlete, tuple(str(p) for p in fit or ()), timezone)]
-            if fit else [],
+            athletes=[AthleteInputs(athlete, tuple(str(p) for p in fit or ()), timezone,
+                                    COMMAND_LINE)] if fit else [],
             workers=workers or os.cpu_count() or 1,
             limits=ArchiveLimits(),
             nutrition=[NutritionInputs(athlete, _cli_sources(nutrition, nutrition_format),
-                                       timezone, weight_unit or "kg")] if nutrition else [],
+                                       timezone, weight_unit or "kg", origin=COMMAND_LINE)]
+            if nutrition else [],
         )
     chosen = config.athletes
     if athlete is not None:
@@ -117,12 +122,13 @@ def ingest_request(
         sources = (_cli_sources(nutrition, nutrition_format) if given
                    else tuple(_config_source(n) for n in a.nutrition))
         zone = timezone or a.timezone
+        origin = COMMAND_LINE if given else "config"
         if fit_paths:
-            fit_inputs.append(AthleteInputs(a.id, fit_paths, zone))
+            fit_inputs.append(AthleteInputs(a.id, fit_paths, zone, origin))
         if sources:
             food_inputs.append(NutritionInputs(a.id, sources, zone,
                                                weight_unit or a.weight_unit or "kg",
-                                               a.height_cm, a.weight_kg))
+                                               a.height_cm, a.weight_kg, origin))
     return IngestRequest(
         warehouse=Path(warehouse or config.warehouse.path),
         athletes=fit_inputs,

@@ -21,6 +21,13 @@ from typing import Any
 
 import polars as pl
 
+from schemas.marts import LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
+from schemas.nutrition import (
+    MAX_BODY_FAT_PCT,
+    MAX_BODY_WEIGHT_KG,
+    MIN_BODY_FAT_PCT,
+    MIN_BODY_WEIGHT_KG,
+)
 from schemas.validation import CheckResult, expectations_module
 
 #: Keys of each published table.
@@ -31,41 +38,68 @@ KEYS = {
     "daily_muscle_balance": ("athlete_id", "local_date"),
     "weekly_muscle_balance": ("athlete_id", "iso_year", "iso_week"),
 }
-MINUTES_PER_DAY = 1440.0
-#: (column, min, max) per table; units in the column names.
-RANGES: dict[str, tuple[tuple[str, float, float], ...]] = {
+#: Minute sums of a day's samples (running, zones, covered) are clipped to the day's
+#: length in the athlete's zone: at most the longest local day (`schemas.marts`).
+DAY_MIN = LONGEST_LOCAL_DAY_MIN
+#: Session minutes (strength, other cardio) count wholly on the day a session starts, so
+#: a 24-hour race or a multi-day hike recorded as one session passes a day: a week.
+SESSION_MIN = 7 * MINUTES_PER_DAY
+#: Hours in the 7 days of a week: each day's moving time at most its length.
+WEEK_H = 7 * LONGEST_LOCAL_DAY_MIN / 60
+#: Per kg of body weight: the day's bound over the lightest weight the door and the config
+#: accept (25 kg, as the config's `weight_kg`).
+PROTEIN_G_PER_KG = 800 / MIN_BODY_WEIGHT_KG
+CARBOHYDRATE_G_PER_KG = 2_000 / MIN_BODY_WEIGHT_KG
+#: Fat-free mass from the weights (25-300 kg) and body fat (2-70 %) the door accepts.
+FFM_KG = (MIN_BODY_WEIGHT_KG * (1 - MAX_BODY_FAT_PCT / 100),
+          MAX_BODY_WEIGHT_KG * (1 - MIN_BODY_FAT_PCT / 100))
+#: TRIMP of a day at maximal heart rate throughout (HRr 1: 4.6 TRIMP/min for women,
+#: 4.4 for men, transforms.physiology) over the longest local day: 8,500; the loads are
+#: weighted means of daily TRIMP.
+TRIMP_MAX = 10_000
+#: (column, min, max) per table (max None: no upper bound); units in the column names.
+#: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
+#: never fail; the others (distance, energy, grams) are plausibility checks, whose
+#: failure names the athlete, the days and the source files.
+RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
     "daily_training": (
-        ("run_distance_km", 0, 300), ("run_moving_min", 0, MINUTES_PER_DAY),
-        ("longest_run_min", 0, MINUTES_PER_DAY), ("elevation_gain_m", 0, 10_000),
-        *[(f"z{i}_min", 0, MINUTES_PER_DAY) for i in range(1, 6)],
-        ("hr_covered_min", 0, MINUTES_PER_DAY), ("hr_coverage_pct", 0, 100),
+        ("run_distance_km", 0, 300), ("run_moving_min", 0, DAY_MIN),
+        ("longest_run_min", 0, DAY_MIN),
+        # the sum of every rise of unsmoothed altitude: a day of GPS noise has no limit
+        ("elevation_gain_m", 0, None),
+        *[(f"z{i}_min", 0, DAY_MIN) for i in range(1, 6)],
+        ("hr_covered_min", 0, DAY_MIN), ("hr_coverage_pct", 0, 100),
         ("seiler_low_share", 0, 1), ("seiler_threshold_share", 0, 1),
-        ("seiler_high_share", 0, 1), ("trimp", 0, 5_000), ("acute_load", 0, 5_000),
-        ("chronic_load", 0, 5_000), ("fitness_load", 0, 5_000),
-        ("strength_sessions", 0, 20), ("strength_min", 0, MINUTES_PER_DAY),
+        ("seiler_high_share", 0, 1), ("trimp", 0, TRIMP_MAX), ("acute_load", 0, TRIMP_MAX),
+        ("chronic_load", 0, TRIMP_MAX), ("fitness_load", 0, TRIMP_MAX),
+        ("strength_sessions", 0, 20), ("strength_min", 0, SESSION_MIN),
         ("strength_near_run_sessions", 0, 20),
-        ("other_cardio_min", 0, MINUTES_PER_DAY), ("exercise_kcal", 0, 15_000),
-        ("max_hr_bpm", 100, 230),
+        ("other_cardio_min", 0, SESSION_MIN), ("exercise_kcal", 0, 15_000),
+        # 220 - age, for the oldest birth year the config accepts (1900) until 2040
+        ("max_hr_bpm", 80, 230),
     ),
-    "daily_nutrition": (
+"daily_nutrition": (
         ("energy_kcal", 0, 15_000), ("protein_g", 0, 800), ("carbohydrate_g", 0, 2_000),
-        ("fat_g", 0, 1_000), ("fiber_g", 0, 300), ("protein_g_per_kg", 0, 10),
-        ("carbohydrate_g_per_kg", 0, 30), ("meals_logged", 0, 20),
+        ("fat_g", 0, 1_000), ("fiber_g", 0, 300), ("protein_g_per_kg", 0, PROTEIN_G_PER_KG),
+        ("carbohydrate_g_per_kg", 0, CARBOHYDRATE_G_PER_KG), ("meals_logged", 0, 20),
         ("meals_reaching_protein_target", 0, 20),
     ),
     "daily_energy": (
-        ("weight_kg", 25, 300), ("body_fat_pct", 2, 70), ("fat_free_mass_kg", 15, 200),
-        ("resting_kcal", 500, 5_000), ("exercise_kcal", 0, 15_000),
+        ("weight_kg", 25, 300), ("body_fat_pct", 2, 70), ("fat_free_mass_kg", *FFM_KG),
+        # Mifflin-St Jeor at 25 kg, 100 cm, 140 years; Cunningham at the largest FFM
+        ("resting_kcal", 0, 7_000), ("exercise_kcal", 0, 15_000),
         ("intake_kcal", 0, 15_000), ("expenditure_kcal", 0, 25_000),
         ("balance_kcal", -25_000, 15_000),
-        ("energy_availability_kcal_per_kg_ffm", -500, 500),
+        # (intake - exercise) / FFM: +-15,000 kcal over the smallest FFM
+        ("energy_availability_kcal_per_kg_ffm", -2_000, 2_000),
     ),
     "daily_muscle_balance": (
         ("score", 0, 100), ("data_completeness", 0, 1),
         *[(f"{c}_score", 0, 100) for c in ("protein", "energy", "carbohydrate",
                                              "running_load", "intensity", "strength",
                                              "recovery")],
-        ("protein_g_per_kg_7d", 0, 10), ("run_km_7d", 0, 2_100), ("run_h_7d", 0, 168),
+        ("protein_g_per_kg_7d", 0, PROTEIN_G_PER_KG), ("run_km_7d", 0, 2_100),
+        ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
         ("high_intensity_share_7d", 0, 1),
@@ -73,8 +107,8 @@ RANGES: dict[str, tuple[tuple[str, float, float], ...]] = {
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
         ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
-        ("run_distance_km", 0, 2_100), ("run_hours", 0, 168),
-        ("protein_g_per_kg_mean", 0, 10), ("logged_days", 0, 7),
+        ("run_distance_km", 0, 2_100), ("run_hours", 0, WEEK_H),
+        ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG), ("logged_days", 0, 7),
         ("strength_sessions", 0, 140),
     ),
 }

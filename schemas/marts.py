@@ -6,6 +6,13 @@ column carries its unit in its name or in its comment.
 
 from __future__ import annotations
 
+#: Minutes of an ordinary local day.
+MINUTES_PER_DAY = 1440.0
+#: The longest local day, min, of any IANA zone from 1990 to 2040 in the tz database
+#: (Antarctica/Vostok's change of offset: 31 h; a DST fall-back day has 25 h). Minutes
+#: summed over a day's samples are clipped to that day's length, and never above this.
+LONGEST_LOCAL_DAY_MIN = 1860.0
+
 KEYS = (
     ("athlete_id", "Athlete id from the config"),
     ("local_date", "Day in the athlete's local time"),
@@ -127,7 +134,8 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
     ("days_since_strength", "Days since the last strength session (or since watch data began)"),
     ("hard_days_7d", "Hard days (>= 10 min in zones 4-5 or a run >= 90 min) in the last 7"),
-    ("max_hard_streak_7d", "Longest run of consecutive hard days ending in the last 7 days"),
+    ("max_hard_streak_7d", "Longest run of consecutive hard days within the last 7 days "
+                           "(days before them not counted: 0-7)"),
     ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
     ("known_days_7d", "Days with known training (watch data span) in the last 7"),
     ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),

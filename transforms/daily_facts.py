@@ -13,7 +13,12 @@ from datetime import date
 
 import polars as pl
 
-from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
+from schemas.marts import (
+    DAILY_ENERGY,
+    DAILY_NUTRITION,
+    DAILY_TRAINING,
+    LONGEST_LOCAL_DAY_MIN,
+)
 from transforms.activity_identity import SUPERSEDED_SCHEMA, count_once, without_files
 from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
 from transforms.calendar import calendar
@@ -28,7 +33,13 @@ from transforms.daily_training import (
 )
 from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
 from transforms.load import training_load
-from transforms.local_days import by_athlete, file_codes, local_times, session_sport
+from transforms.local_days import (
+    by_athlete,
+    day_length_min,
+    file_codes,
+    local_times,
+    session_sport,
+)
 from transforms.overrides import override_value
 from transforms.physiology import (
     ACUTE_LOAD_DAYS,
@@ -184,6 +195,29 @@ def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:
     return local_times(starts, raw.activity, zones)
 
 
+def _at_most(column: str, bound: pl.Expr) -> pl.Expr:
+    """`column` clipped to `bound` above, null kept null."""
+    return pl.when(pl.col(column).is_not_null()).then(
+        pl.min_horizontal(pl.col(column), bound)).alias(column)
+
+
+def within_the_day(training: pl.DataFrame, zones: dict[str, str]) -> pl.DataFrame:
+    """The per-day minute sums of samples clipped, in this order, to what the day can hold:
+    moving time to the day's length in the athlete's zone
+    (`transforms.local_days.day_length_min`; a sample's gap is credited to the day of the
+    sample ending it, and float sums taken in any order may pass a limit by an ulp, e.g.
+    1440.00000000009 for a day of continuous recording), the longest run and the minutes
+    covered by heart rate to the moving time, each zone to the covered minutes. A clip
+    returns its bound exactly, so zone <= covered <= moving <= the day's length holds
+    whatever the order of the sums: the bounds of `schemas.expectations` cannot fail."""
+    day = day_length_min(zones, LONGEST_LOCAL_DAY_MIN)
+    return (training.with_columns(_at_most("run_moving_min", day))
+            .with_columns(_at_most("longest_run_min", pl.col("run_moving_min")),
+                          _at_most("hr_covered_min", pl.col("run_moving_min")))
+            .with_columns(*[_at_most(f"z{z}_min", pl.col("hr_covered_min"))
+                            for z in (1, 2, 3, 4, 5)]))
+
+
 def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
                 constants: FactConstants = FactConstants()) -> DailyFacts:
     """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
@@ -253,7 +287,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         pl.when(inactive & recorded & pl.col("exercise_kcal").is_null()).then(0.0)
         .otherwise(pl.col("exercise_kcal")).alias("exercise_kcal"),
     )
-    training = training_load(training, acute_days=k.acute_load_days,
+    training = training_load(within_the_day(training, zones), acute_days=k.acute_load_days,
                              chronic_days=k.chronic_load_days,
                              fitness_days=k.fitness_load_days).select(
         [c for c, _ in DAILY_TRAINING])

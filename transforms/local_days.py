@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from schemas.marts import MINUTES_PER_DAY
+
 OFFSET_SOURCES = ("home_zone", "file", "home_zone_no_file_offset")
 
 
@@ -100,6 +102,22 @@ def _with_transitions(files: pl.DataFrame, zone_name: str) -> pl.DataFrame:
     change = changing.select(pl.col(files.columns[0])).with_columns(
         pl.Series("__change", instants, pl.Datetime("us", "UTC")).cast(files.schema["__first"]))
     return files.join(change, on=files.columns[0], how="left").drop("__first", "__last")
+
+
+def day_length_min(zones: dict[str, str], longest_min: float) -> pl.Expr:
+    """The length, min, of the row's `local_date` in its athlete's home zone (`zones`:
+    athlete_id to IANA zone; missing athletes: UTC): 1380 or 1500 on a DST change, at least
+    1440 (a day placed by a file's stated fixed offset has 24 h) and at most `longest_min`.
+    A midnight the zone skips or repeats is read so that the day comes out longest."""
+    start = pl.col("local_date").cast(pl.Datetime("us"))
+    end = (pl.col("local_date") + pl.duration(days=1)).cast(pl.Datetime("us"))
+    length = pl.lit(None, pl.Float64)
+    for athlete, zone in zones.items():
+        here = (end.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+                - start.dt.replace_time_zone(zone, ambiguous="earliest",
+                                             non_existent="null")).dt.total_minutes()
+        length = pl.when(pl.col("athlete_id") == athlete).then(here).otherwise(length)
+    return length.cast(pl.Float64).fill_null(MINUTES_PER_DAY).clip(MINUTES_PER_DAY, longest_min)
 
 
 def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, str],

@@ -163,6 +163,26 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
                                                 - pl.duration(days=1))).dt.total_days()
         ).alias("days_since_strength"),
         week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
-        week(pl.col("__hard_streak").rolling_max_by("local_date", _days(w))
-             .over("athlete_id")).alias("max_hard_streak_7d"),
+        week(_longest_streak_in_window(pl.col("__hard_streak"), w))
+        .alias("max_hard_streak_7d"),
     )
+
+
+def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:
+    """The longest run of consecutive hard days inside the window of `days` ending on the
+    row's day, counting only the days inside it: at most `days`, whatever came before.
+
+    `streak` is the run's length up to and including each day. A day `j` of the window,
+    `offset` days before the scored day, contributes the part of its run inside the
+    window: min(streak_j, days - offset). The window holds at most `days` rows (one per
+    calendar day), so the rows 0..days-1 before each row, by position within its athlete
+    and taken only while their date lies in the window, are all of them (rows sorted by
+    athlete and day)."""
+    date = pl.col("local_date")
+    parts = []
+    for back in range(days):
+        offset = (date - date.shift(back).over("athlete_id")).dt.total_days()
+        inside = pl.min_horizontal(streak.shift(back).over("athlete_id"),
+                                   pl.lit(days, pl.Int64) - offset)
+        parts.append(pl.when(offset < days).then(inside))
+    return pl.max_horizontal(parts).cast(pl.Int32)

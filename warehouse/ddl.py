@@ -40,7 +40,13 @@ SOURCE_PATHS: Columns = (
     ("sha256", "VARCHAR NOT NULL", "Content at the last run (raw.source_files.sha256)"),
     ("kind", "VARCHAR NOT NULL", "fit, fit.gz or zip"),
     ("seen_at", "TIMESTAMPTZ NOT NULL", "When this path last changed (UTC)"),
+    ("origin", "VARCHAR", "config (found under a configured path: removed with its rows when "
+     "it vanishes or its path leaves the config) or command_line (given to ingest: kept "
+     "until musclebalance forget); null: recorded before origins were (removed only when "
+     "it vanishes from under a configured path)"),
 )
+#: Columns added to raw.source_paths after its first release (added on open).
+SOURCE_PATHS_ADDED = ("origin",)
 UNREAD_FILES: Columns = (
     ("athlete_id", "VARCHAR NOT NULL", "Athlete whose fit_paths hold the file"),
     ("path", "VARCHAR NOT NULL", "The file's path, or archive!entry for a member of a zip"),
@@ -92,9 +98,12 @@ VALIDATION_RESULTS: Columns = (
     ("held_back_keys", "JSON", "Keys (athlete and day or week) of every failing row when "
      "the build held those athletes back: they kept their previously published rows in "
      "every mart and the other athletes were published; null when nothing was held back"),
+    ("source_files", "JSON", "Paths of the loaded files whose rows fall on the failing rows' "
+     "days (a score's 7-day window included): remove or fix them, or `musclebalance "
+     "forget` them; null when the expectation passed or names no rows"),
 )
 #: Columns added to marts.validation_results after its first release (added on open).
-VALIDATION_RESULTS_ADDED = ("held_back_keys",)
+VALIDATION_RESULTS_ADDED = ("held_back_keys", "source_files")
 
 
 NUTRITION_ENTRIES: Columns = (
@@ -296,6 +305,7 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
         _add_columns(con, "marts.validation_results", VALIDATION_RESULTS,
                      VALIDATION_RESULTS_ADDED)
         _add_columns(con, "raw.source_files", SOURCE_FILES, SOURCE_FILES_ADDED)
+        _add_columns(con, "raw.source_paths", SOURCE_PATHS, SOURCE_PATHS_ADDED)
         _create_view(con, "raw.body_measurements", BODY_MEASUREMENTS_VIEW, BODY_VIEW_COMMENT,
                      BODY_VIEW_COLUMNS)
         _create_view(con, "raw.fit_files_used", FIT_FILES_USED_VIEW, FIT_FILES_USED_COMMENT,

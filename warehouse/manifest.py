@@ -42,6 +42,7 @@ class SourcePath:
     mtime_ns: int
     sha256: str
     kind: str
+    origin: str | None = None  # warehouse.forget: config or command_line
 
 
 def known_paths(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, SourcePath]:
@@ -124,7 +125,8 @@ def _frame(rows: list, cls: type) -> pl.DataFrame:
         {f: [getattr(r, f) for r in rows] for f in fields},
         schema_overrides={"error": pl.String, "container_sha256": pl.String,
                           "message_count": pl.Int32, "fault_offset_bytes": pl.Int64,
-                          "values_nulled": pl.String, "distance_resets": pl.Int32},
+                          "values_nulled": pl.String, "distance_resets": pl.Int32,
+                          "origin": pl.String},
         strict=False,
     ).select(fields)
 

@@ -15,7 +15,7 @@ from schemas.config import load_config
 from tests.helpers import REPO
 from transforms.synthetic import one_hour_run
 
-COMMANDS = ("init", "ingest", "build", "run", "status")
+COMMANDS = ("init", "ingest", "build", "run", "status", "forget")
 
 
 def _run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:

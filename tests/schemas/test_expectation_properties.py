@@ -7,7 +7,9 @@ none, 1-40 s between samples, auto-pauses of minutes, distance or none, one or t
 in a file, several files and sports on a day, files across midnight and across a DST
 change, offsets stated as at home, away or not at all; strength files with sets; days with
 food logged by entries and by a day summary, days without; weigh-ins with and without body
-fat. The raw frames have the columns and types `warehouse.facts.read_raw` gives (read from
+fat; runs of 1-20 hard days in a row; files recording continuously across a whole local
+day (every 1-10 s); and the raw rows in any order (as files are inserted). The raw frames
+have the columns and types `warehouse.facts.read_raw` gives (read from
 a real, empty DuckDB warehouse) and the athletes pass the config model; the real
 transforms compute the daily facts and scores, and the real Great Expectations suites
 (schemas.expectations) check them in memory. No expectation may fail.
@@ -15,7 +17,7 @@ transforms compute the daily facts and scores, and the real Great Expectations s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -135,6 +137,39 @@ def fit_files(draw) -> FitFile:
     )
 
 
+#: A hard day's run: 130 samples 5 s apart at 200 bpm, 10.8 min in zone 5 of a 190 bpm
+#: max (hard: at least 10 min in zones 4-5, transforms.score_model), 3 m/s.
+HARD_STEPS_S, HARD_BPM = (5,) * 130, 200
+
+
+def hard_days(n: int, first_gap_s: int = 8 * 3600) -> tuple[FitFile, ...]:
+    """`n` files, one a day at the same time of day: `n` hard days in a row."""
+    run_s = sum(HARD_STEPS_S)
+    return tuple(FitFile(gap_before_s=first_gap_s if i == 0 else 86_400 - run_s,
+                         sports=(("running", "generic"),), steps_s=HARD_STEPS_S,
+                         heart_rates=(HARD_BPM,) * len(HARD_STEPS_S), speed_m_s=3.0,
+                         offset="home", device_kcal=None, sets=0) for i in range(n))
+
+
+def whole_day(step_s: int, bpm: int | None, gap_s: int) -> FitFile:
+    """A run recorded every `step_s` seconds from `step_s` before a local midnight (of the
+    first day, with `gap_s` = 86,400 - 2 * step_s) to the midnight after the next, so the
+    day between is recorded throughout: its moving minutes, covered minutes and the zone
+    of `bpm` each sum 86,400 / step_s gaps to a full day (in UTC, or a zone without a DST
+    change that day)."""
+    n = 86_400 // step_s + 2
+    return FitFile(gap_before_s=gap_s, sports=(("running", "generic"),), steps_s=(step_s,) * n,
+                   heart_rates=(bpm,) * n, speed_m_s=3.0, offset="home", device_kcal=None,
+                   sets=0)
+
+
+@st.composite
+def whole_days(draw) -> FitFile:
+    step = draw(st.sampled_from([1, 2, 3, 4, 5, 8, 9, 10]))
+    return whole_day(step, draw(st.one_of(st.none(), st.integers(30, 230))),
+                     draw(st.sampled_from([86_400 - 2 * step, 3600])))
+
+
 @st.composite
 def food_days(draw, days: int) -> tuple[FoodDay, ...]:
     logged = draw(st.lists(st.integers(0, days - 1), unique=True, max_size=days))
@@ -163,7 +198,9 @@ def histories(draw, athlete_id: str) -> History:
         resting_hr=needed_by("hrr", st.integers(38, 75)),
         lthr=needed_by("lthr", st.integers(140, 168)),
         first_day=draw(st.sampled_from(FIRST_DAYS)),
-        files=tuple(draw(st.lists(fit_files(), min_size=0, max_size=8))),
+        files=hard_days(draw(st.integers(0, 20)))
+        + tuple(draw(st.lists(st.one_of(fit_files(), fit_files(), whole_days()),
+                              min_size=0, max_size=8))),
         food=draw(food_days(days)),
         weighings=tuple(draw(st.lists(weighing, max_size=4))),
     )
@@ -271,11 +308,21 @@ def athlete_frame(histories_: list[History], folder: Path) -> pl.DataFrame:
     return build.athlete_frame(list(config.athletes))
 
 
-def marts(histories_: list[History], empty: RawFrames) -> dict[str, pl.DataFrame]:
-    """The five published tables, computed by the real transforms."""
+def shuffled(raw: RawFrames, seed: int | None) -> RawFrames:
+    """The raw rows in another order (as files arrive in any order): None keeps them."""
+    if seed is None:
+        return raw
+    return RawFrames(**{k: None if f is None else f.sample(fraction=1.0, shuffle=True,
+                                                           seed=seed)
+                        for k, f in vars(raw).items()})
+
+
+def marts(histories_: list[History], empty: RawFrames, seed: int | None = None
+          ) -> dict[str, pl.DataFrame]:
+    """The five published tables, computed by the real transforms (raw rows `shuffled`)."""
     k = ScoreConstants()
-    facts = daily_facts(raw_frames(histories_, empty), athlete_frame(histories_, Path.cwd()),
-                        date(2027, 1, 1))
+    facts = daily_facts(shuffled(raw_frames(histories_, empty), seed),
+                        athlete_frame(histories_, Path.cwd()), date(2027, 1, 1))
     scored = score_days(facts.training, facts.nutrition, facts.energy, k)
     return {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
             "daily_energy": facts.energy, "daily_muscle_balance": daily_muscle_balance(scored),
@@ -295,16 +342,45 @@ STEADY_RUN = History(
     food=(), weighings=())
 
 
+#: Nine hard days in a row from the first day: the week ending on day 8 held a streak of 9
+#: (8 on day 7) when days before the week counted, above the 0-7 of max_hard_streak_7d.
+NINE_HARD_DAYS = replace(STEADY_RUN, first_day=date(2026, 6, 1), files=hard_days(9))
+#: June 2 (UTC) recorded every 2 s throughout: 43,200 gaps of 2 s; their minutes summed
+#: one by one gave 1440.0000000000416 in zone 5 and covered (as 1440.00000000009 in a
+#: review), above the 1,440 a day holds, before the sums were clipped to the day.
+WHOLE_DAY = replace(STEADY_RUN, first_day=date(2026, 6, 1),
+                    files=(whole_day(2, HARD_BPM, 86_400 - 4),))
+
+
 @pytest.mark.slow
 @CONTRACT_SETTINGS
-@example((STEADY_RUN,))
+@example((STEADY_RUN,), None)
+@example((NINE_HARD_DAYS,), None)
+@example((WHOLE_DAY,), None)
+@example((WHOLE_DAY, replace(NINE_HARD_DAYS, athlete_id="b")), 7)
 @given(st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True).flatmap(
-    lambda ids: st.tuples(*[histories(i) for i in ids])))
-def test_no_history_breaks_an_expectation(empty_raw, generated: tuple[History, ...]) -> None:
+    lambda ids: st.tuples(*[histories(i) for i in ids])),
+    st.one_of(st.none(), st.integers(0, 2**16)))
+def test_no_history_breaks_an_expectation(empty_raw, generated: tuple[History, ...],
+                                          seed: int | None) -> None:
     k = ScoreConstants()
     inputs = SuiteInputs(k.low_risk_min_score, k.high_risk_below_score)
-    for name, frame in marts(list(generated), empty_raw).items():
+    for name, frame in marts(list(generated), empty_raw, seed).items():
         failed = [(r.expectation, r.columns, r.unexpected_keys, r.error)
                   for r in validate(frame, suite(name, frame, inputs), KEYS[name])
                   if not r.success]
         assert failed == [], name
+
+
+def test_the_fixed_examples_are_the_cases_they_name(empty_raw) -> None:
+    """By hand: nine hard days give the week ending on day 8 a streak of 7 of its days; a
+    day recorded throughout holds exactly 1,440 min in zone 5, all covered and moving."""
+    streak = marts([NINE_HARD_DAYS], empty_raw)["daily_muscle_balance"]
+    by_day = dict(streak.select("local_date", "max_hard_streak_7d").iter_rows())
+    assert by_day[date(2026, 6, 9)] == 7            # days 3..9 of June, all hard
+    assert by_day[date(2026, 6, 7)] == 7            # the first whole week: days 1..7
+    assert by_day[date(2026, 6, 6)] is None         # 6 known days: no week yet
+    day = marts([WHOLE_DAY], empty_raw)["daily_training"].filter(
+        pl.col("local_date") == date(2026, 6, 2)).row(0, named=True)
+    assert (day["z5_min"], day["hr_covered_min"], day["run_moving_min"]) == (1440, 1440, 1440)
+    assert day["z1_min"] == day["z4_min"] == 0

@@ -673,9 +673,22 @@ def test_a_calendar_gap_breaks_a_hard_streak() -> None:
         assert on(frame, i)["hard_days_7d"] is None, i
     assert on(frame, 11)["max_hard_streak_7d"] == 4   # window 5..11: the streak 5..8
     assert on(frame, 11)["hard_days_7d"] == 4
-    # window 6..12: the streak 5..8 ends inside it (a streak joined over the gap would
-    # read 7 on days 11 and 12)
-    assert on(frame, 12)["max_hard_streak_7d"] == 4
+    # window 6..12: the streak 5..8 counts its days 6..8 inside it (a streak joined over
+    # the gap would read 7 on days 11 and 12)
+    assert on(frame, 12)["max_hard_streak_7d"] == 3
+
+
+def test_a_streak_longer_than_the_window_counts_only_the_days_inside_it() -> None:
+    # easy days 0..6, nine hard days 7..15, easy days 16..21
+    hard = {"z4_min": 12.0}
+    frame = window_frame(make_facts(22, days={i: hard for i in range(7, 16)}))
+    # by hand: the window of day d is d-6..d; its hard days are max(7, d-6)..min(15, d)
+    expected = {6: 0, 7: 1, 8: 2, 9: 3, 10: 4, 11: 5, 12: 6, 13: 7, 14: 7, 15: 7,
+                16: 6, 17: 5, 18: 4, 19: 3, 20: 2, 21: 1}
+    got = {d: on(frame, d)["max_hard_streak_7d"] for d in expected}
+    assert got == expected
+    # the hard days of the window are the same days here (one streak)
+    assert {d: on(frame, d)["hard_days_7d"] for d in expected} == expected
 
 
 def test_a_gap_of_several_days_breaks_a_streak_of_one_athlete_only() -> None:
@@ -687,7 +700,8 @@ def test_a_gap_of_several_days_breaks_a_streak_of_one_athlete_only() -> None:
     # window 6..12 of a: the streak 6..7 (2; carried over the gap it would be 4)
     assert on(frame, 12, athlete="a")["max_hard_streak_7d"] == 2
     assert on(frame, 7, athlete="b")["max_hard_streak_7d"] == 7
-    assert on(frame, 12, athlete="b")["max_hard_streak_7d"] == 7   # ends on day 7
+    # window 6..12 of b: the streak 1..7 counts its days 6 and 7 inside the window
+    assert on(frame, 12, athlete="b")["max_hard_streak_7d"] == 2
 
 
 # --------------------------------------------------------------------------------------
