@@ -197,8 +197,9 @@ def ingest(
     ~/Downloads/cronometer --athlete me
     """
     _quiet_prefect(verbose)
-    ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
-                 warehouse, workers, retry_quarantined)
+    with _stoppable():
+        ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
+                     warehouse, workers, retry_quarantined)
     if not ok:
         raise typer.Exit(1)
 
@@ -223,8 +224,10 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     _check_ingest_paths(cfg, config, fit, nutrition, athlete)
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
+    from flows.prefect_server import guard
     from warehouse.connection import WarehouseBusy
 
+    guard()
     fit_summaries, food_summaries = [], []
     try:
         if request.athletes:
@@ -283,7 +286,8 @@ def build(
     Example: musclebalance build --config musclebalance.toml
     """
     _quiet_prefect(verbose)
-    _build(config, warehouse, full)
+    with _stoppable():
+        _build(config, warehouse, full)
 
 
 def _build(config, warehouse, full: bool = False) -> None:
@@ -303,8 +307,10 @@ def _build(config, warehouse, full: bool = False) -> None:
 def _guarded(path: Path, call):
     """Run a flow; a busy warehouse or failed expectations exit 1 with what happened."""
     from flows.build import ExpectationsFailed
+    from flows.prefect_server import guard
     from warehouse.connection import WarehouseBusy
 
+    guard()
     try:
         return call()
     except WarehouseBusy as exc:
@@ -422,7 +428,8 @@ def run(
     Example: musclebalance run --config musclebalance.toml
     """
     _quiet_prefect(verbose)
-    _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
+    with _stoppable():
+        _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
 
 
 @app.command()
@@ -451,7 +458,8 @@ def backfill(
         raise _fail(f"--since/--until must be dates like 2024-01-31 ({exc})") from None
     if first and last and first > last:
         raise _fail(f"--since {first} is after --until {last}")
-    _pipeline(config, warehouse, "backfill", since=first, until=last)
+    with _stoppable():
+        _pipeline(config, warehouse, "backfill", since=first, until=last)
 
 
 def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
@@ -484,6 +492,15 @@ def _print_ingest(fit, nutrition) -> None:
         _print_nutrition_summary(nutrition)
     _print_problems([*fit, *nutrition])
     _print_unread(fit)
+
+
+def _stoppable():
+    """SIGTERM or SIGINT stop the command within seconds, with one line on stderr: the run
+    is recorded failed (interrupted), Prefect's temporary server and the decoding processes
+    are stopped, and the exit code is 143 (SIGTERM) or 130 (SIGINT). See flows/stopping.py."""
+    from flows.stopping import exit_on_signals
+
+    return exit_on_signals()
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -808,7 +825,13 @@ def serve(
         raise _fail(str(exc)) from None
     _check_scoring(cfg)
     path = (config or DEFAULT_CONFIG).resolve()
-    raise typer.Exit(serve_loop(path, cron, timezone, run_now=now))
+    from flows.prefect_server import guard
+    from flows.stopping import exit_on_signals
+
+    guard()
+    with exit_on_signals(lambda signum: 0, interrupt=False):  # serve interrupts its runs
+        code = serve_loop(path, cron, timezone, run_now=now)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flows.sources import remove_stale_scratch
+from flows.stopping import interrupted_error
 from warehouse.lock import run_lock
 
 T = TypeVar("T")
@@ -70,6 +71,8 @@ class PipelineRun:
     started_at: datetime
     summaries: list = field(default_factory=list)
     crashed: list[tuple[str, str, datetime]] = field(default_factory=list)
+    finished: bool = False  # its end is recorded
+    error: str | None = None  # the error recorded with its end
 
     def add(self, summaries: list) -> None:
         """Count these summaries in the run's row."""
@@ -85,11 +88,15 @@ class PipelineRun:
                 finish_run(con, self.run_id, self.started_at, utc_now(), self.summaries, error)
 
         when_free(write)
+        self.finished, self.error = True, error
 
 
 #: The runs this context holds, by warehouse (a flow called inside another joins its run).
 _current: ContextVar[tuple[tuple[Path, PipelineRun], ...]] = ContextVar("musclebalance_runs",
                                                                        default=())
+#: Every run this process began, in order (flows/stopping.py records the last one when a
+#: stop signal ends the process before the run could).
+RUNS: list[PipelineRun] = []
 
 
 @contextmanager
@@ -99,7 +106,8 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
     The outermost call takes the run lock (WarehouseBusy at once if another run has it),
     clears scratch folders a killed run may have left (extracted health data must not
     linger), marks runs left `running` as `crashed`, and writes this run's row; when the
-    block ends it writes the status and counts, `failed` with the error if one escaped. A
+    block ends it writes the status and counts, `failed` with the error if one escaped
+    ("interrupted by SIGTERM" once a stop signal arrived, whatever it was raised as). A
     flow called inside another's run (ingest and build within the nightly run) joins that
     run: one lock, one row, counts added up."""
     from prefect.logging import get_logger
@@ -125,6 +133,7 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
                 begin_run(con, run.run_id, command, run.started_at)
 
         when_free(begin)
+        RUNS.append(run)
         for crashed_id, crashed_command, started in run.crashed:
             get_logger("musclebalance").warning(
                 "the %s run %s started %s did not finish (killed or crashed); this run "
@@ -135,7 +144,7 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
             yield run
         except BaseException as exc:
             try:
-                run.save(f"{type(exc).__name__}: {exc}"[:2000])
+                run.save(interrupted_error() or f"{type(exc).__name__}: {exc}"[:2000])
             except Exception as lost:  # keep the run's own error; the next run finds the
                 get_logger("musclebalance").warning(  # row `running` and marks it crashed
                     "could not record the failed run %s: %s", run.run_id, lost)
