@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
-from tests.helpers import SYNTHETIC_CONFIG
+from tests.helpers import SYNTHETIC_CONFIG, fit_files_and_doubled_records
 from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.failpoint import ENV, POINTS
@@ -110,13 +110,7 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
     for point, snapshot in seen:
         assert snapshot in (old, new), point  # the old build or the new one, never a mix
     files = len(list((tmp_path / "fit").iterdir()))
-    with duckdb.connect(str(tmp_path / "data" / "w.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM raw.source_files WHERE kind = 'fit'"
-                           ).fetchone() == (files,)
-        doubled = con.execute("SELECT count(*) FROM (SELECT source_sha256, segment, "
-                              "message_seq FROM raw.fit_records GROUP BY ALL "
-                              "HAVING count(*) > 1)").fetchone()
-        assert doubled == (0,)
+    assert fit_files_and_doubled_records(tmp_path / "data" / "w.duckdb") == (files, 0)
     assert not list(published.parent.glob(f"{TEMP_PREFIX}*"))
 
 
