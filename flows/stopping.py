@@ -110,13 +110,14 @@ def handling_signals(on_stop: Callable[[int], None] | None = None) -> Iterator[N
     the outermost's handlers. Outside the main thread nothing is installed."""
     if on_stop is not None:
         _state.callbacks.append(on_stop)
-    if _state.depth or threading.current_thread() is not threading.main_thread():
-        _state.depth += 1
+    nested = _state.depth > 0
+    if nested or threading.current_thread() is not threading.main_thread():
+        _state.depth += nested
         try:
             yield
         finally:
-            _state.depth -= 1
-            if on_stop is not None:
+            _state.depth -= nested
+            if on_stop is not None and on_stop in _state.callbacks:
                 _state.callbacks.remove(on_stop)
         return
     read_fd, write_fd = os.pipe()
