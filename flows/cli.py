@@ -851,7 +851,8 @@ def demo(
     """
     from flows.demo import demo_command
 
-    demo_command(folder, weeks, verbose)
+    with _stoppable():
+        demo_command(folder, weeks, verbose)
 
 
 def main() -> None:
