@@ -229,8 +229,9 @@ def ingest(
     ~/Downloads/cronometer --athlete me
     """
     _quiet_prefect(verbose)
-    ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
-                 warehouse, workers, retry_quarantined)
+    with _stoppable():
+        ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
+                     warehouse, workers, retry_quarantined)
     if not ok:
         raise typer.Exit(1)
 
@@ -255,9 +256,11 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     _check_ingest_paths(cfg, config, fit, nutrition, athlete)
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
+    from flows.prefect_server import guard
     from warehouse.connection import WarehouseBusy
     from warehouse.diskfull import DiskFull
 
+    guard()
     _report_disk_full_once()
     fit_summaries, food_summaries = [], []
     try:
@@ -320,7 +323,8 @@ def build(
     Example: musclebalance build --config musclebalance.toml
     """
     _quiet_prefect(verbose)
-    _build(config, warehouse, full)
+    with _stoppable():
+        _build(config, warehouse, full)
 
 
 def _build(config, warehouse, full: bool = False) -> None:
@@ -341,9 +345,11 @@ def _guarded(path: Path, call):
     """Run a flow; a busy warehouse, a full disk or failed expectations exit 1 with what
     happened."""
     from flows.build import ExpectationsFailed
+    from flows.prefect_server import guard
     from warehouse.connection import WarehouseBusy
     from warehouse.diskfull import DiskFull
 
+    guard()
     _report_disk_full_once()
     try:
         return call()
@@ -465,7 +471,8 @@ def run(
     Example: musclebalance run --config musclebalance.toml
     """
     _quiet_prefect(verbose)
-    _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
+    with _stoppable():
+        _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
 
 
 @app.command()
@@ -494,7 +501,8 @@ def backfill(
         raise _fail(f"--since/--until must be dates like 2024-01-31 ({exc})") from None
     if first and last and first > last:
         raise _fail(f"--since {first} is after --until {last}")
-    _pipeline(config, warehouse, "backfill", since=first, until=last)
+    with _stoppable():
+        _pipeline(config, warehouse, "backfill", since=first, until=last)
 
 
 @app.command()
@@ -575,6 +583,15 @@ def _print_ingest(fit, nutrition, removed=()) -> None:
     _print_problems([*fit, *nutrition])
     _print_door(fit)
     _print_unread(fit)
+
+
+def _stoppable():
+    """SIGTERM or SIGINT stop the command within seconds, with one line on stderr: the run
+    is recorded failed (interrupted), Prefect's temporary server and the decoding processes
+    are stopped, and the exit code is 143 (SIGTERM) or 130 (SIGINT). See flows/stopping.py."""
+    from flows.stopping import exit_on_signals
+
+    return exit_on_signals()
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -956,7 +973,13 @@ def serve(
         raise _fail(str(exc)) from None
     _check_scoring(cfg)
     path = (config or DEFAULT_CONFIG).resolve()
-    raise typer.Exit(serve_loop(path, cron, timezone, run_now=now))
+    from flows.prefect_server import guard
+    from flows.stopping import exit_on_signals
+
+    guard()
+    with exit_on_signals(lambda signum: 0, interrupt=False):  # serve interrupts its runs
+        code = serve_loop(path, cron, timezone, run_now=now)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -976,7 +999,8 @@ def demo(
     """
     from flows.demo import demo_command
 
-    demo_command(folder, weeks, verbose)
+    with _stoppable():
+        demo_command(folder, weeks, verbose)
 
 
 def main() -> None:

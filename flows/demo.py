@@ -355,8 +355,10 @@ def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) 
               f"{safe_text(str(folder))} and running the nightly flow on them...",
               highlight=False, soft_wrap=True)
     from flows.build import ExpectationsFailed
+    from flows.prefect_server import guard
     from warehouse.connection import WarehouseBusy
 
+    guard()
     try:
         result = run_demo(folder, weeks, today)
     except DemoError as exc:

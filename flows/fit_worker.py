@@ -9,10 +9,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import multiprocessing
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import forkserver
 
 from flows.sources import ArchiveLimits, Kind, read_input
+from flows.stopping import PARENT_ENV
 from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
 from transforms.plausibility import DateWindow, instant_problem
 
@@ -63,8 +67,29 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     return DecodeResult(decoded, None)
 
 
-def decoding_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers start from a fork server with the decoder imported."""
+class DecodingPool(ProcessPoolExecutor):
+    """A process pool that, left by an exception (an interrupt, a failed load), cancels the
+    files not started and does not wait for those in progress: a stopped run stops at once
+    (flows/stopping.py ends the workers)."""
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        self.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+        return False
+
+
+def decoding_pool(workers: int) -> DecodingPool:
+    """A process pool whose workers start from a fork server with the decoder imported.
+
+    Started from the main thread, the fork server is told this process's id, so that it
+    ends with this process even when SIGKILL ends it (flows/decoder_process.py); started
+    from another thread it is not (a parent-death signal follows the thread that started
+    the process, and the thread may end first)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["flows.decoder_process"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    if threading.current_thread() is threading.main_thread():
+        os.environ[PARENT_ENV] = str(os.getpid())
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.environ.pop(PARENT_ENV, None)
+    return DecodingPool(max_workers=workers, mp_context=context)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flows.sources import remove_stale_scratch
+from flows.stopping import interrupted_error
 from flows.terminal import safe_text
 from warehouse.lock import run_lock
 
@@ -71,6 +72,8 @@ class PipelineRun:
     started_at: datetime
     summaries: list = field(default_factory=list)
     crashed: list[tuple[str, str, datetime]] = field(default_factory=list)
+    finished: bool = False  # its end is recorded
+    error: str | None = None  # the error recorded with its end
 
     def add(self, summaries: list) -> None:
         """Count these summaries in the run's row."""
@@ -96,6 +99,7 @@ class PipelineRun:
                 self.finish(con, error)
 
         when_free(write)
+        self.finished, self.error = True, error
 
 
 def error_text(exc: BaseException) -> str:
@@ -131,6 +135,9 @@ def reported_error(exc: BaseException, warehouse: Path) -> BaseException:
 #: The runs this context holds, by warehouse (a flow called inside another joins its run).
 _current: ContextVar[tuple[tuple[Path, PipelineRun], ...]] = ContextVar("musclebalance_runs",
                                                                        default=())
+#: Every run this process began, in order (flows/stopping.py records the last one when a
+#: stop signal ends the process before the run could).
+RUNS: list[PipelineRun] = []
 
 
 @contextmanager
@@ -142,7 +149,8 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
     data must not linger, and leftovers must not keep the disk full) before anything is
     written, marks runs left `running` as `crashed`, and writes this run's row; when the
     block ends it writes the status and counts, `failed` with the error if one escaped (a
-    full disk becomes DiskFull, recorded and raised with its one line). A
+    full disk becomes DiskFull, recorded and raised with its one line; "interrupted by
+    SIGTERM" once a stop signal arrived, whatever it was raised as). A
     flow called inside another's run (ingest and build within the nightly run) joins that
     run: one lock, one row, counts added up."""
     from prefect.logging import get_logger
@@ -168,6 +176,7 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
                 begin_run(con, run.run_id, command, run.started_at)
 
         when_free(begin)
+        RUNS.append(run)
         for crashed_id, crashed_command, started in run.crashed:
             get_logger("musclebalance").warning(
                 "the %s run %s started %s did not finish (killed or crashed); this run "
@@ -179,7 +188,7 @@ def pipeline_run(warehouse: Path, command: str) -> Iterator[PipelineRun]:
         except BaseException as exc:
             error = reported_error(exc, run.warehouse)
             try:
-                run.save(error_text(error))
+                run.save(interrupted_error() or error_text(error))
             except Exception as lost:  # keep the run's own error; the next run finds the
                 get_logger("musclebalance").warning(  # row `running` and marks it crashed
                     "could not record the failed run %s: %s", run.run_id,

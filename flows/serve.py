@@ -11,28 +11,24 @@ wakes from suspend after the fire time runs once (not once per missed night), an
 fire time is counted from the end of the run (or from the fire time, if the clock went
 back), so no night runs twice.
 
-SIGTERM and SIGINT stop serve with exit 0; while it waits, at once. During a run:
-- SIGTERM is Prefect's: it stops the run (Prefect marks it crashed, marts.pipeline_runs
-  failed; the warehouse keeps its last complete build), then serve exits.
-- SIGINT sent to serve alone lets the run finish first; a second one aborts it.
-- Ctrl-C in a terminal reaches the whole process group: Prefect's temporary server and the
-  decoding processes stop too, so the run fails, and serve exits once Prefect gives up on
-  its server (a minute or two; a second Ctrl-C aborts at once).
+SIGTERM and SIGINT stop serve with exit 0 within seconds (flows/stopping.py); while it
+waits, at once. A run in progress is interrupted: it rolls back what it had not committed,
+is recorded `failed` ("interrupted by SIGTERM") in marts.pipeline_runs (the warehouse keeps
+its last complete build; the next run completes the work), and the command stops Prefect's
+temporary server and the decoding processes before it exits.
 """
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flows.runtime import utc_now
 from flows.schedule import check_timezone, next_fire
+from flows.stopping import handling_signals, interruptible, signal_name, stop_signal
 from flows.terminal import safe_text
 
 #: Longest single sleep: the wall clock is looked at again after at most this long.
@@ -69,7 +65,7 @@ def serve(config: Path, cron: str, timezone: str, run_now: bool,
         "stop with Ctrl-C or SIGTERM")
     done = 0
     last = utc_now()
-    with stop_on_signals(stop):
+    with handling_signals(on_stop=lambda signum: stop.set()):
         if run_now and not stop.is_set() and (runs is None or runs > 0):
             done += 1
             run_once(config, done, zone, stop)
@@ -98,25 +94,35 @@ def sleep_until(fire: datetime, stop: threading.Event) -> bool:
 
 def run_once(config: Path, number: int, zone: ZoneInfo, stop: threading.Event) -> bool:
     """Run the nightly flow once and print one line on how it went; True when it finished.
-    Any exception is reported (its type and message) and swallowed; an interrupt (a second
-    SIGINT, or SIGTERM under Prefect) sets `stop`."""
+    Any exception is reported (its type and message) and swallowed; an interrupt (SIGTERM
+    or SIGINT: whatever it was raised as, once a stop signal arrived) sets `stop`."""
     from prefect.exceptions import TerminationSignal
 
     say(f"run {number} started at {describe_time(utc_now(), zone)}")
     t0 = time.perf_counter()
     try:
-        call_nightly(config)
+        with interruptible():
+            call_nightly(config)
     except (KeyboardInterrupt, TerminationSignal) as exc:
-        stop.set()
-        say(f"run {number} interrupted after {time.perf_counter() - t0:.1f} s "
-            f"({type(exc).__name__}); the warehouse keeps its last complete build")
-        return False
+        return interrupted(number, t0, exc, stop)
     except Exception as exc:  # one failed night must not stop the schedule
+        if stop_signal() is not None:  # a stop signal raised as another error (DuckDB's)
+            return interrupted(number, t0, exc, stop)
         outcome, detail = failure(exc)
         say(f"run {number} {outcome} after {time.perf_counter() - t0:.1f} s: {detail}")
         return False
     say(f"run {number} finished in {time.perf_counter() - t0:.1f} s")
     return True
+
+
+def interrupted(number: int, t0: float, exc: BaseException, stop: threading.Event) -> bool:
+    """Report run `number` stopped by a signal, and stop serving; False."""
+    stop.set()
+    cause = stop_signal()
+    how = type(exc).__name__ if cause is None else signal_name(cause)
+    say(f"run {number} interrupted after {time.perf_counter() - t0:.1f} s ({how}); the "
+        "warehouse keeps its last complete build")
+    return False
 
 
 def call_nightly(config: Path) -> None:
@@ -151,25 +157,3 @@ def failure(exc: Exception) -> tuple[str, str]:
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE - 3] + "..."
     return "failed", f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside: SIGTERM and SIGINT set `stop`; a second one raises KeyboardInterrupt
-    (abort a run). The previous handlers come back on leaving. Outside the main thread
-    signals cannot be caught, and nothing is installed."""
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        # Event.set takes a lock the interrupted code may hold: set it from a thread.
-        threading.Thread(target=stop.set, daemon=True).start()
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

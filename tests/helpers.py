@@ -44,6 +44,21 @@ def dead_pid() -> int:
     return int(child.stdout)
 
 
+def fit_files_and_doubled_records(warehouse: Path) -> tuple[int, int]:
+    """(FIT files in raw.source_files, record keys loaded more than once) of a warehouse:
+    after an interrupted run and the next, the first is the number of files on disk and
+    the second 0."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (files,) = con.execute("SELECT count(*) FROM raw.source_files WHERE kind = 'fit'"
+                               ).fetchone()
+        (doubled,) = con.execute("SELECT count(*) FROM (SELECT source_sha256, segment, "
+                                 "message_seq FROM raw.fit_records GROUP BY ALL "
+                                 "HAVING count(*) > 1)").fetchone()
+    return files, doubled
+
+
 def fit_manifest() -> list[dict[str, str]]:
     """Rows of ../shared/fixtures/fit/MANIFEST.tsv, or [] where the folder is absent."""
     manifest = FIT_FIXTURES / "MANIFEST.tsv"
