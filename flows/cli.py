@@ -532,7 +532,9 @@ def forget(
         _check_scoring(cfg)
     from flows.forget import forget_flow
 
-    result = _guarded(path, lambda: forget_flow(warehouse=str(path), what=what, config=cfg))
+    with _stoppable():
+        result = _guarded(path, lambda: forget_flow(warehouse=str(path), what=what,
+                                                    config=cfg))
     if not result.removed:
         raise _fail(f"no file in {path} matches {what!r}: give a path as ingested or a "
                     "sha256 (musclebalance status lists files)")
