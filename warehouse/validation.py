@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import duckdb
-import polars as pl
 
 from warehouse.connection import transaction
 
@@ -127,6 +126,8 @@ def source_files_of(con: duckdb.DuckDBPyConnection, table: str, keys: list[dict]
               if k.get("athlete_id") is not None and (span := _day_range(table, k))]
     if not ranges:
         return []
+    import polars as pl  # here, not at the top: `status` reads this module without it
+
     frame = pl.DataFrame(ranges, schema={"athlete_id": pl.String, "first_day": pl.Date,
                                          "last_day": pl.Date}, orient="row").unique()
     con.register("mb_failing", frame)
