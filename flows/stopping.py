@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -81,6 +82,8 @@ class _State:
     silenced: tuple | None = None  # what _silence replaced
     ending: threading.Lock = field(default_factory=threading.Lock)
     exit_code: Callable[[int], int] | None = None  # set by exit_on_signals
+    wakeup_fd: int | None = None  # the read end of the signal wakeup pipe
+    reading: threading.Lock = field(default_factory=threading.Lock)  # of wakeup_fd
 
 
 _state = _State()
@@ -122,16 +125,20 @@ def handling_signals(on_stop: Callable[[int], None] | None = None) -> Iterator[N
         return
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
+    os.set_blocking(read_fd, False)
     _state.stderr_fd = os.dup(2)
+    _state.wakeup_fd = read_fd
     watcher = threading.Thread(target=_watch_wakeups, args=(read_fd,), daemon=True,
                                name="musclebalance-signals")
     watcher.start()
     previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
     previous = {sig: signal.signal(sig, _handler) for sig in STOP_SIGNALS}
+    logging.Filterer.filter = _filter_unless_stopped
     _state.depth = 1
     try:
         yield
     finally:
+        logging.Filterer.filter = _FILTER
         for sig, old in previous.items():
             signal.signal(sig, old)
         signal.set_wakeup_fd(previous_fd)
@@ -196,14 +203,45 @@ def _watch_wakeups(read_fd: int) -> None:
     """Read the signal numbers Python writes to the wakeup fd; announce the first stop."""
     while True:
         try:
-            data = os.read(read_fd, 64)
-        except OSError:
+            select.select([read_fd], [], [])
+        except (OSError, ValueError):
             return
-        for signum in data:
-            if signum == 0:
-                return
-            if signum in STOP_SIGNALS:
-                _announce(signum)
+        if not _read_wakeups(read_fd):
+            return
+
+
+def _read_wakeups(read_fd: int) -> bool:
+    """Take what the wakeup fd holds now (without waiting) and announce a stop signal in
+    it; False once the fd is closed or `handling_signals` asked the watcher to end."""
+    with _state.reading:
+        try:
+            data = os.read(read_fd, 64)
+        except BlockingIOError:
+            return True  # nothing there now (the other reader took it)
+        except OSError:
+            return False
+    for signum in data:
+        if signum == 0:
+            return False
+        if signum in STOP_SIGNALS:
+            _announce(signum)
+    return bool(data)  # b"": the write end is closed
+
+
+#: logging's own Filterer.filter, put back when handling_signals ends.
+_FILTER = logging.Filterer.filter
+
+
+def _filter_unless_stopped(self: logging.Filterer, record: logging.LogRecord):
+    """Every logger's and handler's filter while handling signals: no record passes once a
+    stop signal arrived. The wakeup fd is read here too, in the thread that logs, because
+    the C-level handler writes to it at once while the watcher thread may not have run yet
+    (Prefect logs "Crash detected" in the main thread right after its own SIGTERM handler)."""
+    if not _state.announced and _state.wakeup_fd is not None:
+        _read_wakeups(_state.wakeup_fd)
+    if _state.announced:
+        return False
+    return _FILTER(self, record)
 
 
 def _announce(signum: int) -> None:
