@@ -2,7 +2,7 @@
 
 Run: uv run python bench/ingest_bench.py [--files 200] [--repeats 3] [--rerun-files 3000]
 
-Measured, side by side in one run, on generated files (transforms.synthetic):
+Measured, side by side in one run, on generated files (synthetic):
 1. throughput over N one-hour runs: records/s and MB/s of the ingest flow (decode in worker
    processes + load into DuckDB) against a single-process `fitparse` loop that decodes the
    same files and reads every message's values (the baseline); medians of the repeats;
@@ -39,7 +39,7 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 from flows.ingest import ingest_fit_flow, plan_fit_inputs  # noqa: E402
 from flows.settings import AthleteInputs  # noqa: E402
 from flows.sources import ArchiveLimits, content_sha256, find_files  # noqa: E402
-from transforms.synthetic import one_hour_run  # noqa: E402
+from synthetic import one_hour_run  # noqa: E402
 
 BASELINE_SCRIPT = """
 import sys, fitparse

@@ -4,7 +4,7 @@ with no new file, against a running Prefect server.
 Run: uv run python bench/nightly_bench.py [--files 3000] [--repeats 5] [--workdir DIR]
 
 Setup (cached in --workdir, default bench/out/nightly-<files>; reused when present): one
-synthetic athlete's FIT files (`transforms.synthetic.generate_athlete_files`, default
+synthetic athlete's FIT files (`synthetic.generate_athlete_files`, default
 training plan: intervals, easy and long runs with 1 s records, strength sessions, weigh-ins)
 over enough weeks that the first `--files` files, ending a few days before today, are the
 history; the next run after the history's last day is kept aside as the new file. A
@@ -181,8 +181,7 @@ def sync_disks() -> None:
 def generate(workdir: Path, files: int) -> dict:
     """Write the FIT history, the new file and the nutrition export; returns their shape."""
     sys.path.insert(0, str(REPO))
-    from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-    from transforms.synthetic_nutrition import generate_nutrition_exports
+    from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 
     athlete = SyntheticAthlete(athlete_id=ATHLETE_ID)
     weeks = math.ceil(files / FILES_PER_WEEK * 1.1) + 4

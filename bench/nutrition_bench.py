@@ -33,7 +33,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
-from transforms.synthetic_nutrition import cronometer_servings_rows  # noqa: E402
+from synthetic import cronometer_servings_rows  # noqa: E402
 
 BASELINE_SCRIPT = """
 import csv, json, sys, time

@@ -2,12 +2,12 @@
 
 The demo writes, into one folder (owner-only: folders 0700, files 0600):
 
-* ``garmin/``: the FIT files of :func:`transforms.synthetic.generate_athlete_files` with its
+* ``garmin/``: the FIT files of :func:`synthetic.generate_athlete_files` with its
   default plan: intervals on Tuesdays, easy runs (one on a treadmill), a Sunday long run,
   the 23:30 run past midnight on the first Friday, a 2 h run across the clock change when the
   span holds one, 1-2 evening strength sessions a week, rest days and smart-scale weigh-ins.
 * ``food/``: the Cronometer export (``servings.csv`` and ``dailysummary.csv``) of
-  :func:`transforms.synthetic_nutrition.generate_nutrition_exports`, which follows the
+  :func:`synthetic.generate_nutrition_exports`, which follows the
   training and has a few unlogged days, deficit days and days low in protein.
 * ``musclebalance.toml``: the config for that athlete, the warehouse at
   ``data/musclebalance.duckdb`` beside it; and the marker file :data:`MARKER`.
@@ -37,8 +37,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import DayIntake, generate_nutrition_exports
+from synthetic import (
+    DayIntake,
+    GeneratedFile,
+    SyntheticAthlete,
+    generate_athlete_files,
+    generate_nutrition_exports,
+)
 from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE
 
 __all__ = [

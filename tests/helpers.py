@@ -138,7 +138,7 @@ def synthetic_athletes(tmp: Path, warehouse: Path, fit: Path, athlete=None) -> l
     """The config model's athletes for a SyntheticAthlete (default: the default one) with
     its FIT files in `fit` and the warehouse at `warehouse`."""
     from schemas.config import config_from_dict
-    from transforms.synthetic import SyntheticAthlete
+    from synthetic import SyntheticAthlete
 
     a = athlete or SyntheticAthlete()
     return list(config_from_dict({
@@ -172,7 +172,7 @@ def activity_fit(records: list[dict],
     """A FIT activity: file_id, records (each a dict of FIT field values, `t` = seconds after
     `start`), one session per (sport, first s, end s) and an activity message stating the
     wall-clock time `local_offset_s` ahead (None: no local_timestamp)."""
-    from transforms.fit_writer import FitWriter
+    from synthetic.fit_writer import FitWriter
 
     writer = FitWriter()
     writer.add("file_id", type="activity", manufacturer="development", product=1,

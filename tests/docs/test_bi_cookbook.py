@@ -22,9 +22,14 @@ from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
 from schemas.config import config_from_dict
+from synthetic import (
+    GeneratedFile,
+    NutritionExports,
+    SyntheticAthlete,
+    generate_athlete_files,
+    generate_nutrition_exports,
+)
 from tests.helpers import REPO
-from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import NutritionExports, generate_nutrition_exports
 
 DOC = REPO / "docs" / "bi.md"
 START = date(2026, 3, 2)  # a Monday: the span is six whole ISO weeks

@@ -16,9 +16,9 @@ import pytest
 from flows.build import build_flow
 from flows.ingest import ingest_fit_flow
 from flows.settings import AthleteInputs
+from synthetic import GeneratedFile, SyntheticAthlete, one_hour_run
+from synthetic.fit_writer import FitWriter
 from tests.helpers import synthetic_athletes
-from transforms.fit_writer import FitWriter
-from transforms.synthetic import GeneratedFile, SyntheticAthlete, one_hour_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 ATHLETE = SyntheticAthlete()

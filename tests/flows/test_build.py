@@ -16,8 +16,7 @@ from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
 from schemas.config import config_from_dict
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import generate_nutrition_exports
+from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 START = date(2026, 3, 2)

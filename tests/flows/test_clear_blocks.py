@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.fit_writer import FitWriter
-from transforms.synthetic import one_hour_run
+from synthetic import one_hour_run
+from synthetic.fit_writer import FitWriter
 
 pytestmark = [pytest.mark.slow]
 

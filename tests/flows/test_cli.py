@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from schemas.config import load_config
+from synthetic import one_hour_run
 from tests.helpers import REPO
-from transforms.synthetic import one_hour_run
 
 COMMANDS = ("init", "ingest", "build", "run", "status", "forget")
 
@@ -165,8 +165,7 @@ def _config(tmp_path: Path, scoring: str = "") -> Path:
 def test_build_shows_the_last_days_and_weeks_of_scores(
     tmp_path: Path, prefect_server: str
 ) -> None:
-    from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-    from transforms.synthetic_nutrition import generate_nutrition_exports
+    from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 
     athlete = SyntheticAthlete(athlete_id="me")
     start = datetime(2026, 3, 2).date()

@@ -19,9 +19,8 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
+from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 from tests.helpers import SYNTHETIC_CONFIG, fit_files_and_doubled_records
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.failpoint import ENV, POINTS
 from warehouse.lock import run_lock
 from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX

@@ -18,8 +18,8 @@ import pytest
 
 from flows.ingest import ingest_fit_flow
 from flows.settings import AthleteInputs
+from synthetic import one_hour_run
 from tests.helpers import REPO, SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
-from transforms.synthetic import one_hour_run
 
 RAW_TABLES = ("fit_file_id", "fit_activity", "fit_sessions", "fit_laps", "fit_sport", "fit_records",
               "fit_sets", "fit_weight_scale", "fit_user_profile", "fit_zones_target", "fit_hrv",

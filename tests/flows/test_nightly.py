@@ -18,9 +18,13 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
+from synthetic import (
+    GeneratedFile,
+    SyntheticAthlete,
+    generate_athlete_files,
+    generate_nutrition_exports,
+)
 from tests.helpers import REPO, SYNTHETIC_CONFIG
-from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.publish import PUBLISHED_FILE
 
 pytestmark = pytest.mark.slow

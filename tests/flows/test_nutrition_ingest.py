@@ -19,8 +19,8 @@ import pytest
 from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
+from synthetic import SyntheticAthlete, generate_athlete_files
 from tests.helpers import SHARED
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 CRONOMETER = SHARED / "fixtures" / "nutrition" / "cronometer"
@@ -224,7 +224,7 @@ def test_same_export_renamed_is_skipped(tmp_path: Path) -> None:
 
 
 def test_generated_exports_load_with_the_intake_they_were_written_from(tmp_path: Path) -> None:
-    from transforms.synthetic_nutrition import generate_nutrition_exports
+    from synthetic import generate_nutrition_exports
 
     athlete = SyntheticAthlete()
     start = date(2026, 3, 2)

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from synthetic import SyntheticAthlete, generate_athlete_files
 from tests.helpers import REPO, SYNTHETIC_CONFIG
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 from warehouse.publish import PUBLISHED_FILE
 
 pytestmark = pytest.mark.slow

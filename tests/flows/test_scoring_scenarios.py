@@ -28,16 +28,17 @@ from flows.build import build_flow
 from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
-from tests.helpers import synthetic_athletes
-from transforms.synthetic import (
+from synthetic import (
     MARATHONER_PLAN,
     MIXED_RUNNER_PLAN,
     GeneratedFile,
+    NutritionPlan,
     SyntheticAthlete,
     TrainingPlan,
     generate_athlete_files,
+    generate_nutrition_exports,
 )
-from transforms.synthetic_nutrition import NutritionPlan, generate_nutrition_exports
+from tests.helpers import synthetic_athletes
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -23,9 +23,8 @@ import yaml
 from flows import serve as serve_module
 from flows.schedule import NIGHTLY_CRON, next_fire
 from flows.serve import STEP_SECONDS, describe_time, serve
+from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 from tests.helpers import REPO
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import generate_nutrition_exports
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"

@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
 from tests.helpers import SYNTHETIC_CONFIG, fit_files_and_doubled_records
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.failpoint import ENV
 
 psutil = pytest.importorskip("psutil", reason="psutil (a dev dependency) counts processes")

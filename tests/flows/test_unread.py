@@ -22,8 +22,8 @@ from flows.sources import (
     not_fit_type,
     open_archive,
 )
+from synthetic import one_hour_run
 from tests.helpers import REPO
-from transforms.synthetic import one_hour_run
 
 
 def _fit(seed: int) -> bytes:

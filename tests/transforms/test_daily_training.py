@@ -11,6 +11,7 @@ import fitparse
 import polars as pl
 import pytest
 
+from synthetic import SyntheticAthlete, generate_athlete_files
 from tests.helpers import require_fixtures
 from transforms.daily_training import (
     CARDIO_CATEGORIES,
@@ -21,7 +22,6 @@ from transforms.daily_training import (
     strength_by_day,
 )
 from transforms.fit_decode import decode_fit
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
 
 D1, D2, D3 = date(2026, 5, 4), date(2026, 5, 5), date(2026, 5, 6)
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from synthetic import SyntheticAthlete, generate_athlete_files, one_hour_run
+from synthetic.fit_writer import FitWriter
 from transforms.fit_decode import decode_fit, utc_offset_columns
-from transforms.fit_writer import FitWriter
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files, one_hour_run
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from functools import cache
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
+from synthetic.fit_writer import FitWriter, MessageDefinition, chain
 from transforms.fit_decode import FitDecodeError, decode_fit
-from transforms.fit_writer import FitWriter, MessageDefinition, chain
 
 HEADER_BYTES = 14
 CRC_BYTES = 2

@@ -9,10 +9,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from synthetic import one_hour_run
 from tests.helpers import sdk_read
 from transforms.daily_facts import daily_facts
 from transforms.fit_decode import decode_fit
-from transforms.synthetic import one_hour_run
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
 from warehouse.fit_load import BatchEntry, FitBatch, load_fit_batch

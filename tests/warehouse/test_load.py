@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from synthetic import one_hour_run
 from transforms.fit_decode import decode_fit
-from transforms.synthetic import one_hour_run
 from warehouse.connection import WarehouseBusy, connect
 from warehouse.ddl import create_all
 from warehouse.fit_load import BatchEntry, FitBatch, load_fit_batch

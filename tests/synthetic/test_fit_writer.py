@@ -18,19 +18,19 @@ import pytest
 from fitparse.records import Crc
 from garmin_fit_sdk import Decoder, Stream
 
-from transforms.fit_writer import (
+from synthetic import (
+    GeneratedFile,
+    SyntheticAthlete,
+    generate_athlete_files,
+    one_hour_run,
+)
+from synthetic.fit_writer import (
     FitEncodeError,
     FitWriter,
     chain,
     crc16,
     message_definition,
     to_fit_timestamp,
-)
-from transforms.synthetic import (
-    GeneratedFile,
-    SyntheticAthlete,
-    generate_athlete_files,
-    one_hour_run,
 )
 
 START = date(2026, 3, 2)

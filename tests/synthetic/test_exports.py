@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from transforms.synthetic import SyntheticAthlete, generate_athlete_files
-from transforms.synthetic_nutrition import (
+from synthetic import (
     ACTIVITY_FACTOR,
     DayIntake,
     NutritionExports,
+    SyntheticAthlete,
     cronometer_servings_rows,
     daily_expenditure_kcal,
+    generate_athlete_files,
     generate_nutrition_exports,
 )
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from fitparse.profile import FIELD_TYPES
 
-from transforms.fit_writer import FitWriter, degrees_to_semicircles, to_fit_timestamp
+from synthetic.fit_writer import FitWriter, degrees_to_semicircles, to_fit_timestamp
 
 __all__ = [
     "MARATHONER_PLAN",

@@ -15,17 +15,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from transforms.synthetic import (
+from synthetic import (
     MARATHONER_PLAN,
     MIXED_RUNNER_PLAN,
     GeneratedFile,
+    NutritionPlan,
     SyntheticAthlete,
     TrainingPlan,
-    generate_athlete_files,
-)
-from transforms.synthetic_nutrition import (
-    NutritionPlan,
     daily_expenditure_kcal,
+    generate_athlete_files,
     generate_nutrition_exports,
     resting_energy_kcal,
 )

@@ -1,6 +1,6 @@
 """Nutrition-tracker exports of the synthetic athlete, consistent with its training.
 
-Pure like :mod:`transforms.synthetic`: functions return bytes and strings, nothing is written to
+Pure like :mod:`synthetic`: functions return bytes and strings, nothing is written to
 disk, and the same arguments give byte-identical output.
 
 Units throughout: energy in kcal, macronutrients in grams, body mass in kg, micronutrients in the
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from transforms.synthetic import (
+from synthetic.runs import (
     _RUN_KCAL_PER_KG_KM,
     _STRENGTH_KCAL_PER_KG_MIN,
     GeneratedFile,
@@ -169,7 +169,7 @@ def resting_energy_kcal(athlete: SyntheticAthlete, day: date) -> float:
 def exercise_energy_kcal(athlete: SyntheticAthlete, file: GeneratedFile) -> float:
     """Gross energy of one activity file, kcal (0 for weigh-ins).
 
-    The formulas :mod:`transforms.synthetic` writes into ``total_calories``: runs
+    The formulas :mod:`synthetic` writes into ``total_calories``: runs
     ``1.0 kcal/kg/km x weight x distance``, other sessions ``0.08 kcal/kg/min x weight x timer
     time``.
     """
@@ -1099,7 +1099,7 @@ def generate_nutrition_exports(
     """MyFitnessPal and Cronometer exports of ``weeks`` weeks from local date ``start``.
 
     ``files`` are the athlete's activities (e.g. from
-    :func:`transforms.synthetic.generate_athlete_files` with the same span): intake follows
+    :func:`synthetic.generate_athlete_files` with the same span): intake follows
     :func:`daily_expenditure_kcal` of each day and carbohydrate the day's runs (see the module
     docstring for the mix of days). ``plan`` (:class:`NutritionPlan`) fixes protein, the
     energy deficit, the activity factor and the unlogged days instead; None gives the default
