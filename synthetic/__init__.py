@@ -4,32 +4,38 @@ Not part of the pipeline: tests, benchmarks and ``musclebalance demo`` use it. C
 the generators from this package (``from synthetic import SyntheticAthlete,
 generate_athlete_files``); the FIT encoder they are written with is
 :mod:`synthetic.fit_writer`.
+
+Modules, each importing only those above it: ``fit_writer`` (the encoder), ``athlete`` (the
+runner, its heart rate and devices, weigh-ins), ``runs`` and ``strength`` (one activity
+file each), ``schedule`` (the training weeks), ``food`` (energy needs, foods, a day's
+servings), ``exports`` (the tracker CSV files).
 """
 
+from synthetic.athlete import GeneratedFile, SyntheticAthlete
+from synthetic.exports import (
+    CRONOMETER_DAILYSUMMARY_HEADER,
+    CRONOMETER_SERVINGS_HEADER,
+    MFP_NUTRITION_HEADER,
+    NutritionExports,
+    cronometer_servings_rows,
+    generate_nutrition_exports,
+)
 from synthetic.food import (
     ACTIVITY_FACTOR,
-    CRONOMETER_DAILYSUMMARY_HEADER,
     CRONOMETER_NUTRIENTS,
-    CRONOMETER_SERVINGS_HEADER,
     MEALS,
-    MFP_NUTRITION_HEADER,
     DayIntake,
-    NutritionExports,
     NutritionPlan,
-    cronometer_servings_rows,
     daily_expenditure_kcal,
     exercise_energy_kcal,
-    generate_nutrition_exports,
     resting_energy_kcal,
 )
-from synthetic.runs import (
+from synthetic.runs import one_hour_run
+from synthetic.schedule import (
     MARATHONER_PLAN,
     MIXED_RUNNER_PLAN,
-    GeneratedFile,
-    SyntheticAthlete,
     TrainingPlan,
     generate_athlete_files,
-    one_hour_run,
 )
 
 __all__ = [

@@ -1,7 +1,7 @@
-"""Nutrition-tracker exports of the synthetic athlete, consistent with its training.
+"""What the synthetic athlete eats: energy needs, foods and the servings of each day.
 
-Pure like :mod:`synthetic`: functions return bytes and strings, nothing is written to
-disk, and the same arguments give byte-identical output.
+Pure like the rest of :mod:`synthetic`: nothing is written to disk, and the same arguments
+give the same servings. :mod:`synthetic.exports` writes them out as tracker exports.
 
 Units throughout: energy in kcal, macronutrients in grams, body mass in kg, micronutrients in the
 unit their Cronometer column names (``mg``, ``µg`` = U+00B5, ``IU``). Days are local calendar
@@ -29,23 +29,10 @@ A :class:`NutritionPlan` replaces parts of that mix with fixed rules for a test 
 protein range for every day (then no low-protein days, and protein is met to within
 ±0.05 g/kg), a fixed deficit below expenditure (±40 kcal), another activity factor, and where
 days go unlogged. Without a plan (or with ``NutritionPlan()``) the output is as described above.
-
-The serving is the unit of truth: every serving's nutrient values are rounded to 0.01 (as
-Cronometer writes them) and :class:`DayIntake` holds the exact sums of those rounded values.
-Hence the tolerances of each export against :class:`DayIntake`:
-
-* Cronometer ``servings.csv``: the per-day sum of a column equals the DayIntake value exactly
-  (to float precision, i.e. ``round(sum, 2) == value``).
-* Cronometer ``dailysummary.csv``: each value is that sum written with 2 decimals: exact.
-* MyFitnessPal per-meal rows round each meal's sum (Calories to whole kcal, written ``518.0``
-  like the real export; grams and mg to 0.1): the per-day sum of a column differs from the
-  DayIntake value by at most 0.5 kcal (Calories) or 0.05 g per meal row of the day.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import random
 from collections.abc import Sequence
@@ -53,95 +40,58 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from synthetic.runs import (
-    _RUN_KCAL_PER_KG_KM,
-    _STRENGTH_KCAL_PER_KG_MIN,
+from synthetic.athlete import (
+    RUN_KCAL_PER_KG_KM,
+    STRENGTH_KCAL_PER_KG_MIN,
     GeneratedFile,
     SyntheticAthlete,
 )
 
 __all__ = [
     "ACTIVITY_FACTOR",
-    "MEALS",
-    "CRONOMETER_DAILYSUMMARY_HEADER",
     "CRONOMETER_NUTRIENTS",
-    "CRONOMETER_SERVINGS_HEADER",
-    "MFP_NUTRITION_HEADER",
+    "MEALS",
     "DayIntake",
-    "NutritionExports",
     "NutritionPlan",
-    "cronometer_servings_rows",
     "daily_expenditure_kcal",
+    "day_kind",
+    "day_servings",
     "exercise_energy_kcal",
-    "generate_nutrition_exports",
     "resting_energy_kcal",
+    "typical_servings",
 ]
 
 # --------------------------------------------------------------------------------------------
-# Headers, as real exports have them
+# Nutrient columns, as Cronometer names them
 # --------------------------------------------------------------------------------------------
 
-_MU = "\u00b5"  # MICRO SIGN, as Cronometer writes it (not GREEK SMALL LETTER MU)
+MU = "\u00b5"  # MICRO SIGN, as Cronometer writes it (not GREEK SMALL LETTER MU)
 
-#: Header of a real Cronometer ``servings.csv`` (shared/fixtures/nutrition/cronometer, 2022).
-CRONOMETER_SERVINGS_HEADER: tuple[str, ...] = (
-    "Day", "Time", "Group", "Food Name", "Amount",
+#: The nutrient columns of Cronometer's servings.csv (``Energy (kcal)`` .. ``Valine (g)``),
+#: in file order; every food's composition and every serving is a vector in this order.
+CRONOMETER_NUTRIENTS: tuple[str, ...] = (
     "Energy (kcal)", "Alcohol (g)", "Caffeine (mg)", "Water (g)",
     "B1 (Thiamine) (mg)", "B2 (Riboflavin) (mg)", "B3 (Niacin) (mg)",
-    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({_MU}g)",
-    f"Folate ({_MU}g)", f"Vitamin A ({_MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
-    "Vitamin E (mg)", f"Vitamin K ({_MU}g)", "Calcium (mg)", "Copper (mg)", "Iron (mg)",
+    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({MU}g)",
+    f"Folate ({MU}g)", f"Vitamin A ({MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
+    "Vitamin E (mg)", f"Vitamin K ({MU}g)", "Calcium (mg)", "Copper (mg)", "Iron (mg)",
     "Magnesium (mg)", "Manganese (mg)", "Phosphorus (mg)", "Potassium (mg)",
-    f"Selenium ({_MU}g)", "Sodium (mg)", "Zinc (mg)",
+    f"Selenium ({MU}g)", "Sodium (mg)", "Zinc (mg)",
     "Carbs (g)", "Fiber (g)", "Starch (g)", "Sugars (g)", "Net Carbs (g)",
     "Fat (g)", "Cholesterol (mg)", "Monounsaturated (g)", "Polyunsaturated (g)",
     "Saturated (g)", "Trans-Fats (g)", "Omega-3 (g)", "Omega-6 (g)",
     "Cystine (g)", "Histidine (g)", "Isoleucine (g)", "Leucine (g)", "Lysine (g)",
     "Methionine (g)", "Phenylalanine (g)", "Protein (g)", "Threonine (g)", "Tryptophan (g)",
     "Tyrosine (g)", "Valine (g)",
-    "Category",
-)  # fmt: skip
-#: The nutrient columns of servings.csv (``Energy (kcal)`` .. ``Valine (g)``), in file order.
-CRONOMETER_NUTRIENTS: tuple[str, ...] = CRONOMETER_SERVINGS_HEADER[5:-1]
-#: Cronometer ``dailysummary.csv``: one row per day with the day's sums.
-CRONOMETER_DAILYSUMMARY_HEADER: tuple[str, ...] = ("Date", *CRONOMETER_NUTRIENTS, "Completed")
-#: MyFitnessPal ``Nutrition-Summary-….csv``, per-meal shape with ``Note`` (2024-2026 exports).
-MFP_NUTRITION_HEADER: tuple[str, ...] = (
-    "Date", "Meal", "Calories", "Fat (g)", "Saturated Fat", "Polyunsaturated Fat",
-    "Monounsaturated Fat", "Trans Fat", "Cholesterol", "Sodium (mg)", "Potassium",
-    "Carbohydrates (g)", "Fiber", "Sugar", "Protein (g)", "Vitamin A", "Vitamin C", "Calcium",
-    "Iron", "Note",
 )  # fmt: skip
 
 MEALS: tuple[str, ...] = ("Breakfast", "Lunch", "Dinner", "Snacks")
 
-_COL = {name: i for i, name in enumerate(CRONOMETER_NUTRIENTS)}
-_ENERGY, _PROTEIN, _CARBS, _FAT, _FIBER = (
-    _COL["Energy (kcal)"], _COL["Protein (g)"], _COL["Carbs (g)"], _COL["Fat (g)"],
-    _COL["Fiber (g)"],
+COLUMN = {name: i for i, name in enumerate(CRONOMETER_NUTRIENTS)}
+ENERGY, PROTEIN, CARBS, FAT, FIBER = (
+    COLUMN["Energy (kcal)"], COLUMN["Protein (g)"], COLUMN["Carbs (g)"], COLUMN["Fat (g)"],
+    COLUMN["Fiber (g)"],
 )  # fmt: skip
-
-#: MFP column -> (Cronometer column, divisor): the value written is sum / divisor. Vitamin A,
-#: Vitamin C, Calcium and Iron are % of the FDA 2016 label daily values (900 µg RAE, 90 mg,
-#: 1300 mg, 18 mg), so their divisor is DV / 100.
-_MFP_SOURCES: tuple[tuple[str, float], ...] = (
-    ("Fat (g)", 1.0),
-    ("Saturated (g)", 1.0),
-    ("Polyunsaturated (g)", 1.0),
-    ("Monounsaturated (g)", 1.0),
-    ("Trans-Fats (g)", 1.0),
-    ("Cholesterol (mg)", 1.0),
-    ("Sodium (mg)", 1.0),
-    ("Potassium (mg)", 1.0),
-    ("Carbs (g)", 1.0),
-    ("Fiber (g)", 1.0),
-    ("Sugars (g)", 1.0),
-    ("Protein (g)", 1.0),
-    (f"Vitamin A ({_MU}g)", 9.0),
-    ("Vitamin C (mg)", 0.9),
-    ("Calcium (mg)", 13.0),
-    ("Iron (mg)", 0.18),
-)
 
 # --------------------------------------------------------------------------------------------
 # Energy expenditure
@@ -176,9 +126,9 @@ def exercise_energy_kcal(athlete: SyntheticAthlete, file: GeneratedFile) -> floa
     if file.sport is None or file.kind == "weight":
         return 0.0
     if file.sport == "running" and file.total_distance_m:
-        return athlete.weight_kg * file.total_distance_m / 1000.0 * _RUN_KCAL_PER_KG_KM
+        return athlete.weight_kg * file.total_distance_m / 1000.0 * RUN_KCAL_PER_KG_KM
     if file.total_timer_time_s:
-        return athlete.weight_kg * file.total_timer_time_s / 60.0 * _STRENGTH_KCAL_PER_KG_MIN
+        return athlete.weight_kg * file.total_timer_time_s / 60.0 * STRENGTH_KCAL_PER_KG_MIN
     return 0.0
 
 
@@ -229,10 +179,10 @@ def daily_expenditure_kcal(
 
 _MICROS = (
     "B1 (Thiamine) (mg)", "B2 (Riboflavin) (mg)", "B3 (Niacin) (mg)",
-    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({_MU}g)",
-    f"Folate ({_MU}g)", f"Vitamin A ({_MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
-    "Vitamin E (mg)", f"Vitamin K ({_MU}g)", "Copper (mg)", "Magnesium (mg)", "Manganese (mg)",
-    "Phosphorus (mg)", f"Selenium ({_MU}g)", "Zinc (mg)",
+    "B5 (Pantothenic Acid) (mg)", "B6 (Pyridoxine) (mg)", f"B12 (Cobalamin) ({MU}g)",
+    f"Folate ({MU}g)", f"Vitamin A ({MU}g)", "Vitamin C (mg)", "Vitamin D (IU)",
+    "Vitamin E (mg)", f"Vitamin K ({MU}g)", "Copper (mg)", "Magnesium (mg)", "Manganese (mg)",
+    "Phosphorus (mg)", f"Selenium ({MU}g)", "Zinc (mg)",
 )  # fmt: skip
 #: Typical micronutrients per 100 g of a food group (USDA-like values), columns ``_MICROS``:
 #: B1 B2 B3 B5 B6 mg, B12 Folate VitA µg, VitC mg, VitD IU, VitE mg, VitK µg, Cu Mg Mn P mg,
@@ -286,7 +236,7 @@ _AMINO_PROFILES: dict[str, tuple[float, ...]] = {
 
 
 @dataclass(frozen=True)
-class _Food:
+class Food:
     """A food as Cronometer logs it: one serving unit, composition per 100 g."""
 
     key: str
@@ -321,7 +271,7 @@ def _food(
     ruminant: bool = False,
     extra: dict[str, float] | None = None,
     blank: tuple[str, ...] = (),
-) -> _Food:
+) -> Food:
     """Build a food from its main values per 100 g plus food-group profiles.
 
     ``macros``: kcal, protein, carbs, fiber, sugars, fat, saturated, mono-, polyunsaturated
@@ -364,7 +314,7 @@ def _food(
     values.update(extra or {})
     for column in blank:
         values[column] = None
-    return _Food(
+    return Food(
         key,
         name,
         category,
@@ -383,7 +333,7 @@ _LEGUMES, _FISH = "Legumes and Legume Products", "Finfish and Shellfish Products
 _BRANDED_BLANKS = ("Alcohol (g)", "Caffeine (mg)", "Water (g)", "Starch (g)")
 
 # fmt: off
-_FOODS: tuple[_Food, ...] = (
+_FOODS: tuple[Food, ...] = (
     # ---- protein (scaled to the day's protein target)
     _food("chicken", "Chicken Breast, Skin Removed Before Cooking", "Poultry Products", "g", 1,
           5, "protein", "poultry", "meat", (165, 31.0, 0, 0, 0, 3.6, 1.0, 1.2, 0.8),
@@ -432,7 +382,7 @@ _FOODS: tuple[_Food, ...] = (
     _food("sweetpotato", "Sweet Potato, Cooked, Baked in Skin", _VEG, "g", 1, 5, "carb",
           "tuber", "produce", (90, 2.0, 20.7, 3.3, 6.5, 0.2, 0.1, 0.0, 0.1),
           (0, 36, 475, 38, 0.7, 75.8),
-          extra={f"Vitamin A ({_MU}g)": 961, "Vitamin C (mg)": 19.6}),
+          extra={f"Vitamin A ({MU}g)": 961, "Vitamin C (mg)": 19.6}),
     _food("bagel", "Bagel, Plain, Enriched", _BAKED, 'medium (3-1/2" to 4" dia)', 105, 0.5,
           "carb", "bread", "grain", (257, 10.0, 50.5, 2.1, 5.1, 1.6, 0.2, 0.3, 0.7),
           (0, 430, 101, 20, 3.8, 33.6)),
@@ -440,7 +390,7 @@ _FOODS: tuple[_Food, ...] = (
           (304, 0.3, 82.4, 0.2, 82.1, 0.0, 0.0, 0.0, 0.0), (0, 4, 52, 6, 0.4, 17.1)),
     _food("oj", "Orange Juice, Raw", _FRUIT, "cup", 248, 0.25, "carb", "fruit", "produce",
           (45, 0.7, 10.4, 0.2, 8.4, 0.2, 0.0, 0.0, 0.0), (0, 1, 200, 11, 0.2, 88.3),
-          extra={"Vitamin C (mg)": 50.0, f"Folate ({_MU}g)": 30}),
+          extra={"Vitamin C (mg)": 50.0, f"Folate ({MU}g)": 30}),
     _food("sportsdrink", "Gatorade, Thirst Quencher, Lemon-Lime", "Beverages",
           "bottle (20 fl oz)", 591, 0.5, "carb", "beverage", "produce",
           (26, 0.0, 6.0, 0.0, 5.7, 0.0, 0.0, 0.0, 0.0), (0, 45, 13, 0, 0.0, 93.8),
@@ -460,7 +410,7 @@ _FOODS: tuple[_Food, ...] = (
           omega3=0.0),
     _food("avocado", "Hass Avocado", _FRUIT, "each", 136, 0.25, "fat", "fruit", "produce",
           (167, 2.0, 8.6, 6.8, 0.3, 15.4, 2.1, 9.8, 1.8), (0, 8, 507, 13, 0.6, 72.3),
-          extra={f"Vitamin K ({_MU}g)": 21.0, f"Folate ({_MU}g)": 89, "Vitamin E (mg)": 1.97}),
+          extra={f"Vitamin K ({MU}g)": 21.0, f"Folate ({MU}g)": 89, "Vitamin E (mg)": 1.97}),
     _food("cheddar", "Cheddar Cheese", _DAIRY, "oz", 28.35, 0.5, "fat", "cheese", "dairy",
           (403, 24.9, 1.3, 0.0, 0.5, 33.1, 21.1, 9.4, 0.9), (105, 621, 98, 721, 0.7, 36.8),
           ruminant=True),
@@ -470,27 +420,27 @@ _FOODS: tuple[_Food, ...] = (
     # ---- sides (fixed amounts)
     _food("milk", "Milk, Reduced Fat, 2%", _DAIRY, "cup", 244, 0.25, "side", "dairy", "dairy",
           (50, 3.3, 4.8, 0.0, 5.1, 2.0, 1.1, 0.5, 0.1), (8, 47, 150, 120, 0.0, 89.3),
-          ruminant=True, extra={"Vitamin D (IU)": 49, f"B12 (Cobalamin) ({_MU}g)": 0.53}),
+          ruminant=True, extra={"Vitamin D (IU)": 49, f"B12 (Cobalamin) ({MU}g)": 0.53}),
     _food("broccoli", "Broccoli, Cooked, Boiled, Drained", _VEG, "cup, chopped", 156, 0.5,
           "side", "veg", "produce", (35, 2.4, 7.2, 3.3, 1.4, 0.4, 0.1, 0.0, 0.2),
           (0, 41, 293, 40, 0.7, 89.3),
-          extra={"Vitamin C (mg)": 64.9, f"Vitamin K ({_MU}g)": 141.1}),
+          extra={"Vitamin C (mg)": 64.9, f"Vitamin K ({MU}g)": 141.1}),
     _food("spinach", "Spinach, Raw", _VEG, "cup", 30, 1, "side", "veg", "produce",
           (23, 2.9, 3.6, 2.2, 0.4, 0.4, 0.1, 0.0, 0.2), (0, 79, 558, 99, 2.7, 91.4),
-          omega3=0.7, extra={f"Vitamin A ({_MU}g)": 469, f"Vitamin K ({_MU}g)": 482.9,
-                             f"Folate ({_MU}g)": 194, "Magnesium (mg)": 79}),
+          omega3=0.7, extra={f"Vitamin A ({MU}g)": 469, f"Vitamin K ({MU}g)": 482.9,
+                             f"Folate ({MU}g)": 194, "Magnesium (mg)": 79}),
     _food("tomato", "Tomatoes, Red, Ripe, Raw", _VEG, 'medium whole (2-3/5" dia)', 123, 0.5,
           "side", "veg", "produce", (18, 0.9, 3.9, 1.2, 2.6, 0.2, 0.0, 0.0, 0.1),
-          (0, 5, 237, 10, 0.3, 94.5), extra={"Vitamin C (mg)": 13.7, f"Vitamin A ({_MU}g)": 42}),
+          (0, 5, 237, 10, 0.3, 94.5), extra={"Vitamin C (mg)": 13.7, f"Vitamin A ({MU}g)": 42}),
     _food("blueberries", "Blueberries, Fresh", _FRUIT, "cup", 148, 0.5, "side", "fruit",
           "produce", (57, 0.7, 14.5, 2.4, 10.0, 0.3, 0.0, 0.0, 0.1), (0, 1, 77, 6, 0.3, 84.2),
-          extra={f"Vitamin K ({_MU}g)": 19.3}),
+          extra={f"Vitamin K ({MU}g)": 19.3}),
     _food("apple", "Apple, Raw, With Skin", _FRUIT, 'medium (3" dia)', 182, 0.5, "side",
           "fruit", "produce", (52, 0.3, 13.8, 2.4, 10.4, 0.2, 0.0, 0.0, 0.1),
           (0, 1, 107, 6, 0.1, 85.6), extra={"Vitamin C (mg)": 4.6}),
     _food("salt", "Salt, Table", "Spices and Herbs", "tsp", 6, 0.25, "side", "oil", "produce",
           (0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (0, 38758, 8, 24, 0.3, 0.2),
-          extra={"Vitamin E (mg)": 0.0, f"Vitamin K ({_MU}g)": 0.0, "Magnesium (mg)": 1.0}),
+          extra={"Vitamin E (mg)": 0.0, f"Vitamin K ({MU}g)": 0.0, "Magnesium (mg)": 1.0}),
     _food("coffee", "Coffee, Brewed from Grounds", "Beverages", "cup", 237, 1, "side",
           "beverage", "produce", (1, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
           (0, 2, 49, 2, 0.0, 99.4), extra={"Caffeine (mg)": 40.0}),
@@ -560,14 +510,6 @@ _LOW_PROTEIN_TEMPLATES: dict[str, tuple[tuple[tuple[str, float], ...], ...]] = {
 }
 
 #: Per-day notes of the MFP export (commas, quotes and a line break, all to be CSV-quoted).
-_NOTES = (
-    "Long run this morning, extra pasta at dinner",
-    'Dinner out: "pizza night", portions estimated',
-    "Forgot to log snacks, added them in the evening",
-    "Travel day; airport food, guessed weights",
-    "Felt flat on the run,\nate more carbs afterwards",
-)
-
 # --------------------------------------------------------------------------------------------
 # Day plans
 # --------------------------------------------------------------------------------------------
@@ -608,17 +550,6 @@ class DayIntake:
     fat_g: float
     fiber_g: float
     meals: int  # meals logged that day (0 when not logged)
-
-
-@dataclass(frozen=True)
-class NutritionExports:
-    """The generated exports (UTF-8 bytes, no BOM) and the per-day truth behind them."""
-
-    days: tuple[DayIntake, ...]  # every local day of the span, in order
-    mfp_nutrition_csv: bytes  # MyFitnessPal per-meal shape with Note; CRLF like 2026 exports
-    mfp_file_name: str  # "Nutrition-Summary-<first day>-to-<last day>.csv"
-    cronometer_servings_csv: bytes  # the real servings.csv header; LF like the real export
-    cronometer_dailysummary_csv: bytes  # Date, the servings nutrient columns, Completed
 
 
 @dataclass(frozen=True)
@@ -673,10 +604,10 @@ class NutritionPlan:
 
 
 @dataclass(frozen=True)
-class _Serving:
+class Serving:
     group: str
     minute: int  # local minute of the day
-    food: _Food
+    food: Food
     quantity: float  # in food.unit
     cents: tuple[int | None, ...]  # nutrients in hundredths, CRONOMETER_NUTRIENTS order
 
@@ -689,7 +620,7 @@ class _Targets:
     fat_g: float
 
 
-def _day_type(athlete: SyntheticAthlete, files: Sequence[GeneratedFile], day: date) -> str:
+def day_kind(athlete: SyntheticAthlete, files: Sequence[GeneratedFile], day: date) -> str:
     """``key``, ``run`` or ``rest`` from the runs starting on local ``day``."""
     zone = ZoneInfo(athlete.timezone)
     kind = "rest"
@@ -764,20 +695,20 @@ def _targets(
     return _Targets(energy, protein, carbs, fat)
 
 
-def _totals(items: Sequence[tuple[_Food, float]]) -> tuple[float, float, float, float]:
+def _totals(items: Sequence[tuple[Food, float]]) -> tuple[float, float, float, float]:
     """(energy kcal, protein g, carbs g, fat g) of (food, quantity) pairs, unrounded."""
     e = p = c = f = 0.0
     for food, qty in items:
         grams = food.unit_g * qty / 100.0
         v = food.per100
-        e += (v[_ENERGY] or 0.0) * grams
-        p += (v[_PROTEIN] or 0.0) * grams
-        c += (v[_CARBS] or 0.0) * grams
-        f += (v[_FAT] or 0.0) * grams
+        e += (v[ENERGY] or 0.0) * grams
+        p += (v[PROTEIN] or 0.0) * grams
+        c += (v[CARBS] or 0.0) * grams
+        f += (v[FAT] or 0.0) * grams
     return e, p, c, f
 
 
-def _solve_scales(items: Sequence[tuple[_Food, float]], targets: _Targets) -> dict[str, float]:
+def _solve_scales(items: Sequence[tuple[Food, float]], targets: _Targets) -> dict[str, float]:
     """Scale factors for the protein, carb and fat items that meet the day's targets.
 
     Projected Gauss-Seidel on the 3x3 system "protein, carbohydrate and fat of all items =
@@ -846,7 +777,7 @@ def _plan_meals(
     low_protein: bool = False,
     exact_protein: bool = False,
     exact_energy: bool = False,
-) -> list[tuple[str, _Food, float]]:
+) -> list[tuple[str, Food, float]]:
     """(meal, food, quantity) of one day, scaled to ``targets`` and rounded to serving steps.
 
     ``exact_protein`` (a :class:`NutritionPlan` protein range): after rounding, protein and
@@ -872,7 +803,7 @@ def _plan_meals(
 
 def _scale_and_round(
     chosen: Sequence[tuple[str, str, float]], targets: _Targets
-) -> list[tuple[str, _Food, float]]:
+) -> list[tuple[str, Food, float]]:
     """(meal, food, quantity) of the chosen foods scaled to ``targets``, in serving steps."""
     items = [(_FOOD[key], qty) for _, key, qty in chosen]
     scale = _solve_scales(items, targets)
@@ -887,7 +818,7 @@ def _scale_and_round(
 
 
 def _step_towards(
-    planned: list[tuple[str, _Food, float]],
+    planned: list[tuple[str, Food, float]],
     roles: tuple[str, ...],
     column: int,
     goal: float,
@@ -896,7 +827,7 @@ def _step_towards(
 ) -> None:
     """Step the ``roles`` items of ``planned`` (in place) so that ``column`` approaches ``goal``.
 
-    ``column`` is ``_ENERGY`` (goal in kcal) or ``_PROTEIN`` (goal in g). Items are tried
+    ``column`` is ``ENERGY`` (goal in kcal) or ``PROTEIN`` (goal in g). Items are tried
     coarsest first, each moved by whole serving steps as far as it helps, so the finest item
     has the last word: the remaining error is at most half of its step unless every item is
     at its smallest serving, which is one step, or 0 (item left out) when ``may_drop``.
@@ -907,7 +838,7 @@ def _step_towards(
         per_step = (food.per100[column] or 0.0) * food.unit_g * food.step / 100.0
         if food.role in roles and per_step > 0.0:
             candidates.append((per_step, index))
-    position = {_ENERGY: 0, _PROTEIN: 1}[column]  # of the column in _totals' result
+    position = {ENERGY: 0, PROTEIN: 1}[column]  # of the column in _totals' result
     candidates.sort(reverse=True)
     for per_step, index in candidates[-1:] if finest_only else candidates:
         meal, food, qty = planned[index]
@@ -920,8 +851,8 @@ def _step_towards(
 
 
 def _correct_exactly(
-    planned: list[tuple[str, _Food, float]], targets: _Targets, protein: bool = True
-) -> list[tuple[str, _Food, float]]:
+    planned: list[tuple[str, Food, float]], targets: _Targets, protein: bool = True
+) -> list[tuple[str, Food, float]]:
     """Undo the protein and energy errors of rounding (plan days); energy alone if not ``protein``.
 
     Protein is stepped with the protein items (which may be left out entirely: a half can of
@@ -935,21 +866,21 @@ def _correct_exactly(
     planned = list(planned)
     for finest_only in (False, False, False, True, True):
         if protein:
-            _step_towards(planned, ("protein",), _PROTEIN, targets.protein_g, True, finest_only)
-        _step_towards(planned, ("carb", "fat"), _ENERGY, targets.energy_kcal, False, finest_only)
+            _step_towards(planned, ("protein",), PROTEIN, targets.protein_g, True, finest_only)
+        _step_towards(planned, ("carb", "fat"), ENERGY, targets.energy_kcal, False, finest_only)
     return [item for item in planned if item[2] > 0]
 
 
 def _correct_energy(
-    planned: list[tuple[str, _Food, float]], energy_kcal: float
-) -> list[tuple[str, _Food, float]]:
+    planned: list[tuple[str, Food, float]], energy_kcal: float
+) -> list[tuple[str, Food, float]]:
     """Undo most of the energy error of rounding by stepping the finest carb or fat item."""
     energy = _totals([(f, q) for _, f, q in planned])[0]
     best, best_step = None, 0.0
     for index, (_, food, _qty) in enumerate(planned):
         if food.role not in ("carb", "fat"):
             continue
-        step_kcal = (food.per100[_ENERGY] or 0.0) * food.unit_g * food.step / 100.0
+        step_kcal = (food.per100[ENERGY] or 0.0) * food.unit_g * food.step / 100.0
         if step_kcal > 0 and (best is None or step_kcal < best_step):
             best, best_step = index, step_kcal
     if best is None:
@@ -978,9 +909,9 @@ def _meal_minutes(
 
 def _servings(
     rng: random.Random,
-    planned: Sequence[tuple[str, _Food, float]],
+    planned: Sequence[tuple[str, Food, float]],
     activities: Sequence[tuple[int, int, str]],
-) -> list[_Serving]:
+) -> list[Serving]:
     """Timed servings in export order: by meal (Breakfast, Lunch, Dinner, Snacks), then time."""
     meals = [m for m in MEALS if any(p[0] == m for p in planned)]
     minutes = _meal_minutes(rng, meals, activities)
@@ -990,219 +921,44 @@ def _servings(
         for group, food, qty in planned:
             if group != meal:
                 continue
-            out.append(_Serving(meal, minute, food, qty, food.values_cents(qty)))
+            out.append(Serving(meal, minute, food, qty, food.values_cents(qty)))
             minute = min(minute + rng.choice((0, 0, 1, 2, 3)), 23 * 60 + 59)
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------------------------
-
-
-def _quote(text: str) -> str:
-    """A text field quoted the way Cronometer writes every text field."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _clock(minute: int) -> str:
-    """Local minute of the day as Cronometer's 12-hour ``9:51 AM``."""
-    hour, mins = divmod(minute, 60)
-    return f"{hour % 12 or 12}:{mins:02d} {'AM' if hour < 12 else 'PM'}"
-
-
-def _cents_text(value: int | None) -> str:
-    """Hundredths as Cronometer's 2-decimal number; empty when unknown."""
-    return "" if value is None else f"{value / 100:.2f}"
-
-
-def _serving_tail(food: _Food, quantity: float, cents: Sequence[int | None]) -> str:
-    """``"Amount",<nutrients>,"Category"`` of one servings.csv row."""
-    numbers = ",".join(_cents_text(v) for v in cents)
-    return f"{_quote(f'{quantity:.2f} {food.unit}')},{numbers},{_quote(food.category)}"
-
-
-def _servings_line(day: date, s: _Serving) -> str:
-    return (
-        f"{day.isoformat()},{_clock(s.minute)},{_quote(s.group)},{_quote(s.food.name)},"
-        f"{_serving_tail(s.food, s.quantity, s.cents)}"
-    )
-
-
-def _half_up(value: int, divisor: int) -> int:
-    """``value / divisor`` rounded half away from zero (value >= 0 here)."""
-    return (2 * value + divisor) // (2 * divisor)
-
-
-def _mfp_row(day: date, meal: str, sums: Sequence[int], note: str) -> list[str]:
-    """One MFP per-meal row from the meal's nutrient sums (hundredths)."""
-    row = [day.isoformat(), meal, f"{_half_up(sums[_ENERGY], 100)}.0"]
-    for column, divisor in _MFP_SOURCES:
-        value = sums[_COL[column]]
-        tenths = _half_up(value, 10) if divisor == 1.0 else round(value / divisor / 10)
-        row.append(f"{tenths // 10}.{tenths % 10}")
-    row.append(note)
-    return row
-
-
-def _sum_cents(servings: Sequence[_Serving]) -> list[int]:
-    sums = [0] * len(CRONOMETER_NUTRIENTS)
-    for s in servings:
-        for i, v in enumerate(s.cents):
-            if v is not None:
-                sums[i] += v
-    return sums
-
-
-# --------------------------------------------------------------------------------------------
-# Public generators
-# --------------------------------------------------------------------------------------------
-
-
-def _choose_days(
+def day_servings(
     rng: random.Random,
-    n_days: int,
-    weeks: int,
-    random_unlogged: bool = True,
-    forced_unlogged: frozenset[int] = frozenset(),
-) -> tuple[set[int], set[int]]:
-    """Indices of the unlogged days and of the deficit days of the span.
-
-    The random unlogged days are drawn either way (``random_unlogged`` False then drops
-    them); ``forced_unlogged`` days are added (a :class:`NutritionPlan`'s ``unlogged_from``).
-    """
-    unlogged = {i for i in range(n_days) if rng.random() < 1 / 15}
-    if not unlogged and n_days >= 15:
-        unlogged.add(rng.randrange(n_days))
-    if not random_unlogged:
-        unlogged = set()
-    unlogged |= forced_unlogged
-    cutting = [rng.random() < 0.25 for _ in range(weeks)]
-    if weeks and not any(cutting):
-        cutting[rng.randrange(weeks)] = True
-    deficit: set[int] = set()
-    for week, cut in enumerate(cutting):
-        logged = [i for i in range(7 * week, 7 * week + 7) if i not in unlogged]
-        count = rng.randint(3, 4) if cut else rng.choice((0, 0, 1))
-        deficit.update(rng.sample(logged, min(count, len(logged))))
-    return unlogged, deficit
-
-
-def generate_nutrition_exports(
     athlete: SyntheticAthlete,
     files: Sequence[GeneratedFile],
-    start: date,
-    weeks: int,
-    seed: int = 0,
-    plan: NutritionPlan | None = None,
-) -> NutritionExports:
-    """MyFitnessPal and Cronometer exports of ``weeks`` weeks from local date ``start``.
+    day: date,
+    kind: str,
+    deficit: bool,
+    low_protein: bool,
+    plan: NutritionPlan,
+) -> list[Serving]:
+    """The timed servings of local ``day`` in export order, planned to the day's targets.
 
-    ``files`` are the athlete's activities (e.g. from
-    :func:`synthetic.generate_athlete_files` with the same span): intake follows
-    :func:`daily_expenditure_kcal` of each day and carbohydrate the day's runs (see the module
-    docstring for the mix of days). ``plan`` (:class:`NutritionPlan`) fixes protein, the
-    energy deficit, the activity factor and the unlogged days instead; None gives the default
-    mix. Same arguments, same bytes.
+    Intake follows the day's expenditure (:func:`daily_expenditure_kcal` with ``plan``'s
+    activity factor, default :data:`ACTIVITY_FACTOR`) and ``kind`` (:func:`day_kind`);
+    ``deficit`` and ``low_protein`` mark the span's deficit and low-protein days; ``plan``'s
+    protein range and deficit replace those rules as :class:`NutritionPlan` describes.
     """
-    if weeks < 0:
-        raise ValueError(f"weeks must be >= 0, got {weeks}")
-    rng = random.Random(seed)
-    zone = ZoneInfo(athlete.timezone)
-    n_days = 7 * weeks
-    dates = [start + timedelta(days=i) for i in range(n_days)]
-    plan = plan if plan is not None else NutritionPlan()
-    forced = frozenset(
-        i for i, d in enumerate(dates) if plan.unlogged_from is not None and d >= plan.unlogged_from
-    )
-    unlogged, deficit = _choose_days(rng, n_days, weeks, plan.random_unlogged, forced)
     factor = plan.activity_factor if plan.activity_factor is not None else ACTIVITY_FACTOR
+    expenditure = daily_expenditure_kcal(athlete, files, day, activity_factor=factor)
+    targets = _targets(rng, athlete, expenditure, kind, deficit, low_protein, plan)
     exact_protein = plan.protein_g_per_kg is not None
     exact_energy = plan.deficit_kcal is not None
-    types = [_day_type(athlete, files, d) for d in dates]
-    low_protein: set[int] = set()
-    if not exact_protein:
-        eligible = [i for i in range(n_days) if i not in unlogged and types[i] != "key"]
-        low_protein = {i for i in eligible if rng.random() < 0.12}
-        if len(low_protein) < 2 and len(eligible) >= 7:
-            extra = rng.sample(sorted(set(eligible) - low_protein), 2 - len(low_protein))
-            low_protein.update(extra)
-    logged_days = [i for i in range(n_days) if i not in unlogged]
-    note_days = {i for i in logged_days if rng.random() < 0.12}
-    if not note_days and len(logged_days) >= 7:
-        note_days.add(rng.choice(logged_days))
-
-    days: list[DayIntake] = []
-    servings_lines = [",".join(CRONOMETER_SERVINGS_HEADER)]
-    summary = io.StringIO()
-    summary_writer = csv.writer(summary, lineterminator="\n")
-    summary_writer.writerow(CRONOMETER_DAILYSUMMARY_HEADER)
-    mfp = io.StringIO()
-    mfp_writer = csv.writer(mfp, lineterminator="\r\n")
-    mfp_writer.writerow(MFP_NUTRITION_HEADER)
-
-    for i, day in enumerate(dates):
-        day_rng = random.Random(rng.getrandbits(64))
-        expenditure = daily_expenditure_kcal(athlete, files, day, activity_factor=factor)
-        targets = _targets(
-            day_rng, athlete, expenditure, types[i], i in deficit, i in low_protein, plan
-        )
-        planned = _plan_meals(
-            day_rng, types[i], targets, i in low_protein, exact_protein, exact_energy
-        )
-        servings = _servings(day_rng, planned, _local_minutes(files, day, zone))
-        completed = day_rng.random() < 0.85
-        note = day_rng.choice(_NOTES) if i in note_days else ""
-        sums = _sum_cents(servings)
-        meals = [m for m in MEALS if any(s.group == m for s in servings)]
-        days.append(
-            DayIntake(
-                day,
-                i not in unlogged,
-                sums[_ENERGY] / 100,
-                sums[_PROTEIN] / 100,
-                sums[_CARBS] / 100,
-                sums[_FAT] / 100,
-                sums[_FIBER] / 100,
-                0 if i in unlogged else len(meals),
-            )
-        )
-        if i in unlogged:
-            continue
-        servings_lines.extend(_servings_line(day, s) for s in servings)
-        summary_writer.writerow(
-            [day.isoformat(), *(_cents_text(v) for v in sums), "true" if completed else "false"]
-        )
-        note_meal = day_rng.choice(meals)
-        for meal in meals:
-            meal_sums = _sum_cents([s for s in servings if s.group == meal])
-            mfp_writer.writerow(_mfp_row(day, meal, meal_sums, note if meal == note_meal else ""))
-
-    last = start + timedelta(days=max(n_days - 1, 0))
-    return NutritionExports(
-        days=tuple(days),
-        mfp_nutrition_csv=mfp.getvalue().encode("utf-8"),
-        mfp_file_name=f"Nutrition-Summary-{start.isoformat()}-to-{last.isoformat()}.csv",
-        cronometer_servings_csv=("\n".join(servings_lines) + "\n").encode("utf-8"),
-        cronometer_dailysummary_csv=summary.getvalue().encode("utf-8"),
-    )
+    planned = _plan_meals(rng, kind, targets, low_protein, exact_protein, exact_energy)
+    return _servings(rng, planned, _local_minutes(files, day, ZoneInfo(athlete.timezone)))
 
 
-def cronometer_servings_rows(n_rows: int, seed: int = 0, start: date = date(2016, 1, 1),
-                             per_day: tuple[int, int] = (4, 6)) -> bytes:
-    """A large Cronometer ``servings.csv`` (real header, then ``n_rows`` rows) for benchmarks.
+def typical_servings(portions: Sequence[float]) -> dict[str, list[tuple[Food, float]]]:
+    """Meal -> (food, quantity) of every food in the meal's templates, once per portion.
 
-    Consecutive days from ``start``, ``per_day`` (inclusive range) servings a day spread over
-    Breakfast, Lunch, Dinner and Snacks (4-6 a day: about 20,000 days per 100,000 rows;
-    24-31 a day, a meticulous logger: about ten years), foods from the same table
-    as :func:`generate_nutrition_exports` in typical portions. Not tied to any training; rows
-    are drawn from precomputed serving lines, so 100,000 rows take well under a second.
+    A quantity is the food's template quantity times the portion, in serving steps (at least
+    one step); foods in the order the templates first name them.
     """
-    if n_rows < 0:
-        raise ValueError(f"n_rows must be >= 0, got {n_rows}")
-    rng = random.Random(seed)
-    portions = (0.5, 0.75, 1.0, 1.0, 1.25, 1.5, 2.0)
-    pools: dict[str, list[tuple[str, str]]] = {}
+    pools: dict[str, list[tuple[Food, float]]] = {}
     for meal, templates in _TEMPLATES.items():
         seen: dict[str, float] = {}
         for template in templates:
@@ -1211,40 +967,6 @@ def cronometer_servings_rows(n_rows: int, seed: int = 0, start: date = date(2016
         pool = []
         for key, qty in seen.items():
             food = _FOOD[key]
-            name = _quote(food.name)
-            for p in portions:
-                q = max(food.step, _quantize(qty * p, food.step))
-                pool.append((name, _serving_tail(food, q, food.values_cents(q))))
+            pool.extend((food, max(food.step, _quantize(qty * p, food.step))) for p in portions)
         pools[meal] = pool
-    windows = {
-        "Breakfast": (6 * 60 + 30, 10 * 60),
-        "Lunch": (11 * 60 + 45, 14 * 60),
-        "Dinner": (18 * 60, 21 * 60),
-        "Snacks": (15 * 60, 22 * 60),
-    }
-    clocks = [_clock(m) for m in range(24 * 60)]
-    quoted = {m: _quote(m) for m in MEALS}
-    lines = [",".join(CRONOMETER_SERVINGS_HEADER)]
-    randint, choice, random_ = rng.randint, rng.choice, rng.random
-    day = start
-    written = 0
-    while written < n_rows:
-        n = min(randint(*per_day), n_rows - written)
-        cycle = ("Breakfast", "Lunch", "Dinner", "Snacks", "Snacks", "Dinner")
-        groups = [cycle[i % len(cycle)] for i in range(n)]
-        if random_() < 0.3:
-            groups[-1] = choice(MEALS)
-        groups.sort(key=MEALS.index)
-        prefix = day.isoformat()
-        previous, minute = "", 0
-        for group in groups:
-            if group != previous:
-                minute = randint(*windows[group])
-                previous = group
-            else:
-                minute = min(minute + randint(0, 3), 24 * 60 - 1)
-            name, tail = choice(pools[group])
-            lines.append(f"{prefix},{clocks[minute]},{quoted[group]},{name},{tail}")
-        written += n
-        day += timedelta(days=1)
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return pools

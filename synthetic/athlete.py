@@ -1,0 +1,234 @@
+"""The synthetic runner, the devices that record it and the files they write.
+
+:class:`SyntheticAthlete` is the simulated person, :class:`GeneratedFile` one generated FIT
+file with the metadata a test checks a decoder against. Here, too, what every generated file
+shares: the heart-rate response (:class:`Physiology`), the watch's opening and closing
+messages and the smart scale's weigh-in files. Pure and deterministic, like the whole package.
+
+Units throughout: metres, seconds, m/s, bpm, strides per minute (FIT running cadence, "rpm"),
+kilograms, percent; instants are tz-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from synthetic.fit_writer import FitWriter
+
+__all__ = ["GeneratedFile", "OffsetFn", "SyntheticAthlete"]
+
+#: Garmin product ids (FIT profile ``garmin_product``): Forerunner 935 and Index smart scale.
+_FR935 = 2691
+_INDEX_SCALE = 2429
+#: Product id written by files from manufacturer ``development``.
+_DEV_PRODUCT = 1
+#: Running energy cost, kcal per kg body mass per km; strength training, kcal per kg per minute.
+RUN_KCAL_PER_KG_KM = 1.0
+STRENGTH_KCAL_PER_KG_MIN = 0.08
+
+#: UTC offset (seconds) of the athlete's wall clock at a given instant.
+OffsetFn = Callable[[datetime], int]
+
+
+@dataclass(frozen=True)
+class SyntheticAthlete:
+    """The simulated runner. Heights in cm, weights in kg, heart rates in bpm."""
+
+    athlete_id: str = "demo"
+    timezone: str = "Europe/Berlin"
+    sex: str = "female"
+    birth_year: int = 1990
+    height_cm: float = 168.0
+    weight_kg: float = 60.0
+    max_hr: int = 188
+    resting_hr: int = 50
+    lthr: int = 170
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One generated FIT file and what was written into it."""
+
+    name: str  # suggested file name, e.g. "2026-03-29-long-run.fit"
+    data: bytes  # the FIT file
+    kind: str  # run | long_run | intervals | easy_run | strength | weight | midnight_run | dst_run
+    sport: str | None  # FIT sport name, e.g. "running", "training"; None for weigh-ins
+    start_utc: datetime  # tz-aware UTC start (weigh-ins: the measurement time)
+    end_utc: datetime  # tz-aware UTC end (start + total elapsed time)
+    utc_offset_s: int | None  # activity.local_timestamp - activity.timestamp, seconds
+    record_count: int  # number of `record` messages written
+    total_distance_m: float | None  # session total_distance, metres
+    total_timer_time_s: float | None  # session total_timer_time, seconds
+    set_count: int  # number of `set` messages (active and rest)
+    weight_kg: float | None  # weight_scale weight for weigh-in files, kg
+
+
+# --------------------------------------------------------------------------------------------
+# Heart rate
+# --------------------------------------------------------------------------------------------
+
+
+class Physiology:
+    """First-order heart-rate response to effort, with cardiac drift and noise (bpm)."""
+
+    def __init__(self, athlete: SyntheticAthlete, rng: random.Random, start_hr: float) -> None:
+        self.rest_hr = float(athlete.resting_hr)
+        self.max_hr = float(athlete.max_hr)
+        self.ceiling = self.max_hr - 2.0  # highest steady state, bpm
+        self.reserve = float(athlete.lthr - athlete.resting_hr)  # threshold minus resting, bpm
+        self.random = rng.random
+        self.hr = start_hr
+
+    def step(self, effort: float, minutes: float) -> int:
+        """Advance one second at ``effort`` (1.0 = threshold) ``minutes`` into the workout.
+
+        The steady state rises with effort (exponent 1.4) plus a cardiac drift of ~0.09 bpm
+        per minute; the heart rate approaches it with a time constant of 25 s (rising) or
+        45 s (falling). Returns the integer heart rate, bpm. (Called once per simulated
+        second, hence the plain comparisons instead of min/max.)
+        """
+        e = effort if effort > 0.0 else 0.0
+        target = self.rest_hr + self.reserve * e**1.4 + 0.09 * minutes * (e if e > 0.3 else 0.3)
+        if target > self.ceiling:
+            target = self.ceiling
+        hr = self.hr
+        hr += (target - hr) * (0.04 if target > hr else 0.0222) + (self.random() - 0.5) * 1.7
+        if hr < self.rest_hr:
+            hr = self.rest_hr
+        elif hr > self.max_hr:
+            hr = self.max_hr
+        self.hr = hr
+        return round(hr)
+
+    def rest(self, seconds: int) -> None:
+        """Recover while standing still for ``seconds``."""
+        floor = self.rest_hr + 30.0
+        self.hr = floor + (self.hr - floor) * math.exp(-seconds / 60.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Devices: what every file starts and ends with
+# --------------------------------------------------------------------------------------------
+
+
+def _serial_number(athlete_id: str, device: str) -> int:
+    """A stable, non-zero device serial number (FIT ``uint32z``)."""
+    return zlib.crc32(f"{athlete_id}/{device}".encode()) or 1
+
+
+def _device(manufacturer: str) -> tuple[str, int]:
+    return manufacturer, _FR935 if manufacturer == "garmin" else _DEV_PRODUCT
+
+
+def write_preamble(
+    writer: FitWriter,
+    athlete: SyntheticAthlete,
+    start: datetime,
+    manufacturer: str,
+    file_type: str = "activity",
+) -> None:
+    """file_id, device_info and user_profile, as a watch writes them at the top of a file."""
+    maker, product = _device(manufacturer)
+    if file_type == "weight":
+        product = _INDEX_SCALE if maker == "garmin" else _DEV_PRODUCT
+    serial = _serial_number(athlete.athlete_id, f"{maker}/{product}")
+    writer.add(
+        "file_id",
+        type=file_type,
+        manufacturer=maker,
+        product=product,
+        serial_number=serial,
+        time_created=start,
+    )
+    writer.add(
+        "device_info",
+        timestamp=start,
+        device_index="creator",
+        manufacturer=maker,
+        product=product,
+        serial_number=serial,
+        software_version=12.4,
+        source_type="local",
+    )
+    writer.add(
+        "user_profile",
+        friendly_name=athlete.athlete_id,
+        gender=athlete.sex,
+        age=start.year - athlete.birth_year,
+        height=athlete.height_cm / 100,
+        weight=athlete.weight_kg,
+        resting_heart_rate=athlete.resting_hr,
+        default_max_heart_rate=athlete.max_hr,
+        default_max_running_heart_rate=athlete.max_hr,
+        message_index=0,
+    )
+
+
+def write_sport_header(
+    writer: FitWriter, athlete: SyntheticAthlete, sport: str, sub_sport: str, title: str
+) -> None:
+    writer.add(
+        "zones_target",
+        max_heart_rate=athlete.max_hr,
+        threshold_heart_rate=athlete.lthr,
+        hr_calc_type="percent_max_hr",
+    )
+    writer.add("sport", sport=sport, sub_sport=sub_sport, name=title)
+
+
+def write_activity(writer: FitWriter, end: datetime, timer_s: int, local_end: datetime) -> None:
+    """The closing activity message; ``local_end`` carries the wall clock at ``end``."""
+    writer.add(
+        "activity",
+        timestamp=end,
+        total_timer_time=timer_s,
+        num_sessions=1,
+        type="manual",
+        event="activity",
+        event_type="stop",
+        local_timestamp=local_end,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Weigh-ins
+# --------------------------------------------------------------------------------------------
+
+
+def weight_file(
+    athlete: SyntheticAthlete, when: datetime, weight_kg: float, rng: random.Random, name: str
+) -> GeneratedFile:
+    """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message."""
+    base_fat = 24.0 if athlete.sex == "female" else 16.0
+    percent_fat = round(base_fat + (weight_kg - athlete.weight_kg) * 0.6 + rng.gauss(0, 0.3), 1)
+    writer = FitWriter()
+    write_preamble(writer, athlete, when, "garmin", file_type="weight")
+    writer.add(
+        "weight_scale",
+        timestamp=when,
+        weight=weight_kg,
+        percent_fat=percent_fat,
+        percent_hydration=round(55.0 + rng.gauss(0, 0.5), 1),
+        muscle_mass=round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
+        bone_mass=round(weight_kg * 0.045, 2),
+        user_profile_index=0,
+    )
+    return GeneratedFile(
+        name=name,
+        data=writer.to_bytes(),
+        kind="weight",
+        sport=None,
+        start_utc=when,
+        end_utc=when,
+        utc_offset_s=None,
+        record_count=0,
+        total_distance_m=None,
+        total_timer_time_s=None,
+        set_count=0,
+        weight_kg=weight_kg,
+    )
