@@ -70,30 +70,6 @@ NUTRITION_CHUNK_WEEKS = 26
 MARKER = "@@nightly-bench@@ "
 TARGET_S = 10.0
 
-CONFIG_TEXT = """\
-# written by bench/nightly_bench.py
-[warehouse]
-path = "data/musclebalance.duckdb"
-
-[ingest]
-workers = {workers}
-
-[[athletes]]
-id = "{athlete}"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168.0
-weight_kg = 60.0
-max_hr = 188
-resting_hr = 50
-lthr = 170
-fit_paths = ["fit"]
-
-[[athletes.nutrition]]
-path = "cronometer"
-"""
-
 #: Probes of the warm runner: (module, attribute path, label, parent label). A label may be
 #: used by several probes (their times add up). A missing attribute (code restructured) is
 #: skipped and listed in the results.
@@ -288,6 +264,17 @@ def warehouse_counts(warehouse: Path) -> dict:
         con.close()
 
 
+def config_text(workers: int) -> str:
+    """The benchmark's ``musclebalance.toml``: paths relative to the work folder."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from synthetic import SyntheticAthlete, config_toml
+
+    document = SyntheticAthlete(athlete_id=ATHLETE_ID).config(
+        "data/musclebalance.duckdb", ["fit"], [{"path": "cronometer"}], ingest={"workers": workers})
+    return config_toml(document, comment=["written by bench/nightly_bench.py"])
+
+
 def prepare(workdir: Path, files: int, workers: int, env: dict) -> dict:
     """The cached data set and its steady-state snapshot (made once per --workdir)."""
     meta_path = workdir / "setup.json"
@@ -301,7 +288,7 @@ def prepare(workdir: Path, files: int, workers: int, env: dict) -> dict:
         shutil.rmtree(workdir / stale, ignore_errors=True)
     meta = generate(workdir, files)
     (workdir / "musclebalance.toml").write_text(
-        CONFIG_TEXT.format(workers=workers, athlete=ATHLETE_ID))
+        config_text(workers))
     print("first ingest and build (the steady state) ...", flush=True)
     t0 = time.perf_counter()
     done = subprocess.run(cli_command(workdir), cwd=REPO, env=env, capture_output=True,

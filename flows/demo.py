@@ -27,7 +27,6 @@ generated anew, so the command can be run again; any other non-empty folder is r
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -41,6 +40,7 @@ from synthetic import (
     DayIntake,
     GeneratedFile,
     SyntheticAthlete,
+    config_toml,
     generate_athlete_files,
     generate_nutrition_exports,
 )
@@ -263,33 +263,11 @@ def _through(csv_bytes: bytes, last_day: date) -> bytes:
 
 def config_text(athlete: SyntheticAthlete = ATHLETE) -> str:
     """The demo's ``musclebalance.toml``: paths are relative to the file's folder."""
-    def q(value: str) -> str:
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
-
-    return "\n".join([
-        "# Written by `musclebalance demo` for its synthetic runner; the next demo run in",
-        "# this folder overwrites it. Relative paths are resolved against this folder.",
-        "",
-        "[warehouse]",
-        f"path = {q(WAREHOUSE_FILE)}",
-        "",
-        "[[athletes]]",
-        f"id = {q(athlete.athlete_id)}",
-        f"timezone = {q(athlete.timezone)}",
-        f"sex = {q(athlete.sex)}",
-        f"birth_year = {athlete.birth_year:d}",
-        f"height_cm = {float(athlete.height_cm)!r}",
-        f"weight_kg = {float(athlete.weight_kg)!r}",
-        f"max_hr = {athlete.max_hr:d}",
-        f"resting_hr = {athlete.resting_hr:d}",
-        f"lthr = {athlete.lthr:d}",
-        f"fit_paths = [{q(FIT_FOLDER)}]",
-        "",
-        "[[athletes.nutrition]]",
-        f"path = {q(FOOD_FOLDER)}",
-        'format = "cronometer"',
-        "",
-    ])
+    nutrition = [{"path": FOOD_FOLDER, "format": "cronometer"}]
+    return config_toml(athlete.config(WAREHOUSE_FILE, [FIT_FOLDER], nutrition), comment=(
+        "Written by `musclebalance demo` for its synthetic runner; the next demo run in",
+        "this folder overwrites it. Relative paths are resolved against this folder.",
+    ))
 
 
 def write_config(folder: Path, athlete: SyntheticAthlete = ATHLETE) -> Path:

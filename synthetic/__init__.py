@@ -11,7 +11,7 @@ file each), ``schedule`` (the training weeks), ``food`` (energy needs, foods, a 
 servings), ``exports`` (the tracker CSV files).
 """
 
-from synthetic.athlete import GeneratedFile, SyntheticAthlete
+from synthetic.athlete import GeneratedFile, SyntheticAthlete, config_toml
 from synthetic.exports import (
     CRONOMETER_DAILYSUMMARY_HEADER,
     CRONOMETER_SERVINGS_HEADER,
@@ -53,6 +53,7 @@ __all__ = [
     "NutritionPlan",
     "SyntheticAthlete",
     "TrainingPlan",
+    "config_toml",
     "cronometer_servings_rows",
     "daily_expenditure_kcal",
     "exercise_energy_kcal",

@@ -1,9 +1,10 @@
 """The synthetic runner, the devices that record it and the files they write.
 
-:class:`SyntheticAthlete` is the simulated person, :class:`GeneratedFile` one generated FIT
-file with the metadata a test checks a decoder against. Here, too, what every generated file
-shares: the heart-rate response (:class:`Physiology`), the watch's opening and closing
-messages and the smart scale's weigh-in files. Pure and deterministic, like the whole package.
+:class:`SyntheticAthlete` is the simulated person (and, by :meth:`SyntheticAthlete.config`,
+its ``musclebalance.toml``), :class:`GeneratedFile` one generated FIT file with the metadata a
+test checks a decoder against. Here, too, what every generated file shares: the heart-rate
+response (:class:`Physiology`), the watch's opening and closing messages and the smart
+scale's weigh-in files. Pure and deterministic, like the whole package.
 
 Units throughout: metres, seconds, m/s, bpm, strides per minute (FIT running cadence, "rpm"),
 kilograms, percent; instants are tz-aware UTC datetimes.
@@ -11,16 +12,18 @@ kilograms, percent; instants are tz-aware UTC datetimes.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from synthetic.fit_writer import FitWriter
 
-__all__ = ["GeneratedFile", "OffsetFn", "SyntheticAthlete"]
+__all__ = ["GeneratedFile", "OffsetFn", "SyntheticAthlete", "config_toml"]
 
 #: Garmin product ids (FIT profile ``garmin_product``): Forerunner 935 and Index smart scale.
 _FR935 = 2691
@@ -48,6 +51,107 @@ class SyntheticAthlete:
     max_hr: int = 188
     resting_hr: int = 50
     lthr: int = 170
+
+    def config(
+        self,
+        warehouse: str,
+        fit_paths: Sequence[str] = (),
+        nutrition: Sequence[Mapping[str, str]] = (),
+        *,
+        also: Sequence[SyntheticAthlete] = (),
+        ingest: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """A ``musclebalance.toml`` document for this athlete, as :func:`tomllib.loads` gives it.
+
+        ``warehouse`` is ``[warehouse] path``; the ``[[athletes]]`` table holds this athlete's
+        values (``id`` = :attr:`athlete_id`, every other key named as the field) with
+        ``fit_paths`` and, when given, the ``[[athletes.nutrition]]`` entries ``nutrition``
+        (e.g. ``{"path": "food", "format": "cronometer"}``). ``also``: more athletes with the
+        same paths, after this one. ``ingest``: an ``[ingest]`` table. Paths are written as
+        given (a relative one resolves against the config file's folder). For the config model
+        pass the result to ``schemas.config.config_from_dict``; for a file, to
+        :func:`config_toml`.
+        """
+        document: dict[str, Any] = {"warehouse": {"path": warehouse}}
+        if ingest is not None:
+            document["ingest"] = dict(ingest)
+        document["athletes"] = [
+            athlete._athlete_table(fit_paths, nutrition) for athlete in (self, *also)
+        ]
+        return document
+
+    def _athlete_table(
+        self, fit_paths: Sequence[str], nutrition: Sequence[Mapping[str, str]]
+    ) -> dict[str, Any]:
+        """The ``[[athletes]]`` table of this athlete."""
+        table: dict[str, Any] = {
+            "id": self.athlete_id,
+            "timezone": self.timezone,
+            "sex": self.sex,
+            "birth_year": self.birth_year,
+            "height_cm": float(self.height_cm),
+            "weight_kg": float(self.weight_kg),
+            "max_hr": self.max_hr,
+            "resting_hr": self.resting_hr,
+            "lthr": self.lthr,
+            "fit_paths": list(fit_paths),
+        }
+        if nutrition:
+            table["nutrition"] = [dict(entry) for entry in nutrition]
+        return table
+
+
+def config_toml(document: Mapping[str, Any], comment: Sequence[str] = ()) -> str:
+    """``document`` (e.g. :meth:`SyntheticAthlete.config`) as TOML text, ``comment`` lines first.
+
+    Tables and arrays of tables, in the document's order, one blank line apart; values are
+    strings, booleans, integers, finite floats and lists of them.
+    """
+    blocks = ["\n".join(f"# {line}".rstrip() for line in comment)] if comment else []
+    for key, value in document.items():
+        blocks += _toml_tables(key, value)
+    return "\n\n".join(blocks) + "\n"
+
+
+def _toml_tables(name: str, value: Any) -> list[str]:
+    """``[name]`` (a mapping) or one ``[[name]]`` per item (a list of mappings), each followed
+    by the tables nested in it."""
+    found = _as_tables(value)
+    if found is None:
+        raise ValueError(f"{name}: a table or a list of tables expected, got {value!r}")
+    tables, header = found
+    blocks = []
+    for table in tables:
+        nested = {k: v for k, v in table.items() if _as_tables(v) is not None}
+        lines = [f"{k} = {_toml_value(v)}" for k, v in table.items() if k not in nested]
+        blocks.append("\n".join([header.format(name), *lines]))
+        for key, inner in nested.items():
+            blocks += _toml_tables(f"{name}.{key}", inner)
+    return blocks
+
+
+def _as_tables(value: Any) -> tuple[list[Mapping[str, Any]], str] | None:
+    """(the tables, the header pattern) of a table or a non-empty list of tables, else None."""
+    if isinstance(value, Mapping):
+        return [value], "[{}]"
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+        return list(value), "[[{}]]"
+    return None
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML value: JSON string escapes are valid in a TOML basic string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ValueError(f"no TOML value for {value!r}")
 
 
 @dataclass(frozen=True)

@@ -141,13 +141,7 @@ def synthetic_athletes(tmp: Path, warehouse: Path, fit: Path, athlete=None) -> l
     from synthetic import SyntheticAthlete
 
     a = athlete or SyntheticAthlete()
-    return list(config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": a.athlete_id, "timezone": a.timezone, "sex": a.sex,
-                      "birth_year": a.birth_year, "height_cm": a.height_cm,
-                      "weight_kg": a.weight_kg, "max_hr": a.max_hr,
-                      "resting_hr": a.resting_hr, "lthr": a.lthr, "fit_paths": [str(fit)]}],
-    }, base_dir=tmp).athletes)
+    return list(config_from_dict(a.config(str(warehouse), [str(fit)]), base_dir=tmp).athletes)
 
 
 def sdk_records(data: bytes) -> list[dict]:

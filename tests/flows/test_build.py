@@ -4,6 +4,7 @@ built, checked against what the generator wrote."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,12 @@ from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
 from schemas.config import config_from_dict
-from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
+from synthetic import (
+    SyntheticAthlete,
+    config_toml,
+    generate_athlete_files,
+    generate_nutrition_exports,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 START = date(2026, 3, 2)
@@ -42,14 +48,7 @@ def built(tmp_path_factory) -> tuple[Path, list, object]:
                     athletes=[AthleteInputs(athlete.athlete_id, (str(fit),), athlete.timezone)])
     ingest_nutrition_flow(warehouse=str(warehouse), athletes=[NutritionInputs(
         athlete.athlete_id, (NutritionSourceSpec(str(food)),), athlete.timezone)])
-    config = config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": athlete.athlete_id, "timezone": athlete.timezone,
-                      "sex": athlete.sex, "birth_year": athlete.birth_year,
-                      "height_cm": athlete.height_cm, "weight_kg": athlete.weight_kg,
-                      "max_hr": athlete.max_hr, "resting_hr": athlete.resting_hr,
-                      "lthr": athlete.lthr, "fit_paths": [str(fit)]}],
-    }, base_dir=tmp)
+    config = config_from_dict(athlete.config(str(warehouse), [str(fit)]), base_dir=tmp)
     summary = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     assert set(summary.rows) == {"daily_training", "daily_nutrition", "daily_energy",
                                  "daily_muscle_balance", "weekly_muscle_balance"}
@@ -141,14 +140,8 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
 
 def _config(warehouse: Path, tmp_path: Path):
     """The generated athlete's config for a copy of the built warehouse."""
-    athlete = SyntheticAthlete()
-    return config_from_dict({
-        "warehouse": {"path": str(warehouse)},
-        "athletes": [{"id": "demo", "timezone": athlete.timezone, "sex": athlete.sex,
-                      "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
-                      "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
-                      "resting_hr": athlete.resting_hr, "lthr": athlete.lthr,
-                      "fit_paths": []}]}, base_dir=tmp_path)
+    return config_from_dict(SyntheticAthlete(athlete_id="demo").config(str(warehouse)),
+                            base_dir=tmp_path)
 
 
 def test_a_failed_expectation_publishes_nothing_and_fails_the_run(built, tmp_path) -> None:
@@ -300,12 +293,8 @@ def test_one_athletes_bad_day_holds_back_that_athlete_only(built, tmp_path, pref
         AthleteInputs("b", (str(source.parent / "fit"),), athlete.timezone)])
     ingest_nutrition_flow(warehouse=str(warehouse), athletes=[NutritionInputs(
         "b", (NutritionSourceSpec(str(source.parent / "cronometer")),), athlete.timezone)])
-    settings = {"timezone": athlete.timezone, "sex": athlete.sex,
-                "birth_year": athlete.birth_year, "height_cm": athlete.height_cm,
-                "weight_kg": athlete.weight_kg, "max_hr": athlete.max_hr,
-                "resting_hr": athlete.resting_hr, "lthr": athlete.lthr, "fit_paths": []}
-    config = config_from_dict({"warehouse": {"path": str(warehouse)}, "athletes": [
-        {"id": "demo", **settings}, {"id": "b", **settings}]}, base_dir=tmp_path)
+    also_b = [replace(athlete, athlete_id="b")]
+    config = config_from_dict(athlete.config(str(warehouse), also=also_b), base_dir=tmp_path)
     good = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     assert good.ok and good.held_back == {}
     before = {a: _athlete_rows(warehouse, a) for a in ("demo", "b")}
@@ -348,12 +337,7 @@ def test_one_athletes_bad_day_holds_back_that_athlete_only(built, tmp_path, pref
 
     # the command line: exit 1, naming the athlete and the day
     toml = tmp_path / "musclebalance.toml"
-    toml.write_text('[warehouse]\npath = "w.duckdb"\n' + "".join(
-        f'\n[[athletes]]\nid = "{a}"\ntimezone = "{athlete.timezone}"\nsex = "{athlete.sex}"\n'
-        f"birth_year = {athlete.birth_year}\nheight_cm = {athlete.height_cm}\n"
-        f"weight_kg = {athlete.weight_kg}\nmax_hr = {athlete.max_hr}\n"
-        f"resting_hr = {athlete.resting_hr}\nlthr = {athlete.lthr}\nfit_paths = []\n"
-        for a in ("demo", "b")))
+    toml.write_text(config_toml(athlete.config("w.duckdb", also=also_b)))
     result = subprocess.run(
         [sys.executable, "-m", "flows", "build", "--config", str(toml)], cwd=tmp_path,
         env={**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "200"},
