@@ -359,6 +359,22 @@ class _Totals:
     ascent_m: int
     descent_m: int
 
+    def fit_fields(self) -> dict[str, float | int]:
+        """The speed, heart-rate, cadence and climb fields that `lap` and `session` share."""
+        return {
+            "avg_speed": self.avg_speed,
+            "max_speed": self.max_speed,
+            "enhanced_avg_speed": self.avg_speed,
+            "enhanced_max_speed": self.max_speed,
+            "avg_heart_rate": self.avg_hr,
+            "max_heart_rate": self.max_hr,
+            "min_heart_rate": self.min_hr,
+            "avg_cadence": self.avg_cadence,
+            "max_cadence": self.max_cadence,
+            "total_ascent": self.ascent_m,
+            "total_descent": self.descent_m,
+        }
+
 
 def _totals(trace: _RunTrace, first: int, end: int, end_s: int, start_s: int) -> _Totals:
     last = min(end, trace.timer_s - 1)
@@ -413,17 +429,7 @@ def _write_lap(
         total_timer_time=t.timer_s,
         total_distance=t.distance_m,
         total_calories=calories,
-        avg_speed=t.avg_speed,
-        max_speed=t.max_speed,
-        enhanced_avg_speed=t.avg_speed,
-        enhanced_max_speed=t.max_speed,
-        avg_heart_rate=t.avg_hr,
-        max_heart_rate=t.max_hr,
-        min_heart_rate=t.min_hr,
-        avg_cadence=t.avg_cadence,
-        max_cadence=t.max_cadence,
-        total_ascent=t.ascent_m,
-        total_descent=t.descent_m,
+        **t.fit_fields(),
         event="lap",
         event_type="stop",
         lap_trigger=lap.trigger,
@@ -495,21 +501,15 @@ def _chunks(lap: _Lap, pause_before: dict[int, int]) -> list[tuple[int, int]]:
 
 
 def _write_pause(writer: FitWriter, start: datetime, pause: tuple[int, int]) -> None:
-    stop_s, resume_s = pause
-    writer.add(
-        "event",
-        timestamp=start + timedelta(seconds=stop_s),
-        event="timer",
-        event_type="stop_all",
-        event_group=0,
-    )
-    writer.add(
-        "event",
-        timestamp=start + timedelta(seconds=resume_s),
-        event="timer",
-        event_type="start",
-        event_group=0,
-    )
+    """The timer events of one pause: stopped at ``pause[0]``, restarted at ``pause[1]`` (s)."""
+    for seconds, event_type in zip(pause, ("stop_all", "start"), strict=True):
+        writer.add(
+            "event",
+            timestamp=start + timedelta(seconds=seconds),
+            event="timer",
+            event_type=event_type,
+            event_group=0,
+        )
 
 
 def _write_run_session(
@@ -530,17 +530,7 @@ def _write_run_session(
         total_timer_time=t.timer_s,
         total_distance=trace.distance_m,
         total_calories=_run_calories(athlete, trace.distance_m),
-        avg_speed=t.avg_speed,
-        max_speed=t.max_speed,
-        enhanced_avg_speed=t.avg_speed,
-        enhanced_max_speed=t.max_speed,
-        avg_heart_rate=t.avg_hr,
-        max_heart_rate=t.max_hr,
-        min_heart_rate=t.min_hr,
-        avg_cadence=t.avg_cadence,
-        max_cadence=t.max_cadence,
-        total_ascent=t.ascent_m,
-        total_descent=t.descent_m,
+        **t.fit_fields(),
         first_lap_index=0,
         num_laps=len(trace.laps),
         event="session",

@@ -1,7 +1,7 @@
 """Strength sessions as a watch records them: heart rate at 1 Hz and FIT `set` messages.
 
-Units throughout: metres, seconds, m/s, bpm, strides per minute (FIT running cadence, "rpm"),
-kilograms, percent; instants are tz-aware UTC datetimes.
+Times in seconds after the session's start, loads in kg, heart rates in bpm; instants are
+tz-aware UTC datetimes.
 """
 
 from __future__ import annotations
