@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
-from flows.settings import AthleteInputs, ingest_request
+from flows.settings import AthleteInputs
 from flows.sources import (
     CHANGED_WHILE_READ,
     ArchiveLimits,
@@ -41,7 +41,6 @@ from flows.sources import (
     unchanged_since,
 )
 from flows.terminal import safe_text
-from schemas.config import load_config
 from transforms.plausibility import DateWindow, date_window
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
@@ -566,14 +565,3 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
     summary.seconds = time.perf_counter() - t0
     return summary
 
-
-@flow(name="ingest-from-config")
-def ingest_from_config_flow(config: str) -> list[IngestSummary]:
-    """Ingest every athlete's fit_paths as the config file lists them (for deployments)."""
-    request = ingest_request(load_config(Path(config)))
-    return ingest_fit_flow(
-        warehouse=str(request.warehouse),
-        athletes=request.athletes,
-        workers=request.workers,
-        limits=request.limits,
-    )
