@@ -126,16 +126,15 @@ class Member:
     error: str | None = None
 
 
+def _kind_by_extension(name: str, kinds: tuple[Kind, ...]) -> Kind | None:
+    """The first of `kinds` whose extension ends `name` (any case), or None."""
+    lower = name.lower()
+    return next((kind for kind in kinds if lower.endswith(f".{kind}")), None)
+
+
 def fit_kind(name: str) -> Kind | None:
     """The kind of input a file name announces, or None for files to ignore."""
-    lower = name.lower()
-    if lower.endswith(".fit"):
-        return "fit"
-    if lower.endswith(".fit.gz"):
-        return "fit.gz"
-    if lower.endswith(".zip"):
-        return "zip"
-    return None
+    return _kind_by_extension(name, ("fit", "fit.gz", "zip"))
 
 
 #: Files that operating systems leave in folders and zips (macOS Finder and its zip tool,
@@ -192,12 +191,7 @@ def not_fit_advice(file_type: str, in_archive: bool = False) -> str:
 
 def csv_kind(name: str) -> Kind | None:
     """The kind of nutrition input a file name announces (CSV exports, or a zip of them)."""
-    lower = name.lower()
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith(".zip"):
-        return "zip"
-    return None
+    return _kind_by_extension(name, ("csv", "zip"))
 
 
 def find_files(

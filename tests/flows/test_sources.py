@@ -19,7 +19,9 @@ from flows.sources import (
     ChangedWhileRead,
     NotRegularFile,
     content_sha256,
+    csv_kind,
     find_files,
+    fit_kind,
     open_archive,
     read_input,
     read_unchanged,
@@ -245,3 +247,12 @@ def test_read_unchanged_gives_the_hashed_bytes_or_refuses_a_file_written_to(
             read_unchanged(path, "csv", limits, expected, seen)
     with pytest.raises(ChangedWhileRead):  # the hash alone, for a file taken out of a zip
         read_unchanged(path, "csv", limits, sha)
+
+
+@pytest.mark.parametrize(("name", "fit", "csv"), [
+    ("run.fit", "fit", None), ("RUN.FIT", "fit", None), ("run.fit.gz", "fit.gz", None),
+    ("Export.ZIP", "zip", "zip"), ("servings.csv", None, "csv"), ("run.gpx", None, None),
+    ("run.fit.bak", None, None), ("fit", None, None),
+])
+def test_a_file_name_announces_its_kind(name: str, fit: str | None, csv: str | None) -> None:
+    assert (fit_kind(name), csv_kind(name)) == (fit, csv)
