@@ -48,12 +48,12 @@ class ArchiveRefused(ValueError):
 class ArchiveLimits:
     """Fixed limits an archive must respect as a whole (nested archives included)."""
 
-    max_total_bytes: int = MAX_ARCHIVE_BYTES
-    max_entries: int = MAX_ARCHIVE_ENTRIES
-    max_depth: int = MAX_ARCHIVE_DEPTH
-    max_ratio: int = MAX_COMPRESSION_RATIO
-    max_member_bytes: int = MAX_FIT_BYTES
-    max_export_bytes: int = MAX_EXPORT_BYTES
+    max_total_bytes: int = MAX_ARCHIVE_BYTES  # all members expanded, nested ones included
+    max_entries: int = MAX_ARCHIVE_ENTRIES  # entries, nested archives' included
+    max_depth: int = MAX_ARCHIVE_DEPTH  # levels of archives inside archives
+    max_ratio: int = MAX_COMPRESSION_RATIO  # expanded size over compressed size, per member
+    max_member_bytes: int = MAX_FIT_BYTES  # one FIT file (a member, or a .fit.gz expanded)
+    max_export_bytes: int = MAX_EXPORT_BYTES  # one nutrition export
 
 
 class NotRegularFile(ValueError):

@@ -21,11 +21,11 @@ class SourceFile:
     """One distinct input content (a row of raw.source_files)."""
 
     athlete_id: str
-    sha256: str
+    sha256: str  # of its bytes (.fit.gz: the FIT inside; a damaged member: flows.plan.member_key)
     path: str
     size_bytes: int
-    kind: str
-    status: str
+    kind: str  # fit, fit.gz, zip, csv, or the format a nutrition export was read as
+    status: str  # LOADED, PARTIAL, QUARANTINED or IGNORED
     error: str | None = None
     container_sha256: str | None = None
     message_count: int | None = None
