@@ -387,6 +387,13 @@ class _Budget:
             )
 
 
+def is_io_error(exc: BaseException) -> bool:
+    """Whether `exc` is an error of the disk or the system (it carries an errno: EIO, ENOSPC,
+    ENOENT, ...), which may pass, rather than of the bytes read (bz2's "Invalid data stream"
+    is an OSError without an errno)."""
+    return isinstance(exc, OSError) and exc.errno is not None
+
+
 def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits(),
                  kind_of: KindOf = fit_kind, unread: list[str] | None = None) -> list[Member]:
     """Take every member `kind_of` wants out of a zip (and the zips inside it) into `scratch`;
@@ -397,6 +404,8 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     or climbs with `..`, when the archive (nested ones included) holds too many entries or
     expands beyond the size limit, when one entry expands beyond the compression-ratio limit,
     or when nesting goes deeper than allowed. On refusal nothing of the archive is used.
+    An I/O error (`is_io_error`: the disk, not the archive: a failing read, a full scratch
+    disk, the file gone) is raised as it is; a damaged entry is a Member with its error.
     """
     budget = _Budget(limits, limits.max_total_bytes, limits.max_entries)
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -405,6 +414,10 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
             members = list(_extract(archive, path, scratch, budget, 1, kind_of, unread))
     except (ArchiveRefused, NotRegularFile):
         raise
+    except OSError as exc:
+        if is_io_error(exc):
+            raise
+        raise ArchiveRefused(f"{path}: cannot read the archive ({exc})") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise ArchiveRefused(f"{path}: not a readable zip file ({exc})") from exc
     except Exception as exc:  # a damaged directory, an unsupported feature, ...
@@ -444,6 +457,8 @@ def _extract(
             raise
         except Exception as exc:  # corrupt data, encryption, unsupported compression
             target.unlink(missing_ok=True)
+            if is_io_error(exc):  # the disk, not the entry: the caller opens it again later
+                raise
             yield Member(entry_label, None, info.file_size, kind,
                          f"cannot read entry ({type(exc).__name__}: {exc})")
             continue

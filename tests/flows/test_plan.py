@@ -279,6 +279,26 @@ def test_plan_inputs_reads_real_archives_with_one_rule(tmp_path: Path, policy: P
         (hashlib.sha256(Path(slip).read_bytes()).hexdigest(), "quarantined", None)}
 
 
+@POLICIES
+def test_an_archive_the_disk_fails_is_read_again_next_run_not_quarantined(
+        tmp_path: Path, policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.plan
+
+    kind = "fit" if policy is FIT else "csv"
+    _inputs(tmp_path / "in", kind)
+    (tmp_path / "in" / "slip.zip").unlink()
+    export = str(tmp_path / "in" / "export.zip")
+
+    def failing(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(flows.plan, "open_archive", failing)
+    found, _ = list_inputs([tmp_path / "in"], policy)
+    plan = plan_inputs(found, _manifest(), policy, Retry(), tmp_path / "s", ArchiveLimits())
+    assert plan.problems == [(export, "cannot read: OSError: [Errno 5] Input/output error")]
+    assert (plan.quarantined, plan.archive_rows, plan.path_rows, plan.work) == ([], [], [], [])
+
+
 # ------------------------------------------------- both ingests, their summaries, the CLI
 
 
