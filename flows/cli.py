@@ -627,7 +627,7 @@ def _print_summary(summaries) -> None:
 
 def _print_nutrition_summary(summaries) -> None:
     table = Table(title="Nutrition ingest")
-    for column in ("athlete", "loaded", "skipped", "rejected", "rows", "days replaced",
+    for column in ("athlete", "loaded", "skipped", "quarantined", "rows", "days replaced",
                    "days kept (newer)", "formats"):
         table.add_column(column, justify="left" if column in ("athlete", "formats") else "right")
     for s in summaries:

@@ -9,7 +9,6 @@ what was seen). Tasks pass paths and hashes, never frames or connections.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -25,23 +24,17 @@ from prefect import flow, get_run_logger
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
+from flows.plan import Found, IngestPlan, Policy, Retry, WorkItem, list_inputs, plan_inputs
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
-from flows.settings import AthleteInputs, ingest_request
+from flows.settings import AthleteInputs
 from flows.sources import (
-    CHANGED_WHILE_READ,
     ArchiveLimits,
-    FoundFile,
-    Kind,
-    content_sha256,
-    find_files,
+    fit_kind,
     not_fit_advice,
     not_fit_type,
-    open_archive,
     scratch_folder,
-    unchanged_since,
 )
 from flows.terminal import safe_text
-from schemas.config import load_config
 from transforms.plausibility import DateWindow, date_window
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
@@ -52,12 +45,8 @@ from warehouse.manifest import (
     PARTIAL,
     QUARANTINED,
     SourceFile,
-    SourcePath,
     fit_contents_between,
-    known_contents,
-    known_paths,
-    paths_still_using,
-    quarantined_or_holding_quarantined,
+    read_manifest,
     record_athletes,
     upsert_source_files,
     upsert_source_paths,
@@ -72,35 +61,11 @@ BATCH_FILES = 64
 BATCH_RECORDS = 500_000
 
 
-@dataclass(frozen=True)
-class WorkItem:
-    """A new content to decode, with what must be committed alongside it."""
-
-    path: str
-    read_path: str
-    kind: Kind
-    size_bytes: int
-    sha256: str
-    container_sha256: str | None = None
-    path_row: SourcePath | None = None
-    replace: tuple[str, ...] = ()  # earlier contents of the same path that this one replaces
-    again: bool = False  # loaded before, decoded again by a backfill
-
-
 @dataclass
-class Plan:
-    """What one athlete's ingest must do."""
+class Plan(IngestPlan):
+    """What one athlete's FIT ingest must do: the shared plan, with the files that are not
+    FIT, and its work in chunks (one decoding task each)."""
 
-    athlete_id: str
-    work: list[WorkItem] = field(default_factory=list)
-    skipped: int = 0
-    known_quarantined: int = 0
-    path_rows: list[SourcePath] = field(default_factory=list)
-    archive_rows: list[SourceFile] = field(default_factory=list)
-    quarantined: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    superseded: list[str] = field(default_factory=list)  # contents no path provides any more
-    unread_in_archives: dict[str, list[str]] = field(default_factory=dict)  # archive: members
     unread: list[tuple[str, str, str]] = field(default_factory=list)  # path, type, advice
 
     def chunks(self) -> Iterator[list[WorkItem]]:
@@ -153,6 +118,11 @@ class Reread:
     until: date | None = None
 
 
+#: FIT inputs: .fit, .fit.gz and zips of them; members that are not FIT are named in the
+#: summary; a path's new content replaces the rows of the one it held before.
+FIT = Policy(kind_of=fit_kind, default_kind="fit", supersede=True, note_unread=True)
+
+
 @io_task
 def plan_fit_inputs(
     warehouse: str,
@@ -163,45 +133,23 @@ def plan_fit_inputs(
     reread: Reread | None = None,
 ) -> Plan:
     """Walk the inputs, skip unchanged paths, open changed archives, hash new contents."""
-    athlete = inputs.athlete_id
-    plan = Plan(athlete)
-    retry_quarantined = retry_quarantined or reread is not None
     loose: list[str] = []
-    found, plan.problems = find_files((Path(p) for p in inputs.paths), unread=loose)
+    found, problems = list_inputs((Path(p) for p in inputs.paths), FIT, inputs.origin,
+                                  unread=loose)
     with connect(Path(warehouse)) as con:
         create_all(con)
-        seen = known_paths(con, athlete)
-        bad = quarantined_or_holding_quarantined(con, athlete)
-        again = (set() if reread is None else
-                 fit_contents_between(con, athlete, reread.since, reread.until))
-        hashed: list[WorkItem] = []
-        for f in found:
-            before = seen.get(f.path)
-            if (before and before.size_bytes == f.size_bytes and before.mtime_ns == f.mtime_ns
-                    and reread is None and not (retry_quarantined and before.sha256 in bad)):
-                plan.skipped += 1
-                plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
-                continue
-            try:
-                sha = content_sha256(f.path, f.kind, limits)
-            except Exception as exc:  # unreadable now; what it gave before stays
-                plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
-                continue
-            row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind,
-                             inputs.origin)
-            if f.kind == "zip":
-                retry = reread is not None or (retry_quarantined and sha in bad)
-                hashed.extend(_open_zip(plan, f, sha, row, Path(scratch), limits, con, retry,
-                                        seen))
-                continue
-            hashed.append(WorkItem(f.path, f.path, f.kind, f.size_bytes, sha, path_row=row,
-                                   replace=_replaced(con, athlete, before, sha)))
-        _keep_new_contents(plan, hashed, con, retry_quarantined, again)
+        manifest = read_manifest(con, inputs.athlete_id)
+        again = (frozenset() if reread is None else frozenset(
+            fit_contents_between(con, inputs.athlete_id, reread.since, reread.until)))
+        retry = Retry(quarantined=retry_quarantined or reread is not None,
+                      every_path=reread is not None, contents=again)
+        plan = Plan(**vars(plan_inputs(found, manifest, FIT, retry, Path(scratch), limits)))
+        plan.problems[:0] = problems
         _note_unread(con, plan, inputs, found, loose)
     return plan
 
 
-def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[FoundFile],
+def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[Found],
                  loose: list[str]) -> None:
     """Record the files that are not FIT under the athlete's paths (in folders, and in the
     archives opened now) and put every one known under those paths on the plan."""
@@ -215,90 +163,10 @@ def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[FoundFile],
               for path in members}
     with transaction(con):
         record_unread(con, plan.athlete_id, roots, loose,
-                      [f.path for f in found if f.kind == "zip"], plan.unread_in_archives,
+                      [f.file.path for f in found if f.file.kind == "zip"],
+                      plan.unread_in_archives,
                       kinds, utc_now())
     plan.unread = unread_under(con, plan.athlete_id, roots)
-
-
-def _replaced(con, athlete: str, before: SourcePath | None, sha: str) -> tuple[str, ...]:
-    """The content a path held before, when it changed and no other path still holds it."""
-    if before is None or before.sha256 == sha:
-        return ()
-    if paths_still_using(con, athlete, before.sha256, before.path):
-        return ()
-    return (before.sha256,)
-
-
-def _open_zip(
-    plan: Plan, f: FoundFile, sha: str, row: SourcePath, scratch: Path, limits: ArchiveLimits,
-    con, retry: bool, seen: dict[str, SourcePath],
-) -> list[WorkItem]:
-    """Members of a changed archive as work items; a refused archive is quarantined."""
-    athlete = plan.athlete_id
-    if known_contents(con, athlete, [sha]).get(sha) is not None and not retry:
-        plan.path_rows.append(row)
-        plan.skipped += 1
-        return []
-    unread: list[str] = []
-    try:
-        members = open_archive(f.path, scratch / sha[:16], limits, unread=unread)
-    except Exception as exc:  # ArchiveRefused, or the file vanished
-        reason = str(exc)
-        plan.quarantined.append((f.path, reason))
-        plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip",
-                                            QUARANTINED, reason))
-        plan.path_rows.append(row)
-        return []
-    if not unchanged_since(f.path, (f.size_bytes, f.mtime_ns)):  # written to while opened
-        plan.problems.append((f.path, CHANGED_WHILE_READ))
-        return []
-    plan.unread_in_archives[f.path] = unread
-    items = []
-    complete = True
-    for m in members:
-        if m.read_path is None:  # its content is unreadable: keyed by archive and entry name
-            key = hashlib.sha256(f"{sha}!{m.path}".encode()).hexdigest()
-            reason = m.error or "cannot read entry"
-            plan.quarantined.append((m.path, reason))
-            plan.archive_rows.append(SourceFile(athlete, key, m.path, m.size_bytes, m.kind,
-                                                QUARANTINED, reason, sha))
-            continue
-        try:
-            member_sha = content_sha256(m.read_path, m.kind, limits)
-        except Exception as exc:
-            plan.problems.append((m.path, f"cannot read: {type(exc).__name__}: {exc}"))
-            complete = False
-            continue
-        member_row = SourcePath(athlete, m.path, m.size_bytes, f.mtime_ns, member_sha, m.kind,
-                                row.origin)
-        items.append(WorkItem(m.path, str(m.read_path), m.kind, m.size_bytes, member_sha,
-                              container_sha256=sha, path_row=member_row,
-                              replace=_replaced(con, athlete, seen.get(m.path), member_sha)))
-    if complete:  # else the archive is opened again next run
-        plan.archive_rows.append(SourceFile(athlete, sha, f.path, f.size_bytes, "zip", LOADED))
-        plan.path_rows.append(row)
-    return items
-
-
-def _keep_new_contents(plan: Plan, hashed: list[WorkItem], con, retry_quarantined: bool,
-                       again: set[str]) -> None:
-    """Queue contents the warehouse lacks (once each) and those to decode `again`; the rest
-    only record their path."""
-    status = known_contents(con, plan.athlete_id, sorted({i.sha256 for i in hashed}))
-    queued: set[str] = set()
-    for item in hashed:
-        known = status.get(item.sha256)
-        retry = known == QUARANTINED and retry_quarantined
-        decode_again = known in (LOADED, PARTIAL) and item.sha256 in again
-        if item.sha256 in queued or (known is not None and not retry and not decode_again):
-            plan.skipped += 1
-            plan.known_quarantined += known == QUARANTINED
-            if item.path_row is not None:
-                plan.path_rows.append(item.path_row)
-            plan.superseded.extend(item.replace)
-            continue
-        queued.add(item.sha256)
-        plan.work.append(replace(item, again=True) if decode_again else item)
 
 
 @io_task
@@ -566,14 +434,3 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
     summary.seconds = time.perf_counter() - t0
     return summary
 
-
-@flow(name="ingest-from-config")
-def ingest_from_config_flow(config: str) -> list[IngestSummary]:
-    """Ingest every athlete's fit_paths as the config file lists them (for deployments)."""
-    request = ingest_request(load_config(Path(config)))
-    return ingest_fit_flow(
-        warehouse=str(request.warehouse),
-        athletes=request.athletes,
-        workers=request.workers,
-        limits=request.limits,
-    )

@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger
 
+from flows.plan import Found, IngestPlan, Policy, Retry, WorkItem, list_inputs, plan_inputs
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import NutritionInputs, NutritionSourceSpec
 from flows.sources import (
-    CHANGED_WHILE_READ,
     ArchiveLimits,
     ChangedWhileRead,
-    content_sha256,
     csv_kind,
-    find_files,
-    open_archive,
     read_unchanged,
     scratch_folder,
-    unchanged_since,
 )
 from flows.terminal import safe_text
 from schemas.nutrition import (
@@ -57,10 +53,7 @@ from warehouse.manifest import (
     LOADED,
     QUARANTINED,
     SourceFile,
-    SourcePath,
-    known_contents,
-    known_paths,
-    quarantined_or_holding_quarantined,
+    read_manifest,
     record_athletes,
     upsert_source_files,
     upsert_source_paths,
@@ -69,30 +62,13 @@ from warehouse.nutrition_load import load_export, record_rejected
 
 
 @dataclass(frozen=True)
-class ExportFile:
-    """An export content to read, with where it came from."""
+class ExportFile(WorkItem):
+    """An export content to read, with its source's settings and the time it was made."""
 
-    path: str
-    read_path: str
-    size_bytes: int
-    sha256: str
+    _: KW_ONLY
     exported_at: datetime
     spec: NutritionSourceSpec
-    path_row: SourcePath | None = None
-    container_sha256: str | None = None
     explicit: bool = True  # named on the command line or in the config, not found in a folder
-
-
-@dataclass
-class NutritionPlan:
-    athlete_id: str
-    work: list[ExportFile] = field(default_factory=list)
-    skipped: int = 0
-    path_rows: list[SourcePath] = field(default_factory=list)
-    archive_rows: list[SourceFile] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    known_quarantined: int = 0
 
 
 @dataclass
@@ -112,106 +88,45 @@ class NutritionSummary(RunSummary):
         return self.rows
 
 
-def _mtime(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns / 1e9, UTC)
+#: Nutrition inputs: CSV exports and zips of them; a new export replaces the days it
+#: covers, not the rows of the path's earlier content.
+NUTRITION = Policy(kind_of=csv_kind, default_kind="csv", supersede=False, note_unread=False)
 
 
 @io_task
 def plan_nutrition_inputs(warehouse: str, inputs: NutritionInputs, scratch: str,
                           limits: ArchiveLimits, retry_quarantined: bool = False,
-                          reread: bool = False) -> NutritionPlan:
-    """Walk each source, skip unchanged paths and known contents, open archives, hash.
-    `reread` (a backfill): read every export again, known or not, quarantined or not."""
-    retry_quarantined = retry_quarantined or reread
-    plan = NutritionPlan(inputs.athlete_id)
-    athlete = inputs.athlete_id
+                          reread: bool = False) -> IngestPlan:
+    """Walk each source, skip unchanged paths and known contents, open archives, hash; the
+    work is ExportFiles, oldest first (the newest export wins each day). `reread` (a
+    backfill): read every export again, known or not, quarantined or not."""
+    found: list[Found] = []
+    problems: list[tuple[str, str]] = []
+    for source, spec in enumerate(inputs.sources):
+        in_source, walk_problems = list_inputs([Path(spec.path)], NUTRITION, inputs.origin,
+                                               source)
+        found += in_source
+        problems += walk_problems
     with connect(Path(warehouse)) as con:
         create_all(con)
-        seen = known_paths(con, athlete)
-        bad = quarantined_or_holding_quarantined(con, athlete)
-        candidates: list[ExportFile] = []
-        for spec in inputs.sources:
-            found, problems = find_files([Path(spec.path)], csv_kind, "csv")
-            plan.problems.extend(problems)
-            explicit = Path(spec.path).expanduser().is_file()
-            for f in found:
-                before = seen.get(f.path)
-                if (before and (before.size_bytes, before.mtime_ns) == (f.size_bytes, f.mtime_ns)
-                        and not reread and not (retry_quarantined and before.sha256 in bad)):
-                    plan.skipped += 1
-                    plan.known_quarantined += before.sha256 in bad and f.kind != "zip"
-                    continue
-                try:
-                    sha = content_sha256(f.path, f.kind, limits)
-                except Exception as exc:
-                    plan.problems.append((f.path, f"cannot read: {type(exc).__name__}: {exc}"))
-                    continue
-                row = SourcePath(athlete, f.path, f.size_bytes, f.mtime_ns, sha, f.kind,
-                                 inputs.origin)
-                if f.kind != "zip":
-                    made = export_time_from_name(f.path) or _mtime(f.mtime_ns)
-                    candidates.append(ExportFile(f.path, f.path, f.size_bytes, sha, made, spec,
-                                                 row, None, explicit))
-                    continue
-                retry = reread or (retry_quarantined and sha in bad)
-                candidates += _open_zip(plan, con, f.path, f.size_bytes, f.mtime_ns, sha, row,
-                                        spec, Path(scratch), limits, retry)
-        status = known_contents(con, athlete, sorted({c.sha256 for c in candidates}))
-        queued: set[str] = set()
-        for c in candidates:
-            known = status.get(c.sha256)
-            retry = reread or (retry_quarantined and known == QUARANTINED)
-            if c.sha256 in queued or (known is not None and not retry):
-                plan.skipped += 1
-                plan.known_quarantined += known == QUARANTINED
-                if c.path_row is not None:
-                    plan.path_rows.append(c.path_row)
-                continue
-            queued.add(c.sha256)
-            plan.work.append(c)
-    plan.work.sort(key=lambda c: (c.exported_at, c.path))  # older first: the newest wins
+        manifest = read_manifest(con, inputs.athlete_id)
+    retry = Retry(quarantined=retry_quarantined or reread, every_path=reread,
+                  contents=frozenset(manifest.contents) if reread else frozenset())
+    plan = plan_inputs(found, manifest, NUTRITION, retry, Path(scratch), limits)
+    plan.problems[:0] = problems
+    named = [Path(spec.path).expanduser().is_file() for spec in inputs.sources]
+    plan.work = sorted((_export(item, inputs.sources[item.source], named[item.source])
+                        for item in plan.work), key=lambda e: (e.exported_at, e.path))
     return plan
 
 
-def _open_zip(plan: NutritionPlan, con, path: str, size: int, mtime_ns: int, sha: str,
-              row: SourcePath, spec: NutritionSourceSpec, scratch: Path, limits: ArchiveLimits,
-              retry: bool) -> list[ExportFile]:
-    """The CSV members of a new archive; a refused archive is quarantined."""
-    athlete = plan.athlete_id
-    if known_contents(con, athlete, [sha]) and not retry:
-        plan.skipped += 1
-        plan.path_rows.append(row)
-        return []
-    try:
-        members = open_archive(path, scratch / sha[:16], limits, csv_kind)
-    except Exception as exc:
-        plan.rejected.append((path, str(exc)))
-        plan.archive_rows.append(SourceFile(athlete, sha, path, size, "zip", QUARANTINED,
-                                            str(exc)))
-        plan.path_rows.append(row)
-        return []
-    if not unchanged_since(path, (size, mtime_ns)):  # written to while it was hashed or opened
-        plan.problems.append((path, CHANGED_WHILE_READ))
-        return []
-    files, complete = [], True
-    for m in members:
-        try:
-            if m.read_path is None:
-                raise OSError(m.error or "cannot read entry")
-            member_sha = content_sha256(m.read_path, m.kind, limits)
-        except Exception as exc:
-            plan.problems.append((m.path, f"cannot read: {exc}"))
-            complete = False
-            continue
-        member_row = SourcePath(athlete, m.path, m.size_bytes, mtime_ns, member_sha, m.kind,
-                                row.origin)
-        made = export_time_from_name(m.path) or _mtime(mtime_ns)
-        files.append(ExportFile(m.path, str(m.read_path), m.size_bytes, member_sha, made, spec,
-                                member_row, sha, False))
-    if complete:  # else the archive is opened again next run
-        plan.archive_rows.append(SourceFile(athlete, sha, path, size, "zip", LOADED))
-        plan.path_rows.append(row)
-    return files
+def _export(item: WorkItem, spec: NutritionSourceSpec, named: bool) -> ExportFile:
+    """The work item with its source's settings and the time the export was made (from its
+    name, else the modification time of its file or archive)."""
+    mtime_ns = item.path_row.mtime_ns if item.path_row is not None else 0
+    made = export_time_from_name(item.path) or datetime.fromtimestamp(mtime_ns / 1e9, UTC)
+    return ExportFile(**vars(item), exported_at=made, spec=spec,
+                      explicit=named and item.container_sha256 is None)
 
 
 def choose_format(header: tuple[str, ...], spec: NutritionSourceSpec) -> ExportFormat:
@@ -336,7 +251,7 @@ def _file_row(inputs: NutritionInputs, item: ExportFile, kind: str, status: str,
 
 
 @io_task
-def record_nutrition_paths(warehouse: str, plan: NutritionPlan, inputs: NutritionInputs) -> None:
+def record_nutrition_paths(warehouse: str, plan: IngestPlan, inputs: NutritionInputs) -> None:
     """Remember archives opened, paths of known contents, and the athlete's time zone."""
     with connect(Path(warehouse)) as con, transaction(con):
         upsert_source_files(con, plan.archive_rows, utc_now())
@@ -371,10 +286,10 @@ def ingest_nutrition_flow(
                 shutil.rmtree(scratch, ignore_errors=True)
             summary.skipped += plan.skipped
             summary.known_quarantined += plan.known_quarantined
-            summary.quarantined[:0] = plan.rejected
+            summary.quarantined[:0] = plan.quarantined
             summary.problems[:0] = plan.problems
             summary.seconds = time.perf_counter() - t0
-            logger.info("athlete %s: %d exports loaded, %d skipped, %d rejected, %d rows",
+            logger.info("athlete %s: %d exports loaded, %d skipped, %d quarantined, %d rows",
                         safe_text(inputs.athlete_id, markup=False), summary.loaded,
                         summary.skipped, len(summary.quarantined), summary.rows)
             summaries.append(summary)

@@ -48,12 +48,12 @@ class ArchiveRefused(ValueError):
 class ArchiveLimits:
     """Fixed limits an archive must respect as a whole (nested archives included)."""
 
-    max_total_bytes: int = MAX_ARCHIVE_BYTES
-    max_entries: int = MAX_ARCHIVE_ENTRIES
-    max_depth: int = MAX_ARCHIVE_DEPTH
-    max_ratio: int = MAX_COMPRESSION_RATIO
-    max_member_bytes: int = MAX_FIT_BYTES
-    max_export_bytes: int = MAX_EXPORT_BYTES
+    max_total_bytes: int = MAX_ARCHIVE_BYTES  # all members expanded, nested ones included
+    max_entries: int = MAX_ARCHIVE_ENTRIES  # entries, nested archives' included
+    max_depth: int = MAX_ARCHIVE_DEPTH  # levels of archives inside archives
+    max_ratio: int = MAX_COMPRESSION_RATIO  # expanded size over compressed size, per member
+    max_member_bytes: int = MAX_FIT_BYTES  # one FIT file (a member, or a .fit.gz expanded)
+    max_export_bytes: int = MAX_EXPORT_BYTES  # one nutrition export
 
 
 class NotRegularFile(ValueError):
@@ -126,16 +126,15 @@ class Member:
     error: str | None = None
 
 
+def _kind_by_extension(name: str, kinds: tuple[Kind, ...]) -> Kind | None:
+    """The first of `kinds` whose extension ends `name` (any case), or None."""
+    lower = name.lower()
+    return next((kind for kind in kinds if lower.endswith(f".{kind}")), None)
+
+
 def fit_kind(name: str) -> Kind | None:
     """The kind of input a file name announces, or None for files to ignore."""
-    lower = name.lower()
-    if lower.endswith(".fit"):
-        return "fit"
-    if lower.endswith(".fit.gz"):
-        return "fit.gz"
-    if lower.endswith(".zip"):
-        return "zip"
-    return None
+    return _kind_by_extension(name, ("fit", "fit.gz", "zip"))
 
 
 #: Files that operating systems leave in folders and zips (macOS Finder and its zip tool,
@@ -192,12 +191,7 @@ def not_fit_advice(file_type: str, in_archive: bool = False) -> str:
 
 def csv_kind(name: str) -> Kind | None:
     """The kind of nutrition input a file name announces (CSV exports, or a zip of them)."""
-    lower = name.lower()
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith(".zip"):
-        return "zip"
-    return None
+    return _kind_by_extension(name, ("csv", "zip"))
 
 
 def find_files(
@@ -393,6 +387,13 @@ class _Budget:
             )
 
 
+def is_io_error(exc: BaseException) -> bool:
+    """Whether `exc` is an error of the disk or the system (it carries an errno: EIO, ENOSPC,
+    ENOENT, ...), which may pass, rather than of the bytes read (bz2's "Invalid data stream"
+    is an OSError without an errno)."""
+    return isinstance(exc, OSError) and exc.errno is not None
+
+
 def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits(),
                  kind_of: KindOf = fit_kind, unread: list[str] | None = None) -> list[Member]:
     """Take every member `kind_of` wants out of a zip (and the zips inside it) into `scratch`;
@@ -403,6 +404,8 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
     or climbs with `..`, when the archive (nested ones included) holds too many entries or
     expands beyond the size limit, when one entry expands beyond the compression-ratio limit,
     or when nesting goes deeper than allowed. On refusal nothing of the archive is used.
+    An I/O error (`is_io_error`: the disk, not the archive: a failing read, a full scratch
+    disk, the file gone) is raised as it is; a damaged entry is a Member with its error.
     """
     budget = _Budget(limits, limits.max_total_bytes, limits.max_entries)
     scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -411,6 +414,10 @@ def open_archive(path: str, scratch: Path, limits: ArchiveLimits = ArchiveLimits
             members = list(_extract(archive, path, scratch, budget, 1, kind_of, unread))
     except (ArchiveRefused, NotRegularFile):
         raise
+    except OSError as exc:
+        if is_io_error(exc):
+            raise
+        raise ArchiveRefused(f"{path}: cannot read the archive ({exc})") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise ArchiveRefused(f"{path}: not a readable zip file ({exc})") from exc
     except Exception as exc:  # a damaged directory, an unsupported feature, ...
@@ -450,6 +457,8 @@ def _extract(
             raise
         except Exception as exc:  # corrupt data, encryption, unsupported compression
             target.unlink(missing_ok=True)
+            if is_io_error(exc):  # the disk, not the entry: the caller opens it again later
+                raise
             yield Member(entry_label, None, info.file_size, kind,
                          f"cannot read entry ({type(exc).__name__}: {exc})")
             continue

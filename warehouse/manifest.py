@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 import duckdb
 import polars as pl
@@ -19,11 +21,11 @@ class SourceFile:
     """One distinct input content (a row of raw.source_files)."""
 
     athlete_id: str
-    sha256: str
+    sha256: str  # of its bytes (.fit.gz: the FIT inside; a damaged member: flows.plan.member_key)
     path: str
     size_bytes: int
-    kind: str
-    status: str
+    kind: str  # fit, fit.gz, zip, csv, or the format a nutrition export was read as
+    status: str  # LOADED, PARTIAL, QUARANTINED or IGNORED
     error: str | None = None
     container_sha256: str | None = None
     message_count: int | None = None
@@ -55,18 +57,40 @@ def known_paths(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, So
     return {r[1]: SourcePath(*r) for r in rows}
 
 
-def known_contents(
-    con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[str]
-) -> dict[str, str]:
-    """Status (loaded / partial / quarantined) of the given contents the warehouse has."""
-    if not shas:
-        return {}
+@dataclass(frozen=True)
+class Manifest:
+    """What the warehouse knows of one athlete's inputs, as plain data (the ingest plan
+    decides from it without a connection)."""
+
+    athlete_id: str
+    paths: dict[str, SourcePath] = field(default_factory=dict)  # by path
+    contents: dict[str, str] = field(default_factory=dict)  # status (loaded, ...) by sha256
+    #: Quarantined contents by sha256, as a count: 1 for a quarantined content; for an
+    #: archive, how many of its members are quarantined (a refused archive counts 1).
+    quarantined: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def _paths_per_content(self) -> Counter[str]:
+        return Counter(p.sha256 for p in self.paths.values())
+
+    def held_elsewhere(self, sha: str, path: str) -> bool:
+        """Whether a recorded path other than `path` holds this content."""
+        here = (p := self.paths.get(path)) is not None and p.sha256 == sha
+        return self._paths_per_content[sha] > here
+
+
+def read_manifest(con: duckdb.DuckDBPyConnection, athlete_id: str) -> Manifest:
+    """An athlete's recorded paths and contents, with what is quarantined."""
     rows = con.execute(
-        "SELECT sha256, status FROM raw.source_files "
-        "WHERE athlete_id = ? AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
-        [athlete_id, shas],
+        "SELECT sha256, status, container_sha256 FROM raw.source_files WHERE athlete_id = ?",
+        [athlete_id],
     ).fetchall()
-    return dict(rows)
+    quarantined: Counter[str] = Counter()
+    for sha, status, container in rows:
+        if status == QUARANTINED:
+            quarantined.update([sha] if container is None else [sha, container])
+    return Manifest(athlete_id, known_paths(con, athlete_id),
+                    {sha: status for sha, status, _ in rows}, dict(quarantined))
 
 
 def fit_contents_between(con: duckdb.DuckDBPyConnection, athlete_id: str,
@@ -94,29 +118,6 @@ def fit_contents_between(con: duckdb.DuckDBPyConnection, athlete_id: str,
         return {sha for sha, _ in rows}
     return {sha for sha, day in rows if day is not None
             and (since is None or day >= since) and (until is None or day <= until)}
-
-
-def quarantined_or_holding_quarantined(con: duckdb.DuckDBPyConnection, athlete_id: str
-                                       ) -> set[str]:
-    """Quarantined contents, and the archives that delivered a quarantined member."""
-    rows = con.execute(
-        "SELECT sha256 FROM raw.source_files WHERE athlete_id = ? AND status = 'quarantined' "
-        "UNION SELECT container_sha256 FROM raw.source_files WHERE athlete_id = ? "
-        "AND status = 'quarantined' AND container_sha256 IS NOT NULL",
-        [athlete_id, athlete_id],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def paths_still_using(
-    con: duckdb.DuckDBPyConnection, athlete_id: str, sha: str, except_path: str
-) -> int:
-    """How many other recorded paths still hold this content."""
-    row = con.execute(
-        "SELECT count(*) FROM raw.source_paths WHERE athlete_id = ? AND sha256 = ? AND path <> ?",
-        [athlete_id, sha, except_path],
-    ).fetchone()
-    return int(row[0]) if row else 0
 
 
 def _frame(rows: list, cls: type) -> pl.DataFrame:

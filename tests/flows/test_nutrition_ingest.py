@@ -334,7 +334,7 @@ def _rows_by_hand(data: bytes) -> int:
 def test_an_export_appended_while_it_is_ingested_loads_only_the_bytes_it_hashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import flows.nutrition_ingest as nutrition_ingest
+    import flows.plan
 
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -342,7 +342,7 @@ def test_an_export_appended_while_it_is_ingested_loads_only_the_bytes_it_hashed(
     days = [(f"2024-03-{d:02d}", 2000 + d, 100 + d) for d in range(1, 11)]
     export = _daily(folder / "dailysummary.csv", days, 1_700_000_000)
     more = "".join(f"2024-04-{d:02d},2500,200,25,70,150,true\n" for d in range(1, 6))
-    hashed = nutrition_ingest.content_sha256
+    hashed = flows.plan.content_sha256
 
     def hash_then_append(path, kind, limits):  # the tracker's app writes on after the hash
         digest = hashed(path, kind, limits)
@@ -350,7 +350,7 @@ def test_an_export_appended_while_it_is_ingested_loads_only_the_bytes_it_hashed(
             fh.write(more)
         return digest
 
-    monkeypatch.setattr(nutrition_ingest, "content_sha256", hash_then_append)
+    monkeypatch.setattr(flows.plan, "content_sha256", hash_then_append)
     summary = _ingest(warehouse, folder)
     assert summary.problems == [(str(export), "changed while it was read; read again next run")]
     assert summary.loaded == 0 and not summary.ok
@@ -374,18 +374,18 @@ def test_an_export_rewritten_after_the_walk_is_not_recorded(
 ) -> None:
     """Rewritten between the walk's stat and the hash: the same size is possible, the time
     is not; the load sees the time changed and leaves the file for the next run."""
-    import flows.nutrition_ingest as nutrition_ingest
+    import flows.plan
 
     warehouse = tmp_path / "w.duckdb"
     export = _daily(tmp_path / "dailysummary.csv", [("2024-03-01", 2000, 100)], 1_700_000_000)
-    walked = nutrition_ingest.find_files
+    walked = flows.plan.find_files
 
     def walk_then_touch(*args, **kwargs):
         found = walked(*args, **kwargs)
         _daily(export, [("2024-03-01", 2900, 190)], 1_700_000_500)  # same size, new time
         return found
 
-    monkeypatch.setattr(nutrition_ingest, "find_files", walk_then_touch)
+    monkeypatch.setattr(flows.plan, "find_files", walk_then_touch)
     summary = _ingest(warehouse, export)
     assert summary.problems == [(str(export), "changed while it was read; read again next run")]
     assert _query(warehouse, "SELECT count(*) FROM raw.nutrition_entries") == [(0,)]
@@ -398,7 +398,7 @@ def test_an_export_rewritten_after_the_walk_is_not_recorded(
 def test_an_export_zip_written_to_while_it_is_opened_is_left_for_the_next_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import flows.nutrition_ingest as nutrition_ingest
+    import flows.plan
 
     export = tmp_path / "File-Export-2024-03-04-to-2024-03-05"
     _mfp_export(export)
@@ -406,14 +406,14 @@ def test_an_export_zip_written_to_while_it_is_opened_is_left_for_the_next_run(
     with zipfile.ZipFile(source, "w") as zf:
         for f in export.iterdir():
             zf.write(f, f"{export.name}/{f.name}")
-    opened = nutrition_ingest.open_archive
+    opened = flows.plan.open_archive
 
     def open_then_touch(path, *args, **kwargs):  # a sync tool rewrites the archive meanwhile
         members = opened(path, *args, **kwargs)
         os.utime(path, (1_800_000_000, 1_800_000_000))
         return members
 
-    monkeypatch.setattr(nutrition_ingest, "open_archive", open_then_touch)
+    monkeypatch.setattr(flows.plan, "open_archive", open_then_touch)
     warehouse = tmp_path / "w.duckdb"
     summary = _ingest(warehouse, source, fmt="myfitnesspal")
     assert summary.problems == [(str(source), "changed while it was read; read again next run")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -19,7 +20,9 @@ from flows.sources import (
     ChangedWhileRead,
     NotRegularFile,
     content_sha256,
+    csv_kind,
     find_files,
+    fit_kind,
     open_archive,
     read_input,
     read_unchanged,
@@ -245,3 +248,38 @@ def test_read_unchanged_gives_the_hashed_bytes_or_refuses_a_file_written_to(
             read_unchanged(path, "csv", limits, expected, seen)
     with pytest.raises(ChangedWhileRead):  # the hash alone, for a file taken out of a zip
         read_unchanged(path, "csv", limits, sha)
+
+
+@pytest.mark.parametrize(("name", "fit", "csv"), [
+    ("run.fit", "fit", None), ("RUN.FIT", "fit", None), ("run.fit.gz", "fit.gz", None),
+    ("Export.ZIP", "zip", "zip"), ("servings.csv", None, "csv"), ("run.gpx", None, None),
+    ("run.fit.bak", None, None), ("fit", None, None),
+])
+def test_a_file_name_announces_its_kind(name: str, fit: str | None, csv: str | None) -> None:
+    assert (fit_kind(name), csv_kind(name)) == (fit, csv)
+
+
+@pytest.mark.parametrize(("error", "damaged"), [
+    (OSError(errno.EIO, "Input/output error"), False),
+    (OSError(errno.ENOSPC, "No space left on device"), False),
+    (OSError("Invalid data stream"), True),  # how bz2 says its bytes are bad: no errno
+    (zipfile.BadZipFile("Bad CRC-32 for file 'b.fit'"), True),
+])
+def test_an_entry_the_disk_fails_is_an_io_error_a_damaged_one_a_member_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, damaged: bool,
+) -> None:
+    import flows.sources
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.fit", FIT_LIKE)
+    monkeypatch.setattr(flows.sources, "_copy_member", lambda *args: (_ for _ in ()).throw(error))
+    if not damaged:
+        with pytest.raises(OSError) as raised:
+            open_archive(str(archive), tmp_path / "s")
+        assert raised.value is error
+        return
+    (member,) = open_archive(str(archive), tmp_path / "s")
+    assert member.read_path is None
+    assert member.error == f"cannot read entry ({type(error).__name__}: {error})"
+    assert list((tmp_path / "s").iterdir()) == []  # nothing of it left in the scratch folder
