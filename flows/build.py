@@ -3,7 +3,7 @@ and then published (write, audit, publish).
 
 `build_flow` holds the warehouse's run lock, reads the raw tables of the configured
 athletes, computes every daily fact (transforms.daily_facts) and score
-(transforms.muscle_balance) into `staging.*`, checks each staged mart against its
+(transforms.scoring.muscle_balance) into `staging.*`, checks each staged mart against its
 expectation suite (schemas.expectations, Great Expectations in memory), records every
 result in marts.validation_results, and only when all pass replaces the marts in one
 transaction. When the failing rows belong to some athletes only, those athletes are held
@@ -32,8 +32,12 @@ from flows.runtime import PipelineRun, error_text, io_task, pipeline_run, utc_no
 from schemas.config import Athlete
 from schemas.marts import MARTS
 from transforms.daily_facts import FactConstants, daily_facts
-from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
-from transforms.score_model import ScoreConstants
+from transforms.scoring.muscle_balance import (
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
+from transforms.scoring.score_model import ScoreConstants
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging

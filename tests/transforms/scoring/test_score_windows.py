@@ -1,4 +1,4 @@
-"""The rolling windows of the muscle-balance score (`transforms.score_windows`), on small
+"""The rolling windows of the muscle-balance score (`transforms.scoring.score_windows`), on small
 daily fact frames built by hand.
 
 This file also holds `make_facts`, the builder of the three daily fact frames the other
@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from transforms.score_model import ScoreConstants
-from transforms.score_windows import carbohydrate_need, daily_inputs, windows
+from transforms.scoring.score_model import ScoreConstants
+from transforms.scoring.score_windows import carbohydrate_need, daily_inputs, windows
 
 # --------------------------------------------------------------------------------------
 # The shared builder of daily fact frames

@@ -214,7 +214,8 @@ def model_version(constants: ScoreConstants, *others: object) -> str:
     here = Path(__file__).parent
     for name in MODEL_MODULES:
         digest.update(name.encode())
-        digest.update((here / name).read_bytes())
+        path = here / name if (here / name).exists() else here.parent / name
+        digest.update(path.read_bytes())
     for item in (constants, *others):
         digest.update(type(item).__name__.encode())
         digest.update(_canonical(item).encode())

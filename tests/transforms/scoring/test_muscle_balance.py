@@ -1,4 +1,4 @@
-"""The muscle-balance verdict (`transforms.muscle_balance`): the weighted score, data
+"""The muscle-balance verdict (`transforms.scoring.muscle_balance`): the weighted score, data
 completeness, bands, reasons, the daily mart and the weekly rollup, with every expected
 number worked out by hand from the default constants."""
 
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
-from tests.transforms.test_score_windows import (
+from tests.transforms.scoring.test_score_windows import (
     START,
     UNLOGGED,
     concat_facts,
@@ -19,15 +19,15 @@ from tests.transforms.test_score_windows import (
     on,
 )
 from transforms.daily_facts import FactConstants
-from transforms.muscle_balance import (
+from transforms.scoring.muscle_balance import (
     _verdict,
     band,
     daily_muscle_balance,
     score_days,
     weekly_muscle_balance,
 )
-from transforms.score_model import COMPONENTS, ScoreConstants, model_version
-from transforms.score_reasons import protein_reason, recovery_reason, running_load_reason
+from transforms.scoring.score_model import COMPONENTS, ScoreConstants, model_version
+from transforms.scoring.score_reasons import protein_reason, recovery_reason, running_load_reason
 
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}

@@ -1,4 +1,4 @@
-"""The seven components of the muscle-balance score (`transforms.score_components`): every
+"""The seven components of the muscle-balance score (`transforms.scoring.score_components`): every
 transfer function at and between its thresholds, with the expected numbers worked out by
 hand from the constants of `ScoreConstants` (defaults unless a test says otherwise)."""
 
@@ -9,7 +9,7 @@ import math
 import polars as pl
 import pytest
 
-from tests.transforms.test_score_windows import (
+from tests.transforms.scoring.test_score_windows import (
     REST_DAY,
     UNKNOWN_TRAINING,
     UNLOGGED,
@@ -17,13 +17,13 @@ from tests.transforms.test_score_windows import (
     make_facts,
     window_frame,
 )
-from transforms.score_components import (
+from transforms.scoring.score_components import (
     component_parts,
     recovery_parts,
     recovery_score,
     strength_score,
 )
-from transforms.score_model import COMPONENTS, ScoreConstants
+from transforms.scoring.score_model import COMPONENTS, ScoreConstants
 
 HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
 
