@@ -54,7 +54,8 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from transforms.daily_facts import RawFrames, daily_facts  # noqa: E402
+from schemas.frames import RawFrames  # noqa: E402
+from transforms.daily_facts import daily_facts  # noqa: E402
 from transforms.running_volume import MAX_GAP_S  # noqa: E402
 from transforms.scoring.muscle_balance import (  # noqa: E402
     daily_muscle_balance,

@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 
+from schemas.frames import RawFrames
 from schemas.marts import (
     DAILY_ENERGY,
     DAILY_NUTRITION,
@@ -91,25 +92,6 @@ class FactConstants:
                 continue
             given[key] = override_value(key, value, known[key], lowest="positive")
         return cls(**given)
-
-
-@dataclass
-class RawFrames:
-    """The raw tables the facts are built from (one athlete or many)."""
-
-    records: pl.DataFrame
-    sessions: pl.DataFrame
-    activity: pl.DataFrame
-    sets: pl.DataFrame
-    nutrition_entries: pl.DataFrame
-    body_measurements: pl.DataFrame
-    #: raw.fit_file_id (identity of each file) and raw.source_files (athlete_id,
-    #: source_sha256, status): what tells two files of one activity apart; None: the
-    #: sessions identify every file and every file counts as loaded.
-    file_id: pl.DataFrame | None = None
-    files: pl.DataFrame | None = None
-    laps: pl.DataFrame | None = None  # sport of files without a session (see _sport_sources)
-    sports: pl.DataFrame | None = None
 
 
 @dataclass

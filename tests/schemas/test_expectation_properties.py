@@ -31,8 +31,9 @@ from hypothesis import strategies as st
 from flows import build
 from schemas.config import config_from_dict
 from schemas.expectations import KEYS, SuiteInputs, suite
+from schemas.frames import RawFrames
 from schemas.validation import validate
-from transforms.daily_facts import RawFrames, daily_facts
+from transforms.daily_facts import daily_facts
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,

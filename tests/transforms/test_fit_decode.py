@@ -15,8 +15,9 @@ import polars as pl
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
+from schemas.fit import DecodedFit
 from tests.helpers import SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
-from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
+from transforms.fit_decode import FitDecodeError, decode_fit
 from transforms.fit_writer import crc16, to_fit_timestamp
 
 ROWS = fit_manifest()
