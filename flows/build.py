@@ -225,7 +225,7 @@ def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
     the failures name every athlete of `athlete_ids` or a table as a whole) and record
     every result in marts.validation_results."""
     from schemas.expectations import KEYS, SuiteInputs, held_back, suite
-    from schemas.validation import validate
+    from warehouse.gx_runner import validate
 
     _, k = constants(scoring)
     inputs = SuiteInputs(k.low_risk_min_score, k.high_risk_below_score, previous,
@@ -292,7 +292,7 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
     ExpectationsFailed) names the athletes held back and their days. `scoring`: the
     config's [scoring] table; `full`: accept fewer rows than the previous build (athletes
     or files removed)."""
-    from schemas.validation import prewarm
+    from warehouse.gx_runner import prewarm
 
     logger = get_run_logger()
     t0 = time.perf_counter()

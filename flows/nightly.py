@@ -61,7 +61,7 @@ def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
 def _ingest_and_build(config: str, warehouse: str | None, command: str,
                       retry_quarantined: bool, full: bool, show_progress: bool,
                       reread: Reread | None) -> NightlySummary:
-    from schemas.validation import prewarm
+    from warehouse.gx_runner import prewarm
 
     settings, path = _settings(config, warehouse)
     request = ingest_request(settings, warehouse=path)

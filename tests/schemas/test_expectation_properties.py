@@ -32,7 +32,6 @@ from flows import build
 from schemas.config import config_from_dict
 from schemas.expectations import KEYS, SuiteInputs, suite
 from schemas.frames import RawFrames
-from schemas.validation import validate
 from transforms.daily_facts import daily_facts
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
@@ -42,6 +41,7 @@ from transforms.scoring.muscle_balance import (
 from transforms.scoring.score_model import ScoreConstants
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
+from warehouse.gx_runner import validate
 
 #: Great Expectations takes 2-4 s per example for the five suites (about 50 s in all).
 CONTRACT_SETTINGS = settings(max_examples=15, deadline=None,
