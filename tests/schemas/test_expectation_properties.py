@@ -32,13 +32,13 @@ from flows import build
 from schemas.config import config_from_dict
 from schemas.expectations import KEYS, SuiteInputs, suite
 from schemas.frames import RawFrames
+from schemas.scoring import ScoreConstants
 from transforms.daily_facts import daily_facts
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,
     weekly_muscle_balance,
 )
-from transforms.scoring.score_model import ScoreConstants
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
 from warehouse.gx_runner import validate

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.scoring import WINDOW_DAYS, ScoreConstants
 from transforms.scoring.score_functions import ramp, weighted_mean
-from transforms.scoring.score_model import WINDOW_DAYS, ScoreConstants
 
 col = pl.col
 

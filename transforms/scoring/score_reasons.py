@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.scoring.score_model import WINDOW_DAYS, ScoreConstants
+from schemas.scoring import WINDOW_DAYS, ScoreConstants
 
 col = pl.col
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
+from schemas.scoring import COMPONENTS, ScoreConstants
 from transforms.scoring.muscle_balance import daily_muscle_balance, score_days
-from transforms.scoring.score_model import COMPONENTS, ScoreConstants
 
 ATHLETE = "a"
 RESTING_KCAL = 1500.0
