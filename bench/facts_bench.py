@@ -21,7 +21,7 @@ first 10 runs:
 - musclebalance: `daily_facts(raw, athletes, today)` in this process (all three fact
   frames: local days, sport per sample, deltas, running volume, zones, TRIMP, load, body
   weight, nutrition, energy);
-- scoring (not compared: no other tool computes it): `transforms.muscle_balance` on the
+- scoring (not compared: no other tool computes it): `transforms.scoring.muscle_balance` on the
   facts just computed, daily and weekly, timed after the facts (median reported);
 - baseline: one DuckDB SQL query over the same records frame (`con.register`, no copy):
   per local day (`timestamp_utc AT TIME ZONE 'Europe/Berlin'`, cast to DATE) the running
@@ -54,13 +54,14 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from transforms.daily_facts import RawFrames, daily_facts  # noqa: E402
-from transforms.muscle_balance import (  # noqa: E402
+from schemas.frames import RawFrames  # noqa: E402
+from transforms.daily_facts import daily_facts  # noqa: E402
+from transforms.running_volume import MAX_GAP_S  # noqa: E402
+from transforms.scoring.muscle_balance import (  # noqa: E402
     daily_muscle_balance,
     score_days,
     weekly_muscle_balance,
 )
-from transforms.running_volume import MAX_GAP_S  # noqa: E402
 from warehouse.ddl import create_all  # noqa: E402
 from warehouse.facts import read_raw  # noqa: E402
 

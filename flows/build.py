@@ -3,7 +3,7 @@ and then published (write, audit, publish).
 
 `build_flow` holds the warehouse's run lock, reads the raw tables of the configured
 athletes, computes every daily fact (transforms.daily_facts) and score
-(transforms.muscle_balance) into `staging.*`, checks each staged mart against its
+(transforms.scoring.muscle_balance) into `staging.*`, checks each staged mart against its
 expectation suite (schemas.expectations, Great Expectations in memory), records every
 result in marts.validation_results, and only when all pass replaces the marts in one
 transaction. When the failing rows belong to some athletes only, those athletes are held
@@ -22,7 +22,7 @@ into place. A publish of the files that fails leaves the previous files and reco
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -31,9 +31,13 @@ from prefect import flow, get_run_logger
 from flows.runtime import PipelineRun, error_text, io_task, pipeline_run, utc_now
 from schemas.config import Athlete
 from schemas.marts import MARTS
-from transforms.daily_facts import FactConstants, daily_facts
-from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
-from transforms.score_model import ScoreConstants
+from schemas.scoring import Scoring
+from transforms.daily_facts import daily_facts
+from transforms.scoring.muscle_balance import (
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
 from warehouse.facts import publish, published_rows, read_raw, read_staging, write_staging
@@ -173,15 +177,6 @@ def athlete_frame(athletes: list[Athlete]) -> pl.DataFrame:
     )
 
 
-def constants(scoring: dict | None) -> tuple[FactConstants, ScoreConstants]:
-    """The fact and score constants with the config's [scoring] overrides applied; an
-    unknown key or a bad value raises ValueError naming it."""
-    overrides = scoring or {}
-    facts = FactConstants.from_overrides(overrides)
-    known = frozenset(f.name for f in fields(FactConstants))
-    return facts, ScoreConstants.from_overrides(overrides, ignore=known)
-
-
 @io_task
 def previous_rows(warehouse: str, athlete_ids: list[str]) -> dict[str, int | None]:
     """Rows each published mart holds for these athletes (None: never built)."""
@@ -191,39 +186,39 @@ def previous_rows(warehouse: str, athlete_ids: list[str]) -> dict[str, int | Non
 
 
 @io_task
-def stage_marts(warehouse: str, athletes: list[Athlete], scoring: dict | None = None
+def stage_marts(warehouse: str, athletes: list[Athlete], scoring: Scoring | None = None
                 ) -> dict[str, int]:
-    """Compute the daily facts and scores into `staging.*`; returns rows per table."""
+    """Compute the daily facts and scores into `staging.*` with the config's [scoring]
+    constants (defaults when None); returns rows per table."""
     frame = athlete_frame(athletes)
-    fact_constants, score_constants = constants(scoring)
+    scoring = scoring or Scoring()
     with connect(Path(warehouse)) as con:
         create_all(con)
         with transaction(con):
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
-        facts = daily_facts(raw, frame, utc_now().date(), fact_constants)
-        scored = score_days(facts.training, facts.nutrition, facts.energy, score_constants,
-                            fact_constants)
+        facts = daily_facts(raw, frame, utc_now().date(), scoring)
+        scored = score_days(facts.training, facts.nutrition, facts.energy, scoring, scoring)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),
-                  "weekly_muscle_balance": weekly_muscle_balance(scored, score_constants)}
+                  "weekly_muscle_balance": weekly_muscle_balance(scored, scoring)}
         write_staging(con, tables, facts.superseded)
     return {name: f.height for name, f in tables.items()}
 
 
 @io_task
 def validate_marts(warehouse: str, run: str, previous: dict[str, int | None],
-                   scoring: dict | None = None, full: bool = False,
+                   scoring: Scoring | None = None, full: bool = False,
                    athlete_ids: list[str] | None = None) -> Verdict:
     """Check every staged mart against its expectation suite (schemas.expectations), decide
     which athletes the failures hold back (`schemas.expectations.held_back`; none when
     the failures name every athlete of `athlete_ids` or a table as a whole) and record
     every result in marts.validation_results."""
     from schemas.expectations import KEYS, SuiteInputs, held_back, suite
-    from schemas.validation import validate
+    from warehouse.gx_runner import validate
 
-    _, k = constants(scoring)
+    k = scoring or Scoring()
     inputs = SuiteInputs(k.low_risk_min_score, k.high_risk_below_score, previous,
                          allow_fewer_rows=full)
     checked = []
@@ -279,7 +274,7 @@ def publish_run_files(warehouse: str, run: PipelineRun, summary: BuildSummary,
 
 
 @flow(name="build")
-def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = None,
+def build_flow(warehouse: str, athletes: list[Athlete], scoring: Scoring | None = None,
                full: bool = False) -> BuildSummary:
     """Rebuild every mart from the raw tables: stage, validate, publish (write-audit-
     publish). A failed expectation leaves the published marts as they were, records the
@@ -288,7 +283,7 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: dict | None = N
     ExpectationsFailed) names the athletes held back and their days. `scoring`: the
     config's [scoring] table; `full`: accept fewer rows than the previous build (athletes
     or files removed)."""
-    from schemas.validation import prewarm
+    from warehouse.gx_runner import prewarm
 
     logger = get_run_logger()
     t0 = time.perf_counter()

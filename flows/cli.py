@@ -334,10 +334,9 @@ def _build(config, warehouse, full: bool = False) -> None:
                     "(musclebalance init writes one)")
     from flows.build import build_flow
 
-    _check_scoring(cfg)
     path = Path(warehouse or cfg.warehouse.path)
     summary = _guarded(path, lambda: build_flow(
-        warehouse=str(path), athletes=list(cfg.athletes), scoring=dict(cfg.scoring), full=full))
+        warehouse=str(path), athletes=list(cfg.athletes), scoring=cfg.scoring, full=full))
     _print_build(summary, path, [a.id for a in cfg.athletes])
 
 
@@ -391,16 +390,6 @@ def _print_build(summary, path: Path, athlete_ids: list[str]) -> None:
                   f"{safe_text(str(folder / 'parquet'))}, {safe_text(str(folder / 'csv'))})",
                   highlight=False, soft_wrap=True)
     _print_scores(path, athlete_ids)
-
-
-def _check_scoring(cfg) -> None:
-    """Stop with exit 2 on a [scoring] key or value the model does not accept."""
-    from flows.build import constants
-
-    try:
-        constants(dict(cfg.scoring))
-    except ValueError as exc:
-        raise _fail(f"config: {exc}") from None
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -528,8 +517,6 @@ def forget(
     path = Path(warehouse or (cfg.warehouse.path if cfg else DEFAULT_WAREHOUSE))
     if not path.exists():
         raise _fail(f"no warehouse at {path}: give --warehouse PATH or --config FILE")
-    if cfg is not None:
-        _check_scoring(cfg)
     from flows.forget import forget_flow
 
     with _stoppable():
@@ -555,7 +542,6 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
         raise _fail("this command needs the athletes' settings: give --config FILE "
                     "(musclebalance init writes one)")
     _check_paths(cfg, config)  # before Prefect starts
-    _check_scoring(cfg)  # before the ingest, not after it
     from flows import nightly
 
     path = Path(warehouse or cfg.warehouse.path)
@@ -973,7 +959,6 @@ def serve(
         next_fire(cron, timezone, utc_now())
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    _check_scoring(cfg)
     path = (config or DEFAULT_CONFIG).resolve()
     from flows.prefect_server import guard
     from flows.stopping import exit_on_signals

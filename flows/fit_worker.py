@@ -17,7 +17,8 @@ from multiprocessing import forkserver
 
 from flows.sources import ArchiveLimits, Kind, read_input
 from flows.stopping import PARENT_ENV
-from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
+from schemas.fit import DecodedFit
+from transforms.fit_decode import FitDecodeError, decode_fit
 from transforms.plausibility import DateWindow, instant_problem
 
 

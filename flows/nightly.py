@@ -61,7 +61,7 @@ def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
 def _ingest_and_build(config: str, warehouse: str | None, command: str,
                       retry_quarantined: bool, full: bool, show_progress: bool,
                       reread: Reread | None) -> NightlySummary:
-    from schemas.validation import prewarm
+    from warehouse.gx_runner import prewarm
 
     settings, path = _settings(config, warehouse)
     request = ingest_request(settings, warehouse=path)
@@ -84,7 +84,7 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
         try:
             summary.build = build_flow.fn(warehouse=str(path),
                                           athletes=list(settings.athletes),
-                                          scoring=dict(settings.scoring),
+                                          scoring=settings.scoring,
                                           full=full or bool(summary.removed))
         except ExpectationsFailed as exc:
             exc.summary = summary  # the ingest went through; the caller may show it
@@ -125,4 +125,4 @@ def rebuild_flow(config: str, warehouse: str | None = None) -> BuildSummary:
     settings, path = _settings(config, warehouse)
     with pipeline_run(path, "rebuild"):
         return build_flow.fn(warehouse=str(path), athletes=list(settings.athletes),
-                             scoring=dict(settings.scoring), full=True)
+                             scoring=settings.scoring, full=True)

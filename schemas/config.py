@@ -29,7 +29,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainValidator,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -37,6 +36,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from schemas.nutrition import FAMILIES, FORMATS
+from schemas.scoring import Scoring
 
 __all__ = [
     "NUTRITION_FORMATS",
@@ -170,13 +170,6 @@ def _resolve_path(value: object, info: ValidationInfo) -> Path:
     return Path(base or Path.cwd()) / path
 
 
-def _check_scoring_value(value: object) -> float | int | str | bool:
-    """Scoring overrides are scalars: numbers, strings or booleans."""
-    if not isinstance(value, float | int | str | bool):
-        raise PydanticCustomError("scoring_value", "expected a number, a string or true/false")
-    return value
-
-
 def _default_workers() -> int:
     """Default worker count: one per CPU core."""
     return os.cpu_count() or 1
@@ -185,7 +178,6 @@ def _default_workers() -> int:
 ConfigPath = Annotated[Path, BeforeValidator(_resolve_path)]
 StrictInt = Annotated[int, Field(strict=True)]
 StrictFloat = Annotated[float, Field(strict=True)]
-ScoringValue = Annotated[float | int | str | bool, PlainValidator(_check_scoring_value)]
 
 
 # --------------------------------------------------------------------------------------- models
@@ -319,7 +311,8 @@ class Config(_Model):
     warehouse: WarehouseSettings
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     athletes: tuple[Athlete, ...]
-    scoring: dict[str, ScoringValue] = Field(default_factory=dict)
+    scoring: Scoring = Field(default_factory=Scoring,
+                             description="The [scoring] table: constants of the model.")
 
     @field_validator("athletes")
     @classmethod
@@ -363,6 +356,16 @@ _MESSAGES: dict[str, str] = {
     "model_type": "expected a table",
     "model_attributes_type": "expected a table",
     "path_type": "expected a path string",
+}
+
+
+#: Messages of pydantic's numeric bounds (Field(gt=...) and the like), from their ctx.
+_BOUNDS: dict[str, str] = {
+    "greater_than": "must be above {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be below {lt}",
+    "less_than_equal": "must be at most {le}",
+    "finite_number": "must be a finite number",
 }
 
 
@@ -412,9 +415,12 @@ def _unknown_key_message(loc: tuple[int | str, ...]) -> str:
         return "unknown key"
     allowed = list(model.model_fields)
     close = get_close_matches(str(loc[-1]), allowed, n=1)
+    unknown = f"unknown {getattr(model, 'key_noun', 'key')}"
     if close:
-        return f"unknown key, did you mean {close[0]!r}?"
-    return f"unknown key (allowed: {', '.join(allowed)})"
+        return f"{unknown}, did you mean {close[0]!r}?"
+    # A model with many keys (the [scoring] constants) points to its docs instead of a list.
+    docs = getattr(model, "keys_documented_in", None)
+    return f"{unknown} (see {docs})" if docs else f"{unknown} (allowed: {', '.join(allowed)})"
 
 
 def _human_message(error: ErrorDetails) -> str:
@@ -429,6 +435,8 @@ def _human_message(error: ErrorDetails) -> str:
         return f"expected {ctx['expected']}"
     if kind in _MESSAGES:
         return _MESSAGES[kind]
+    if kind in _BOUNDS:
+        return _BOUNDS[kind].format(**ctx)
     message = error["msg"]
     return message[:1].lower() + message[1:]
 
@@ -599,7 +607,7 @@ fit_paths = ["fit"]
 # food = "Food"
 
 # Optional overrides of the model's constants (names and sources: docs/scoring.md).
-# An unknown name stops every command that builds, before any work.
+# An unknown name or a value out of bounds stops every command that reads this file.
 # [scoring]
 # protein_target_g_per_kg = 1.6     # full protein credit from this 7-day mean, g/kg/day
 # weight_intensity = 0.05           # component weights are renormalised over known inputs

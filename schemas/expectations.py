@@ -4,7 +4,8 @@ One suite per mart: keys not null and unique; value ranges with units; categorie
 their closed sets; zone minutes within the covered minutes; the risk band consistent with
 the score thresholds; one row per calendar day between each athlete's first and last day
 (or per ISO week); and no fewer rows than the previous published build unless a reason is
-given. `suites(...)` returns GX expectation objects (GX is imported on first use).
+given. `suites(...)` returns GX expectation objects (GX is imported on first use);
+`warehouse.gx_runner.validate` runs them and returns one `CheckResult` each.
 
 A failure that names rows of some athletes only (a value out of range, a band that
 contradicts its score, a null where a value is required) holds those athletes back and
@@ -15,6 +16,9 @@ athlete's publish.
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +32,55 @@ from schemas.nutrition import (
     MIN_BODY_FAT_PCT,
     MIN_BODY_WEIGHT_KG,
 )
-from schemas.validation import CheckResult, expectations_module
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One expectation's outcome (keys and counts only)."""
+
+    expectation: str                    # GX type, e.g. expect_column_values_to_be_between
+    columns: tuple[str, ...]            # the columns it reads
+    settings: dict                      # its configuration (bounds, value set, condition)
+    success: bool
+    observed_value: Any = None          # table-level statistics only
+    unexpected_count: int | None = None
+    unexpected_keys: list[dict] = field(default_factory=list)
+    error: str | None = None            # an expectation that could not run (missing column)
+    failing_keys: list[dict] | None = None  # keys of every failing row (row expectations)
+
+
+#: Great Expectations once imported (`import_gx`); the lock makes one import of it, also
+#: with the runner's prewarm thread.
+_gx_module: dict[str, Any] = {}
+_gx_lock = threading.RLock()
+
+
+def import_gx() -> Any:
+    """Great Expectations, imported on first use with its process-wide side effects undone
+    (analytics off, its logger at WARNING, warnings not routed to logging, no tqdm monitor
+    thread). The import takes seconds, so light commands never call this."""
+    with _gx_lock:
+        if "gx" not in _gx_module:
+            os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
+            capturing = logging._warnings_showwarning is not None  # type: ignore[attr-defined]
+            import great_expectations as gx
+            import tqdm.std
+
+            if not capturing:  # GX routes every warning of the process to logging
+                logging.captureWarnings(False)
+            tqdm.std.tqdm.monitor_interval = 0  # no tqdm monitor thread
+            _gx_module["gx"] = gx
+        return _gx_module["gx"]
+
+
+def expectations_module() -> Any:
+    """`great_expectations.expectations` (imports GX on first use)."""
+    import_gx()
+    import great_expectations.expectations as gxe
+
+    return gxe
+
 
 #: Keys of each published table.
 KEYS = {

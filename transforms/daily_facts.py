@@ -7,25 +7,25 @@ correction anywhere in the raw tables flows through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import polars as pl
 
+from schemas.frames import RawFrames
 from schemas.marts import (
     DAILY_ENERGY,
     DAILY_NUTRITION,
     DAILY_TRAINING,
     LONGEST_LOCAL_DAY_MIN,
 )
+from schemas.scoring import FactConstants
 from transforms.activity_identity import SUPERSEDED_SCHEMA, count_once, without_files
-from transforms.body_weight import BODY_FAT_CARRY_DAYS, daily_body_weight
+from transforms.body_weight import daily_body_weight
 from transforms.calendar import calendar
-from transforms.daily_energy import NON_EXERCISE_ACTIVITY_FACTOR, daily_energy
-from transforms.daily_nutrition import MEAL_PROTEIN_G_PER_KG, MIN_LOGGED_KCAL, daily_nutrition
+from transforms.daily_energy import daily_energy
+from transforms.daily_nutrition import daily_nutrition
 from transforms.daily_training import (
-    STRENGTH_NEAR_RUN_H,
     exercise_energy_by_day,
     other_cardio_by_day,
     strength_by_day,
@@ -40,14 +40,7 @@ from transforms.local_days import (
     local_times,
     session_sport,
 )
-from transforms.overrides import override_value
-from transforms.physiology import (
-    ACUTE_LOAD_DAYS,
-    CHRONIC_LOAD_DAYS,
-    FITNESS_LOAD_DAYS,
-    TRIMP_FEMALE_A,
-)
-from transforms.running_volume import MAX_GAP_S, running_by_day, sample_deltas
+from transforms.running_volume import running_by_day, sample_deltas
 
 #: Columns that are 0 on a calendar day without any recorded activity of their kind (a
 #: day with that activity keeps its value, null included: unknown is not zero).
@@ -61,55 +54,6 @@ ZERO_WITHOUT = {
     "__cardio": ("cycling_min", "swimming_min", "walking_min", "hiking_min", "rowing_min",
                  "other_cardio_min"),
 }
-
-
-@dataclass(frozen=True)
-class FactConstants:
-    """The constants of the daily facts a `[scoring]` table may override (each default names
-    its source where it is defined)."""
-
-    max_gap_s: float = MAX_GAP_S
-    trimp_female_a: float = TRIMP_FEMALE_A
-    acute_load_days: int = ACUTE_LOAD_DAYS
-    chronic_load_days: int = CHRONIC_LOAD_DAYS
-    fitness_load_days: int = FITNESS_LOAD_DAYS
-    meal_protein_g_per_kg: float = MEAL_PROTEIN_G_PER_KG
-    min_logged_kcal: float = MIN_LOGGED_KCAL
-    activity_factor: float = NON_EXERCISE_ACTIVITY_FACTOR
-    body_fat_carry_days: int = BODY_FAT_CARRY_DAYS
-    strength_near_run_h: float = STRENGTH_NEAR_RUN_H
-
-    @classmethod
-    def from_overrides(cls, overrides: Mapping[str, object]) -> FactConstants:
-        """Defaults with the known keys of `overrides` applied (other keys belong to the
-        scoring model); a known key with a non-numeric or non-positive value is an error
-        naming it."""
-        known = {f.name: f.type for f in fields(cls)}
-        given = {}
-        for key, value in overrides.items():
-            if key not in known:
-                continue
-            given[key] = override_value(key, value, known[key], lowest="positive")
-        return cls(**given)
-
-
-@dataclass
-class RawFrames:
-    """The raw tables the facts are built from (one athlete or many)."""
-
-    records: pl.DataFrame
-    sessions: pl.DataFrame
-    activity: pl.DataFrame
-    sets: pl.DataFrame
-    nutrition_entries: pl.DataFrame
-    body_measurements: pl.DataFrame
-    #: raw.fit_file_id (identity of each file) and raw.source_files (athlete_id,
-    #: source_sha256, status): what tells two files of one activity apart; None: the
-    #: sessions identify every file and every file counts as loaded.
-    file_id: pl.DataFrame | None = None
-    files: pl.DataFrame | None = None
-    laps: pl.DataFrame | None = None  # sport of files without a session (see _sport_sources)
-    sports: pl.DataFrame | None = None
 
 
 @dataclass
@@ -219,10 +163,11 @@ def within_the_day(training: pl.DataFrame, zones: dict[str, str]) -> pl.DataFram
 
 
 def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
-                constants: FactConstants = FactConstants()) -> DailyFacts:
+                constants: FactConstants | None = None) -> DailyFacts:
     """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
-    height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model."""
-    k = constants
+    height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model; `constants`: the config's
+    `[scoring]` (defaults when None)."""
+    k = constants or FactConstants()
     raw, superseded = counted_once(raw)
     zones = dict(athletes.select("athlete_id", "timezone").iter_rows())
     per_athlete = [_athlete_samples(frame, athlete, raw, zones, k) for athlete, frame in

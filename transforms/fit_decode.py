@@ -53,6 +53,8 @@ from schemas.fit import (
     SQL_TO_POLARS,
     TABLE_BY_MESSAGE,
     Column,
+    DecodedFit,
+    Fault,
     FitTable,
 )
 from transforms.plausibility import distance_resets, null_implausible, record_sports
@@ -66,38 +68,6 @@ class FitDecodeError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Fault:
-    """Where and why a file stopped being readable: every message that ends at or before
-    byte `offset` was read; what lies from `offset` on was not (for a wrong CRC, the CRC
-    itself at `offset` did not match the bytes before it)."""
-
-    reason: str
-    offset: int
-
-
-@dataclass
-class DecodedFit:
-    """A decoded FIT file: one frame per kept raw table, plus what was seen; `partial` is
-    set when the file broke part-way and only the messages before the fault are here."""
-
-    tables: dict[str, pl.DataFrame]
-    fields: pl.DataFrame
-    segments: int
-    message_counts: dict[str, int] = field(default_factory=dict)
-    partial: Fault | None = None
-    #: Record values stored as null because they lie outside their physical range, and
-    #: record times without a date, per reason (transforms.plausibility).
-    nulled: dict[str, int] = field(default_factory=dict)
-    #: How often the records' cumulative distance goes back (it is kept as recorded).
-    distance_resets: int = 0
-
-    @property
-    def record_count(self) -> int:
-        """Number of `record` messages (1 Hz samples) in the file."""
-        return self.message_counts.get("record", 0)
 
 
 class _NoProcessing(FitFileDataProcessor):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from schemas.frames import RawFrames
 from schemas.marts import MARTS, TABLE_COMMENTS
-from transforms.daily_facts import RawFrames
 from warehouse.connection import quote_ident, sql_string, transaction
 
 _RAW = {

@@ -8,8 +8,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from schemas.fit import FIT_FIELDS_TABLE, FIT_TABLES
-from transforms.fit_decode import DecodedFit
+from schemas.fit import FIT_FIELDS_TABLE, FIT_TABLES, DecodedFit
 from warehouse.connection import quote_ident, transaction
 from warehouse.manifest import SourceFile, SourcePath, upsert_source_files, upsert_source_paths
 

@@ -14,7 +14,7 @@ from warehouse.connection import transaction
 def record_validation(con: duckdb.DuckDBPyConnection, run_id: str, checked_at: datetime,
                       results: Iterable[tuple[str, object]], held_back: bool = False
                       ) -> list[list[str]]:
-    """Append (table, schemas.validation.CheckResult) pairs of one run, in one transaction;
+    """Append (table, schemas.expectations.CheckResult) pairs of one run, in one transaction;
     `held_back`: the build held back the athletes of the failing rows (their keys are
     recorded in full). Returns, per result, the source files of its failing rows
     (`source_files_of`; [] for a success)."""

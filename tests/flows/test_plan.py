@@ -31,7 +31,7 @@ from flows.plan import (
 )
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
 from flows.sources import ArchiveLimits, FoundFile, Member
-from transforms.synthetic import one_hour_run
+from synthetic import one_hour_run
 from warehouse.manifest import Manifest, SourceFile, SourcePath
 
 ME = "me"

@@ -23,6 +23,7 @@ from schemas.config import (
     default_config_text,
     load_config,
 )
+from schemas.scoring import Scoring
 
 BASE_TOML = """\
 [warehouse]
@@ -102,7 +103,7 @@ def test_template_round_trips(tmp_path: Path) -> None:
     assert me.fit_paths == (tmp_path / "fit",)
     assert me.zone_model == "hrmax"
     assert config.ingest.workers == (os.cpu_count() or 1)
-    assert config.scoring == {}
+    assert config.scoring == Scoring()
 
 
 def test_template_documents_every_key() -> None:
@@ -137,7 +138,10 @@ def test_template_optional_examples_are_valid(tmp_path: Path) -> None:
     assert [n.format for n in me.nutrition] == ["cronometer", "generic"]
     assert me.nutrition[1].columns is not None and me.nutrition[1].columns.fiber == "Fibre"
     assert None not in config.ingest.model_dump().values()
-    assert config.scoring
+    # the three commented [scoring] examples, at their default values
+    assert config.scoring == Scoring()
+    assert (config.scoring.protein_target_g_per_kg, config.scoring.weight_intensity,
+            config.scoring.low_risk_min_score) == (1.6, 0.05, 70.0)
 
 
 @pytest.mark.parametrize(
@@ -269,7 +273,10 @@ def test_non_utf8_file(tmp_path: Path) -> None:
         pytest.param(config_dict(athlete_dict(zone_model="x")), "'hrmax', 'hrr' or 'lthr'", id="z"),
         pytest.param(config_dict(ingest={"workers": 0}), "ingest.workers: must be", id="workers"),
         pytest.param(config_dict(ingest={"max_zip_bytes": -1}), "ingest.max_zip_bytes", id="zb"),
-        pytest.param(config_dict(scoring={"a.b": [1]}), 'scoring."a.b": expected', id="scoring"),
+        pytest.param(config_dict(scoring={"a.b": [1]}), 'scoring."a.b": unknown constant',
+                     id="scoring"),
+        pytest.param(config_dict(scoring={"max_reasons": 2.5}),
+                     "scoring.max_reasons: expected a whole number (got 2.5)", id="scoring-int"),
         pytest.param(config_dict(extra={}), "extra: unknown key (allowed: warehouse", id="table"),
         pytest.param({"warehouse": {"path": "x"}, "athletes": []}, "at least one", id="none"),
         pytest.param({"athletes": [athlete_dict()]}, "warehouse: missing required key", id="wh"),
@@ -385,7 +392,7 @@ def test_full_athlete_and_accessors(tmp_path: Path) -> None:
         athlete_dict(),
         runner,
         ingest={"workers": 3, "max_zip_bytes": 10, "max_zip_entries": 5, "max_zip_depth": 2},
-        scoring={"k": 1.5, "n": 2, "name": "x", "on": True},
+        scoring={"protein_target_g_per_kg": 2, "max_reasons": 2.0, "max_gap_s": 12.5},
     )
 
     config = config_from_dict(data, base_dir=tmp_path)
@@ -399,8 +406,11 @@ def test_full_athlete_and_accessors(tmp_path: Path) -> None:
     assert config.ingest == IngestSettings(
         workers=3, max_zip_bytes=10, max_zip_entries=5, max_zip_depth=2
     )
-    assert config.scoring == {"k": 1.5, "n": 2, "name": "x", "on": True}
-    assert [type(v) for v in config.scoring.values()] == [float, int, str, bool]
+    scoring = config.scoring
+    assert (scoring.protein_target_g_per_kg, scoring.max_reasons, scoring.max_gap_s) == (
+        2.0, 2, 12.5)
+    assert [type(v) for v in (scoring.protein_target_g_per_kg, scoring.max_reasons)] == [
+        float, int]
 
 
 def test_unknown_athlete_lists_known_ids() -> None:

@@ -31,12 +31,17 @@ from hypothesis import strategies as st
 from flows import build
 from schemas.config import config_from_dict
 from schemas.expectations import KEYS, SuiteInputs, suite
-from schemas.validation import validate
-from transforms.daily_facts import RawFrames, daily_facts
-from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
-from transforms.score_model import ScoreConstants
+from schemas.frames import RawFrames
+from schemas.scoring import ScoreConstants
+from transforms.daily_facts import daily_facts
+from transforms.scoring.muscle_balance import (
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
+from warehouse.gx_runner import validate
 
 #: Great Expectations takes 2-4 s per example for the five suites (about 50 s in all).
 CONTRACT_SETTINGS = settings(max_examples=15, deadline=None,
@@ -138,7 +143,7 @@ def fit_files(draw) -> FitFile:
 
 
 #: A hard day's run: 130 samples 5 s apart at 200 bpm, 10.8 min in zone 5 of a 190 bpm
-#: max (hard: at least 10 min in zones 4-5, transforms.score_model), 3 m/s.
+#: max (hard: at least 10 min in zones 4-5, transforms.scoring.score_model), 3 m/s.
 HARD_STEPS_S, HARD_BPM = (5,) * 130, 200
 
 

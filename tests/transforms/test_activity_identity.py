@@ -10,8 +10,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from schemas.frames import RawFrames
 from transforms.activity_identity import count_once, superseded_files, without_files
-from transforms.daily_facts import RawFrames, daily_facts
+from transforms.daily_facts import daily_facts
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
 

@@ -46,10 +46,11 @@ def test_load_lines_follow_the_recursion_by_hand() -> None:
 
 
 def test_scoring_overrides_apply_known_keys_and_refuse_bad_values() -> None:
-    from transforms.daily_facts import FactConstants
+    from schemas.scoring import FactConstants
 
-    k = FactConstants.from_overrides({"max_gap_s": 15, "trimp_female_a": 0.64,
-                                      "protein_target_g_per_kg": 2.0})
+    k = FactConstants.model_validate({"max_gap_s": 15, "trimp_female_a": 0.64})
     assert (k.max_gap_s, k.trimp_female_a, k.acute_load_days) == (15.0, 0.64, 7)
-    with pytest.raises(ValueError, match="scoring.acute_load_days"):
-        FactConstants.from_overrides({"acute_load_days": -3})
+    with pytest.raises(ValueError, match="acute_load_days"):
+        FactConstants.model_validate({"acute_load_days": -3})
+    with pytest.raises(ValueError, match="protein_target_g_per_kg"):  # a score key
+        FactConstants.model_validate({"protein_target_g_per_kg": 2.0})

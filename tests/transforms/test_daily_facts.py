@@ -9,7 +9,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.daily_facts import RawFrames, daily_facts
+from schemas.frames import RawFrames
+from transforms.daily_facts import daily_facts
 from warehouse.ddl import create_all
 from warehouse.facts import read_raw
 

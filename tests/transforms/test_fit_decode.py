@@ -15,9 +15,10 @@ import polars as pl
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
+from schemas.fit import DecodedFit
 from synthetic.fit_writer import crc16, to_fit_timestamp
 from tests.helpers import SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
-from transforms.fit_decode import DecodedFit, FitDecodeError, decode_fit
+from transforms.fit_decode import FitDecodeError, decode_fit
 
 ROWS = fit_manifest()
 VALID = [r["path"] for r in ROWS if r["fitparse_1_2_0_parses"] == "True"]

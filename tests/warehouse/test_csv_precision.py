@@ -14,7 +14,11 @@ import pytest
 
 from schemas.export_precision import csv_decimals
 from transforms.daily_facts import daily_facts
-from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
+from transforms.scoring.muscle_balance import (
+    daily_muscle_balance,
+    score_days,
+    weekly_muscle_balance,
+)
 from warehouse.connection import connect
 from warehouse.ddl import PIPELINE_RUNS, VALIDATION_RESULTS, create_all
 from warehouse.facts import publish, read_raw, write_staging

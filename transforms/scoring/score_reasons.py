@@ -1,7 +1,7 @@
 """Reasons in words: for each component, the number behind its score and the target.
 
 Each `*_reason` returns a String expression over the columns of
-`transforms.score_components.component_parts`; where a component has sub-parts, the text
+`transforms.scoring.score_components.component_parts`; where a component has sub-parts, the text
 names the sub-part that cost the most. `insufficient_data_reason` says what was missing
 on a day without a score.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.score_model import WINDOW_DAYS, ScoreConstants
+from schemas.scoring import WINDOW_DAYS, ScoreConstants
 
 col = pl.col
 

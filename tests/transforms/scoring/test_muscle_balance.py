@@ -1,4 +1,4 @@
-"""The muscle-balance verdict (`transforms.muscle_balance`): the weighted score, data
+"""The muscle-balance verdict (`transforms.scoring.muscle_balance`): the weighted score, data
 completeness, bands, reasons, the daily mart and the weekly rollup, with every expected
 number worked out by hand from the default constants."""
 
@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
-from tests.transforms.test_score_windows import (
+from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
+from tests.transforms.scoring.test_score_windows import (
     START,
     UNLOGGED,
     concat_facts,
@@ -18,16 +19,15 @@ from tests.transforms.test_score_windows import (
     make_facts,
     on,
 )
-from transforms.daily_facts import FactConstants
-from transforms.muscle_balance import (
+from transforms.scoring.muscle_balance import (
     _verdict,
     band,
     daily_muscle_balance,
     score_days,
     weekly_muscle_balance,
 )
-from transforms.score_model import COMPONENTS, ScoreConstants, model_version
-from transforms.score_reasons import protein_reason, recovery_reason, running_load_reason
+from transforms.scoring.score_model import model_version
+from transforms.scoring.score_reasons import protein_reason, recovery_reason, running_load_reason
 
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
@@ -163,7 +163,7 @@ def test_min_completeness_is_configurable() -> None:
     default = score_days(*make_facts(10))
     assert on(default, 3)["score"] is None             # 0.6 < 0.7
     assert on(default, 3)["reasons"].startswith("not enough data")
-    k = ScoreConstants.from_overrides({"min_completeness": 0.6})
+    k = ScoreConstants.model_validate({"min_completeness": 0.6})
     scored = score_days(*make_facts(10), k)
     assert on(scored, 3)["score"] == pytest.approx(100.0)  # 0.6 >= 0.6: food alone
     assert on(scored, 3)["reasons"] == "no component below 80 of 100"
@@ -220,7 +220,7 @@ def test_band_thresholds(score: float | None, expected: str | None) -> None:
 
 
 def test_band_thresholds_are_configurable() -> None:
-    k = ScoreConstants.from_overrides({"low_risk_min_score": 80, "high_risk_below_score": 60})
+    k = ScoreConstants.model_validate({"low_risk_min_score": 80, "high_risk_below_score": 60})
     frame = pl.DataFrame({"s": [80.0, 79.9, 60.0, 59.9]})
     assert frame.select(band(pl.col("s"), k)).to_series().to_list() == [
         "low", "moderate", "moderate", "high"]
@@ -244,7 +244,7 @@ def test_reasons_are_the_three_costliest_components_below_80() -> None:
 
 
 def test_max_reasons_is_configurable_and_carbohydrate_text_has_number_and_need() -> None:
-    k = ScoreConstants.from_overrides({"max_reasons": 5})
+    k = ScoreConstants.model_validate({"max_reasons": 5})
     row = last(score_days(*_verdict_facts(), k))
     parts = row["reasons"].split("; ")
     assert len(parts) == 4  # only four components are below 80
@@ -506,7 +506,7 @@ def test_model_version_on_every_row() -> None:
     defaults = model_version(ScoreConstants(), FactConstants())
     scored = score_days(*make_facts(10))
     assert scored["model_version"].to_list() == [defaults] * 10
-    k = ScoreConstants.from_overrides({"weight_intensity": 0.0})
+    k = ScoreConstants.model_validate({"weight_intensity": 0.0})
     other = score_days(*make_facts(10), k)["model_version"].unique().to_list()
     assert other == [model_version(k, FactConstants())]
     assert other[0] != defaults

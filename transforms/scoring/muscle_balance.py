@@ -16,12 +16,12 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
-from transforms.daily_facts import FactConstants
-from transforms.score_components import component_parts
-from transforms.score_functions import present_weight, weighted_mean
-from transforms.score_model import COMPONENTS, ScoreConstants, model_version
-from transforms.score_reasons import insufficient_data_reason, reason_texts
-from transforms.score_windows import KEYS, daily_inputs, windows
+from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
+from transforms.scoring.score_components import component_parts
+from transforms.scoring.score_functions import present_weight, weighted_mean
+from transforms.scoring.score_model import model_version
+from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
+from transforms.scoring.score_windows import KEYS, daily_inputs, windows
 
 col = pl.col
 NO_REASON = "no component below {} of 100"

@@ -1,4 +1,4 @@
-"""The rolling windows of the muscle-balance score (`transforms.score_windows`), on small
+"""The rolling windows of the muscle-balance score (`transforms.scoring.score_windows`), on small
 daily fact frames built by hand.
 
 This file also holds `make_facts`, the builder of the three daily fact frames the other
@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from transforms.score_model import ScoreConstants
-from transforms.score_windows import carbohydrate_need, daily_inputs, windows
+from schemas.scoring import ScoreConstants
+from transforms.scoring.score_windows import carbohydrate_need, daily_inputs, windows
 
 # --------------------------------------------------------------------------------------
 # The shared builder of daily fact frames
@@ -275,7 +275,7 @@ def test_protein_needs_min_logged_days(usable: int, expected: float | None) -> N
 
 
 def test_min_logged_days_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"min_logged_days": 2})
+    k = ScoreConstants.model_validate({"min_logged_days": 2})
     days = {i: dict(UNLOGGED) for i in range(5)}  # 2 usable days: 5 and 6
     w = on(window_frame(make_facts(7, days=days), k), 6)
     assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
@@ -521,7 +521,7 @@ def test_unequal_baseline_days_are_averaged_to_a_week() -> None:
 
 
 def test_min_chronic_known_days_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"min_chronic_known_days": 21})
+    k = ScoreConstants.model_validate({"min_chronic_known_days": 21})
     frame = window_frame(make_facts(28), k)
     assert on(frame, 26)["chronic_run_h_per_week"] is None   # 20 baseline days
     assert on(frame, 27)["chronic_run_h_per_week"] == pytest.approx(3.5)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.score_model import WINDOW_DAYS, ScoreConstants
+from schemas.scoring import WINDOW_DAYS, ScoreConstants
 
 KEYS = ("athlete_id", "local_date")
 

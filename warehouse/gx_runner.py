@@ -3,7 +3,8 @@
 GX 1.x cannot validate DuckDB through SQLAlchemy today, so the built frames are checked in
 memory: polars -> pandas via Arrow (dates stay `datetime.date`), one ephemeral context per
 process (nothing written to disk, no progress bars, no telemetry), `batch.validate(suite)`.
-A failed suite does not raise: the caller reads `CheckResult.success`.
+A failed suite does not raise: the caller reads `CheckResult.success`. The suites
+themselves, and `CheckResult`, are contracts in `schemas.expectations`.
 
 Results carry keys only: for a failed expectation, up to `max_keys` (athlete, day or week)
 keys of offending rows, and for an expectation about rows the keys of every offending row
@@ -17,65 +18,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 import math
-import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from schemas.expectations import CheckResult, import_gx
 
 #: Observed values of these expectation types describe the table (row counts), not health
 #: data; every other observed value is withheld.
 SAFE_OBSERVED_PREFIXES = ("expect_table_",)
 
 _lock = threading.Lock()
-_setup = threading.RLock()  # one import and one context, also with a prewarm thread
+_setup = threading.RLock()  # one context, also with a prewarm thread
 _state: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One expectation's outcome (keys and counts only)."""
-
-    expectation: str                    # GX type, e.g. expect_column_values_to_be_between
-    columns: tuple[str, ...]            # the columns it reads
-    settings: dict                      # its configuration (bounds, value set, condition)
-    success: bool
-    observed_value: Any = None          # table-level statistics only
-    unexpected_count: int | None = None
-    unexpected_keys: list[dict] = field(default_factory=list)
-    error: str | None = None            # an expectation that could not run (missing column)
-    failing_keys: list[dict] | None = None  # keys of every failing row (row expectations)
-
-
-def _gx() -> Any:
-    """Great Expectations, imported once with its process-wide side effects undone."""
-    with _setup:
-        return _import_gx()
-
-
-def _import_gx() -> Any:
-    if "gx" not in _state:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
-        capturing = logging._warnings_showwarning is not None  # type: ignore[attr-defined]
-        import great_expectations as gx
-        import tqdm.std
-
-        if not capturing:  # GX routes every warning of the process to logging
-            logging.captureWarnings(False)
-        tqdm.std.tqdm.monitor_interval = 0  # no tqdm monitor thread
-        _state["gx"] = gx
-    return _state["gx"]
-
-
-def expectations_module() -> Any:
-    """`great_expectations.expectations` (imports GX on first use)."""
-    _gx()
-    import great_expectations.expectations as gxe
-
-    return gxe
 
 
 def prewarm() -> threading.Thread:
@@ -99,7 +55,7 @@ def _batch_definition() -> Any:
 
 def _make_batch_definition() -> Any:
     if "batch" not in _state:
-        gx = _gx()
+        gx = import_gx()
         from great_expectations.data_context.types.base import (
             DataContextConfig,
             InMemoryStoreBackendDefaults,
@@ -171,7 +127,7 @@ def validate(frame: Any, expectations: Sequence[Any], key_columns: Sequence[str]
     expectation, in the order given."""
     pandas_frame = frame if hasattr(frame, "iloc") else frame.to_arrow().to_pandas()
     pandas_frame = pandas_frame.reset_index(drop=True)  # index label == row position
-    gx = _gx()
+    gx = import_gx()
     with _lock:
         copies = []
         for i, expectation in enumerate(expectations):

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from transforms.muscle_balance import daily_muscle_balance, score_days
-from transforms.score_model import COMPONENTS, ScoreConstants
+from schemas.scoring import COMPONENTS, ScoreConstants
+from transforms.scoring.muscle_balance import daily_muscle_balance, score_days
 
 ATHLETE = "a"
 RESTING_KCAL = 1500.0
@@ -399,7 +399,7 @@ def _quiet_day(known: bool, strength: int = 0) -> Day:
 
 
 #: Regression examples for a session's minutes lifting the carbohydrate band (the band
-#: counted strength minutes, transforms/score_windows.py, until it was restricted to
+#: counted strength minutes, transforms/scoring/score_windows.py, until it was restricted to
 #: endurance minutes). Both add the session on the first known day (pick 0) of a fortnight
 #: of rest days eating 3 g/kg. Here 3 days of training are unknown first, so on day 7 the
 #: strength component is unknown while carbohydrate is scored: with the minutes counted the

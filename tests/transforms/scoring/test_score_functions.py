@@ -1,11 +1,11 @@
-"""The transfer functions of the score (`transforms.score_functions`), checked by hand."""
+"""The transfer functions of the score (`transforms.scoring.score_functions`), checked by hand."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from transforms.score_functions import present_weight, ramp, weighted_mean
+from transforms.scoring.score_functions import present_weight, ramp, weighted_mean
 
 
 def _ramp(values: list[float | None], zero_at: float, full_at: float) -> list[float | None]:

@@ -1,5 +1,5 @@
 """The seven components of the muscle-balance score, each 0 (muscle at risk) to 100
-(protected), from the window columns of `transforms.score_windows`.
+(protected), from the window columns of `transforms.scoring.score_windows`.
 
 A component whose inputs are missing is null (never a guess); `docs/scoring.md` gives
 each transfer function with its constants and sources. Sub-parts of a component combine
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.score_functions import ramp, weighted_mean
-from transforms.score_model import WINDOW_DAYS, ScoreConstants
+from schemas.scoring import WINDOW_DAYS, ScoreConstants
+from transforms.scoring.score_functions import ramp, weighted_mean
 
 col = pl.col
 

@@ -1,4 +1,4 @@
-"""The seven components of the muscle-balance score (`transforms.score_components`): every
+"""The seven components of the muscle-balance score (`transforms.scoring.score_components`): every
 transfer function at and between its thresholds, with the expected numbers worked out by
 hand from the constants of `ScoreConstants` (defaults unless a test says otherwise)."""
 
@@ -9,7 +9,8 @@ import math
 import polars as pl
 import pytest
 
-from tests.transforms.test_score_windows import (
+from schemas.scoring import COMPONENTS, ScoreConstants
+from tests.transforms.scoring.test_score_windows import (
     REST_DAY,
     UNKNOWN_TRAINING,
     UNLOGGED,
@@ -17,13 +18,12 @@ from tests.transforms.test_score_windows import (
     make_facts,
     window_frame,
 )
-from transforms.score_components import (
+from transforms.scoring.score_components import (
     component_parts,
     recovery_parts,
     recovery_score,
     strength_score,
 )
-from transforms.score_model import COMPONENTS, ScoreConstants
 
 HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
 
@@ -104,7 +104,7 @@ def test_protein_without_meal_data_is_the_amount_alone() -> None:
 
 
 def test_protein_amount_share_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"protein_amount_share": 0.5,
+    k = ScoreConstants.model_validate({"protein_amount_share": 0.5,
                                        "protein_target_g_per_kg": 1.8})
     got = last(make_facts(7, every={"protein_g_per_kg": 1.3}), k)
     amount = (1.3 - 0.8) / (1.8 - 0.8) * 100
@@ -225,7 +225,7 @@ def test_carbohydrate_is_the_ratio_of_the_means_not_the_mean_of_the_ratios() -> 
 
 
 def test_carbohydrate_zero_credit_ratio_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"carb_zero_credit_ratio": 0.0})
+    k = ScoreConstants.model_validate({"carb_zero_credit_ratio": 0.0})
     got = last(make_facts(7, every={"carbohydrate_g_per_kg": 1.5}), k)  # need 3: ratio 0.5
     assert got["carbohydrate_score"] == pytest.approx((0.5 - 0.0) / (1.0 - 0.0) * 100)
 
@@ -484,7 +484,7 @@ def test_intensity_zone_3_alone_does_not_count(z3: float) -> None:
 
 
 def test_intensity_full_credit_share_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"high_share_full_credit": 0.2})
+    k = ScoreConstants.model_validate({"high_share_full_credit": 0.2})
     got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 3.0, "z5_min": 0.0}), k)
     assert got["high_intensity_share"] == pytest.approx(0.1)
     assert got["intensity_score"] == pytest.approx(0.1 / 0.2 * 100)
@@ -555,7 +555,7 @@ def test_strength_sessions_older_than_7_days_do_not_count() -> None:
 
 
 def test_strength_near_run_credit_is_configurable() -> None:
-    k = ScoreConstants.from_overrides({"near_run_session_credit": 0.0})
+    k = ScoreConstants.model_validate({"near_run_session_credit": 0.0})
     got = last(_strength({1: (1, 0), 4: (1, 1)}), k)
     assert got["strength_score"] == pytest.approx(50.0)
 

@@ -1,0 +1,1 @@
+"""The muscle-balance score: constants, windows, components, reasons and the verdict."""
