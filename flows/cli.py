@@ -173,11 +173,10 @@ def init(
 
     if path.exists() and not force:
         raise _fail(f"{path} exists; use --force to overwrite it")
+    from warehouse.private import write_private
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(default_config_text())
-    os.chmod(path, 0o600)
+    write_private(path, default_config_text())
     out.print(f"wrote {safe_text(path)}: set your time zone, sex, birth year, height and "
               "fit_paths", highlight=False)
 
@@ -1007,8 +1006,10 @@ def demo(
 
 def main() -> None:
     """Console-script entry point."""
-    os.umask(0o077)  # everything the product writes is readable by its owner only
-    app(prog_name="musclebalance")
+    from warehouse.private import owner_only
+
+    with owner_only():  # everything the product writes is readable by its owner only
+        app(prog_name="musclebalance")
 
 
 if __name__ == "__main__":

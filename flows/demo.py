@@ -28,7 +28,6 @@ generated anew, so the command can be run again; any other non-empty folder is r
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 from collections import Counter
@@ -39,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
 from transforms.synthetic_nutrition import DayIntake, generate_nutrition_exports
-from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE
+from warehouse.private import owner_only, private_dir, write_private
 
 __all__ = [
     "DEFAULT_FOLDER",
@@ -151,10 +150,9 @@ def prepare_folder(folder: Path) -> None:
     """
     for entry in check_folder(folder):
         _remove(entry)
-    folder.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-    os.chmod(folder, OWNER_ONLY_DIR)
-    _write_private(folder / MARKER, b"Written by `musclebalance demo`. The next demo run with "
-                   b"this folder deletes everything in it and generates it anew.\n")
+    private_dir(folder)
+    write_private(folder / MARKER, b"Written by `musclebalance demo`. The next demo run with "
+                  b"this folder deletes everything in it and generates it anew.\n")
 
 
 def _remove(entry: Path) -> None:
@@ -163,20 +161,6 @@ def _remove(entry: Path) -> None:
         shutil.rmtree(entry)
     else:
         entry.unlink()
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-    os.chmod(path, OWNER_ONLY_DIR)
-    return path
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY_FILE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, OWNER_ONLY_FILE)
 
 
 # -------------------------------------------------------------------------- the generated data
@@ -231,16 +215,16 @@ def generate(folder: Path, span: DemoSpan, athlete: SyntheticAthlete = ATHLETE) 
     generated = generate_athlete_files(athlete, span.first_day, span.generated_weeks, seed=SEED)
     zone = ZoneInfo(athlete.timezone)
     files = tuple(f for f in generated if f.start_utc.astimezone(zone).date() <= span.last_day)
-    fit = _private_dir(folder / FIT_FOLDER)
+    fit = private_dir(folder / FIT_FOLDER)
     for f in files:
-        _write_private(fit / f.name, f.data)
+        write_private(fit / f.name, f.data)
     exports = generate_nutrition_exports(athlete, generated, span.first_day,
                                          span.generated_weeks, seed=SEED)
-    food = _private_dir(folder / FOOD_FOLDER)
-    _write_private(food / "servings.csv", _through(exports.cronometer_servings_csv,
-                                                   span.last_day))
-    _write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
-                                                       span.last_day))
+    food = private_dir(folder / FOOD_FOLDER)
+    write_private(food / "servings.csv", _through(exports.cronometer_servings_csv,
+                                                  span.last_day))
+    write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
+                                                      span.last_day))
     days = tuple(d for d in exports.days if d.local_date <= span.last_day)
     return DemoData(span, files, days)
 
@@ -290,7 +274,7 @@ def config_text(athlete: SyntheticAthlete = ATHLETE) -> str:
 def write_config(folder: Path, athlete: SyntheticAthlete = ATHLETE) -> Path:
     """Write the demo's config into ``folder`` (0600); returns its path."""
     path = folder / CONFIG_FILE
-    _write_private(path, config_text(athlete).encode("utf-8"))
+    write_private(path, config_text(athlete).encode("utf-8"))
     return path
 
 
@@ -315,17 +299,14 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
     """
     span = demo_span(weeks, today or local_today())
     folder = folder.expanduser().absolute()
-    previous = os.umask(0o077)  # also what the flow writes: health data is the owner's only
-    try:
+    with owner_only():  # also what the flow writes: health data is the owner's only
         prepare_folder(folder)
         data = generate(folder, span)
         config = write_config(folder)
-        _private_dir(folder / Path(WAREHOUSE_FILE).parent)
+        private_dir(folder / Path(WAREHOUSE_FILE).parent)
         from flows.nightly import nightly_flow
 
         summary = nightly_flow(config=str(config))
-    finally:
-        os.umask(previous)
     from warehouse.publish import PUBLISHED_FILE, published_dir
 
     warehouse = folder / WAREHOUSE_FILE
