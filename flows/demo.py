@@ -36,6 +36,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows.settings import UsageError
 from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athlete_files
 from transforms.synthetic_nutrition import DayIntake, generate_nutrition_exports
 from warehouse.private import owner_only, private_dir, write_private
@@ -76,7 +77,7 @@ WAREHOUSE_FILE = "data/musclebalance.duckdb"
 ATHLETE = SyntheticAthlete()
 
 
-class DemoError(ValueError):
+class DemoError(UsageError):
     """The demo cannot run as asked (too few weeks, a folder that is not the demo's)."""
 
 
@@ -320,10 +321,10 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
 def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) -> None:
     """`musclebalance demo`: run the demo and print what it made (exit 2 when refused, 1
     when the flow failed)."""
-    from flows.cli import _fail, _print_scores, _quiet_prefect, err, out
+    from flows.console import fail, guarded, out, print_scores, quiet_prefect
     from flows.terminal import safe_text
 
-    _quiet_prefect(verbose)
+    quiet_prefect(verbose)
     folder = (folder if folder is not None else DEFAULT_FOLDER).expanduser().absolute()
     weeks = weeks if weeks is not None else DEFAULT_WEEKS
     today = local_today()
@@ -331,28 +332,16 @@ def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) 
         span = demo_span(weeks, today)
         check_folder(folder)
     except DemoError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"Generating {len(span.shown_weeks)} weeks of a synthetic runner in "
               f"{safe_text(str(folder))} and running the nightly flow on them...",
               highlight=False, soft_wrap=True)
-    from flows.build import ExpectationsFailed
     from flows.prefect_server import guard
-    from warehouse.connection import WarehouseBusy
 
     guard()
-    try:
-        result = run_demo(folder, weeks, today)
-    except DemoError as exc:
-        raise _fail(str(exc)) from None
-    except WarehouseBusy as exc:
-        raise _fail(str(exc), 1) from None
-    except ExpectationsFailed as exc:
-        for failure in exc.failures:
-            err.print(f"[red]expectation failed:[/red] {safe_text(failure.describe(), lines=True)}",
-                      highlight=False, soft_wrap=True)
-        raise _fail(f"{len(exc.failures)} expectations failed on the demo data", 1) from None
+    result = guarded(lambda: run_demo(folder, weeks, today), folder / WAREHOUSE_FILE)
     out.print(safe_text(result.data.describe()), highlight=False, soft_wrap=True)
-    _print_scores(result.warehouse, [ATHLETE.athlete_id])
+    print_scores(result.warehouse, [ATHLETE.athlete_id])
     for line in where_lines(result):
         out.print(safe_text(line), highlight=False, soft_wrap=True)
 
