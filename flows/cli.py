@@ -7,8 +7,9 @@ answers at once.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -30,6 +31,7 @@ from flows.console import (
 )
 from flows.settings import DEFAULT_CONFIG, DEFAULT_WAREHOUSE
 from flows.terminal import safe_text
+from schemas.nutrition import FAMILIES, FORMATS
 
 app = typer.Typer(
     name="musclebalance",
@@ -38,6 +40,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+#: What --format of `ingest` accepts: a family, "generic" or a format name (the config's
+#: `format` key takes the same: schemas.config.NUTRITION_FORMATS, not imported here
+#: because pydantic would slow `--help`).
+NUTRITION_FORMAT_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys((*FAMILIES, "generic", *(f.name for f in FORMATS))))
+NutritionFormatName = Literal[NUTRITION_FORMAT_NAMES]  # type: ignore[valid-type]
+#: How --since and --until are written.
+DAY_FORMAT = "%Y-%m-%d"
 
 ConfigOption = Annotated[
     Path | None,
@@ -161,17 +172,18 @@ def ingest(
                      "zip (repeatable)."),
     ] = None,
     export_format: Annotated[
-        str | None,
-        typer.Option("--format", help="Export format of --nutrition files: a family "
-                     "(myfitnesspal, cronometer, macrofactor, loseit) or a format name; "
-                     "detected from the header when omitted."),
+        NutritionFormatName | None,
+        typer.Option("--format", metavar="FORMAT", help="Export format of --nutrition files: "
+                     "a family (myfitnesspal, cronometer, macrofactor, loseit) or a format "
+                     "name; detected from the header when omitted."),
     ] = None,
     athlete: Annotated[
         str | None, typer.Option("--athlete", "-a", help="Athlete id the files belong to.")
     ] = None,
     weight_unit: Annotated[
-        str | None, typer.Option("--weight-unit", help="Unit of weights in exports that state "
-                                 "none: kg or lb (overrides the config).")
+        Literal["kg", "lb"] | None,
+        typer.Option("--weight-unit", help="Unit of weights in exports that state none: kg "
+                     "or lb (overrides the config)."),
     ] = None,
     timezone: Annotated[
         str | None, typer.Option("--timezone", help="The athlete's IANA time zone, e.g. "
@@ -206,15 +218,9 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
             workers, retry_quarantined) -> bool:
     """Run the ingest flows; print their summaries; True when nothing was rejected."""
     from flows.settings import UsageError, ingest_request
-    from schemas.config import NUTRITION_FORMATS
 
-    if export_format is not None and export_format not in NUTRITION_FORMATS:
-        raise fail(f"--format {export_format!r} is not a known format; use one of "
-                   + ", ".join(NUTRITION_FORMATS))
     cfg = _load_config(config)
     try:
-        if weight_unit not in (None, "kg", "lb"):
-            raise UsageError(f"--weight-unit must be kg or lb (got {weight_unit!r})")
         request = ingest_request(cfg, fit, athlete, warehouse, workers,
                                  nutrition, export_format, weight_unit, timezone)
     except UsageError as exc:
@@ -334,10 +340,12 @@ def run(
 def backfill(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
-    since: Annotated[str | None, typer.Option(
-        "--since", help="First local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", help="Last local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        "--since", formats=[DAY_FORMAT], metavar="YYYY-MM-DD",
+        help="First local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
+    until: Annotated[datetime | None, typer.Option(
+        "--until", formats=[DAY_FORMAT], metavar="YYYY-MM-DD",
+        help="Last local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Everything again from the raw files: every path re-read, quarantined files retried,
@@ -346,14 +354,9 @@ def backfill(
 
     Example: musclebalance backfill --config musclebalance.toml --since 2024-01-01
     """
-    from datetime import date
-
     quiet_prefect(verbose)
-    try:
-        first = date.fromisoformat(since) if since else None
-        last = date.fromisoformat(until) if until else None
-    except ValueError as exc:
-        raise fail(f"--since/--until must be dates like 2024-01-31 ({exc})") from None
+    first = since.date() if since else None
+    last = until.date() if until else None
     if first and last and first > last:
         raise fail(f"--since {first} is after --until {last}")
     with _stoppable():
@@ -501,7 +504,7 @@ def sql(
                                          "marts.daily_muscle_balance LIMIT 5\".")],
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
-    output: Annotated[str, typer.Option(
+    output: Annotated[Literal[SQL_FORMATS], typer.Option(  # type: ignore[valid-type]
         "--format", "-f", help="How to print the result: table, csv or json.")] = "table",
 ) -> None:
     """Run SQL on the published file (data/published/musclebalance.duckdb beside the
@@ -511,8 +514,6 @@ def sql(
     Example: musclebalance sql "SELECT local_date, score, band FROM
     marts.daily_muscle_balance ORDER BY local_date DESC LIMIT 7" --format csv
     """
-    if output not in SQL_FORMATS:
-        raise fail(f"--format must be one of {', '.join(SQL_FORMATS)} (got {output!r})")
     import duckdb
 
     from warehouse.publish import PUBLISHED_FILE, published_dir
