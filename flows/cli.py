@@ -23,6 +23,7 @@ from flows.console import (
     out,
     print_build,
     print_ingest,
+    print_problems,
     print_removed,
     print_result,
     print_status,
@@ -54,6 +55,13 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Config file (default: ./musclebalance.toml if present)."),
 ]
+DemoFolderOption = Annotated[Path | None, typer.Option(
+    "--folder", help="Folder to generate the demo in (default: ./musclebalance-demo); created, "
+    "or an earlier demo folder emptied and generated anew.")]
+DemoWeeksOption = Annotated[int | None, typer.Option(
+    "--weeks", help="ISO weeks of scores to show, through yesterday (default 18; 16 to 104); "
+    "a lead-in week is generated before them.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
 WarehouseOption = Annotated[
     Path | None, typer.Option("--warehouse", "-w", help="DuckDB warehouse file (overrides config).")
 ]
@@ -91,9 +99,17 @@ def _load_config(path: Path | None):
     try:
         return load_config(path)
     except ConfigError as exc:
-        for line in str(exc).splitlines():
-            err.print(f"[red]config error:[/red] {safe_text(line)}", highlight=False)
+        print_problems("config error", str(exc).splitlines(), soft_wrap=False)
         raise typer.Exit(2) from None
+
+
+def _required_config(path: Path | None, command: str):
+    """The config, for a command that needs the athletes' settings: exit 2 without one."""
+    cfg = _load_config(path)
+    if cfg is None:
+        raise fail(f"{command} needs the athletes' settings: give --config FILE "
+                   "(musclebalance init writes one)")
+    return cfg
 
 
 def _check_paths(cfg, config: Path | None, athlete_ids: list[str] | None = None) -> None:
@@ -106,9 +122,7 @@ def _check_paths(cfg, config: Path | None, athlete_ids: list[str] | None = None)
     if not problems:
         return
     source = config or DEFAULT_CONFIG
-    for line in problems:
-        err.print(f"[red]config error:[/red] {safe_text(f'{source}: {line}')}", highlight=False,
-                  soft_wrap=True)
+    print_problems("config error", [f"{source}: {line}" for line in problems])
     try:
         template = source.expanduser().read_text(encoding="utf-8") == default_config_text()
     except OSError:
@@ -197,7 +211,7 @@ def ingest(
         bool, typer.Option("--retry-quarantined", help="Read quarantined files again (after "
                            "fixing the config, say).")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Load FIT files and nutrition exports into the warehouse; unchanged files are skipped.
     Exits 1 when a file was quarantined, loaded only in part (a FIT file that broke
@@ -260,8 +274,7 @@ def _check_ingest_paths(cfg, config, fit, nutrition, athlete) -> None:
     if fit or nutrition:
         problems = [*missing_option_paths("--fit", fit),
                     *missing_option_paths("--nutrition", nutrition)]
-        for line in problems:
-            err.print(f"[red]error:[/red] {safe_text(line)}", highlight=False, soft_wrap=True)
+        print_problems("error", problems)
         if problems:
             raise typer.Exit(2)
         return
@@ -279,7 +292,7 @@ def build(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
     full: FullOption = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Rebuild the daily facts and the muscle-balance scores from the raw tables, check them
     against their expectations, publish them, then show the last 14 days and 8 weeks of
@@ -294,10 +307,7 @@ def build(
 
 
 def _build(config, warehouse, full: bool = False) -> None:
-    cfg = _load_config(config)
-    if cfg is None:
-        raise fail("build needs the athletes' settings: give --config FILE "
-                   "(musclebalance init writes one)")
+    cfg = _required_config(config, "build")
     from flows.build import build_flow
 
     _check_scoring(cfg)
@@ -325,7 +335,7 @@ def run(
         bool, typer.Option("--retry-quarantined", help="Read quarantined files again.")
     ] = False,
     full: FullOption = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Ingest every configured source, then build: the nightly flow, as the schedule runs it.
 
@@ -346,7 +356,7 @@ def backfill(
     until: Annotated[datetime | None, typer.Option(
         "--until", formats=[DAY_FORMAT], metavar="YYYY-MM-DD",
         help="Last local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Everything again from the raw files: every path re-read, quarantined files retried,
     FIT files decoded again (all, or those dated --since..--until) replacing their rows,
@@ -372,7 +382,7 @@ def forget(
              "its members with it.")],
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Remove one file from the warehouse at once: its rows in every raw table, its
     manifest row and paths; then, with a config, rebuild and publish the marts (fewer
@@ -408,10 +418,7 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     """Run a flow of flows.nightly that ingests and builds (nightly, backfill) with these
     parameters; print what it did; exit 1 when an input was rejected or loaded only in part
     or an expectation failed."""
-    cfg = _load_config(config)
-    if cfg is None:
-        raise fail("this command needs the athletes' settings: give --config FILE "
-                   "(musclebalance init writes one)")
+    cfg = _required_config(config, "this command")
     _check_paths(cfg, config)  # before Prefect starts
     _check_scoring(cfg)  # before the ingest, not after it
     from flows import nightly
@@ -551,7 +558,7 @@ def serve(
         "first configured athlete's).")] = None,
     now: Annotated[bool, typer.Option(
         "--now", help="Run once at the start, then follow the schedule.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Keep running the nightly schedule from this one process, without a Prefect server:
     for a laptop or a small always-on box. At each fire time it runs what `musclebalance
@@ -563,10 +570,7 @@ def serve(
     Example: musclebalance serve --config musclebalance.toml --timezone Europe/Berlin --now
     """
     quiet_prefect(verbose)
-    cfg = _load_config(config)
-    if cfg is None:
-        raise fail("serve needs the athletes' settings: give --config FILE "
-                   "(musclebalance init writes one)")
+    cfg = _required_config(config, "serve")
     _check_paths(cfg, config)  # before Prefect loads (the cron check below uses it)
     from flows.schedule import NIGHTLY_CRON, next_fire
     from flows.serve import serve as serve_loop
@@ -591,13 +595,9 @@ def serve(
 
 @app.command()
 def demo(
-    folder: Annotated[Path | None, typer.Option(
-        "--folder", help="Folder to generate the demo in (default: ./musclebalance-demo); "
-        "created, or an earlier demo folder emptied and generated anew.")] = None,
-    weeks: Annotated[int | None, typer.Option(
-        "--weeks", help="ISO weeks of scores to show, through yesterday (default 18; 16 "
-        "to 104); a lead-in week is generated before them.")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    folder: DemoFolderOption = None,
+    weeks: DemoWeeksOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Generate a synthetic runner's FIT files and Cronometer food log, run the nightly flow
     on them and show the scores, the files it made and what to try next.

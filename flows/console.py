@@ -44,11 +44,18 @@ def _console(stderr: bool = False) -> Console:
 out = _console()
 err = _console(stderr=True)
 
+
 def fail(message: str, code: int = 2, *, one_line: bool = False) -> typer.Exit:
     """Print `error: message` (`one_line`: never wrapped) and return the exit to raise."""
     err.print(f"[red]error:[/red] {safe_text(message, lines=True)}", highlight=False,
               soft_wrap=one_line)
     return typer.Exit(code)
+
+
+def print_problems(label: str, lines: list[str], *, soft_wrap: bool = True) -> None:
+    """One `label: line` on stderr per problem (a config key, a missing path)."""
+    for line in lines:
+        err.print(f"[red]{label}:[/red] {safe_text(line)}", highlight=False, soft_wrap=soft_wrap)
 
 
 class _EngineDiskFull(logging.Filter):
