@@ -84,33 +84,38 @@ class Failure:
 
 
 class ExpectationsFailed(RuntimeError):
-    """A build whose marts failed their expectations: nothing was published."""
+    """A build whose marts failed their expectations. `build` is None when nothing was
+    published; else the failing rows belonged to some athletes only, who were held back,
+    and `build` is what was published for the others (see AthletesHeldBack)."""
 
-    def __init__(self, failures: list[Failure]) -> None:
+    failures: list[Failure]
+    build: BuildSummary | None
+
+    def __init__(self, failures: list[Failure], build: BuildSummary | None = None) -> None:
         self.failures = failures
+        self.build = build
         super().__init__(f"{self.brief}: " + "; ".join(f.describe() for f in failures[:5]))
 
     @property
     def brief(self) -> str:
-        """What happened, in counts only."""
-        return (f"{len(self.failures)} expectations failed; the published marts are "
-                "unchanged")
+        """What happened, in counts and athlete ids only."""
+        if self.build is None:
+            return (f"{len(self.failures)} expectations failed; the published marts are "
+                    "unchanged")
+        held = self.build.held_back
+        return (f"{len(self.failures)} expectations failed on rows of {len(held)} athletes: "
+                f"{held_back_text(held)} held back (their published rows are as before); "
+                "the other athletes were published")
 
 
 class AthletesHeldBack(ExpectationsFailed):
     """A build whose failed expectations named rows of some athletes only: those athletes
     kept their previously published rows, every other athlete was published (`build`)."""
 
-    def __init__(self, failures: list[Failure], build: BuildSummary) -> None:
-        self.build = build
-        super().__init__(failures)
+    build: BuildSummary
 
-    @property
-    def brief(self) -> str:
-        held = self.build.held_back
-        return (f"{len(self.failures)} expectations failed on rows of {len(held)} athletes: "
-                f"{held_back_text(held)} held back (their published rows are as before); "
-                "the other athletes were published")
+    def __init__(self, failures: list[Failure], build: BuildSummary) -> None:
+        super().__init__(failures, build)
 
 
 def held_back_text(held: dict[str, list[str]], days_shown: int = 5) -> str:
@@ -124,24 +129,19 @@ def held_back_text(held: dict[str, list[str]], days_shown: int = 5) -> str:
 
 @dataclass
 class BuildSummary:
-    """What a build wrote (counts only)."""
+    """What a build wrote (counts only): every field is set by the build flow. Ingests have
+    their own summaries (flows.runtime.RunSummary); a run's row counts both kinds."""
 
-    athlete_id: str = "all"
-    rows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    loaded: int = 0
-    skipped: int = 0
-    quarantined: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    #: rows staged per mart
+    rows: dict[str, int]
+    seconds: float
     expectations_failed: int = 0
+    #: new rows published; None when nothing was published (expectations failed)
     rows_published: int | None = None
-    published: str | None = None  # the readers' DuckDB file
+    #: the readers' DuckDB file, once written
+    published: str | None = None
     #: athletes whose failing rows held them back, with those rows' days or ISO weeks
     held_back: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def records(self) -> int:
-        return sum(self.rows.values())
 
     @property
     def ok(self) -> bool:
@@ -300,7 +300,7 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: Scoring | None 
         summary = BuildSummary(rows=rows, seconds=time.perf_counter() - t0,
                                expectations_failed=len(verdict.failures),
                                rows_published=published, held_back=verdict.held_back)
-        run.add([summary])
+        run.add_build(summary)
         held = AthletesHeldBack(verdict.failures, summary) if verdict.held_back else None
         if verdict.publish:
             publish_run_files(warehouse, run, summary, None if held is None else error_text(held))

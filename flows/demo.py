@@ -27,7 +27,6 @@ generated anew, so the command can be run again; any other non-empty folder is r
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 from collections import Counter
@@ -36,6 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows.settings import UsageError
 from synthetic import (
     DayIntake,
     GeneratedFile,
@@ -44,7 +44,7 @@ from synthetic import (
     generate_athlete_files,
     generate_nutrition_exports,
 )
-from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE
+from warehouse.private import owner_only, private_dir, write_private
 
 __all__ = [
     "DEFAULT_FOLDER",
@@ -82,7 +82,7 @@ WAREHOUSE_FILE = "data/musclebalance.duckdb"
 ATHLETE = SyntheticAthlete()
 
 
-class DemoError(ValueError):
+class DemoError(UsageError):
     """The demo cannot run as asked (too few weeks, a folder that is not the demo's)."""
 
 
@@ -156,10 +156,9 @@ def prepare_folder(folder: Path) -> None:
     """
     for entry in check_folder(folder):
         _remove(entry)
-    folder.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-    os.chmod(folder, OWNER_ONLY_DIR)
-    _write_private(folder / MARKER, b"Written by `musclebalance demo`. The next demo run with "
-                   b"this folder deletes everything in it and generates it anew.\n")
+    private_dir(folder)
+    write_private(folder / MARKER, b"Written by `musclebalance demo`. The next demo run with "
+                  b"this folder deletes everything in it and generates it anew.\n")
 
 
 def _remove(entry: Path) -> None:
@@ -168,20 +167,6 @@ def _remove(entry: Path) -> None:
         shutil.rmtree(entry)
     else:
         entry.unlink()
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-    os.chmod(path, OWNER_ONLY_DIR)
-    return path
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY_FILE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, OWNER_ONLY_FILE)
 
 
 # -------------------------------------------------------------------------- the generated data
@@ -236,16 +221,16 @@ def generate(folder: Path, span: DemoSpan, athlete: SyntheticAthlete = ATHLETE) 
     generated = generate_athlete_files(athlete, span.first_day, span.generated_weeks, seed=SEED)
     zone = ZoneInfo(athlete.timezone)
     files = tuple(f for f in generated if f.start_utc.astimezone(zone).date() <= span.last_day)
-    fit = _private_dir(folder / FIT_FOLDER)
+    fit = private_dir(folder / FIT_FOLDER)
     for f in files:
-        _write_private(fit / f.name, f.data)
+        write_private(fit / f.name, f.data)
     exports = generate_nutrition_exports(athlete, generated, span.first_day,
                                          span.generated_weeks, seed=SEED)
-    food = _private_dir(folder / FOOD_FOLDER)
-    _write_private(food / "servings.csv", _through(exports.cronometer_servings_csv,
-                                                   span.last_day))
-    _write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
-                                                       span.last_day))
+    food = private_dir(folder / FOOD_FOLDER)
+    write_private(food / "servings.csv", _through(exports.cronometer_servings_csv,
+                                                  span.last_day))
+    write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
+                                                      span.last_day))
     days = tuple(d for d in exports.days if d.local_date <= span.last_day)
     return DemoData(span, files, days)
 
@@ -273,7 +258,7 @@ def config_text(athlete: SyntheticAthlete = ATHLETE) -> str:
 def write_config(folder: Path, athlete: SyntheticAthlete = ATHLETE) -> Path:
     """Write the demo's config into ``folder`` (0600); returns its path."""
     path = folder / CONFIG_FILE
-    _write_private(path, config_text(athlete).encode("utf-8"))
+    write_private(path, config_text(athlete).encode("utf-8"))
     return path
 
 
@@ -298,17 +283,14 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
     """
     span = demo_span(weeks, today or local_today())
     folder = folder.expanduser().absolute()
-    previous = os.umask(0o077)  # also what the flow writes: health data is the owner's only
-    try:
+    with owner_only():  # also what the flow writes: health data is the owner's only
         prepare_folder(folder)
         data = generate(folder, span)
         config = write_config(folder)
-        _private_dir(folder / Path(WAREHOUSE_FILE).parent)
+        private_dir(folder / Path(WAREHOUSE_FILE).parent)
         from flows.nightly import nightly_flow
 
         summary = nightly_flow(config=str(config))
-    finally:
-        os.umask(previous)
     from warehouse.publish import PUBLISHED_FILE, published_dir
 
     warehouse = folder / WAREHOUSE_FILE
@@ -322,10 +304,10 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
 def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) -> None:
     """`musclebalance demo`: run the demo and print what it made (exit 2 when refused, 1
     when the flow failed)."""
-    from flows.cli import _fail, _print_scores, _quiet_prefect, err, out
+    from flows.console import fail, guarded, out, print_scores, quiet_prefect
     from flows.terminal import safe_text
 
-    _quiet_prefect(verbose)
+    quiet_prefect(verbose)
     folder = (folder if folder is not None else DEFAULT_FOLDER).expanduser().absolute()
     weeks = weeks if weeks is not None else DEFAULT_WEEKS
     today = local_today()
@@ -333,28 +315,16 @@ def demo_command(folder: Path | None, weeks: int | None, verbose: bool = False) 
         span = demo_span(weeks, today)
         check_folder(folder)
     except DemoError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"Generating {len(span.shown_weeks)} weeks of a synthetic runner in "
               f"{safe_text(str(folder))} and running the nightly flow on them...",
               highlight=False, soft_wrap=True)
-    from flows.build import ExpectationsFailed
     from flows.prefect_server import guard
-    from warehouse.connection import WarehouseBusy
 
     guard()
-    try:
-        result = run_demo(folder, weeks, today)
-    except DemoError as exc:
-        raise _fail(str(exc)) from None
-    except WarehouseBusy as exc:
-        raise _fail(str(exc), 1) from None
-    except ExpectationsFailed as exc:
-        for failure in exc.failures:
-            err.print(f"[red]expectation failed:[/red] {safe_text(failure.describe(), lines=True)}",
-                      highlight=False, soft_wrap=True)
-        raise _fail(f"{len(exc.failures)} expectations failed on the demo data", 1) from None
+    result = guarded(lambda: run_demo(folder, weeks, today), folder / WAREHOUSE_FILE)
     out.print(safe_text(result.data.describe()), highlight=False, soft_wrap=True)
-    _print_scores(result.warehouse, [ATHLETE.athlete_id])
+    print_scores(result.warehouse, [ATHLETE.athlete_id])
     for line in where_lines(result):
         out.print(safe_text(line), highlight=False, soft_wrap=True)
 

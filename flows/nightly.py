@@ -16,6 +16,8 @@ cost a second each (Prefect joins each run's heartbeat thread at its end).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,8 +51,32 @@ class NightlySummary:
 
     @property
     def ok(self) -> bool:
-        """True when every input was read and none was rejected in this run."""
+        """True when every input was read and none was quarantined in this run."""
         return all(s.ok for s in [*self.fit, *self.nutrition])
+
+
+class RunExpectationsFailed(ExpectationsFailed):
+    """A nightly or backfill run whose build failed its expectations after its ingest went
+    through: the ingest's files are loaded, and `summary` says what it did (and, in
+    `summary.build`, what was published for the athletes not held back), for the caller
+    to show."""
+
+    summary: NightlySummary
+
+    def __init__(self, failed: ExpectationsFailed, summary: NightlySummary) -> None:
+        self.summary = summary
+        super().__init__(failed.failures, failed.build)
+
+
+@contextmanager
+def _with_summary(summary: NightlySummary) -> Iterator[None]:
+    """Raise a build's ExpectationsFailed escaping the block as RunExpectationsFailed with
+    the run's `summary` (outside pipeline_run, which records the error as the build raised
+    it)."""
+    try:
+        yield
+    except ExpectationsFailed as exc:
+        raise RunExpectationsFailed(exc, summary) from exc
 
 
 def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
@@ -67,7 +93,7 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
     request = ingest_request(settings, warehouse=path)
     summary = NightlySummary()
     prewarm()  # Great Expectations loads while files are read and facts computed
-    with pipeline_run(path, command):
+    with _with_summary(summary), pipeline_run(path, command):
         if request.athletes:
             summary.fit = ingest_fit_flow.fn(
                 warehouse=str(path), athletes=request.athletes, workers=request.workers,
@@ -87,8 +113,7 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
                                           scoring=settings.scoring,
                                           full=full or bool(summary.removed))
         except ExpectationsFailed as exc:
-            exc.summary = summary  # the ingest went through; the caller may show it
-            summary.build = getattr(exc, "build", None)  # others published: AthletesHeldBack
+            summary.build = exc.build  # None, or the athletes not held back were published
             raise
     return summary
 

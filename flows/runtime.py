@@ -17,6 +17,7 @@ from flows.sources import remove_stale_scratch
 from flows.stopping import interrupted_error
 from flows.terminal import safe_text
 from warehouse.lock import run_lock
+from warehouse.runs import BuildCounts
 
 T = TypeVar("T")
 
@@ -64,20 +65,25 @@ def run_id() -> str:
 @dataclass
 class PipelineRun:
     """The run that holds a warehouse: its row in marts.pipeline_runs, the summaries its
-    flows add, and the earlier runs it found crashed."""
+    ingests and builds add, and the earlier runs it found crashed."""
 
     warehouse: Path
     run_id: str
     command: str
     started_at: datetime
-    summaries: list = field(default_factory=list)
+    ingests: list[RunSummary] = field(default_factory=list)
+    builds: list[BuildCounts] = field(default_factory=list)
     crashed: list[tuple[str, str, datetime]] = field(default_factory=list)
     finished: bool = False  # its end is recorded
     error: str | None = None  # the error recorded with its end
 
-    def add(self, summaries: list) -> None:
-        """Count these summaries in the run's row."""
-        self.summaries.extend(summaries)
+    def add(self, summaries: list[RunSummary]) -> None:
+        """Count these ingest summaries in the run's row."""
+        self.ingests.extend(summaries)
+
+    def add_build(self, summary: BuildCounts) -> None:
+        """Count a build's summary (flows.build.BuildSummary) in the run's row."""
+        self.builds.append(summary)
 
     #: The run's end once the readers' files carry it (the warehouse row then says the same).
     finished_at: datetime | None = None
@@ -88,7 +94,7 @@ class PipelineRun:
         from warehouse.runs import RUNS_TABLE, finish_run
 
         finish_run(con, self.run_id, self.started_at, self.finished_at or utc_now(),
-                   self.summaries, error, table or RUNS_TABLE)
+                   self.ingests, self.builds, error, table or RUNS_TABLE)
 
     def save(self, error: str | None = None) -> None:
         """Write the run's end, status and counts so far (again at the very end)."""

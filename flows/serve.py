@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows.console import describe_failure
 from flows.runtime import utc_now
 from flows.schedule import check_timezone, next_fire
 from flows.stopping import handling_signals, interruptible, signal_name, stop_signal
@@ -33,8 +34,6 @@ from flows.terminal import safe_text
 
 #: Longest single sleep: the wall clock is looked at again after at most this long.
 STEP_SECONDS = 30.0
-#: Longest exception message printed for a failed run.
-MAX_MESSAGE = 200
 
 
 def say(line: str) -> None:
@@ -108,8 +107,9 @@ def run_once(config: Path, number: int, zone: ZoneInfo, stop: threading.Event) -
     except Exception as exc:  # one failed night must not stop the schedule
         if stop_signal() is not None:  # a stop signal raised as another error (DuckDB's)
             return interrupted(number, t0, exc, stop)
-        outcome, detail = failure(exc)
-        say(f"run {number} {outcome} after {time.perf_counter() - t0:.1f} s: {detail}")
+        report = describe_failure(exc)
+        say(f"run {number} {report.outcome} after {time.perf_counter() - t0:.1f} s: "
+            f"{report.brief}")
         return False
     say(f"run {number} finished in {time.perf_counter() - t0:.1f} s")
     return True
@@ -130,30 +130,3 @@ def call_nightly(config: Path) -> None:
     from flows.nightly import nightly_flow
 
     nightly_flow(config=str(config))
-
-
-def failure(exc: Exception) -> tuple[str, str]:
-    """How a run ended, in a few words: ('failed' or 'skipped', the exception's type and the
-    first line of its message). An expectation failure gives its count only, never the
-    observed values."""
-    try:
-        from flows.build import ExpectationsFailed
-        from warehouse.connection import WarehouseBusy, WarehouseInUse
-    except ImportError:  # the run failed importing them: report that error below
-        ExpectationsFailed = WarehouseBusy = WarehouseInUse = ()  # noqa: N806
-    if isinstance(exc, WarehouseInUse):
-        return "failed", ("the warehouse file is open in another process (a DuckDB shell or "
-                          "a dashboard?); close it; the next run completes the work")
-    if isinstance(exc, WarehouseBusy):
-        return "skipped", ("another musclebalance run holds the warehouse (WarehouseBusy); "
-                           "waiting for the next fire time")
-    if isinstance(exc, ExpectationsFailed) and getattr(exc, "build", None) is not None:
-        return "failed", (f"{type(exc).__name__}: {exc.brief} (details: musclebalance status)")
-    if isinstance(exc, ExpectationsFailed):
-        return "failed", (f"ExpectationsFailed: {len(exc.failures)} expectations failed; "
-                          "nothing was published (details: musclebalance status)")
-    lines = str(exc).strip().splitlines()
-    message = lines[0] if lines else ""
-    if len(message) > MAX_MESSAGE:
-        message = message[:MAX_MESSAGE - 3] + "..."
-    return "failed", f"{type(exc).__name__}: {message}" if message else type(exc).__name__

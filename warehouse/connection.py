@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-OWNER_ONLY_FILE = 0o600
-OWNER_ONLY_DIR = 0o700
+from warehouse.private import make_private, owner_only, private_dir
+
 #: DuckDB 2's files of memory spilled to disk, in `<warehouse>.tmp/`, named after the
 #: process that wrote them; DuckDB removes them on close, a killed process leaves them.
 DUCKDB_TEMP_FILE = re.compile(r"duckdb_temp_(\d+)_")
@@ -34,17 +34,6 @@ def quote_ident(name: str) -> str:
 def sql_string(text: str) -> str:
     """A SQL string literal (single quotes doubled), for statements that take no parameters."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-
-
-def make_private(path: Path) -> None:
-    """Restrict an existing file the product wrote to its owner."""
-    if path.exists():
-        os.chmod(path, OWNER_ONLY_FILE)
 
 
 def _alive(pid: int) -> bool:
@@ -79,10 +68,10 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     """
     path = Path(path)
     if not read_only:
-        ensure_private_dir(path.parent)
-    previous = os.umask(0o077)
+        private_dir(path.parent, restrict_existing=False)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        with owner_only():
+            con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseInUse(
@@ -91,8 +80,6 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
                 "for it to finish and try again"
             ) from exc
         raise
-    finally:
-        os.umask(previous)
     if not read_only:
         make_private(path)
     return con

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from warehouse.connection import WarehouseBusy, ensure_private_dir
+from warehouse.connection import WarehouseBusy
+from warehouse.private import private_dir
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -25,7 +26,7 @@ def lock_path(warehouse: Path) -> Path:
 def run_lock(warehouse: Path) -> Iterator[None]:
     """Hold the warehouse's run lock, or raise WarehouseBusy at once if another run has it."""
     path = lock_path(Path(warehouse))
-    ensure_private_dir(path.parent)
+    private_dir(path.parent, restrict_existing=False)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

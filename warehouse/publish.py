@@ -34,9 +34,10 @@ import duckdb
 
 from schemas.export_precision import DEFAULT_DECIMALS, csv_decimals
 from schemas.marts import MARTS, TABLE_COMMENTS
-from warehouse.connection import OWNER_ONLY_DIR, OWNER_ONLY_FILE, quote_ident, sql_string
+from warehouse.connection import quote_ident, sql_string
 from warehouse.diskfull import DiskFull, is_disk_full, size_bytes
 from warehouse.failpoint import failpoint
+from warehouse.private import make_private, private_dir
 
 PUBLISHED_FILE = "musclebalance.duckdb"
 #: The oldest storage format DuckDB 2.0 writes; read by DuckDB 0.10 and every 1.x and 2.x.
@@ -54,11 +55,6 @@ KEEP_EXPORTS = 2  # the current and the previous export folder (a reader may be 
 def published_dir(warehouse: Path) -> Path:
     """Where a warehouse's published files go: `published/` beside it."""
     return warehouse.parent / "published"
-
-
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-    os.chmod(path, OWNER_ONLY_DIR)
 
 
 def _fsync(path: Path) -> None:
@@ -148,9 +144,9 @@ def _csv_select(con: duckdb.DuckDBPyConnection, name: str, source: str) -> str:
 def _write_exports(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[str],
                    sources: Mapping[str, str]) -> None:
     """Parquet and CSV of each table into `folder/parquet` and `folder/csv`."""
-    _private_dir(folder)
+    private_dir(folder)
     for kind in ("parquet", "csv"):
-        _private_dir(folder / kind)
+        private_dir(folder / kind)
     for name in tables:
         parquet = folder / "parquet" / f"{name}.parquet"
         source = _source(name, sources)
@@ -160,7 +156,7 @@ def _write_exports(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[st
         con.execute(f"COPY ({_csv_select(con, name, source)}) TO {sql_string(str(csv))} "
                     "(FORMAT csv, HEADER)")
         for path in (parquet, csv):
-            os.chmod(path, OWNER_ONLY_FILE)
+            make_private(path)
             _fsync(path)
 
 
@@ -200,7 +196,7 @@ def publish_files(con: duckdb.DuckDBPyConnection, folder: Path, run: str,
     `sources`: tables to publish from another relation than `marts.<table>`. On any failure
     the temporary files are removed and the previous files stay; a full disk raises
     DiskFull."""
-    _private_dir(folder)
+    private_dir(folder)
     remove_leftovers(folder)
     target = folder / PUBLISHED_FILE
     needed = needed_bytes(con, folder)
@@ -221,7 +217,7 @@ def _publish(con: duckdb.DuckDBPyConnection, folder: Path, target: Path, run: st
     tables = _tables(con)
     temporary = folder / f"{TEMP_PREFIX}{PUBLISHED_FILE}-{run}"
     _write_duckdb(con, temporary, tables, sources)
-    os.chmod(temporary, OWNER_ONLY_FILE)
+    make_private(temporary)
     _fsync(temporary)
     exports = folder / f"{TEMP_PREFIX}exports-{run}"
     _write_exports(con, exports, tables, sources)

@@ -13,6 +13,7 @@ which publishes again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,12 +31,24 @@ RUNS_TABLE = "marts.pipeline_runs"
 PUBLISHED_RUNS = "temp.main.pipeline_runs_as_published"
 
 
-class RunCounts(Protocol):
+class IngestCounts(Protocol):
+    """What an ingest's summary gives its run's row (flows.runtime.RunSummary)."""
+
     loaded: int
     skipped: int
-    records: int
     quarantined: list
     problems: list
+    partial: list
+
+    @property
+    def records(self) -> int: ...
+
+
+class BuildCounts(Protocol):
+    """What a build's summary gives its run's row (flows.build.BuildSummary)."""
+
+    expectations_failed: int
+    rows_published: int | None
 
 
 def mark_crashed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime]]:
@@ -58,17 +71,13 @@ def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, command: str,
                     "VALUES (?, ?, ?, ?)", [run_id, command, started_at, RUNNING])
 
 
-def _partial(summary: RunCounts) -> list:
-    """Files an ingest loaded in part (FIT ingests say; other summaries have none)."""
-    return getattr(summary, "partial", [])
-
-
-def run_status(summaries: list[RunCounts], error: str | None = None) -> str:
+def run_status(ingests: Sequence[IngestCounts], builds: Sequence[BuildCounts],
+               error: str | None = None) -> str:
     """failed (an error, or expectations failed), completed_with_errors (files quarantined,
     unreadable or loaded in part) or completed."""
-    if error or any(getattr(s, "expectations_failed", None) for s in summaries):
+    if error or any(b.expectations_failed for b in builds):
         return FAILED
-    if any(s.quarantined or s.problems or _partial(s) for s in summaries):
+    if any(s.quarantined or s.problems or s.partial for s in ingests):
         return COMPLETED_WITH_ERRORS
     return COMPLETED
 
@@ -82,12 +91,13 @@ def runs_as_published(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
-               finished_at: datetime, summaries: list[RunCounts], error: str | None = None,
+               finished_at: datetime, ingests: Sequence[IngestCounts],
+               builds: Sequence[BuildCounts], error: str | None = None,
                table: str = RUNS_TABLE) -> None:
-    """Write the run's end, status and counts (summed over its summaries) into its row of
-    `table` (marts.pipeline_runs, or the copy `runs_as_published` made)."""
-    failed = [getattr(s, "expectations_failed", None) for s in summaries]
-    published = [getattr(s, "rows_published", None) for s in summaries]
+    """Write the run's end, status and counts into its row of `table` (marts.pipeline_runs,
+    or the copy `runs_as_published` made): files and records summed over its ingests, rows
+    published and failed expectations over its builds (null when it made no build)."""
+    published = [b.rows_published for b in builds]
     with transaction(con):
         con.execute(
             f"UPDATE {table} SET finished_at = ?, status = ?, files_loaded = ?, "  # noqa: S608
@@ -96,13 +106,13 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime
             "rows_published = ?, expectations_failed = ?, error = ?, files_partial = ? "
             "WHERE run_id = ?",
             [
-                finished_at, run_status(summaries, error),
-                sum(s.loaded for s in summaries), sum(s.skipped for s in summaries),
-                sum(len(s.quarantined) for s in summaries),
-                sum(s.records for s in summaries if not hasattr(s, "rows_published")),
+                finished_at, run_status(ingests, builds, error),
+                sum(s.loaded for s in ingests), sum(s.skipped for s in ingests),
+                sum(len(s.quarantined) for s in ingests),
+                sum(s.records for s in ingests),
                 (finished_at - started_at).total_seconds(),
                 None if all(p is None for p in published) else sum(p or 0 for p in published),
-                None if all(f is None for f in failed) else sum(f or 0 for f in failed),
-                error, sum(len(_partial(s)) for s in summaries), run_id,
+                sum(b.expectations_failed for b in builds) if builds else None,
+                error, sum(len(s.partial) for s in ingests), run_id,
             ],
         )

@@ -142,15 +142,46 @@ def test_nutrition_ingest_names_file_line_column_and_exits_non_zero(
     assert "line 2, column 'Energy (kcal)': '23OO' is not a number" in result.stderr
     status = _run("status", "--warehouse", str(warehouse), cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    rejected = [line for line in status.stdout.splitlines() if "dailysummary-typo" in line]
-    assert rejected and rejected[0].startswith("rejected export (me)"), status.stdout
+    quarantined = [line for line in status.stdout.splitlines() if "dailysummary-typo" in line]
+    assert quarantined and quarantined[0].startswith("quarantined (me)"), status.stdout
 
 
 def test_unknown_format_name_is_a_usage_error(tmp_path: Path) -> None:
     result = _run("ingest", "--nutrition", str(tmp_path), "--format", "fitbit", "--athlete",
                   "me", cwd=tmp_path)
     assert result.returncode == 2
-    assert "'fitbit' is not a known format" in result.stderr
+    assert "Invalid value for '--format'" in result.stderr
+    assert "'fitbit' is not one of 'cronometer', 'loseit'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "option", "bad"), [
+    (("ingest", "--weight-unit", "st"), "'--weight-unit'", "'st' is not one of 'kg', 'lb'"),
+    (("backfill", "--since", "2024-02-30"), "'--since'", "'2024-02-30' does not match"),
+    (("backfill", "--until", "31.01.2024"), "'--until'", "'31.01.2024' does not match"),
+    (("sql", "SELECT 1", "--format", "xml"), "'--format' / '-f'",
+     "'xml' is not one of 'table', 'csv', 'json'"),
+])
+def test_a_bad_option_value_exits_2_naming_the_option_and_the_value(
+        tmp_path: Path, args: tuple[str, ...], option: str, bad: str) -> None:
+    result = _run(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"Invalid value for {option}" in result.stderr
+    assert bad in result.stderr
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+def test_ingest_format_takes_what_the_config_format_key_takes() -> None:
+    from flows.cli import NUTRITION_FORMAT_NAMES
+    from schemas.config import NUTRITION_FORMATS
+
+    assert NUTRITION_FORMAT_NAMES == NUTRITION_FORMATS
+    assert {"cronometer", "generic", "cronometer_servings"} <= set(NUTRITION_FORMAT_NAMES)
+
+
+def test_backfill_since_after_until_exits_2(tmp_path: Path) -> None:
+    result = _run("backfill", "--since", "2024-03-02", "--until", "2024-03-01", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--since 2024-03-02 is after --until 2024-03-01" in result.stderr
 
 
 def _config(tmp_path: Path, scoring: str = "") -> Path:

@@ -404,18 +404,3 @@ def test_the_serve_command_runs_now_and_stops_on_sigterm(prefect_server, tmp_pat
     after = prefect_nightly_runs()  # Prefect recorded the run, completed
     assert len(after) == len(before) + 1
     assert after.count("Completed") == before.count("Completed") + 1
-
-
-def test_a_night_that_held_athletes_back_is_reported_failed_naming_them() -> None:
-    from flows.build import AthletesHeldBack, BuildSummary, Failure
-
-    failure = Failure("daily_energy", "expect_column_values_to_be_between", "weight_kg", 2,
-                      None, None)
-    held = AthletesHeldBack([failure], BuildSummary(
-        held_back={"b": ["2026-03-11", "2026-03-12"]}))
-    state, message = serve_module.failure(held)
-    assert state == "failed"
-    assert message == ("AthletesHeldBack: 1 expectations failed on rows of 1 athletes: b "
-                       "(2026-03-11, 2026-03-12) held back (their published rows are as "
-                       "before); the other athletes were published (details: musclebalance "
-                       "status)")

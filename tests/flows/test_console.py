@@ -1,0 +1,175 @@
+"""flows/console.py: the one mapping of an exception to what a person reads and the exit
+code (`describe_failure`, used by the CLI, the demo and serve), how a command prints it, and
+the module layout that keeps the output code apart from the commands (no import cycle
+between flows/cli.py and flows/demo.py)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from flows.build import AthletesHeldBack, BuildSummary, ExpectationsFailed, Failure
+from flows.console import describe_failure, guarded, report_failure
+from flows.demo import DemoError
+from flows.nightly import NightlySummary, RunExpectationsFailed
+from flows.runtime import RunSummary
+from tests.helpers import REPO
+from warehouse.connection import WarehouseBusy, WarehouseInUse
+from warehouse.diskfull import DiskFull
+
+WAREHOUSE = Path("/data/w.duckdb")
+
+
+def _failure(observed: object = None, count: int | None = 2) -> Failure:
+    return Failure("daily_energy", "expect_column_values_to_be_between", "weight_kg", count,
+                   observed, None, ("/fit/a.fit",))
+
+
+def _held_back_build() -> BuildSummary:
+    return BuildSummary(rows={"daily_energy": 3}, seconds=1.0, expectations_failed=1,
+                        rows_published=3, held_back={"b": ["2026-03-11", "2026-03-12"]})
+
+
+# -- the import cycle is gone -------------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", ["demo", "console", "serve"])
+def test_no_module_the_cli_uses_imports_the_cli(module: str) -> None:
+    imported = _imports(REPO / "flows" / f"{module}.py")  # `from flows import cli` too
+    assert not any(i == "flows.cli" or i.startswith("flows.cli.") for i in imported), imported
+
+
+def test_the_demo_imports_without_the_cli_in_a_fresh_interpreter() -> None:
+    code = ("import sys\nimport flows.demo\nimport flows.console\nimport flows.serve\n"
+            "print('flows.cli' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_the_cli_holds_the_commands_not_the_output_code() -> None:
+    """The tables and problem lines moved to flows/console.py: cli.py is the commands."""
+    cli = (REPO / "flows" / "cli.py").read_text(encoding="utf-8")
+    assert "Table(" not in cli and "def _print" not in cli
+    assert len(cli.splitlines()) < 700
+
+
+# -- describe_failure -----------------------------------------------------------------
+
+
+def test_a_refused_demo_exits_2_with_its_message() -> None:
+    report = describe_failure(DemoError("--weeks must be at least 16"))
+    assert (report.code, report.message, report.expected) == (
+        2, "--weeks must be at least 16", True)
+
+
+def test_a_busy_warehouse_is_skipped_by_serve_and_exits_1() -> None:
+    report = describe_failure(WarehouseBusy("w.duckdb: another run"), WAREHOUSE)
+    assert (report.code, report.outcome, report.message) == (1, "skipped",
+                                                             "w.duckdb: another run")
+    assert report.brief == ("another musclebalance run holds the warehouse (WarehouseBusy); "
+                            "waiting for the next fire time")
+
+
+def test_a_warehouse_open_elsewhere_fails_the_night() -> None:
+    report = describe_failure(WarehouseInUse("w.duckdb: in use"))
+    assert (report.code, report.outcome, report.message) == (1, "failed", "w.duckdb: in use")
+    assert "open in another process" in report.brief
+
+
+def test_a_full_disk_is_one_unwrapped_line(tmp_path: Path) -> None:
+    exc = DiskFull(tmp_path / "w.duckdb", 2_600_000, "writing the warehouse", "nothing lost")
+    report = describe_failure(exc)
+    assert report.code == 1 and report.one_line and report.message == str(exc)
+    assert "2.6 MB" in report.message  # 2,600,000 bytes in decimal megabytes
+
+
+def test_failed_expectations_exit_1_by_count_never_by_value() -> None:
+    exc = ExpectationsFailed([_failure(observed=412.5), _failure()])
+    report = describe_failure(exc, WAREHOUSE)
+    assert report.code == 1 and report.ingested is None
+    assert report.message == ("2 expectations failed: nothing was published; the marts in "
+                              "/data/w.duckdb are as before (details: musclebalance status)")
+    assert report.brief == ("ExpectationsFailed: 2 expectations failed; nothing was "
+                            "published (details: musclebalance status)")
+    assert len(report.details) == 2
+    assert report.details[1] == ("marts.daily_energy: expect_column_values_to_be_between "
+                                 "(weight_kg): 2 rows failed; source files: /fit/a.fit "
+                                 "(remove or fix them, or run `musclebalance forget FILE`)")
+    assert "412" not in report.brief
+
+
+def test_a_night_that_held_athletes_back_is_reported_failed_naming_them() -> None:
+    held = AthletesHeldBack([_failure()], _held_back_build())
+    report = describe_failure(held, WAREHOUSE)
+    assert report.outcome == "failed" and report.code == 1
+    assert report.brief == ("AthletesHeldBack: 1 expectations failed on rows of 1 athletes: b "
+                            "(2026-03-11, 2026-03-12) held back (their published rows are as "
+                            "before); the other athletes were published (details: "
+                            "musclebalance status)")
+    assert report.message == ("1 expectations failed on rows of some athletes: held back b "
+                              "(2026-03-11, 2026-03-12); they keep their previously "
+                              "published marts in /data/w.duckdb, every other athlete was "
+                              "published (details: musclebalance status)")
+
+
+def test_a_nightly_failure_carries_its_ingest_as_a_declared_attribute() -> None:
+    summary = NightlySummary(fit=[RunSummary("a", loaded=2)], build=_held_back_build())
+    failed = RunExpectationsFailed(AthletesHeldBack([_failure()], summary.build), summary)
+    assert isinstance(failed, ExpectationsFailed) and failed.build is summary.build
+    report = describe_failure(failed, WAREHOUSE)
+    assert report.ingested is summary
+    assert report.brief.startswith("AthletesHeldBack: 1 expectations failed on rows of 1 ")
+    nothing = describe_failure(RunExpectationsFailed(ExpectationsFailed([_failure()]),
+                                                     NightlySummary()))
+    assert nothing.brief.startswith("ExpectationsFailed: 1 expectations failed; nothing")
+
+
+def test_an_unknown_error_is_its_type_and_first_line_cut_at_200() -> None:
+    report = describe_failure(RuntimeError("x" * 300 + "\nsecond line"))
+    assert not report.expected and report.code == 1
+    assert report.brief == "RuntimeError: " + "x" * 197 + "..."
+    assert describe_failure(KeyError()).brief == "KeyError"
+
+
+# -- how a command prints it ------------------------------------------------------------
+
+
+def test_report_failure_prints_each_expectation_then_the_error(capsys) -> None:
+    exit_ = report_failure(describe_failure(ExpectationsFailed([_failure()]), WAREHOUSE))
+    assert isinstance(exit_, typer.Exit) and exit_.exit_code == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("expectation failed: marts.daily_energy: ")
+    assert lines[-1] == ("error: 1 expectations failed: nothing was published; the marts in "
+                         "/data/w.duckdb are as before (details: musclebalance status)")
+
+
+def test_guarded_exits_for_known_errors_and_lets_bugs_through(capsys) -> None:
+    def busy():
+        raise WarehouseBusy("w.duckdb: another run")
+
+    with pytest.raises(typer.Exit) as stopped:
+        guarded(busy, WAREHOUSE)
+    assert stopped.value.exit_code == 1
+    assert capsys.readouterr().err == "error: w.duckdb: another run\n"
+    with pytest.raises(ZeroDivisionError):
+        guarded(lambda: 1 / 0, WAREHOUSE)
+    assert guarded(lambda: 42) == 42
