@@ -230,7 +230,8 @@ def ingest(
 
 def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone, warehouse,
             workers, retry_quarantined) -> bool:
-    """Run the ingest flows; print their summaries; True when nothing was quarantined or read in part."""
+    """Run the ingest flows; print their summaries; True when nothing was quarantined or
+    read in part."""
     from flows.settings import UsageError, ingest_request
 
     cfg = _load_config(config)

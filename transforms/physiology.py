@@ -138,10 +138,7 @@ def _zone_from_fraction(fraction: pl.Expr, bounds: Sequence[float]) -> pl.Expr:
 
 
 def mifflin_st_jeor_kcal(
-    weight_kg: ExprLike,
-    height_cm: ExprLike,
-    age_years: ExprLike,
-    sex: ExprLike,
+    weight_kg: ExprLike, height_cm: ExprLike, age_years: ExprLike, sex: ExprLike,
     *,
     weight_coef: float = MIFFLIN_WEIGHT_KCAL_PER_KG,
     height_coef: float = MIFFLIN_HEIGHT_KCAL_PER_CM,
