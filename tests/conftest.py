@@ -1,4 +1,12 @@
-"""Shared test fixtures: a Prefect test server for the flow tests."""
+"""Shared test fixtures: a Prefect test server for the flow tests, the demo run once per
+session, and the `flow` marker, put on every test that starts Prefect, the CLI or the demo.
+
+The marker is applied here, not by hand: a test that uses the `prefect_server` or `demo_run`
+fixture (directly or through another fixture) is a flow test. A test that spawns the CLI in
+a subprocess without either fixture carries `pytest.mark.flow` itself; the `_flow_guard`
+fixture fails any test without the marker that spawns the CLI or Prefect, or runs a Prefect
+flow in this process, so the marker cannot be forgotten and `-m "not flow"` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,51 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.helpers import flow_command
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+#: Fixtures that start Prefect or the demo: a test using one of them is a flow test.
+FLOW_FIXTURES = frozenset({"prefect_server", "demo_run"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if FLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.flow)
+
+
+class FlowWithoutMarker(AssertionError):
+    """A test without the `flow` marker started the CLI, Prefect or a flow."""
+
+
+@pytest.fixture(autouse=True)
+def _flow_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a test without the `flow` marker: spawning the CLI, the demo or Prefect (its
+    server, worker or command line) fails, and so does calling a Prefect flow here."""
+    if request.node.get_closest_marker("flow") is not None:
+        return
+    test = request.node.nodeid
+    popen_init = subprocess.Popen.__init__
+
+    def guarded_init(self, args, *rest, **kwargs):
+        what = flow_command(args)
+        if what is not None:
+            self._child_created = False  # for Popen.__del__
+            raise FlowWithoutMarker(f"{test} starts {what} in a subprocess without the flow "
+                                    "marker: add pytest.mark.flow (or use prefect_server)")
+        popen_init(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_init)
+    flows = sys.modules.get("prefect.flows")
+    if flows is not None:  # a flow module imported by the test's module
+        def guarded_call(self, *args, **kwargs):
+            raise FlowWithoutMarker(f"{test} runs the Prefect flow {self.name!r} without the "
+                                    "flow marker: use the prefect_server fixture")
+
+        monkeypatch.setattr(flows.Flow, "__call__", guarded_call)
 
 
 @pytest.fixture(scope="session")

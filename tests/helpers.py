@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,32 @@ fit_paths = ["fit"]
 path = "food"
 """
 
+
+#: Modules whose start is the CLI, the demo or Prefect (its command line, server or worker).
+FLOW_MODULES = frozenset({"flows", "prefect", "uvicorn"})
+#: Scripts that are the CLI or Prefect's command line.
+FLOW_SCRIPTS = frozenset({"musclebalance", "prefect"})
+#: `python -c` code that imports Prefect or the CLI's own modules (the command line, the
+#: demo and the flows); flows.stopping and other small helpers are not among them.
+_FLOW_CODE = re.compile(r"\b(?:from|import)\s+(?:prefect\b|flows\.(?:cli|demo|ingest|"
+                        r"nutrition_ingest|build|nightly|serve|forget|runtime)\b|flows\s)")
+
+
+def flow_command(args) -> str | None:
+    """What a subprocess command line starts if it is the CLI, the demo or Prefect (for the
+    `flow` marker's guard in conftest.py), else None. `args` as subprocess.Popen takes it."""
+    words = [str(a) for a in ([args] if isinstance(args, (str, bytes, Path)) else args)]
+    if not words:
+        return None
+    script = Path(words[0].split()[0]).name
+    if script in FLOW_SCRIPTS:
+        return f"the {script} command"
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag == "-m" and value.split(".")[0] in FLOW_MODULES:
+            return f"python -m {value}"
+        if flag == "-c" and _FLOW_CODE.search(value):
+            return f"python -c code importing {_FLOW_CODE.search(value).group(0)!r}"
+    return None
 
 def dead_pid() -> int:
     """The id of a process that has exited (a child that printed it and ended)."""

@@ -20,7 +20,7 @@ from tests.helpers import synthetic_athletes
 from transforms.fit_writer import FitWriter
 from transforms.synthetic import GeneratedFile, SyntheticAthlete, one_hour_run
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 ATHLETE = SyntheticAthlete()
 START = datetime(2026, 3, 3, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
 DAY = date(2026, 3, 3)

@@ -15,6 +15,9 @@ from schemas.config import load_config
 from tests.helpers import REPO
 from transforms.synthetic import one_hour_run
 
+#: Every test here runs the command line in a subprocess.
+pytestmark = pytest.mark.flow
+
 COMMANDS = ("init", "ingest", "build", "run", "status", "forget")
 
 

@@ -27,7 +27,7 @@ from tests.flows.test_crash_safety import _run, _write_span
 from tests.helpers import SYNTHETIC_CONFIG, dead_pid
 from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 DISK = "64m"
 
 

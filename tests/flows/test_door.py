@@ -22,7 +22,7 @@ import pytest
 from tests.helpers import REPO, activity_fit
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 CONFIG = """[warehouse]
 path = "data/w.duckdb"

@@ -23,7 +23,7 @@ from transforms.synthetic import GeneratedFile, SyntheticAthlete, generate_athle
 from transforms.synthetic_nutrition import generate_nutrition_exports
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 START = date(2026, 3, 2)
 WEEKS = 3

@@ -23,7 +23,7 @@ from schemas.marts import MARTS
 from tests.helpers import REPO, require_fixtures, sdk_read
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 NUTRITION = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "nutrition"
 SDK_LIMITATION = "compressed timestamp messages are not currently supported"
