@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import subprocess
 from dataclasses import dataclass
@@ -15,25 +16,24 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIT_FIXTURES = SHARED / "fixtures" / "fit"
 
+def athlete_config(athlete_id: str, *, sex: str, birth_year: int, height_cm: int,
+                   weight_kg: float, max_hr: int | None = None, resting_hr: int | None = None,
+                   nutrition: str | Path | None = None) -> str:
+    """A musclebalance.toml of one athlete in Europe/Berlin with FIT files in ./fit, food
+    exports at `nutrition` (if given) and the warehouse at data/w.duckdb."""
+    optional = "".join(f"{key} = {value}\n" for key, value in
+                       (("max_hr", max_hr), ("resting_hr", resting_hr)) if value is not None)
+    food = "" if nutrition is None else f'\n[[athletes.nutrition]]\npath = "{nutrition}"\n'
+    return (f'[warehouse]\npath = "data/w.duckdb"\n\n[[athletes]]\nid = "{athlete_id}"\n'
+            f'timezone = "Europe/Berlin"\nsex = "{sex}"\nbirth_year = {birth_year}\n'
+            f"height_cm = {height_cm}\nweight_kg = {weight_kg}\n{optional}"
+            f'fit_paths = ["fit"]\n{food}')
+
+
 #: The config of the default SyntheticAthlete with FIT files in ./fit and food in ./food,
 #: warehouse data/w.duckdb (flow tests write it beside their generated files).
-SYNTHETIC_CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "demo"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-max_hr = 188
-resting_hr = 50
-fit_paths = ["fit"]
-
-[[athletes.nutrition]]
-path = "food"
-"""
+SYNTHETIC_CONFIG = athlete_config("demo", sex="female", birth_year=1990, height_cm=168,
+                                  weight_kg=60, max_hr=188, resting_hr=50, nutrition="food")
 
 
 #: Modules whose start is the CLI, the demo or Prefect (its command line, server or worker).
@@ -61,6 +61,56 @@ def flow_command(args) -> str | None:
         if flag == "-c" and _FLOW_CODE.search(value):
             return f"python -c code importing {_FLOW_CODE.search(value).group(0)!r}"
     return None
+
+def run_config_cli(folder: Path, env: dict, *args: str, failpoint: str | None = None
+                   ) -> subprocess.CompletedProcess:
+    """`python -m flows <args> --config folder/musclebalance.toml` in `folder`, with `env`
+    over this environment and the warehouse failpoint `failpoint` (or none) set."""
+    import os
+    import sys
+
+    from warehouse.failpoint import ENV
+
+    full_env = {**os.environ, **env, "COLUMNS": "200"}
+    full_env.pop(ENV, None)
+    if failpoint:
+        full_env[ENV] = failpoint
+    return subprocess.run([sys.executable, "-m", "flows", *args, "--config",
+                           str(folder / "musclebalance.toml")], cwd=folder, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+
+
+#: The first day of write_synthetic_span's files (a Monday).
+SPAN_START = date(2026, 3, 2)
+
+
+@functools.cache
+def _span_files(weeks: int) -> tuple[tuple[tuple[str, bytes], ...], bytes]:
+    """(FIT file names and bytes, Cronometer servings CSV) of the default SyntheticAthlete's
+    first `weeks` weeks from SPAN_START (generated once per process and span)."""
+    from transforms.synthetic import SyntheticAthlete, generate_athlete_files
+    from transforms.synthetic_nutrition import generate_nutrition_exports
+
+    athlete = SyntheticAthlete()
+    files = generate_athlete_files(athlete, SPAN_START, 3)
+    last = SPAN_START.toordinal() + 7 * weeks
+    fit = tuple((f.name, f.data) for f in files if f.start_utc.date().toordinal() < last)
+    exports = generate_nutrition_exports(athlete, files, SPAN_START, weeks)
+    return fit, exports.cronometer_servings_csv
+
+
+def write_synthetic_span(folder: Path, weeks: int) -> None:
+    """The default SyntheticAthlete's FIT files (in folder/fit) and Cronometer export
+    (folder/food/servings.csv) for its first `weeks` (at most 3) weeks, as SYNTHETIC_CONFIG
+    reads them."""
+    fit_files, servings = _span_files(weeks)
+    fit = folder / "fit"
+    fit.mkdir(exist_ok=True)
+    for name, data in fit_files:
+        (fit / name).write_bytes(data)
+    food = folder / "food"
+    food.mkdir(exist_ok=True)
+    (food / "servings.csv").write_bytes(servings)
 
 def dead_pid() -> int:
     """The id of a process that has exited (a child that printed it and ended)."""

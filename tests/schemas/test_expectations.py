@@ -13,7 +13,7 @@ import pytest
 from schemas.expectations import KEYS, SuiteInputs, calendar_rows, held_back, suite
 from schemas.marts import MARTS
 from schemas.validation import validate
-from tests.transforms.test_score_windows import START, concat_facts, make_facts
+from tests.factories import START, concat_facts, make_facts
 from transforms.muscle_balance import daily_muscle_balance, score_days, weekly_muscle_balance
 
 INPUTS = SuiteInputs(low_risk_min_score=70, high_risk_below_score=50)

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
-from tests.transforms.test_score_windows import (
+from tests.factories import (
     START,
     UNLOGGED,
     concat_facts,

@@ -9,7 +9,7 @@ import math
 import polars as pl
 import pytest
 
-from tests.transforms.test_score_windows import (
+from tests.factories import (
     REST_DAY,
     UNKNOWN_TRAINING,
     UNLOGGED,
