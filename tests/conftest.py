@@ -10,11 +10,14 @@ flow in this process, so the marker cannot be forgotten and `-m "not flow"` stay
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,16 +80,40 @@ def prefect_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory, prefect_server: str):
-    """One `python -m flows demo` in a fresh folder against the test server."""
+def demo_run(tmp_path_factory, prefect_server: str, worker_id: str):
+    """One `python -m flows demo` in a fresh folder against the test server, shared by
+    every xdist worker of the session (the first one to ask runs it; the others wait for it
+    and read its folder, which the tests only copy, never change)."""
     from tests.helpers import REPO, DemoRun
 
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by the workers of this session
+    shared = root / "demo-run"
+    with open(root / "demo-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        record = shared / "result.json"
+        if not record.exists():
+            _run_demo(shared, prefect_server, REPO)
+        done = json.loads(record.read_text())
+    result = subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"],
+                                         done["stderr"])
+    return DemoRun(Path(done["folder"]), result, date.fromisoformat(done["last_day"]),
+                   done["crossed_midnight"])
+
+
+def _run_demo(shared: Path, prefect_server: str, repo: Path) -> None:
+    """Run the demo into shared/musclebalance-demo; its result goes to shared/result.json."""
     zone = ZoneInfo("Europe/Berlin")  # the demo athlete's zone
-    folder = tmp_path_factory.mktemp("demo") / "musclebalance-demo"
+    shared.mkdir()
+    folder = shared / "musclebalance-demo"
     before = datetime.now(zone).date() - timedelta(days=1)
     result = subprocess.run(
-        [sys.executable, "-m", "flows", "demo", "--folder", str(folder)], cwd=REPO,
+        [sys.executable, "-m", "flows", "demo", "--folder", str(folder)], cwd=repo,
         env={**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "200"},
         capture_output=True, text=True, timeout=900)
     after = datetime.now(zone).date() - timedelta(days=1)
-    return DemoRun(folder, result, before, after != before)
+    (shared / "result.json").write_text(json.dumps({
+        "folder": str(folder), "args": result.args, "returncode": result.returncode,
+        "stdout": result.stdout, "stderr": result.stderr, "last_day": before.isoformat(),
+        "crossed_midnight": after != before}))
