@@ -153,6 +153,42 @@ def require_fixtures() -> Path:
     return FIT_FIXTURES
 
 
+#: Where reference_read keeps what the independent decoders read (inside pytest's cache
+#: folder, so `pytest --cache-clear` empties it; never committed).
+REFERENCE_CACHE = REPO / ".pytest_cache" / "d" / "fit-reference"
+
+
+def reference_read(read, data: bytes):
+    """`read(data)` for a reference decoder call (fitparse's or Garmin's FIT SDK reading a
+    FIT file), kept on disk between test runs: the values still come from the decoder,
+    read once per file content, decoder version and source of `read`. A changed file,
+    generator, decoder release or reading function reads afresh."""
+    import hashlib
+    import inspect
+    import os
+    import pickle
+    from importlib.metadata import version
+
+    key = hashlib.sha256(data)
+    for part in (read.__module__, read.__qualname__, inspect.getsource(read),
+                 version("fitparse"), version("garmin-fit-sdk")):
+        key.update(part.encode() + b"\0")
+    path = REFERENCE_CACHE / f"{key.hexdigest()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 - written by this function
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    value = read(data)
+    try:
+        payload = pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return value  # not kept; read afresh next time
+    REFERENCE_CACHE.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(payload)
+    os.replace(temporary, path)  # whole or absent, also with two workers at once
+    return value
+
 #: Fixtures Garmin's FIT SDK cannot read (it does not support compressed timestamps);
 #: fitparse reads them.
 SDK_UNSUPPORTED = {"fitdecode/compressed-speed-distance.fit"}
@@ -172,6 +208,10 @@ class SdkRead:
 
 def sdk_read(data: bytes) -> SdkRead:
     """Read a FIT file with Garmin's SDK, keeping what it read before any error."""
+    return reference_read(_sdk_read, data)
+
+
+def _sdk_read(data: bytes) -> SdkRead:
     from garmin_fit_sdk import Decoder, Stream
 
     stream = Stream.from_byte_array(bytearray(data))

@@ -18,6 +18,7 @@ import pytest
 from fitparse.records import Crc
 from garmin_fit_sdk import Decoder, Stream
 
+from tests.helpers import reference_read
 from transforms.fit_writer import (
     FitEncodeError,
     FitWriter,
@@ -89,7 +90,7 @@ def files() -> list[GeneratedFile]:
 
 @pytest.fixture(scope="module")
 def decoded(files: list[GeneratedFile]) -> dict[str, Decoded]:
-    return {f.name: decode(f.data) for f in files}
+    return {f.name: reference_read(decode, f.data) for f in files}
 
 
 def of_kind(files: list[GeneratedFile], *kinds: str) -> list[GeneratedFile]:
