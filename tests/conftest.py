@@ -3,8 +3,8 @@ session, and the `flow` marker, put on every test that starts Prefect, the CLI o
 
 The marker is applied here, not by hand: a test that uses the `prefect_server` or `demo_run`
 fixture (directly or through another fixture) is a flow test. A test that spawns the CLI in
-a subprocess without either fixture carries `pytest.mark.flow` itself; the `_flow_guard`
-fixture fails any test without the marker that spawns the CLI or Prefect, or runs a Prefect
+a subprocess without either fixture carries `pytest.mark.flow` itself; `_flow_guard`
+fails any test without the marker that spawns the CLI or Prefect, or runs a Prefect
 flow in this process, so the marker cannot be forgotten and `-m "not flow"` stays fast.
 """
 
@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,13 +43,14 @@ class FlowWithoutMarker(AssertionError):
     """A test without the `flow` marker started the CLI, Prefect or a flow."""
 
 
-@pytest.fixture(autouse=True)
-def _flow_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In a test without the `flow` marker: spawning the CLI, the demo or Prefect (its
+@contextmanager
+def _flow_guard(item: pytest.Item) -> Iterator[None]:
+    """For a test without the `flow` marker: spawning the CLI, the demo or Prefect (its
     server, worker or command line) fails, and so does calling a Prefect flow here."""
-    if request.node.get_closest_marker("flow") is not None:
+    if item.get_closest_marker("flow") is not None:
+        yield
         return
-    test = request.node.nodeid
+    test = item.nodeid
     popen_init = subprocess.Popen.__init__
 
     def guarded_init(self, args, *rest, **kwargs):
@@ -59,14 +61,36 @@ def _flow_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
                                     "marker: add pytest.mark.flow (or use prefect_server)")
         popen_init(self, args, *rest, **kwargs)
 
-    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_init)
-    flows = sys.modules.get("prefect.flows")
-    if flows is not None:  # a flow module imported by the test's module
-        def guarded_call(self, *args, **kwargs):
-            raise FlowWithoutMarker(f"{test} runs the Prefect flow {self.name!r} without the "
-                                    "flow marker: use the prefect_server fixture")
+    def guarded_call(self, *args, **kwargs):
+        raise FlowWithoutMarker(f"{test} runs the Prefect flow {self.name!r} without the "
+                                "flow marker: use the prefect_server fixture")
 
-        monkeypatch.setattr(flows.Flow, "__call__", guarded_call)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", guarded_init)
+        flows = sys.modules.get("prefect.flows")
+        if flows is not None:  # imported by the test's module (else Prefect's server
+            patch.setattr(flows.Flow, "__call__", guarded_call)  # start is refused)
+        yield
+
+
+# The guard covers each test's set-up (its fixtures, also module and session ones first
+# set up for it), its call and its tear-down.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    with _flow_guard(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    with _flow_guard(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    with _flow_guard(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
