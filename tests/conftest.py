@@ -104,14 +104,14 @@ def prefect_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory, prefect_server: str, worker_id: str):
+def demo_run(tmp_path_factory, prefect_server: str):
     """One `python -m flows demo` in a fresh folder against the test server, shared by
     every xdist worker of the session (the first one to ask runs it; the others wait for it
     and read its folder, which the tests only copy, never change)."""
     from tests.helpers import REPO, DemoRun
 
     root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # an xdist worker: gw0, gw1, ...
         root = root.parent  # shared by the workers of this session
     shared = root / "demo-run"
     with open(root / "demo-run.lock", "w") as lock:
