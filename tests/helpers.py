@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,26 +16,100 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIT_FIXTURES = SHARED / "fixtures" / "fit"
 
+def athlete_config(athlete_id: str, *, sex: str, birth_year: int, height_cm: int,
+                   weight_kg: float, max_hr: int | None = None, resting_hr: int | None = None,
+                   nutrition: str | Path | None = None) -> str:
+    """A musclebalance.toml of one athlete in Europe/Berlin with FIT files in ./fit, food
+    exports at `nutrition` (if given) and the warehouse at data/w.duckdb."""
+    optional = "".join(f"{key} = {value}\n" for key, value in
+                       (("max_hr", max_hr), ("resting_hr", resting_hr)) if value is not None)
+    food = "" if nutrition is None else f'\n[[athletes.nutrition]]\npath = "{nutrition}"\n'
+    return (f'[warehouse]\npath = "data/w.duckdb"\n\n[[athletes]]\nid = "{athlete_id}"\n'
+            f'timezone = "Europe/Berlin"\nsex = "{sex}"\nbirth_year = {birth_year}\n'
+            f"height_cm = {height_cm}\nweight_kg = {weight_kg}\n{optional}"
+            f'fit_paths = ["fit"]\n{food}')
+
+
 #: The config of the default SyntheticAthlete with FIT files in ./fit and food in ./food,
 #: warehouse data/w.duckdb (flow tests write it beside their generated files).
-SYNTHETIC_CONFIG = """[warehouse]
-path = "data/w.duckdb"
+SYNTHETIC_CONFIG = athlete_config("demo", sex="female", birth_year=1990, height_cm=168,
+                                  weight_kg=60, max_hr=188, resting_hr=50, nutrition="food")
 
-[[athletes]]
-id = "demo"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-max_hr = 188
-resting_hr = 50
-fit_paths = ["fit"]
 
-[[athletes.nutrition]]
-path = "food"
-"""
+#: Modules whose start is the CLI, the demo or Prefect (its command line, server or worker).
+FLOW_MODULES = frozenset({"flows", "prefect", "uvicorn"})
+#: Scripts that are the CLI or Prefect's command line.
+FLOW_SCRIPTS = frozenset({"musclebalance", "prefect"})
+#: `python -c` code that imports Prefect or the CLI's own modules (the command line, the
+#: demo and the flows); flows.stopping and other small helpers are not among them.
+_FLOW_CODE = re.compile(r"\b(?:from|import)\s+(?:prefect\b|flows\.(?:cli|demo|ingest|"
+                        r"nutrition_ingest|build|nightly|serve|forget|runtime)\b|flows\s)")
 
+
+def flow_command(args) -> str | None:
+    """What a subprocess command line starts if it is the CLI, the demo or Prefect (for the
+    `flow` marker's guard in conftest.py), else None. `args` as subprocess.Popen takes it."""
+    words = [str(a) for a in ([args] if isinstance(args, (str, bytes, Path)) else args)]
+    if not words:
+        return None
+    script = Path(words[0].split()[0]).name
+    if script in FLOW_SCRIPTS:
+        return f"the {script} command"
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag == "-m" and value.split(".")[0] in FLOW_MODULES:
+            return f"python -m {value}"
+        if flag == "-c" and _FLOW_CODE.search(value):
+            return f"python -c code importing {_FLOW_CODE.search(value).group(0)!r}"
+    return None
+
+def run_config_cli(folder: Path, env: dict, *args: str, failpoint: str | None = None
+                   ) -> subprocess.CompletedProcess:
+    """`python -m flows <args> --config folder/musclebalance.toml` in `folder`, with `env`
+    over this environment and the warehouse failpoint `failpoint` (or none) set."""
+    import os
+    import sys
+
+    from warehouse.failpoint import ENV
+
+    full_env = {**os.environ, **env, "COLUMNS": "200"}
+    full_env.pop(ENV, None)
+    if failpoint:
+        full_env[ENV] = failpoint
+    return subprocess.run([sys.executable, "-m", "flows", *args, "--config",
+                           str(folder / "musclebalance.toml")], cwd=folder, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+
+
+#: The first day of write_synthetic_span's files (a Monday).
+SPAN_START = date(2026, 3, 2)
+
+
+@functools.cache
+def _span_files(weeks: int) -> tuple[tuple[tuple[str, bytes], ...], bytes]:
+    """(FIT file names and bytes, Cronometer servings CSV) of the default SyntheticAthlete's
+    first `weeks` weeks from SPAN_START (generated once per process and span)."""
+    from synthetic import SyntheticAthlete, generate_athlete_files, generate_nutrition_exports
+
+    athlete = SyntheticAthlete()
+    files = generate_athlete_files(athlete, SPAN_START, 3)
+    last = SPAN_START.toordinal() + 7 * weeks
+    fit = tuple((f.name, f.data) for f in files if f.start_utc.date().toordinal() < last)
+    exports = generate_nutrition_exports(athlete, files, SPAN_START, weeks)
+    return fit, exports.cronometer_servings_csv
+
+
+def write_synthetic_span(folder: Path, weeks: int) -> None:
+    """The default SyntheticAthlete's FIT files (in folder/fit) and Cronometer export
+    (folder/food/servings.csv) for its first `weeks` (at most 3) weeks, as SYNTHETIC_CONFIG
+    reads them."""
+    fit_files, servings = _span_files(weeks)
+    fit = folder / "fit"
+    fit.mkdir(exist_ok=True)
+    for name, data in fit_files:
+        (fit / name).write_bytes(data)
+    food = folder / "food"
+    food.mkdir(exist_ok=True)
+    (food / "servings.csv").write_bytes(servings)
 
 def dead_pid() -> int:
     """The id of a process that has exited (a child that printed it and ended)."""
@@ -76,6 +152,42 @@ def require_fixtures() -> Path:
     return FIT_FIXTURES
 
 
+#: Where reference_read keeps what the independent decoders read (inside pytest's cache
+#: folder, so `pytest --cache-clear` empties it; never committed).
+REFERENCE_CACHE = REPO / ".pytest_cache" / "d" / "fit-reference"
+
+
+def reference_read(read, data: bytes):
+    """`read(data)` for a reference decoder call (fitparse's or Garmin's FIT SDK reading a
+    FIT file), kept on disk between test runs: the values still come from the decoder,
+    read once per file content, decoder version and source of `read`. A changed file,
+    generator, decoder release or reading function reads afresh."""
+    import hashlib
+    import inspect
+    import os
+    import pickle
+    from importlib.metadata import version
+
+    key = hashlib.sha256(data)
+    for part in (read.__module__, read.__qualname__, inspect.getsource(read),
+                 version("fitparse"), version("garmin-fit-sdk")):
+        key.update(part.encode() + b"\0")
+    path = REFERENCE_CACHE / f"{key.hexdigest()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 - written by this function
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    value = read(data)
+    try:
+        payload = pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return value  # not kept; read afresh next time
+    REFERENCE_CACHE.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(payload)
+    os.replace(temporary, path)  # whole or absent, also with two workers at once
+    return value
+
 #: Fixtures Garmin's FIT SDK cannot read (it does not support compressed timestamps);
 #: fitparse reads them.
 SDK_UNSUPPORTED = {"fitdecode/compressed-speed-distance.fit"}
@@ -95,6 +207,10 @@ class SdkRead:
 
 def sdk_read(data: bytes) -> SdkRead:
     """Read a FIT file with Garmin's SDK, keeping what it read before any error."""
+    return reference_read(_sdk_read, data)
+
+
+def _sdk_read(data: bytes) -> SdkRead:
     from garmin_fit_sdk import Decoder, Stream
 
     stream = Stream.from_byte_array(bytearray(data))

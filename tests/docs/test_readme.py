@@ -188,7 +188,6 @@ def _run(folder: Path, words: list[str], prefect_server: str) -> subprocess.Comp
              "PYTHONPATH": str(REPO)}, timeout=600)
 
 
-@pytest.mark.slow
 def test_the_commands_for_your_own_folder_run_as_written(
     own_folder: Path, prefect_server: str, tmp_path: Path,
 ) -> None:

@@ -20,7 +20,7 @@ from synthetic import GeneratedFile, SyntheticAthlete, one_hour_run
 from synthetic.fit_writer import FitWriter
 from tests.helpers import synthetic_athletes
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 ATHLETE = SyntheticAthlete()
 START = datetime(2026, 3, 3, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
 DAY = date(2026, 3, 3)

@@ -273,7 +273,6 @@ def _protein(warehouse: Path | str, athlete: str, day: date) -> float:
     return grams
 
 
-@pytest.mark.slow
 def test_one_athletes_bad_day_holds_back_that_athlete_only(built, tmp_path, prefect_server
                                                           ) -> None:
     import os

@@ -23,7 +23,7 @@ import pytest
 from synthetic import one_hour_run
 from synthetic.fit_writer import FitWriter
 
-pytestmark = [pytest.mark.slow]
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)  # a Monday; runs on this and the next days
 #: The implausible day: by hand, 3,600 samples 1 s and 100 m apart after the first: 360 km.

@@ -15,6 +15,9 @@ from schemas.config import load_config
 from synthetic import one_hour_run
 from tests.helpers import REPO
 
+#: Every test here runs the command line in a subprocess.
+pytestmark = pytest.mark.flow
+
 COMMANDS = ("init", "ingest", "build", "run", "status", "forget")
 
 

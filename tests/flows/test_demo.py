@@ -27,6 +27,9 @@ import pytest
 from schemas.config import load_config
 from tests.helpers import REPO, DemoRun
 
+#: Every test here runs the demo in a subprocess (its own or the session's demo_run).
+pytestmark = pytest.mark.flow
+
 ZONE = ZoneInfo("Europe/Berlin")  # the synthetic athlete's time zone
 WEEKS = 18  # the demo's default
 MARKER = ".musclebalance-demo"
@@ -86,7 +89,6 @@ def demo(demo_run) -> DemoRun:
     return demo_run
 
 
-@pytest.mark.slow
 def test_demo_exits_0_and_publishes(demo: DemoRun) -> None:
     assert demo.result.returncode == 0, demo.result.stderr[-3000:]
     assert demo.published.is_file()
@@ -95,7 +97,6 @@ def test_demo_exits_0_and_publishes(demo: DemoRun) -> None:
         assert (demo.published.parent / folder).is_dir()
 
 
-@pytest.mark.slow
 def test_every_shown_week_has_a_score(demo: DemoRun) -> None:
     dates = data_dates(demo.folder)
     first = min(dates)
@@ -111,7 +112,6 @@ def test_every_shown_week_has_a_score(demo: DemoRun) -> None:
     assert missing == [], f"shown weeks without a score: {missing}"
 
 
-@pytest.mark.slow
 def test_days_below_80_give_reasons(demo: DemoRun) -> None:
     with duckdb.connect(str(demo.published), read_only=True) as con:
         rows = con.execute("SELECT local_date, score, reasons FROM marts.daily_muscle_balance "
@@ -121,7 +121,6 @@ def test_days_below_80_give_reasons(demo: DemoRun) -> None:
     assert silent == []
 
 
-@pytest.mark.slow
 def test_config_loads_and_points_into_the_folder(demo: DemoRun) -> None:
     config_path = demo.folder / "musclebalance.toml"
     config = load_config(config_path)
@@ -133,7 +132,6 @@ def test_config_loads_and_points_into_the_folder(demo: DemoRun) -> None:
     assert config.warehouse.path == demo.folder / "data" / "musclebalance.duckdb"
 
 
-@pytest.mark.slow
 def test_output_names_the_files(demo: DemoRun) -> None:
     out = demo.result.stdout
     assert str(demo.published) in out
@@ -150,7 +148,6 @@ def next_lines(stdout: str) -> list[list[str]]:
     return [shlex.split(line) for line in lines[start:] if line.startswith("  ")]
 
 
-@pytest.mark.slow
 def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
     """Each `next:` line is `uv run musclebalance ...` that the command line parses; the
     read-only ones (sql, status) run in a copy of the demo folder (its config path swapped
@@ -190,7 +187,6 @@ def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
             assert shown == [[str(year), str(week)] for year, week, *_ in weeks]
 
 
-@pytest.mark.slow
 def test_files_are_private(demo: DemoRun) -> None:
     found = modes(demo.folder)
     wrong = {name: oct(mode) for name, mode in found.items()
@@ -199,7 +195,6 @@ def test_files_are_private(demo: DemoRun) -> None:
     assert len(found) > 100  # the FIT files, the exports, the warehouse, the published files
 
 
-@pytest.mark.slow
 def test_a_second_run_in_the_folder_starts_afresh(demo: DemoRun, tmp_path: Path) -> None:
     from flows.demo import prepare_folder
 

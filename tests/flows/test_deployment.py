@@ -54,6 +54,7 @@ def test_at_most_one_nightly_run_at_a_time() -> None:
     assert limit.collision_strategy == ConcurrencyLimitStrategy.ENQUEUE
 
 
+@pytest.mark.flow  # the command line in a subprocess
 def test_help_does_not_import_great_expectations_or_start_prefect() -> None:
     code = ("import sys\nfrom flows.cli import app\ntry:\n    app(['--help'])\n"
             "except SystemExit:\n    pass\n"
@@ -64,6 +65,7 @@ def test_help_does_not_import_great_expectations_or_start_prefect() -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.flow  # the command line in a subprocess
 def test_status_reads_the_warehouse_without_great_expectations_prefect_or_polars(
     tmp_path,
 ) -> None:

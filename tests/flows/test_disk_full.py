@@ -23,11 +23,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.flows.test_crash_safety import _run, _write_span
-from tests.helpers import SYNTHETIC_CONFIG, dead_pid
+from tests.helpers import SYNTHETIC_CONFIG, dead_pid, run_config_cli, write_synthetic_span
 from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 DISK = "64m"
 
 
@@ -89,9 +88,9 @@ def test_a_full_disk_fails_the_publish_in_one_line_and_keeps_the_published_files
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    _write_span(tmp_path, 2)
+    write_synthetic_span(tmp_path, 2)
     for _ in range(2):  # the second run settles the warehouse's size (later runs reuse blocks)
-        good = _run(tmp_path, env, "run")
+        good = run_config_cli(tmp_path, env, "run")
         assert good.returncode == 0, good.stderr[-3000:]
     folder = small_disk / "published"
     published = folder / PUBLISHED_FILE
@@ -103,7 +102,7 @@ def test_a_full_disk_fails_the_publish_in_one_line_and_keeps_the_published_files
     # room for the run's own writes to the warehouse, not for a new published file
     filler = _fill(small_disk, "filler", published.stat().st_size // 2)
 
-    failed = _run(tmp_path, env, "run")
+    failed = run_config_cli(tmp_path, env, "run")
 
     assert failed.returncode == 1, failed.stderr[-3000:]
     lines = failed.stderr.strip().splitlines()
@@ -124,7 +123,7 @@ def test_a_full_disk_fails_the_publish_in_one_line_and_keeps_the_published_files
     assert _leftovers(small_disk) == []
 
     filler.unlink()
-    again = _run(tmp_path, env, "run")
+    again = run_config_cli(tmp_path, env, "run")
     assert again.returncode == 0, again.stderr[-3000:]
     statuses = _status_and_error(small_disk / "w.duckdb")
     assert [s for s, _ in statuses] == ["completed", "completed", "failed", "completed"]
@@ -138,8 +137,8 @@ def test_leftovers_that_fill_the_disk_are_removed_before_the_next_run_writes(
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    _write_span(tmp_path, 2)
-    first = _run(tmp_path, env, "run")
+    write_synthetic_span(tmp_path, 2)
+    first = run_config_cli(tmp_path, env, "run")
     assert first.returncode == 0, first.stderr[-3000:]
     folder = small_disk / "published"
     before = _digest(folder)
@@ -153,8 +152,8 @@ def test_leftovers_that_fill_the_disk_are_removed_before_the_next_run_writes(
     _fill(small_disk, f"w.duckdb.tmp/duckdb_temp_{dead_pid()}_0_storage_DEFAULT-0.tmp")
     assert shutil.disk_usage(small_disk).free < 64 * 1024  # the disk is full
 
-    _write_span(tmp_path, 3)  # a week more to load
-    second = _run(tmp_path, env, "run")
+    write_synthetic_span(tmp_path, 3)  # a week more to load
+    second = run_config_cli(tmp_path, env, "run")
 
     assert second.returncode == 0, second.stderr[-3000:]
     assert _leftovers(small_disk) == []
@@ -168,14 +167,15 @@ def test_a_run_killed_before_its_files_are_in_place_is_not_completed(
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    _write_span(tmp_path, 2)
-    assert _run(tmp_path, env, "run").returncode == 0
+    write_synthetic_span(tmp_path, 2)
+    assert run_config_cli(tmp_path, env, "run").returncode == 0
     warehouse = tmp_path / "data" / "w.duckdb"
     folder = tmp_path / "data" / "published"
     before = _digest(folder)
 
-    _write_span(tmp_path, 3)
-    killed = _run(tmp_path, env, "run", failpoint="files_written")  # marts published, files not
+    write_synthetic_span(tmp_path, 3)
+    # killed once the marts are published, before the readers' files are
+    killed = run_config_cli(tmp_path, env, "run", failpoint="files_written")
 
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert [s for s, _ in _status_and_error(warehouse)] == ["completed", "running"]
@@ -183,7 +183,7 @@ def test_a_run_killed_before_its_files_are_in_place_is_not_completed(
     assert left
     assert {k: v for k, v in _digest(folder).items() if not k.startswith(TEMP_PREFIX)
             } == before
-    rerun = _run(tmp_path, env, "run")
+    rerun = run_config_cli(tmp_path, env, "run")
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "did not finish (killed or crashed)" in rerun.stderr
     assert [s for s, _ in _status_and_error(warehouse)] == ["completed", "crashed",

@@ -19,24 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import REPO, activity_fit
+from tests.helpers import REPO, activity_fit, athlete_config
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
-CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "door"
-timezone = "Europe/Berlin"
-sex = "female"
-birth_year = 1990
-height_cm = 168
-weight_kg = 60
-max_hr = 190
-fit_paths = ["fit"]
-"""
+CONFIG = athlete_config("door", sex="female", birth_year=1990, height_cm=168, weight_kg=60,
+                        max_hr=190)
 
 
 def _cli(folder: Path, prefect_server: str, *args: str) -> subprocess.CompletedProcess:

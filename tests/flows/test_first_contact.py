@@ -20,6 +20,9 @@ import pytest
 
 from tests.helpers import REPO
 
+#: Every test here runs the command line in a subprocess.
+pytestmark = pytest.mark.flow
+
 #: A command that checks its paths must answer within this (a run that starts Prefect takes
 #: 15 s or more): generous for a loaded 2-core machine.
 FAST_S = 3.0

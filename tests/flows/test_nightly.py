@@ -27,7 +27,7 @@ from synthetic import (
 from tests.helpers import REPO, SYNTHETIC_CONFIG
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 START = date(2026, 3, 2)
 WEEKS = 3

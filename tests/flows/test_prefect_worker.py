@@ -21,7 +21,7 @@ from synthetic import SyntheticAthlete, generate_athlete_files
 from tests.helpers import REPO, SYNTHETIC_CONFIG
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 def _prefect(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env,

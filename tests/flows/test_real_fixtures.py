@@ -20,29 +20,13 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
-from tests.helpers import REPO, require_fixtures, sdk_read
+from tests.helpers import REPO, athlete_config, require_fixtures, sdk_read
 from warehouse.publish import PUBLISHED_FILE
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
 NUTRITION = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "nutrition"
 SDK_LIMITATION = "compressed timestamp messages are not currently supported"
-
-CONFIG = """[warehouse]
-path = "data/w.duckdb"
-
-[[athletes]]
-id = "fixtures"
-timezone = "Europe/Berlin"
-sex = "male"
-birth_year = 1985
-height_cm = 178
-weight_kg = 72
-fit_paths = ["fit"]
-
-[[athletes.nutrition]]
-path = "{nutrition}"
-"""
 
 
 def fixture_files(root: Path) -> list[Path]:
@@ -82,7 +66,8 @@ def fixture_runs(tmp_path_factory, prefect_server: str):
     folder = tmp_path_factory.mktemp("all-fixtures")
     (folder / "fit").mkdir()
     (folder / "musclebalance.toml").write_text(
-        CONFIG.format(nutrition=NUTRITION / "cronometer"))
+        athlete_config("fixtures", sex="male", birth_year=1985, height_cm=178, weight_kg=72,
+                       nutrition=NUTRITION / "cronometer"))
 
     def link(path: Path) -> None:
         target = folder / "fit" / path.relative_to(fit_root)

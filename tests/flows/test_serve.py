@@ -251,6 +251,7 @@ def _cli(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.Co
                           timeout=120)
 
 
+@pytest.mark.flow  # the command line in a subprocess
 def test_help_names_the_use_and_the_alternative() -> None:
     result = _cli("serve", "--help")
     assert result.returncode == 0
@@ -260,6 +261,7 @@ def test_help_names_the_use_and_the_alternative() -> None:
         assert words in text, words
 
 
+@pytest.mark.flow  # the command line in a subprocess
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -280,6 +282,7 @@ def test_a_bad_cron_or_zone_exits_2_naming_it(tmp_path: Path, args: tuple[str, .
     assert not (tmp_path / "data").exists()  # nothing ran
 
 
+@pytest.mark.flow  # the command line in a subprocess
 def test_serve_without_a_config_exits_2(tmp_path: Path) -> None:
     result = _cli("serve", cwd=tmp_path)
     assert result.returncode == 2 and "--config" in result.stderr
@@ -374,7 +377,6 @@ class Lines:
         return "".join(self.lines)
 
 
-@pytest.mark.slow
 def test_the_serve_command_runs_now_and_stops_on_sigterm(prefect_server, tmp_path) -> None:
     config = write_athlete(tmp_path)
     before = prefect_nightly_runs()

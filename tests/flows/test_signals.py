@@ -25,7 +25,7 @@ from warehouse.failpoint import ENV
 
 psutil = pytest.importorskip("psutil", reason="psutil (a dev dependency) counts processes")
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.flow  # runs and stops the command line in subprocesses
 
 START = date(2026, 1, 5)
 #: Weeks of generated files: enough that decoding lasts a while (about 150 FIT files).

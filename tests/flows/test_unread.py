@@ -150,7 +150,6 @@ def test_ingest_names_them_keeps_them_and_forgets_them_when_gone(tmp_path: Path)
                                        if r[1] is None and not r[0].endswith("a.gpx")]
 
 
-@pytest.mark.slow
 def test_the_command_line_names_them_and_exits_0_and_status_lists_them(
     tmp_path: Path, prefect_server: str,
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from schemas.expectations import KEYS, SuiteInputs, calendar_rows, held_back, suite
 from schemas.marts import MARTS
-from tests.transforms.scoring.test_score_windows import START, concat_facts, make_facts
+from tests.factories import START, concat_facts, make_facts
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,

@@ -32,6 +32,7 @@ from synthetic.fit_writer import (
     message_definition,
     to_fit_timestamp,
 )
+from tests.helpers import reference_read
 
 START = date(2026, 3, 2)
 WEEKS = 6  # 2026-03-02 .. 2026-04-12: contains the Europe/Berlin DST change of 2026-03-29
@@ -89,7 +90,7 @@ def files() -> list[GeneratedFile]:
 
 @pytest.fixture(scope="module")
 def decoded(files: list[GeneratedFile]) -> dict[str, Decoded]:
-    return {f.name: decode(f.data) for f in files}
+    return {f.name: reference_read(decode, f.data) for f in files}
 
 
 def of_kind(files: list[GeneratedFile], *kinds: str) -> list[GeneratedFile]:

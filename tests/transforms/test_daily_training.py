@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import date
+from pathlib import Path
 
 import fitparse
 import polars as pl
 import pytest
 
 from synthetic import SyntheticAthlete, generate_athlete_files
-from tests.helpers import require_fixtures
+from tests.helpers import reference_read, require_fixtures
 from transforms.daily_training import (
     CARDIO_CATEGORIES,
     classify_sessions,
@@ -224,9 +225,13 @@ REAL_FILES = (
 
 def _fitparse_sessions(path: str) -> list[tuple[str, float, float | None]]:
     """(sport, timer minutes, calories) of each session message, read by fitparse alone."""
+    return reference_read(_read_sessions, Path(path).read_bytes())
+
+
+def _read_sessions(data: bytes) -> list[tuple[str, float, float | None]]:
     return [(m.get_value("sport"), m.get_value("total_timer_time") / 60,
              m.get_value("total_calories"))
-            for m in fitparse.FitFile(path).get_messages("session")]
+            for m in fitparse.FitFile(io.BytesIO(data)).get_messages("session")]
 
 
 def test_real_files_minutes_match_their_session_timer_time() -> None:

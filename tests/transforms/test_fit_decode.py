@@ -17,7 +17,13 @@ from garmin_fit_sdk import Decoder, Stream
 
 from schemas.fit import DecodedFit
 from synthetic.fit_writer import crc16, to_fit_timestamp
-from tests.helpers import SDK_UNSUPPORTED, fit_manifest, require_fixtures, sdk_read
+from tests.helpers import (
+    SDK_UNSUPPORTED,
+    fit_manifest,
+    reference_read,
+    require_fixtures,
+    sdk_read,
+)
 from transforms.fit_decode import FitDecodeError, decode_fit
 
 ROWS = fit_manifest()
@@ -45,6 +51,10 @@ def _reference(data: bytes, name: str) -> list[dict]:
 
 @functools.cache
 def _reference_all(data: bytes) -> dict[str, list[dict]]:
+    return reference_read(_fitparse_all, data)
+
+
+def _fitparse_all(data: bytes) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for m in fitparse.FitFile(io.BytesIO(data)).get_messages():
         out.setdefault(m.name, []).append(m.get_values())

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import warehouse.publish
-from tests.warehouse.test_publish import _build
+from tests.factories import publish_nutrition
 from warehouse.diskfull import DiskFull, is_disk_full
 from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX
 
@@ -56,7 +56,7 @@ def test_a_publish_that_meets_a_full_disk_removes_its_files_and_keeps_the_previo
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     warehouse_path = tmp_path / "w.duckdb"
-    published = _build(warehouse_path, 3, 100.0, "r1")
+    published = publish_nutrition(warehouse_path, 3, 100.0, "r1")
     folder = published.parent
     before = _digest(folder)
     # what the previous files take, summed here by hand: the DuckDB file and one export set
@@ -73,7 +73,7 @@ def test_a_publish_that_meets_a_full_disk_removes_its_files_and_keeps_the_previo
 
     monkeypatch.setattr(warehouse.publish, "_write_exports", fill_the_disk)
     with pytest.raises(DiskFull) as raised:
-        _build(warehouse_path, 4, 150.0, "r2")
+        publish_nutrition(warehouse_path, 4, 150.0, "r2")
     message = str(raised.value)
     assert message.startswith(f"{folder / PUBLISHED_FILE}: no space left on device: ")
     assert f"needs about {previous_bytes / 1e6:.1f} MB" in message
@@ -90,7 +90,7 @@ def test_a_publish_stopped_by_another_error_removes_its_files_and_raises_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     warehouse_path = tmp_path / "w.duckdb"
-    published = _build(warehouse_path, 2, 100.0, "r1")
+    published = publish_nutrition(warehouse_path, 2, 100.0, "r1")
     before = _digest(published.parent)
 
     def interrupted(*args) -> None:
@@ -98,6 +98,6 @@ def test_a_publish_stopped_by_another_error_removes_its_files_and_raises_it(
 
     monkeypatch.setattr(warehouse.publish, "_write_exports", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        _build(warehouse_path, 4, 150.0, "r2")
+        publish_nutrition(warehouse_path, 4, 150.0, "r2")
     assert not list(published.parent.glob(f"{TEMP_PREFIX}*"))
     assert _digest(published.parent) == before

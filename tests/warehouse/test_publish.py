@@ -7,42 +7,20 @@ import csv
 import stat
 import subprocess
 import sys
-from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
+from tests.factories import nutrition_days, publish_nutrition
 from warehouse.connection import connect
 from warehouse.ddl import create_all
 from warehouse.facts import publish, write_staging
-from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX, publish_files
-
-
-def _nutrition(n: int, protein: float) -> pl.DataFrame:
-    from schemas.marts import DAILY_NUTRITION
-
-    rows = [{"athlete_id": "=HYPERLINK(1)", "local_date": date(2026, 5, 1 + i), "logged": True,
-             "incomplete": False, "energy_kcal": 2000.0, "protein_g": protein,
-             "carbohydrate_g": 250.0, "fat_g": 70.0, "fiber_g": 30.0,
-             "protein_g_per_kg": protein / 60, "carbohydrate_g_per_kg": 250 / 60,
-             "meals_logged": 4, "meals_reaching_protein_target": 3,
-             "nutrition_source": "+cronometer", "nutrition_sources_available": "-x,@y"}
-            for i in range(n)]
-    return pl.DataFrame(rows).select([c for c, _ in DAILY_NUTRITION])
-
-
-def _build(warehouse: Path, n: int, protein: float, run: str) -> Path:
-    with connect(warehouse) as con:
-        create_all(con)
-        write_staging(con, {"daily_nutrition": _nutrition(n, protein)})
-        publish(con, ["daily_nutrition"])
-        return publish_files(con, warehouse.parent / "published", run)
+from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX
 
 
 def test_the_published_file_holds_the_marts_with_comments_in_an_old_format(tmp_path) -> None:
-    published = _build(tmp_path / "w.duckdb", 3, 120.0, "r1")
+    published = publish_nutrition(tmp_path / "w.duckdb", 3, 120.0, "r1")
     assert published == tmp_path / "published" / PUBLISHED_FILE
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(protein_g) FROM marts.daily_nutrition"
@@ -59,7 +37,7 @@ def test_the_published_file_holds_the_marts_with_comments_in_an_old_format(tmp_p
 
 
 def test_files_and_folders_are_readable_by_their_owner_only(tmp_path) -> None:
-    published = _build(tmp_path / "w.duckdb", 2, 100.0, "r1")
+    published = publish_nutrition(tmp_path / "w.duckdb", 2, 100.0, "r1")
     folder = published.parent
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for path in [published, *folder.rglob("*.parquet"), *folder.rglob("*.csv")]:
@@ -69,7 +47,7 @@ def test_files_and_folders_are_readable_by_their_owner_only(tmp_path) -> None:
 
 
 def test_csv_text_that_a_spreadsheet_would_run_is_neutralised(tmp_path) -> None:
-    published = _build(tmp_path / "w.duckdb", 1, 100.0, "r1")
+    published = publish_nutrition(tmp_path / "w.duckdb", 1, 100.0, "r1")
     with open(published.parent / "csv" / "daily_nutrition.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
     assert row["athlete_id"] == "'=HYPERLINK(1)"
@@ -80,12 +58,12 @@ def test_csv_text_that_a_spreadsheet_would_run_is_neutralised(tmp_path) -> None:
 
 def test_a_reader_keeps_the_old_data_and_a_new_open_sees_the_new(tmp_path) -> None:
     warehouse = tmp_path / "w.duckdb"
-    published = _build(warehouse, 3, 100.0, "r1")
+    published = publish_nutrition(warehouse, 3, 100.0, "r1")
     reader = duckdb.connect(str(published), read_only=True)
     try:
         assert reader.execute("SELECT sum(protein_g) FROM marts.daily_nutrition"
                               ).fetchone() == (300.0,)
-        _build(warehouse, 4, 150.0, "r2")  # the run does not fail for an open reader
+        publish_nutrition(warehouse, 4, 150.0, "r2")  # the run does not fail for an open reader
         assert reader.execute("SELECT sum(protein_g) FROM marts.daily_nutrition"
                               ).fetchone() == (300.0,)
         # a new reader (a dashboard: another process) opens the new file
@@ -103,7 +81,7 @@ def test_a_reader_keeps_the_old_data_and_a_new_open_sees_the_new(tmp_path) -> No
 
 def test_leftovers_of_a_killed_publish_are_removed_and_never_read(tmp_path) -> None:
     warehouse = tmp_path / "w.duckdb"
-    published = _build(warehouse, 2, 100.0, "r1")
+    published = publish_nutrition(warehouse, 2, 100.0, "r1")
     folder = published.parent
     (folder / f"{TEMP_PREFIX}{PUBLISHED_FILE}-dead").write_bytes(b"half a file")
     (folder / f"{TEMP_PREFIX}exports-dead").mkdir()
@@ -111,7 +89,7 @@ def test_leftovers_of_a_killed_publish_are_removed_and_never_read(tmp_path) -> N
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.daily_nutrition").fetchone() == (2,)
     assert published.read_bytes() == before
-    _build(warehouse, 2, 100.0, "r2")
+    publish_nutrition(warehouse, 2, 100.0, "r2")
     assert not list(folder.glob(f"{TEMP_PREFIX}*"))
     assert len(list(folder.glob("exports-*"))) == 2  # this one and the one before
 
@@ -120,7 +98,7 @@ def test_leftovers_of_a_killed_publish_are_removed_and_never_read(tmp_path) -> N
 def test_old_export_folders_are_pruned(tmp_path, runs: int) -> None:
     warehouse = tmp_path / "w.duckdb"
     for i in range(runs):
-        published = _build(warehouse, 1, 100.0, f"r{i}")
+        published = publish_nutrition(warehouse, 1, 100.0, f"r{i}")
     exports = sorted(p.name for p in published.parent.glob("exports-*"))
     assert exports == ["exports-r1", "exports-r2"]
     assert (published.parent / "parquet").resolve().parent.name == "exports-r2"
@@ -128,7 +106,7 @@ def test_old_export_folders_are_pruned(tmp_path, runs: int) -> None:
 
 def test_held_back_athletes_keep_their_published_rows_the_others_get_the_new(tmp_path) -> None:
     def staged(protein: float, athletes: str) -> pl.DataFrame:
-        return pl.concat([_nutrition(2, protein).with_columns(athlete_id=pl.lit(a))
+        return pl.concat([nutrition_days(2, protein).with_columns(athlete_id=pl.lit(a))
                           for a in athletes])
 
     total = ("SELECT athlete_id, count(*), sum(protein_g) FROM marts.daily_nutrition "

@@ -28,7 +28,7 @@ import polars as pl
 import pytest
 
 from schemas.scoring import COMPONENTS
-from tests.transforms.scoring.test_score_windows import (
+from tests.factories import (
     REST_DAY,
     UNKNOWN_TRAINING,
     UNLOGGED,

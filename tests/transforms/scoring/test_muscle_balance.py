@@ -11,7 +11,7 @@ import pytest
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
 from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
-from tests.transforms.scoring.test_score_windows import (
+from tests.factories import (
     START,
     UNLOGGED,
     concat_facts,

@@ -14,7 +14,7 @@ import pytest
 
 from schemas.config import default_config_text, load_config
 from schemas.scoring import FactConstants, ScoreConstants, Scoring
-from tests.transforms.scoring.test_score_windows import START, make_facts
+from tests.factories import START, make_facts
 from transforms.scoring.muscle_balance import score_days
 from transforms.scoring.score_model import MODEL_VERSION, model_version, overridden
 

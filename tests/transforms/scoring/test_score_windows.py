@@ -1,186 +1,27 @@
-"""The rolling windows of the muscle-balance score (`transforms.scoring.score_windows`), on small
-daily fact frames built by hand.
-
-This file also holds `make_facts`, the builder of the three daily fact frames the other
-score test files import: N consecutive days of one athlete, every day a "good" runner day
-unless a test overrides a column for every day or for one day.
+"""The rolling windows of the muscle-balance score (`transforms.scoring.score_windows`), on
+small daily fact frames built by hand (`make_facts` in tests/factories.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
-from typing import NamedTuple
+from datetime import timedelta
 
 import polars as pl
 import pytest
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
 from schemas.scoring import ScoreConstants
-from transforms.scoring.score_windows import carbohydrate_need, daily_inputs, windows
-
-# --------------------------------------------------------------------------------------
-# The shared builder of daily fact frames
-# --------------------------------------------------------------------------------------
-
-START = date(2026, 3, 2)  # a Monday: day i with i % 7 == 1 is a Tuesday, == 4 a Friday
-WEIGHT_KG = 60.0
-
-KEY_DTYPES = {"athlete_id": pl.String, "local_date": pl.Date}
-#: The dtypes `transforms.daily_facts.daily_facts` produces, per contract column.
-TRAINING_DTYPES = {
-    **KEY_DTYPES,
-    "run_distance_km": pl.Float64, "run_moving_min": pl.Float64, "run_sessions": pl.Int32,
-    "longest_run_min": pl.Float64, "elevation_gain_m": pl.Float64,
-    "z1_min": pl.Float64, "z2_min": pl.Float64, "z3_min": pl.Float64, "z4_min": pl.Float64,
-    "z5_min": pl.Float64, "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
-    "seiler_low_share": pl.Float64, "seiler_threshold_share": pl.Float64,
-    "seiler_high_share": pl.Float64, "trimp": pl.Float64, "acute_load": pl.Float64,
-    "chronic_load": pl.Float64, "acute_chronic_ratio": pl.Float64, "fitness_load": pl.Float64,
-    "strength_sessions": pl.Int32, "strength_min": pl.Float64, "strength_sets": pl.Int32,
-    "strength_reps": pl.Int64, "strength_volume_kg": pl.Float64,
-    "strength_near_run_sessions": pl.Int32, "cycling_min": pl.Float64,
-    "swimming_min": pl.Float64, "walking_min": pl.Float64, "hiking_min": pl.Float64,
-    "rowing_min": pl.Float64, "other_cardio_min": pl.Float64, "exercise_kcal": pl.Float64,
-    "exercise_kcal_method": pl.String, "max_hr_bpm": pl.Float64, "max_hr_source": pl.String,
-}
-NUTRITION_DTYPES = {
-    **KEY_DTYPES,
-    "logged": pl.Boolean, "incomplete": pl.Boolean, "energy_kcal": pl.Float64,
-    "protein_g": pl.Float64, "carbohydrate_g": pl.Float64, "fat_g": pl.Float64,
-    "fiber_g": pl.Float64, "protein_g_per_kg": pl.Float64, "carbohydrate_g_per_kg": pl.Float64,
-    "meals_logged": pl.Int32, "meals_reaching_protein_target": pl.Int32,
-    "nutrition_source": pl.String, "nutrition_sources_available": pl.String,
-}
-ENERGY_DTYPES = {
-    **KEY_DTYPES,
-    "weight_kg": pl.Float64, "weight_source": pl.String, "body_fat_pct": pl.Float64,
-    "fat_free_mass_kg": pl.Float64, "resting_kcal": pl.Float64, "resting_method": pl.String,
-    "exercise_kcal": pl.Float64, "intake_kcal": pl.Float64, "expenditure_kcal": pl.Float64,
-    "balance_kcal": pl.Float64, "energy_availability_kcal_per_kg_ffm": pl.Float64,
-}
-
-
-def is_strength_day(i: int) -> bool:
-    """The default strength days: Tuesday and Friday of every week."""
-    return i % 7 in (1, 4)
-
-
-def good_day(i: int) -> dict[str, object]:
-    """Day `i` of a runner with nothing to criticise: a 30-min run (6 km, 20 % of it in zone
-    4, none in zone 3, under the 10 min that make a day hard), strength on Tuesdays and
-    Fridays (40 min, far from the run), no other cardio (so every day's carbohydrate band
-    is light, 3 g/kg: strength minutes do not count), 1.8 g/kg protein over 4 meals, 6 g/kg
-    carbohydrate, energy balance 0, no body fat (energy availability unknown),
-    acute:chronic ratio 1.0."""
-    strength = is_strength_day(i)
-    return {
-        # training
-        "run_distance_km": 6.0, "run_moving_min": 30.0, "run_sessions": 1,
-        "longest_run_min": 30.0, "elevation_gain_m": 40.0,
-        "z1_min": 4.0, "z2_min": 20.0, "z3_min": 0.0, "z4_min": 6.0, "z5_min": 0.0,
-        "hr_covered_min": 30.0, "hr_coverage_pct": 100.0, "seiler_low_share": 0.8,
-        "seiler_threshold_share": 0.0, "seiler_high_share": 0.2, "trimp": 50.0,
-        "acute_load": 50.0, "chronic_load": 50.0, "acute_chronic_ratio": 1.0,
-        "fitness_load": 50.0,
-        "strength_sessions": 1 if strength else 0, "strength_min": 40.0 if strength else 0.0,
-        "strength_sets": 12 if strength else 0, "strength_reps": 120 if strength else None,
-        "strength_volume_kg": 3000.0 if strength else 0.0, "strength_near_run_sessions": 0,
-        "cycling_min": 0.0, "swimming_min": 0.0, "walking_min": 0.0, "hiking_min": 0.0,
-        "rowing_min": 0.0, "other_cardio_min": 0.0,
-        "exercise_kcal": 600.0 if strength else 400.0, "exercise_kcal_method": "device",
-        "max_hr_bpm": 190.0, "max_hr_source": "config",
-        # nutrition
-        "logged": True, "incomplete": False, "energy_kcal": 2600.0,
-        "protein_g": 1.8 * WEIGHT_KG, "carbohydrate_g": 6.0 * WEIGHT_KG, "fat_g": 80.0,
-        "fiber_g": 30.0, "protein_g_per_kg": 1.8, "carbohydrate_g_per_kg": 6.0,
-        "meals_logged": 4, "meals_reaching_protein_target": 4,
-        "nutrition_source": "cronometer_servings",
-        "nutrition_sources_available": "cronometer_servings",
-        # energy
-        "weight_kg": WEIGHT_KG, "weight_source": "configured", "body_fat_pct": None,
-        "fat_free_mass_kg": None, "resting_kcal": 1400.0, "resting_method": "mifflin_st_jeor",
-        "intake_kcal": 2600.0, "expenditure_kcal": 2600.0, "balance_kcal": 0.0,
-        "energy_availability_kcal_per_kg_ffm": None,
-    }
-
-
-#: A day without a food log: intake unknown (never zero).
-UNLOGGED: dict[str, object] = {
-    "logged": False, "incomplete": None, "energy_kcal": None, "protein_g": None,
-    "carbohydrate_g": None, "fat_g": None, "fiber_g": None, "protein_g_per_kg": None,
-    "carbohydrate_g_per_kg": None, "meals_logged": None, "meals_reaching_protein_target": None,
-    "nutrition_source": None, "nutrition_sources_available": None, "intake_kcal": None,
-    "balance_kcal": None, "energy_availability_kcal_per_kg_ffm": None,
-}
-#: A day outside the athlete's span of watch data: training unknown (never zero).
-UNKNOWN_TRAINING: dict[str, object] = {
-    c: None for c in TRAINING_DTYPES
-    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source")
-}
-#: A known day without any activity.
-REST_DAY: dict[str, object] = {
-    "run_distance_km": 0.0, "run_moving_min": 0.0, "run_sessions": 0, "longest_run_min": 0.0,
-    "elevation_gain_m": 0.0, "z1_min": 0.0, "z2_min": 0.0, "z3_min": 0.0, "z4_min": 0.0,
-    "z5_min": 0.0, "hr_covered_min": 0.0, "hr_coverage_pct": None, "seiler_low_share": None,
-    "seiler_threshold_share": None, "seiler_high_share": None, "trimp": 0.0,
-    "strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0, "strength_reps": None,
-    "strength_volume_kg": 0.0, "exercise_kcal": 0.0, "exercise_kcal_method": None,
-}
-
-
-class Facts(NamedTuple):
-    training: pl.DataFrame
-    nutrition: pl.DataFrame
-    energy: pl.DataFrame
-
-
-def make_facts(n: int = 28, *, start: date = START, athlete: str = "a",
-               every: Mapping[str, object] | None = None,
-               days: Mapping[int, Mapping[str, object]] | None = None,
-               missing: Iterable[int] = ()) -> Facts:
-    """The three daily fact frames (columns and dtypes of `schemas.marts`) for `n`
-    consecutive days from `start`: `good_day`, then `every` on every day, then `days[i]` on
-    day i; the days in `missing` have no row in any frame. A column name goes to every
-    frame that has it (`exercise_kcal` to training and energy)."""
-    every = every or {}
-    days = days or {}
-    gone = set(missing)
-    rows = []
-    for i in range(n):
-        if i in gone:
-            continue
-        row = {"athlete_id": athlete, "local_date": start + timedelta(days=i), **good_day(i),
-               **every, **days.get(i, {})}
-        unknown = set(row) - set(TRAINING_DTYPES) - set(NUTRITION_DTYPES) - set(ENERGY_DTYPES)
-        assert not unknown, f"not a fact column: {unknown}"
-        rows.append(row)
-
-    def frame(dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
-        return pl.DataFrame([{c: r[c] for c in dtypes} for r in rows], schema=dtypes,
-                            orient="row")
-
-    return Facts(frame(TRAINING_DTYPES), frame(NUTRITION_DTYPES), frame(ENERGY_DTYPES))
-
-
-def concat_facts(*parts: Facts) -> Facts:
-    """Several athletes' facts in one set of frames."""
-    return Facts(*(pl.concat([getattr(p, name) for p in parts]) for name in Facts._fields))
-
-
-def window_frame(facts: Facts, k: ScoreConstants | None = None) -> pl.DataFrame:
-    """`windows(daily_inputs(...))` of the facts."""
-    k = k or ScoreConstants()
-    return windows(daily_inputs(*facts), k)
-
-
-def on(frame: pl.DataFrame, i: int, start: date = START, athlete: str = "a") -> dict:
-    """The row of day `i` (counted from `start`) of one athlete."""
-    day = start + timedelta(days=i)
-    rows = frame.filter((pl.col("athlete_id") == athlete) & (pl.col("local_date") == day))
-    assert rows.height == 1, f"no single row for {athlete} on {day}"
-    return rows.row(0, named=True)
-
+from tests.factories import (
+    REST_DAY,
+    START,
+    UNKNOWN_TRAINING,
+    UNLOGGED,
+    concat_facts,
+    make_facts,
+    on,
+    window_frame,
+)
+from transforms.scoring.score_windows import carbohydrate_need
 
 # --------------------------------------------------------------------------------------
 # The builder matches the contracts
