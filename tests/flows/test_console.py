@@ -56,6 +56,7 @@ def test_no_module_the_cli_uses_imports_the_cli(module: str) -> None:
     assert not any(i == "flows.cli" or i.startswith("flows.cli.") for i in imported), imported
 
 
+@pytest.mark.flow  # a fresh interpreter importing the flows (and Prefect)
 def test_the_demo_imports_without_the_cli_in_a_fresh_interpreter() -> None:
     code = ("import sys\nimport flows.demo\nimport flows.console\nimport flows.serve\n"
             "print('flows.cli' in sys.modules)")
