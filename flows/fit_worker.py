@@ -11,7 +11,9 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import forkserver
 
@@ -68,14 +70,61 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     return DecodeResult(decoded, None)
 
 
+#: How long `DecodingPool.first_done` waits between looks at its workers, in seconds.
+WATCH_INTERVAL_S = 1.0
+#: How long a dead worker may go unnoticed by the pool before the pool is broken by hand.
+DEAD_WORKER_GRACE_S = 3.0
+
+
 class DecodingPool(ProcessPoolExecutor):
     """A process pool that, left by an exception (an interrupt, a failed load), cancels the
     files not started and does not wait for those in progress: a stopped run stops at once
-    (flows/stopping.py ends the workers)."""
+    (flows/stopping.py ends the workers).
+
+    It also never waits forever on a dead worker. The standard pool notices a worker that
+    dies and fails every pending future with BrokenProcessPool, except when the worker dies
+    while it sends a result (killed, out of memory): the pool then reads half a message and
+    waits for the rest, which never comes. `first_done` watches for that."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._dead_since: float | None = None
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
         self.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
         return False
+
+    def first_done(self, pending: Iterable[Future]) -> set[Future]:
+        """The futures of `pending` that are done, waiting until at least one is. A worker
+        dead for DEAD_WORKER_GRACE_S while the pool still waits breaks the pool (see
+        `_break`), so the pending futures end with BrokenProcessPool."""
+        while True:
+            finished, _ = wait(pending, timeout=WATCH_INTERVAL_S, return_when=FIRST_COMPLETED)
+            if finished:
+                self._dead_since = None
+                return finished
+            processes = list((self._processes or {}).values())
+            if not any(p.exitcode is not None for p in processes):
+                self._dead_since = None
+            elif self._dead_since is None:
+                self._dead_since = time.monotonic()
+            elif time.monotonic() - self._dead_since >= DEAD_WORKER_GRACE_S:
+                self._break(processes)
+
+    def _break(self, processes: list) -> None:
+        """End every worker, then close this process's copy of the result pipe's write end:
+        with no writer left, the pool's half-read message ends in EOF and the pool breaks
+        as it does for any dead worker (the files in flight are decoded again, one per
+        process, by the caller)."""
+        for process in processes:
+            if process.exitcode is None:
+                process.kill()
+        for process in processes:
+            process.join(timeout=5)
+        queue = self._result_queue
+        if queue is not None:
+            queue._writer.close()
+        self._dead_since = None
 
 
 def decoding_pool(workers: int) -> DecodingPool:

@@ -13,7 +13,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -242,7 +242,7 @@ def _decode_in_pool(
             pending[future] = item
         if not pending:
             return
-        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        finished = pool.first_done(pending)
         for future in sorted(finished, key=lambda f: pending[f].path):
             yield pending.pop(future), future.result()
 

@@ -301,3 +301,28 @@ def activity_fit(records: list[dict],
                local_timestamp=None if local_offset_s is None
                else (end_at + timedelta(seconds=local_offset_s)).replace(tzinfo=None))
     return writer.to_bytes()
+
+
+def die_sending_half_a_result(_: int) -> None:
+    """Run in a process pool's worker: write the start of a result message to the pool's
+    result pipe, as a worker killed while it sends a large result leaves it, then die by
+    SIGKILL."""
+    import os
+    import signal
+    import struct
+    import sys
+
+    frame = sys._getframe(1)
+    while "result_queue" not in frame.f_locals:
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    writer._send(struct.pack("!i", 1 << 20) + b"half a result")  # 1 MiB announced, 13 sent
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def slow_square(n: int) -> int:
+    """Run in a process pool's worker: n * n after half a second."""
+    import time
+
+    time.sleep(0.5)
+    return n * n
