@@ -101,7 +101,8 @@ def test_template_round_trips(tmp_path: Path) -> None:
     assert isinstance(me.zoneinfo, ZoneInfo)
     assert config.warehouse.path == tmp_path / "data" / "musclebalance.duckdb"
     assert me.fit_paths == (tmp_path / "fit",)
-    assert me.zone_model == "hrmax"
+    assert me.zone_model == "auto"
+    assert me.resolved_zone_model == "hrmax"  # neither resting_hr nor lthr is set
     assert config.ingest.workers == (os.cpu_count() or 1)
     assert config.scoring == Scoring()
 
