@@ -436,6 +436,9 @@ def _unknown_key_message(loc: tuple[int | str, ...]) -> str:
     allowed = list(model.model_fields)
     close = get_close_matches(str(loc[-1]), allowed, n=1)
     unknown = f"unknown {getattr(model, 'key_noun', 'key')}"
+    renamed = getattr(model, "renamed_keys", {}).get(str(loc[-1]))
+    if renamed:
+        return f"{unknown}, renamed to {renamed}"
     if close:
         return f"{unknown}, did you mean {close[0]!r}?"
     # A model with many keys (the [scoring] constants) points to its docs instead of a list.

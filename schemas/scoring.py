@@ -54,6 +54,11 @@ class _Constants(BaseModel):
     #: Read by the config's error report for a key no field has.
     key_noun: ClassVar[str] = "constant"
     keys_documented_in: ClassVar[str] = "docs/scoring.md"
+    #: Keys that were renamed because their meaning changed: the old name is refused and
+    #: the message names the new one.
+    renamed_keys: ClassVar[dict[str, str]] = {
+        "hard_zone45_min": "hard_high_intensity_min (minutes at or above the zone model's "
+                           "second threshold, no longer zones 4-5)"}
 
 
 class FactConstants(_Constants):
