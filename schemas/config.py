@@ -50,11 +50,26 @@ __all__ = [
     "config_from_dict",
     "default_config_text",
     "load_config",
+    "resolve_zone_model",
 ]
 
 Sex = Literal["female", "male"]
 WeightUnit = Literal["kg", "lb"]
-ZoneModel = Literal["hrmax", "hrr", "lthr"]
+ZoneModel = Literal["auto", "hrmax", "hrr", "lthr"]
+
+
+def resolve_zone_model(zone_model: str, resting_hr: float | None, lthr: float | None) -> str:
+    """The zone model used: an explicit "hrmax", "hrr" or "lthr" as given; "auto" is "hrr"
+    (heart-rate reserve, Karvonen) when the resting HR is known, else "lthr" (Friel) when
+    the threshold HR is known, else "hrmax". With both known, reserve comes first: a
+    resting HR is measured every morning by the watch, an LTHR needs a field test and goes
+    stale, and reserve zones account for the athlete's own range."""
+    if zone_model != "auto":
+        return zone_model
+    if resting_hr is not None:
+        return "hrr"
+    return "lthr" if lthr is not None else "hrmax"
+
 #: Each name once: a family whose only format bears its name (macrofactor) is one entry.
 NUTRITION_FORMATS: tuple[str, ...] = tuple(
     dict.fromkeys((*FAMILIES, "generic", *(f.name for f in FORMATS))))
@@ -277,7 +292,7 @@ class Athlete(_Model):
     lthr: Annotated[StrictInt, _between(80, 220, "bpm")] | None = None
     fit_paths: tuple[ConfigPath, ...]
     weight_unit: WeightUnit | None = None
-    zone_model: ZoneModel = "hrmax"
+    zone_model: ZoneModel = "auto"
     nutrition: tuple[NutritionSource, ...] = ()
 
     @field_validator("resting_hr", "lthr")
@@ -298,6 +313,11 @@ class Athlete(_Model):
         if needed and needed in info.data and info.data[needed] is None:
             raise PydanticCustomError("zone_model_input", f"needs {needed} to be set")
         return value
+
+    @property
+    def resolved_zone_model(self) -> str:
+        """The zone model used ("hrmax", "hrr" or "lthr"; see `resolve_zone_model`)."""
+        return resolve_zone_model(self.zone_model, self.resting_hr, self.lthr)
 
     @property
     def zoneinfo(self) -> ZoneInfo:
@@ -416,6 +436,9 @@ def _unknown_key_message(loc: tuple[int | str, ...]) -> str:
     allowed = list(model.model_fields)
     close = get_close_matches(str(loc[-1]), allowed, n=1)
     unknown = f"unknown {getattr(model, 'key_noun', 'key')}"
+    renamed = getattr(model, "renamed_keys", {}).get(str(loc[-1]))
+    if renamed:
+        return f"{unknown}, renamed to {renamed}"
     if close:
         return f"{unknown}, did you mean {close[0]!r}?"
     # A model with many keys (the [scoring] constants) points to its docs instead of a list.
@@ -565,7 +588,8 @@ height_cm = 168
 # weight_kg = 60
 # Maximum heart rate in beats per minute (bpm), 100-230 (optional).
 # max_hr = 188
-# Resting heart rate in bpm, 25-120, below max_hr (optional; required by zone_model "hrr").
+# Resting heart rate in bpm, 25-120, below max_hr (optional; required by zone_model "hrr";
+# with zone_model "auto" it selects heart-rate-reserve zones).
 # resting_hr = 50
 # Lactate threshold heart rate in bpm, 80-220, below max_hr (optional; required by "lthr").
 # lthr = 170
@@ -573,9 +597,11 @@ height_cm = 168
 fit_paths = ["fit"]
 # Default unit of body weights in nutrition exports: "kg" or "lb" (optional).
 # weight_unit = "kg"
-# Heart-rate zone model: "hrmax" (% of max HR), "hrr" (% of heart-rate reserve) or
-# "lthr" (% of threshold HR). Optional; default "hrmax".
-# zone_model = "hrmax"
+# Heart-rate zone model: "auto", "hrmax" (% of max HR), "hrr" (% of heart-rate reserve)
+# or "lthr" (% of threshold HR). Optional; default "auto": "hrr" when resting_hr is set,
+# else "lthr" when lthr is set, else "hrmax". Hard days and Seiler's three zones use the
+# model's own thresholds (88 % of max HR, 83 % of reserve, 100 % of LTHR).
+# zone_model = "auto"
 
 # Nutrition exports of this athlete: one [[athletes.nutrition]] table per export file or
 # folder (optional). Uncomment the table line together with its keys.

@@ -121,6 +121,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("elevation_gain_m", 0, None),
         *[(f"z{i}_min", 0, DAY_MIN) for i in range(1, 6)],
         ("hr_covered_min", 0, DAY_MIN), ("hr_coverage_pct", 0, 100),
+        ("high_intensity_min", 0, DAY_MIN),
         ("seiler_low_share", 0, 1), ("seiler_threshold_share", 0, 1),
         ("seiler_high_share", 0, 1), ("trimp", 0, TRIMP_MAX), ("acute_load", 0, TRIMP_MAX),
         ("chronic_load", 0, TRIMP_MAX), ("fitness_load", 0, TRIMP_MAX),
@@ -154,7 +155,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
-        ("high_intensity_share_7d", 0, 1),
+        ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
+        ("high_intensity_min_7d", 0, 7 * DAY_MIN),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -167,7 +169,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
 #: (column, allowed values) per table.
 SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_training": (("exercise_kcal_method", ("device", "keytel", "mixed")),
-                       ("max_hr_source", ("config", "observed", "220_minus_age"))),
+                       ("max_hr_source", ("config", "observed", "220_minus_age")),
+                       ("zone_model", ("hrmax", "hrr", "lthr"))),
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
@@ -176,6 +179,7 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 #: Never null: besides the keys.
 NOT_NULL: dict[str, tuple[str, ...]] = {
+    "daily_training": ("zone_model",),
     "daily_nutrition": ("logged",),
     "daily_muscle_balance": ("data_completeness", "model_version", "reasons"),
     "weekly_muscle_balance": ("week_start", "days", "model_version"),
@@ -242,8 +246,9 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
                for c, values in SETS.get(table, ())]
     if table == "daily_training":  # no zone holds more minutes than heart rate covered
         checks += [gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="hr_covered_min", column_B=f"z{i}_min", or_equal=True,
-            ignore_row_if="either_value_is_missing") for i in range(1, 6)]
+            column_A="hr_covered_min", column_B=column, or_equal=True,
+            ignore_row_if="either_value_is_missing")
+            for column in (*(f"z{i}_min" for i in range(1, 6)), "high_intensity_min")]
     if table.endswith("_muscle_balance"):
         checks += _band_checks(gxe, inputs)
     return checks

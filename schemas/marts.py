@@ -31,9 +31,13 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("z5_min", "Running minutes in heart-rate zone 5"),
     ("hr_covered_min", "Running minutes with heart rate, min"),
     ("hr_coverage_pct", "Share of running time with heart rate, %"),
-    ("seiler_low_share", "Share of HR-covered running time below threshold (zones 1-2)"),
-    ("seiler_threshold_share", "Share of HR-covered running time at threshold (zone 3)"),
-    ("seiler_high_share", "Share of HR-covered running time above threshold (zones 4-5)"),
+    ("seiler_low_share", "Share of HR-covered running time below the first threshold "
+                         "(zone model's cut-off: 80 % max HR, 72 % HRR or 90 % LTHR)"),
+    ("seiler_threshold_share", "Share of HR-covered running time between the two thresholds"),
+    ("seiler_high_share", "Share of HR-covered running time at or above the second threshold "
+                          "(zone model's cut-off: 88 % max HR, 83 % HRR or 100 % LTHR)"),
+    ("high_intensity_min", "Running minutes at or above the zone model's second threshold "
+                           "(Seiler's high zone; null: running without heart rate)"),
     ("trimp", "Banister TRIMP over all activities with heart rate (null: activity without HR)"),
     ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
     ("chronic_load", "28-day exponentially weighted TRIMP"),
@@ -56,6 +60,8 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("exercise_kcal_method", "device, keytel or mixed: where exercise_kcal came from"),
     ("max_hr_bpm", "Max heart rate the zones and TRIMP used, bpm"),
     ("max_hr_source", "config, observed (highest sustained in records) or 220_minus_age"),
+    ("zone_model", "Zone model the zones and thresholds used: hrmax, hrr (heart-rate reserve) "
+                   "or lthr (threshold HR); the config's auto resolved"),
 )
 
 DAILY_NUTRITION: tuple[tuple[str, str], ...] = KEYS + (
@@ -96,8 +102,8 @@ _COMPONENT_SCORES = (
     ("carbohydrate_score", "Carbohydrate component 0-100: 7-day g/kg against the training band"),
     ("running_load_score", "Running-load component 0-100: weekly hours, progression, long run, "
                            "acute:chronic ratio"),
-    ("intensity_score", "Intensity component 0-100: share of running in zones 4-5, full "
-                        "credit from 10 %"),
+    ("intensity_score", "Intensity component 0-100: share of running at or above the second "
+                        "threshold (seiler_high_share_7d), full credit from 10 %"),
     ("strength_score", "Strength component 0-100: sessions in 7 days (2 = full credit)"),
     ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
 )
@@ -133,7 +139,13 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("strength_sessions_7d", "Strength sessions in the last 7 days"),
     ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
     ("days_since_strength", "Days since the last strength session (or since watch data began)"),
-    ("hard_days_7d", "Hard days (>= 10 min in zones 4-5 or a run >= 90 min) in the last 7"),
+    ("seiler_high_share_7d",
+     "Share of HR-covered running at or above the zone model's second threshold (88 % max "
+     "HR, 83 % HRR or 100 % LTHR), last 7 days, 0-1: the intensity component's input"),
+    ("high_intensity_min_7d",
+     "Running minutes at or above the zone model's second threshold in the last 7 days"),
+    ("hard_days_7d", "Hard days (>= 10 min at or above the zone model's second threshold, "
+                     "or a run >= 90 min) in the last 7"),
     ("max_hard_streak_7d", "Longest run of consecutive hard days within the last 7 days "
                            "(days before them not counted: 0-7)"),
     ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),

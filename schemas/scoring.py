@@ -54,6 +54,11 @@ class _Constants(BaseModel):
     #: Read by the config's error report for a key no field has.
     key_noun: ClassVar[str] = "constant"
     keys_documented_in: ClassVar[str] = "docs/scoring.md"
+    #: Keys that were renamed because their meaning changed: the old name is refused and
+    #: the message names the new one.
+    renamed_keys: ClassVar[dict[str, str]] = {
+        "hard_zone45_min": "hard_high_intensity_min (minutes at or above the zone model's "
+                           "second threshold, no longer zones 4-5)"}
 
 
 class FactConstants(_Constants):
@@ -153,11 +158,13 @@ class ScoreConstants(_Constants):
     acwr_share: NonNegative = 0.15
 
     # -- intensity: the article's "intervals, not long steady running" as the share of
-    # running time in zones 4-5 (above the second threshold). Seiler & Tønnessen 2009:
+    # running time at or above the second threshold (Seiler's high zone, from the zone
+    # model's own cut-off: 88 % max HR, 83 % HRR or 100 % LTHR; transforms.physiology).
+    # Seiler & Tønnessen 2009:
     # about 20 % of *sessions* are hard, but by heart-rate time the share is far lower
     # (Seiler & Kjerland 2006), so full credit from 10 % of HR-covered time - a model
     # choice. Not supported for lean mass (Steele et al. 2021): low weight.
-    high_share_full_credit: Positive = 0.10     # share of HR-covered running in zones 4-5
+    high_share_full_credit: Positive = 0.10     # share of HR-covered running above LT2
     min_hr_covered_min: NonNegative = 30.0      # HR-covered running minutes in the window
 
     # -- strength: Wilson 2012; Schumann 2022; Murach & Bagley 2016 (separate by 6-24 h)
@@ -165,7 +172,9 @@ class ScoreConstants(_Constants):
     near_run_session_credit: Share = 0.5        # a session within 6 h of a run counts half
 
     # -- recovery: Seiler 2010 (about two hard sessions a week in elite endurance training)
-    hard_zone45_min: NonNegative = 10.0         # minutes in zones 4-5 that make a day hard
+    # minutes at or above the zone model's second threshold that make a day hard (a model
+    # choice: about one interval session's work; the cut-off, not a zone number, decides)
+    hard_high_intensity_min: NonNegative = 10.0
     hard_long_run_min: NonNegative = 90.0       # a run this long makes the day hard
     easy_days_zero_credit: NonNegative = 2.0    # easy or rest days in 7: no credit at 2
     easy_days_full_credit: NonNegative = 5.0    # full credit at 5 (at most 2 hard days)

@@ -32,7 +32,8 @@ TRAINING_DTYPES = {
     "z1_min": pl.Float64, "z2_min": pl.Float64, "z3_min": pl.Float64, "z4_min": pl.Float64,
     "z5_min": pl.Float64, "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
     "seiler_low_share": pl.Float64, "seiler_threshold_share": pl.Float64,
-    "seiler_high_share": pl.Float64, "trimp": pl.Float64, "acute_load": pl.Float64,
+    "seiler_high_share": pl.Float64, "high_intensity_min": pl.Float64,
+    "trimp": pl.Float64, "acute_load": pl.Float64,
     "chronic_load": pl.Float64, "acute_chronic_ratio": pl.Float64, "fitness_load": pl.Float64,
     "strength_sessions": pl.Int32, "strength_min": pl.Float64, "strength_sets": pl.Int32,
     "strength_reps": pl.Int64, "strength_volume_kg": pl.Float64,
@@ -40,6 +41,7 @@ TRAINING_DTYPES = {
     "swimming_min": pl.Float64, "walking_min": pl.Float64, "hiking_min": pl.Float64,
     "rowing_min": pl.Float64, "other_cardio_min": pl.Float64, "exercise_kcal": pl.Float64,
     "exercise_kcal_method": pl.String, "max_hr_bpm": pl.Float64, "max_hr_source": pl.String,
+    "zone_model": pl.String,
 }
 NUTRITION_DTYPES = {
     **KEY_DTYPES,
@@ -77,7 +79,8 @@ def good_day(i: int) -> dict[str, object]:
         "longest_run_min": 30.0, "elevation_gain_m": 40.0,
         "z1_min": 4.0, "z2_min": 20.0, "z3_min": 0.0, "z4_min": 6.0, "z5_min": 0.0,
         "hr_covered_min": 30.0, "hr_coverage_pct": 100.0, "seiler_low_share": 0.8,
-        "seiler_threshold_share": 0.0, "seiler_high_share": 0.2, "trimp": 50.0,
+        "seiler_threshold_share": 0.0, "seiler_high_share": 0.2, "high_intensity_min": 6.0,
+        "trimp": 50.0,
         "acute_load": 50.0, "chronic_load": 50.0, "acute_chronic_ratio": 1.0,
         "fitness_load": 50.0,
         "strength_sessions": 1 if strength else 0, "strength_min": 40.0 if strength else 0.0,
@@ -86,7 +89,7 @@ def good_day(i: int) -> dict[str, object]:
         "cycling_min": 0.0, "swimming_min": 0.0, "walking_min": 0.0, "hiking_min": 0.0,
         "rowing_min": 0.0, "other_cardio_min": 0.0,
         "exercise_kcal": 600.0 if strength else 400.0, "exercise_kcal_method": "device",
-        "max_hr_bpm": 190.0, "max_hr_source": "config",
+        "max_hr_bpm": 190.0, "max_hr_source": "config", "zone_model": "hrmax",
         # nutrition
         "logged": True, "incomplete": False, "energy_kcal": 2600.0,
         "protein_g": 1.8 * WEIGHT_KG, "carbohydrate_g": 6.0 * WEIGHT_KG, "fat_g": 80.0,
@@ -113,14 +116,15 @@ UNLOGGED: dict[str, object] = {
 #: A day outside the athlete's span of watch data: training unknown (never zero).
 UNKNOWN_TRAINING: dict[str, object] = {
     c: None for c in TRAINING_DTYPES
-    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source")
+    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source", "zone_model")
 }
 #: A known day without any activity.
 REST_DAY: dict[str, object] = {
     "run_distance_km": 0.0, "run_moving_min": 0.0, "run_sessions": 0, "longest_run_min": 0.0,
     "elevation_gain_m": 0.0, "z1_min": 0.0, "z2_min": 0.0, "z3_min": 0.0, "z4_min": 0.0,
     "z5_min": 0.0, "hr_covered_min": 0.0, "hr_coverage_pct": None, "seiler_low_share": None,
-    "seiler_threshold_share": None, "seiler_high_share": None, "trimp": 0.0,
+    "seiler_threshold_share": None, "seiler_high_share": None, "high_intensity_min": 0.0,
+    "trimp": 0.0,
     "strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0, "strength_reps": None,
     "strength_volume_kg": 0.0, "exercise_kcal": 0.0, "exercise_kcal_method": None,
 }

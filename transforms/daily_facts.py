@@ -12,6 +12,7 @@ from datetime import date
 
 import polars as pl
 
+from schemas.config import resolve_zone_model
 from schemas.frames import RawFrames
 from schemas.marts import (
     DAILY_ENERGY,
@@ -47,7 +48,7 @@ from transforms.running_volume import running_by_day, sample_deltas
 ZERO_WITHOUT = {
     "__run": ("run_distance_km", "run_moving_min", "run_sessions", "longest_run_min",
               "elevation_gain_m", "z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
-              "hr_covered_min"),
+              "hr_covered_min", "high_intensity_min"),
     "__strength": ("strength_sessions", "strength_min", "strength_sets", "strength_reps",
                    "strength_volume_kg"),
     "__near": ("strength_near_run_sessions",),
@@ -79,14 +80,17 @@ def counted_once(raw: RawFrames) -> tuple[RawFrames, pl.DataFrame]:
 
 
 def hr_settings(athletes: pl.DataFrame, samples: pl.DataFrame, today: date) -> pl.DataFrame:
-    """Per athlete: zone model, the max HR used and where it came from, resting HR, LTHR,
-    sex (`transforms.intensity.choose_max_hr` per athlete)."""
+    """Per athlete: the zone model used ("auto" resolved, `schemas.config.resolve_zone_model`),
+    the max HR used and where it came from, resting HR, LTHR, sex
+    (`transforms.intensity.choose_max_hr` per athlete)."""
     rows = []
     heart_rates = {a: f["heart_rate_bpm"] for a, f in by_athlete(samples)} if samples.height else {}
     for a in athletes.iter_rows(named=True):  # one row per athlete, not per sample
         hr = heart_rates.get(a["athlete_id"], pl.Series([], dtype=pl.Float64))
         choice = choose_max_hr(a["max_hr"], hr.drop_nulls(), a["birth_year"], today.year)
-        rows.append({"athlete_id": a["athlete_id"], "zone_model": a["zone_model"],
+        rows.append({"athlete_id": a["athlete_id"],
+                     "zone_model": resolve_zone_model(a["zone_model"], a["resting_hr"],
+                                                      a["lthr"]),
                      "max_hr": choice.bpm, "max_hr_source": choice.source,
                      "resting_hr": a["resting_hr"], "lthr": a["lthr"], "sex": a["sex"]})
     schema = {"athlete_id": pl.String, "zone_model": pl.String, "max_hr": pl.Float64,
@@ -151,15 +155,17 @@ def within_the_day(training: pl.DataFrame, zones: dict[str, str]) -> pl.DataFram
     (`transforms.local_days.day_length_min`; a sample's gap is credited to the day of the
     sample ending it, and float sums taken in any order may pass a limit by an ulp, e.g.
     1440.00000000009 for a day of continuous recording), the longest run and the minutes
-    covered by heart rate to the moving time, each zone to the covered minutes. A clip
+    covered by heart rate to the moving time, each zone and the minutes above the second
+    threshold to the covered minutes. A clip
     returns its bound exactly, so zone <= covered <= moving <= the day's length holds
     whatever the order of the sums: the bounds of `schemas.expectations` cannot fail."""
     day = day_length_min(zones, LONGEST_LOCAL_DAY_MIN)
     return (training.with_columns(_at_most("run_moving_min", day))
             .with_columns(_at_most("longest_run_min", pl.col("run_moving_min")),
                           _at_most("hr_covered_min", pl.col("run_moving_min")))
-            .with_columns(*[_at_most(f"z{z}_min", pl.col("hr_covered_min"))
-                            for z in (1, 2, 3, 4, 5)]))
+            .with_columns(*[_at_most(c, pl.col("hr_covered_min"))
+                            for c in ("z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
+                                      "high_intensity_min")]))
 
 
 def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
@@ -216,7 +222,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         .join(exercise, on=["athlete_id", "local_date"], how="left")
         .join(activity_days, on=["athlete_id", "local_date"], how="left")
         .join(settings.select("athlete_id", pl.col("max_hr").alias("max_hr_bpm"),
-                              "max_hr_source"), on="athlete_id", how="left")
+                              "max_hr_source", "zone_model"), on="athlete_id", how="left")
         .join(fit_span, on="athlete_id", how="left")
     )
     # Zero means "no activity of that kind recorded" - only between the athlete's first

@@ -3,10 +3,11 @@ three-zone split, and Banister TRIMP over every activity with heart rate.
 
 Inputs are the per-sample deltas of `transforms.running_volume.sample_deltas` (with
 `heart_rate_bpm`, `sport`, `local_date`) and one row of heart-rate settings per athlete:
-`athlete_id`, `zone_model` ("hrmax" | "hrr" | "lthr"), `max_hr`, `resting_hr`, `lthr`,
-`sex`. Each sample's moving seconds count in its zone; samples without heart rate count
-only towards coverage. A day whose running has no heart rate at all has null zones, never
-zeros.
+`athlete_id`, `zone_model` ("auto" | "hrmax" | "hrr" | "lthr", resolved by
+`schemas.config.resolve_zone_model`), `max_hr`, `resting_hr`, `lthr`, `sex`. Each sample's
+moving seconds count in its zone and in its Seiler zone (from the model's own threshold
+cut-offs, not from the zone number); samples without heart rate count only towards
+coverage. A day whose running has no heart rate at all has null zones, never zeros.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.config import resolve_zone_model
 from transforms.local_days import by_athlete
 from transforms.physiology import (
     SEILER_HIGH,
@@ -22,6 +24,9 @@ from transforms.physiology import (
     SEILER_THRESHOLD,
     banister_trimp,
     max_hr_observed,
+    seiler_hrmax,
+    seiler_hrr,
+    seiler_lthr,
     zone_hrmax,
     zone_hrr,
     zone_lthr,
@@ -31,15 +36,35 @@ from transforms.running_volume import is_running
 ZONES = (1, 2, 3, 4, 5)
 
 
+def zone_model_used(athlete: dict) -> str:
+    """The resolved zone model of one athlete's settings row: "hrmax", "hrr" or "lthr"."""
+    return resolve_zone_model(athlete["zone_model"], athlete["resting_hr"], athlete["lthr"])
+
+
+def _lit(value: float | None) -> pl.Expr:
+    return pl.lit(value, pl.Float64)
+
+
 def sample_zone(athlete: dict) -> pl.Expr:
     """Zone 1-5 of a sample under one athlete's zone model and settings."""
-    hr = pl.col("heart_rate_bpm")
-    if athlete["zone_model"] == "hrr":
-        return zone_hrr(hr, pl.lit(athlete["resting_hr"], pl.Float64),
-                        pl.lit(athlete["max_hr"], pl.Float64))
-    if athlete["zone_model"] == "lthr":
-        return zone_lthr(hr, pl.lit(athlete["lthr"], pl.Float64))
-    return zone_hrmax(hr, pl.lit(athlete["max_hr"], pl.Float64))
+    hr, model = pl.col("heart_rate_bpm"), zone_model_used(athlete)
+    if model == "hrr":
+        return zone_hrr(hr, _lit(athlete["resting_hr"]), _lit(athlete["max_hr"]))
+    if model == "lthr":
+        return zone_lthr(hr, _lit(athlete["lthr"]))
+    return zone_hrmax(hr, _lit(athlete["max_hr"]))
+
+
+def sample_seiler_zone(athlete: dict) -> pl.Expr:
+    """Seiler zone ("low", "threshold", "high") of a sample from the physiological
+    cut-offs of the athlete's zone model (`transforms.physiology`: 80/88 % of max HR,
+    72/83 % of reserve, 90/100 % of LTHR)."""
+    hr, model = pl.col("heart_rate_bpm"), zone_model_used(athlete)
+    if model == "hrr":
+        return seiler_hrr(hr, _lit(athlete["resting_hr"]), _lit(athlete["max_hr"]))
+    if model == "lthr":
+        return seiler_lthr(hr, _lit(athlete["lthr"]))
+    return seiler_hrmax(hr, _lit(athlete["max_hr"]))
 
 
 def _per_athlete(deltas: pl.DataFrame, settings: pl.DataFrame):
@@ -54,27 +79,30 @@ def _per_athlete(deltas: pl.DataFrame, settings: pl.DataFrame):
 
 def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.DataFrame:
     """Per athlete and local day of running: `z1_min` … `z5_min` (min), `hr_covered_min`
-    (running minutes with heart rate), `hr_coverage_pct` (%), and the Seiler shares
-    `seiler_low_share` (zones 1-2), `seiler_threshold_share` (zone 3), `seiler_high_share`
-    (zones 4-5) as fractions of the covered time (see `transforms.physiology.seiler_zone`).
-    Zones are null on days whose running has no heart rate.
+    (running minutes with heart rate), `hr_coverage_pct` (%), `high_intensity_min`
+    (running minutes at or above the zone model's second threshold, Seiler's high zone)
+    and the Seiler shares `seiler_low_share`, `seiler_threshold_share`,
+    `seiler_high_share` as fractions of the covered time, from the model's own cut-offs
+    (`sample_seiler_zone`). Zones are null on days whose running has no heart rate.
 
     Clipped to their ranges by construction: each zone's minutes and the covered minutes
     are float sums of the same samples in different orders, so a zone can come out a few
     units in the last place above the covered minutes (1e-13 min) and a share above 1
-    (1.0000000000000002). Each zone is therefore clipped to at most `hr_covered_min`,
-    each share to 0-1 and `hr_coverage_pct` to 0-100: the published values never break
-    their own expectations (schemas.expectations)."""
+    (1.0000000000000002). Each zone (and `high_intensity_min`) is therefore clipped to at
+    most `hr_covered_min`, each share to 0-1 and `hr_coverage_pct` to 0-100: the published
+    values never break their own expectations (schemas.expectations)."""
     minutes = pl.col("moving_s") / 60
+    seiler = (SEILER_LOW, SEILER_THRESHOLD, SEILER_HIGH)
     parts = []
     for athlete, frame in _per_athlete(deltas, settings):
-        zone = sample_zone(athlete)
+        zone, band = sample_zone(athlete), sample_seiler_zone(athlete)
         parts.append(
             frame.filter(is_running() & pl.col("local_date").is_not_null())
             .group_by("athlete_id", "local_date")
             .agg(
                 *[minutes.filter(zone == z).sum().alias(f"z{z}_min") for z in ZONES],
                 minutes.filter(zone.is_not_null()).sum().alias("hr_covered_min"),
+                *[minutes.filter(band == name).sum().alias(f"__{name}_min") for name in seiler],
                 minutes.sum().alias("__all_min"),
             )
         )
@@ -82,25 +110,24 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
         return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
                                     **{f"z{z}_min": pl.Float64 for z in ZONES},
                                     "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
+                                    "high_intensity_min": pl.Float64,
                                     "seiler_low_share": pl.Float64,
                                     "seiler_threshold_share": pl.Float64,
                                     "seiler_high_share": pl.Float64})
     out = pl.concat(parts)
     covered = pl.col("hr_covered_min")
-    shares = {
-        SEILER_LOW: (pl.col("z1_min") + pl.col("z2_min")) / covered,
-        SEILER_THRESHOLD: pl.col("z3_min") / covered,
-        SEILER_HIGH: (pl.col("z4_min") + pl.col("z5_min")) / covered,
-    }
     out = out.with_columns(  # clipped: float sums in another order overshoot by an ulp
         pl.when(pl.col("__all_min") > 0)
         .then((100 * covered / pl.col("__all_min")).clip(0.0, 100.0))
         .alias("hr_coverage_pct"),
-        *[share.clip(0.0, 1.0).alias(f"seiler_{name}_share") for name, share in shares.items()],
+        *[(pl.col(f"__{name}_min") / covered).clip(0.0, 1.0).alias(f"seiler_{name}_share")
+          for name in seiler],
+        pl.min_horizontal(pl.col(f"__{SEILER_HIGH}_min"), covered).alias("high_intensity_min"),
         *[pl.min_horizontal(pl.col(f"z{z}_min"), covered).alias(f"z{z}_min") for z in ZONES],
-    ).drop("__all_min")
+    ).drop("__all_min", *[f"__{name}_min" for name in seiler])
     no_hr = covered == 0
-    nullable = [f"z{z}_min" for z in ZONES] + [f"seiler_{n}_share" for n in shares]
+    nullable = ([f"z{z}_min" for z in ZONES] + ["high_intensity_min"]
+                + [f"seiler_{n}_share" for n in seiler])
     return out.with_columns(
         [pl.when(no_hr).then(None).otherwise(pl.col(c)).alias(c) for c in nullable]
     ).sort("athlete_id", "local_date")

@@ -67,11 +67,30 @@ HRR_ZONE_BOUNDS = (0.60, 0.70, 0.80, 0.90)
 # Z4 95–99, Z5 ≥ 100 % of LTHR.
 LTHR_ZONE_BOUNDS = (0.85, 0.90, 0.95, 1.00)
 
-# Seiler's three-zone model (Seiler & Kjerland 2006; Seiler & Tønnessen 2009), approximated
-# from five zones because VT1/VT2 are unknown: z1–z2 low, z3 threshold, z4–z5 high.
+# Seiler's three-zone model (Seiler & Kjerland 2006; Seiler & Tønnessen 2009; Seiler 2010):
+# "low" below the first ventilatory/lactate threshold (VT1/LT1), "threshold" between the
+# two, "high" at or above the second (VT2/LT2). The thresholds are not measured here, so
+# each zone model places them at its own physiological cut-offs, as fractions of its
+# scale (first threshold, second threshold):
+# - %HRmax: VT1 at about 77-82 % and VT2 at about 87-88 % of max HR in well-trained
+#   endurance athletes (Seiler & Kjerland 2006; Seiler 2010): 0.80 and 0.88. The old
+#   five-zone mapping put "high" at zone 4, from 80 %: steady running counted as hard.
+# - %LTHR (Friel): LTHR is the second threshold, so "high" is at or above 100 % of LTHR
+#   (Friel's zone 5); "low" is Friel's zones 1-2, below 90 % of LTHR (with LTHR at about
+#   0.9 of max HR that is about 81 % of max HR, the first threshold above).
+# - %HRR (Karvonen 1957): the %HRmax cut-offs written as reserve fractions,
+#   (p·max − rest)/(max − rest), for a reference runner of max 190 and rest 55 bpm:
+#   (0.80·190 − 55)/135 = 0.72 and (0.88·190 − 55)/135 = 0.83. For rest 40-70 and max
+#   170-200 the %HRmax equivalent of 0.83 HRR is 0.86-0.90: within the 87-88 % of Seiler.
+# A value on a cut-off belongs to the higher zone (as with the five zones).
+HRMAX_SEILER_CUTOFFS = (0.80, 0.88)
+HRR_SEILER_CUTOFFS = (0.72, 0.83)
+LTHR_SEILER_CUTOFFS = (0.90, 1.00)
 SEILER_LOW = "low"
 SEILER_THRESHOLD = "threshold"
 SEILER_HIGH = "high"
+# The old approximation from five zones (z1–z2 low, z3 threshold, z4–z5 high), kept for
+# `seiler_zone`; the facts use the cut-offs above (`seiler_zone_by_model`).
 SEILER_FROM_ZONE5 = {1: SEILER_LOW, 2: SEILER_LOW, 3: SEILER_THRESHOLD, 4: SEILER_HIGH,
                      5: SEILER_HIGH}
 
@@ -316,6 +335,44 @@ def seiler_zone(zone5: ExprLike) -> pl.Expr:
     return _expr(zone5).replace_strict(
         SEILER_FROM_ZONE5, default=None, return_dtype=pl.String
     )
+
+
+def _seiler_from_fraction(fraction: pl.Expr, cutoffs: Sequence[float]) -> pl.Expr:
+    """"low" below the first cut-off, "threshold" from it, "high" from the second; null
+    stays null."""
+    first, second = (float(c) for c in cutoffs)
+    if not first < second:
+        raise ValueError(f"Seiler cut-offs must be increasing, got {tuple(cutoffs)}")
+    return (pl.when(fraction >= second).then(pl.lit(SEILER_HIGH))
+            .when(fraction >= first).then(pl.lit(SEILER_THRESHOLD))
+            .when(fraction.is_not_null()).then(pl.lit(SEILER_LOW))
+            .otherwise(pl.lit(None, pl.String)))
+
+
+def seiler_hrmax(hr: ExprLike, max_hr: ExprLike,
+                 cutoffs: Sequence[float] = HRMAX_SEILER_CUTOFFS) -> pl.Expr:
+    """Seiler zone (**String**: "low", "threshold", "high") by fraction of max heart rate:
+    low < 80 %, threshold 80-88 %, high ≥ 88 % (VT1/VT2 of Seiler & Kjerland 2006 and
+    Seiler 2010). Null HR or max HR null/≤ 0 → null."""
+    top = _expr(max_hr)
+    return _seiler_from_fraction(pl.when(top > 0).then(_expr(hr) / top), cutoffs)
+
+
+def seiler_hrr(hr: ExprLike, resting_hr: ExprLike, max_hr: ExprLike,
+               cutoffs: Sequence[float] = HRR_SEILER_CUTOFFS) -> pl.Expr:
+    """Seiler zone (**String**) by heart-rate-reserve fraction (Karvonen 1957): low < 72 %,
+    threshold 72-83 %, high ≥ 83 % HRR (the %HRmax cut-offs as reserve fractions, see
+    `HRR_SEILER_CUTOFFS`). Null HR or max ≤ rest → null."""
+    return _seiler_from_fraction(_hrr_raw(hr, resting_hr, max_hr), cutoffs)
+
+
+def seiler_lthr(hr: ExprLike, lthr: ExprLike,
+                cutoffs: Sequence[float] = LTHR_SEILER_CUTOFFS) -> pl.Expr:
+    """Seiler zone (**String**) by fraction of lactate-threshold HR (Friel): low < 90 %
+    (Friel's zones 1-2), threshold 90-100 %, high ≥ 100 % of LTHR (LTHR is the second
+    threshold). Null HR or LTHR null/≤ 0 → null."""
+    threshold = _expr(lthr)
+    return _seiler_from_fraction(pl.when(threshold > 0).then(_expr(hr) / threshold), cutoffs)
 
 
 # --- Load ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from schemas.config import (
     config_from_dict,
     default_config_text,
     load_config,
+    resolve_zone_model,
 )
 from schemas.scoring import Scoring
 
@@ -101,7 +102,8 @@ def test_template_round_trips(tmp_path: Path) -> None:
     assert isinstance(me.zoneinfo, ZoneInfo)
     assert config.warehouse.path == tmp_path / "data" / "musclebalance.duckdb"
     assert me.fit_paths == (tmp_path / "fit",)
-    assert me.zone_model == "hrmax"
+    assert me.zone_model == "auto"
+    assert me.resolved_zone_model == "hrmax"  # neither resting_hr nor lthr is set
     assert config.ingest.workers == (os.cpu_count() or 1)
     assert config.scoring == Scoring()
 
@@ -444,3 +446,20 @@ def test_a_config_that_is_a_device_or_fifo_is_refused_without_reading_it(
                 load_config(tmp_path / name)
     finally:
         signal.alarm(0)
+
+
+@pytest.mark.parametrize(("settings", "model", "resolved"), [
+    ({}, "auto", "hrmax"),                                         # the default
+    ({"max_hr": 190, "resting_hr": 50}, "auto", "hrr"),
+    ({"max_hr": 190, "lthr": 171}, "auto", "lthr"),
+    ({"max_hr": 190, "resting_hr": 50, "lthr": 171}, "auto", "hrr"),  # reserve first
+    ({"max_hr": 190, "resting_hr": 50, "lthr": 171, "zone_model": "lthr"}, "lthr", "lthr"),
+    ({"max_hr": 190, "resting_hr": 50, "lthr": 171, "zone_model": "hrmax"}, "hrmax", "hrmax"),
+    ({"max_hr": 190, "resting_hr": 50, "zone_model": "hrr"}, "hrr", "hrr"),
+])
+def test_the_zone_model_auto_resolves_and_an_explicit_one_overrides(settings, model,
+                                                                     resolved) -> None:
+    config = config_from_dict(config_dict(athlete_dict(**settings)), base_dir=Path("/cfg"))
+    athlete = config.athlete("me")
+    assert (athlete.zone_model, athlete.resolved_zone_model) == (model, resolved)
+    assert resolve_zone_model(model, athlete.resting_hr, athlete.lthr) == resolved

@@ -69,6 +69,9 @@ def valid(table: dict[str, object]) -> Scoring:
     ("protein_targt_g_per_kg = 1.8", "scoring.protein_targt_g_per_kg: unknown constant, did "
                                      "you mean 'protein_target_g_per_kg'? (got 1.8)"),
     ("window_days = 7", "scoring.window_days: unknown constant"),
+    ("hard_zone45_min = 12", "scoring.hard_zone45_min: unknown constant, renamed to "
+                             "hard_high_intensity_min (minutes at or above the zone model's "
+                             "second threshold, no longer zones 4-5) (got 12)"),
     ("zzz = 1", "scoring.zzz: unknown constant (see docs/scoring.md) (got 1)"),
 ])
 def test_a_bad_value_fails_at_load_config_naming_the_key(tmp_path: Path, line: str,

@@ -42,7 +42,8 @@ def _check_runner(config: Config, folder: Path, nutrition: bool) -> None:
     assert athlete.resting_hr == 46
     assert athlete.lthr == 171
     assert athlete.fit_paths == (folder / "garmin", folder / "more_fit")
-    assert athlete.zone_model == "hrmax"  # not written: the model's default
+    assert athlete.zone_model == "auto"  # not written: the model's default
+    assert athlete.resolved_zone_model == "hrr"  # resting HR known
     assert athlete.weight_unit is None
     assert twin.id == "twin"
     assert twin.model_dump(exclude={"id"}) == athlete.model_dump(exclude={"id"})

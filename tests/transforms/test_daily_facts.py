@@ -24,13 +24,14 @@ def empty() -> RawFrames:
     return read_raw(con, ["nobody"])
 
 
-def _athletes(*ids: str, resting_hr: float | None = 50.0) -> pl.DataFrame:
+def _athletes(*ids: str, resting_hr: float | None = 50.0, zone_model: str = "hrmax"
+              ) -> pl.DataFrame:
     return pl.DataFrame({
         "athlete_id": list(ids), "timezone": ["Europe/Berlin"] * len(ids),
         "sex": ["female"] * len(ids), "birth_year": [1990] * len(ids),
         "height_cm": [168.0] * len(ids), "weight_kg": [60.0] * len(ids),
         "max_hr": [190.0] * len(ids), "resting_hr": [resting_hr] * len(ids),
-        "lthr": [170.0] * len(ids), "zone_model": ["hrmax"] * len(ids)})
+        "lthr": [170.0] * len(ids), "zone_model": [zone_model] * len(ids)})
 
 
 def _run(empty: RawFrames, athletes: tuple[str, ...], sha: str = "f" * 64) -> RawFrames:
@@ -70,6 +71,24 @@ def test_without_resting_hr_trimp_and_load_are_unknown_not_zero(empty: RawFrames
     row = facts.training.row(0, named=True)
     assert row["trimp"] is None and row["acute_load"] is None
     assert row["z3_min"] == pytest.approx(599 / 60)  # zones need only max HR
+
+
+@pytest.mark.parametrize(("resting_hr", "model", "zone"), [
+    # 150 bpm, rest 50, max 190: (150 - 50)/140 = 0.714 of the reserve, zone 3 (70-80 %)
+    (50.0, "hrr", "z3_min"),
+    # no resting HR, LTHR 170: 150/170 = 0.88 of LTHR, Friel zone 2 (85-89 %)
+    (None, "lthr", "z2_min"),
+])
+def test_the_auto_zone_model_is_resolved_and_published(empty: RawFrames, resting_hr,
+                                                       model: str, zone: str) -> None:
+    facts = daily_facts(_run(empty, ("a",)), _athletes("a", resting_hr=resting_hr,
+                                                       zone_model="auto"), TODAY)
+    row = facts.training.row(0, named=True)
+    assert row["zone_model"] == model
+    assert row[zone] == pytest.approx(599 / 60)  # 600 samples at 1 Hz: 599 s of moving
+    # below the second threshold of either model (0.83 HRR, 1.00 LTHR): none of it high
+    assert row["high_intensity_min"] == 0.0
+    assert row["seiler_low_share"] == pytest.approx(1.0)  # and below the first (.72, .90)
 
 
 def test_food_logged_before_the_first_watch_file_leaves_training_unknown(

@@ -25,6 +25,9 @@ from transforms.physiology import (
     keytel_kcal_per_min,
     max_hr_observed,
     mifflin_st_jeor_kcal,
+    seiler_hrmax,
+    seiler_hrr,
+    seiler_lthr,
     seiler_zone,
     zone_hrmax,
     zone_hrr,
@@ -325,3 +328,21 @@ def test_age_on_uses_year_difference() -> None:
     )
     assert values(frame, age_on("birth_year", "day")) == [2025 - 1990, 2025 - 1990, None]
     assert values(frame, age_on("birth_year", datetime(2030, 5, 1, 7))) == [40, 40, None]
+
+
+def test_seiler_zones_from_each_models_cut_offs() -> None:
+    frame = pl.DataFrame({"hr": [159.0, 160.0, 175.0, 176.0, None]})
+    # max 200: 0.80 x 200 = 160 and 0.88 x 200 = 176 bpm, a value on a cut-off above it
+    assert values(frame, seiler_hrmax("hr", 200.0)) == [
+        "low", "threshold", "threshold", "high", None]
+    # rest 60, max 200: 60 + 0.72 x 140 = 160.8 and 60 + 0.83 x 140 = 176.2 bpm
+    assert values(frame, seiler_hrr("hr", 60.0, 200.0)) == [
+        "low", "low", "threshold", "threshold", None]
+    # LTHR 176: 0.90 x 176 = 158.4 and 176 bpm
+    assert values(frame, seiler_lthr("hr", 176.0)) == [
+        "threshold", "threshold", "threshold", "high", None]
+    # settings that cannot place a heart rate give no zone, never "low"
+    assert values(frame, seiler_hrr("hr", 200.0, 200.0)) == [None] * 5
+    assert values(frame, seiler_lthr("hr", 0.0)) == [None] * 5
+    with pytest.raises(ValueError, match="increasing"):
+        seiler_hrmax("hr", 200.0, cutoffs=(0.88, 0.80))

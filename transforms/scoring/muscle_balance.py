@@ -26,7 +26,8 @@ from transforms.scoring.score_windows import KEYS, daily_inputs, windows
 col = pl.col
 NO_REASON = "no component below {} of 100"
 RENAMES = {"energy_availability_7d": "energy_availability_kcal_per_kg_ffm_7d",
-           "high_intensity_share": "high_intensity_share_7d"}
+           "zone45_share": "high_intensity_share_7d",
+           "high_intensity_share": "seiler_high_share_7d"}
 
 
 def band(score: pl.Expr, k: ScoreConstants) -> pl.Expr:

@@ -95,17 +95,29 @@ def running_load_score(k: ScoreConstants) -> pl.Expr:
     ]))
 
 
-def high_intensity_share() -> pl.Expr:
-    """Share of heart-rate-covered running time in zones 4-5 (above the second threshold:
-    interval intensity) over the 7 days, 0-1; clipped to 0-1, as the two window sums are
-    rounded separately and zones 4-5 may come out an ulp above the covered minutes."""
+def _covered_share(minutes: str) -> pl.Expr:
+    """`minutes` over the heart-rate-covered running minutes of the 7 days, 0-1; clipped,
+    as the two window sums are rounded separately and may differ by an ulp."""
     return pl.when(col("hr_covered_min_7d") > 0).then(
-        (col("zone45_min_7d") / col("hr_covered_min_7d")).clip(0.0, 1.0))
+        (col(minutes) / col("hr_covered_min_7d")).clip(0.0, 1.0))
+
+
+def high_intensity_share() -> pl.Expr:
+    """Share of heart-rate-covered running time at or above the zone model's second
+    threshold (Seiler's high zone: interval intensity) over the 7 days, 0-1."""
+    return _covered_share("high_intensity_min_7d")
+
+
+def zone45_share() -> pl.Expr:
+    """Share of heart-rate-covered running time in zones 4-5 over the 7 days, 0-1: the
+    five-zone figure BI users read (not scored: zone 4 of %HRmax starts at 80 %, below
+    the second threshold)."""
+    return _covered_share("zone45_min_7d")
 
 
 def intensity_score(k: ScoreConstants) -> pl.Expr:
-    """Intensity, 0-100: ramp of the share of running in zones 4-5 from 0 to 10 % (higher
-    is better up to 10 %);
+    """Intensity, 0-100: ramp of the share of running at or above the second threshold
+    from 0 to 10 % (higher is better up to 10 %);
     100 without running in 7 days; null with under 30 min of running heart rate."""
     return (pl.when(col("known_days_7d") < WINDOW_DAYS).then(None)
             .when(col("run_h_7d") == 0).then(100.0)
@@ -149,6 +161,7 @@ def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         **{name: e for name, e in running_load_parts(k).items()},
         **{name: e for name, e in recovery_parts(k).items()},
         high_intensity_share=high_intensity_share(),
+        zone45_share=zone45_share(),
     )
     return staged.with_columns(
         protein_score=protein_score(k),

@@ -98,8 +98,8 @@ def running_load_reason(k: ScoreConstants) -> pl.Expr:
 
 
 def intensity_reason(k: ScoreConstants) -> pl.Expr:
-    """`8 % of running in zones 4-5 (target 10 %)`."""
-    return pl.format("{} % of running in zones 4-5 (target {} %)",
+    """`8 % of running above the second threshold (target 10 %)`."""
+    return pl.format("{} % of running above the second threshold (target {} %)",
                      _num(col("high_intensity_share") * 100.0, 0),
                      pl.lit(_lit(k.high_share_full_credit * 100.0, 0)))
 

@@ -92,9 +92,10 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     usable = pl.col("logged").fill_null(False) & ~pl.col("incomplete").fill_null(False)
     known = pl.col("strength_sessions").is_not_null()  # training known (inside the FIT span)
     z45 = pl.col("z4_min") + pl.col("z5_min")
+    high = pl.col("high_intensity_min")  # at or above the zone model's second threshold
     endurance_min = (pl.col("run_moving_min") + pl.col("cycling_min") + pl.col("swimming_min")
                      + pl.col("rowing_min"))
-    hard = known & ((z45 >= k.hard_zone45_min).fill_null(False)
+    hard = known & ((high >= k.hard_high_intensity_min).fill_null(False)
                     | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
     # consecutive hard days: a streak breaks on a day that is not hard or after a gap
     gap = (pl.col("local_date").diff().over("athlete_id") != pl.duration(days=1)).fill_null(True)
@@ -155,6 +156,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(pl.col("longest_run_min").rolling_max_by("local_date", _days(w))
              .over("athlete_id")).alias("longest_run_min_7d"),
         week(_sum(z45, w)).alias("zone45_min_7d"),
+        week(_sum(high, w)).alias("high_intensity_min_7d"),
         week(_sum(pl.col("hr_covered_min"), w)).alias("hr_covered_min_7d"),
         week(_sum(pl.col("strength_sessions"), w)).alias("strength_sessions_7d"),
         week(_sum(pl.col("strength_near_run_sessions"), w)).alias("strength_near_run_7d"),

@@ -66,14 +66,15 @@ def _underfed(i: int) -> dict[str, object]:
 
 def _overreaching(i: int) -> dict[str, object]:
     """Day i of a runner doubling the load in the last two weeks: 45-min steady runs (2 % in
-    zone 4) and strength twice a week, then 150-min runs with 30 % in zone 4 every day and
-    no strength."""
+    zone 4, above the second threshold) and strength twice a week, then 150-min runs with
+    30 % there every day and no strength."""
     late = i >= 28
     run = 150.0 if late else 45.0
     hard = 0.3 if late else 0.02  # share of the run in zone 4 (steady running before)
     return {"run_distance_km": run / 5, "run_moving_min": run, "longest_run_min": run,
             "z1_min": run * 0.3, "z2_min": run * (0.7 - hard), "z3_min": 0.0,
-            "z4_min": run * hard, "z5_min": 0.0, "hr_covered_min": run,
+            "z4_min": run * hard, "z5_min": 0.0, "high_intensity_min": run * hard,
+            "hr_covered_min": run,
             "acute_chronic_ratio": 1.9 if late else 1.0,
             "strength_sessions": 0 if late else (1 if i % 7 in (1, 4) else 0),
             "strength_min": 0.0 if late else (40.0 if i % 7 in (1, 4) else 0.0)}

@@ -31,7 +31,7 @@ from transforms.scoring.score_reasons import protein_reason, recovery_reason, ru
 
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
-HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
+HARD = {"high_intensity_min": 12.0}  # 12 min above the second threshold: a hard day
 
 
 def last(scored: pl.DataFrame) -> dict:
@@ -47,7 +47,8 @@ def _verdict_facts(*, hr_covered: float | None = None):
     - carbohydrate: 0.75 x each day's band (strength days add 30 min of cycling to the
       30-min run: 60 endurance min, 5 g/kg; the others 3 g/kg) -> 50
     - running load: 3.5 h, ratio 1.0, longest 30 min, acute:chronic 1.0 -> 100
-    - intensity: 100 (zones 4-5: 6 of 30 min a day, 20 %, above the 10 % of full credit)
+    - intensity: 100 (above the second threshold: 6 of 30 min a day, 20 %, above the 10 %
+      of full credit)
     - strength: one session (day 22; day 25's is dropped) -> 50
     - recovery: hard days 21, 23, 26: 4 easy days (2/3 of the way) and streak 1 (100)
     """
@@ -63,10 +64,10 @@ def _verdict_facts(*, hr_covered: float | None = None):
     every: dict[str, object] = {"protein_g_per_kg": 1.4, "balance_kcal": -625.0}
     if hr_covered is None:
         for i in (21, 23, 26):
-            days[i]["z4_min"] = 12.0
+            days[i]["high_intensity_min"] = 12.0
     else:
         every.update({"hr_covered_min": hr_covered, "z4_min": hr_covered * 0.2, "z1_min": 0.0,
-                      "z2_min": hr_covered * 0.8})
+                      "z2_min": hr_covered * 0.8, "high_intensity_min": hr_covered * 0.2})
     return make_facts(28, every=every, days=days)
 
 
@@ -283,12 +284,12 @@ def test_protein_spread_reason_names_the_daily_facts_meal_threshold() -> None:
     (0.08, 80.0, False), (0.07, 70.0, True)])
 def test_only_components_below_80_are_reasons(share: float, intensity: float,
                                               is_reason: bool) -> None:
-    # zone 4 share of the 30-min runs; intensity = share / 0.10 x 100
-    row = last(score_days(*make_facts(14, every={"z4_min": 30.0 * share})))
+    # share of the 30-min runs above the second threshold; intensity = share / 0.10 x 100
+    row = last(score_days(*make_facts(14, every={"high_intensity_min": 30.0 * share})))
     assert row["intensity_score"] == pytest.approx(intensity)
     if is_reason:
         assert row["main_factor"] == "intensity"
-        assert row["reasons"] == "7 % of running in zones 4-5 (target 10 %)"
+        assert row["reasons"] == "7 % of running above the second threshold (target 10 %)"
         assert row["score"] == pytest.approx(100 - W["intensity"] * (100 - 70))  # 98.5
     else:
         assert row["main_factor"] is None
@@ -352,24 +353,30 @@ def test_reason_texts_carry_the_number_and_the_target(every: dict, days: dict,
     assert text in row["reasons"].split("; ")
 
 
-def test_intensity_reason_does_not_count_zone_3() -> None:
-    # 3 min in zone 3 of 30 each day, nothing in zones 4-5: 0 % in zones 4-5
-    every = {"z1_min": 4.0, "z2_min": 23.0, "z3_min": 3.0, "z4_min": 0.0, "z5_min": 0.0}
+def test_intensity_reason_does_not_count_zone_4_below_the_second_threshold() -> None:
+    # 6 min in zone 4 of 30 each day, none at or above the second threshold: 0 %
+    every = {"z1_min": 4.0, "z2_min": 20.0, "z3_min": 0.0, "z4_min": 6.0, "z5_min": 0.0,
+             "high_intensity_min": 0.0}
     row = last(score_days(*make_facts(14, every=every)))
+    assert row["high_intensity_share_7d"] == pytest.approx(6 / 30)  # zones 4-5, as before
+    assert row["seiler_high_share_7d"] == pytest.approx(0.0)
     assert row["intensity_score"] == pytest.approx(0.0)
     assert row["main_factor"] == "intensity"
-    assert row["reasons"] == "0 % of running in zones 4-5 (target 10 %)"
+    assert row["reasons"] == "0 % of running above the second threshold (target 10 %)"
 
 
-def test_intensity_reason_counts_zones_4_and_5() -> None:
-    # per 30-min run: 3 min zone 3 (left out), 1 min zone 4 and 0.5 min zone 5: 1.5 / 30 = 5 %
-    # -> 5 / 10 x 100 = 50; cost 0.05 * 50 = 2.5, the only component below 80
-    every = {"z1_min": 4.0, "z2_min": 21.5, "z3_min": 3.0, "z4_min": 1.0, "z5_min": 0.5}
+def test_intensity_reason_counts_the_minutes_above_the_second_threshold() -> None:
+    # per 30-min run: 1 min zone 4 and 0.5 min zone 5, all above the second threshold:
+    # 1.5 / 30 = 5 % -> 5 / 10 x 100 = 50; cost 0.05 * 50 = 2.5, the only component below 80
+    every = {"z1_min": 4.0, "z2_min": 21.5, "z3_min": 3.0, "z4_min": 1.0, "z5_min": 0.5,
+             "high_intensity_min": 1.5}
     row = last(score_days(*make_facts(14, every=every)))
     assert row["high_intensity_share_7d"] == pytest.approx(0.05)
+    assert row["seiler_high_share_7d"] == pytest.approx(0.05)
+    assert row["high_intensity_min_7d"] == pytest.approx(7 * 1.5)
     assert row["intensity_score"] == pytest.approx(50.0)
     assert row["main_factor"] == "intensity"
-    assert row["reasons"] == "5 % of running in zones 4-5 (target 10 %)"
+    assert row["reasons"] == "5 % of running above the second threshold (target 10 %)"
     assert row["score"] == pytest.approx(100 - 0.05 * 50)
 
 

@@ -25,7 +25,7 @@ from transforms.scoring.score_components import (
     strength_score,
 )
 
-HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
+HARD = {"high_intensity_min": 12.0}  # 12 min above the second threshold: a hard day
 
 
 def last(facts, k: ScoreConstants | None = None) -> dict:
@@ -445,56 +445,43 @@ def test_training_components_need_seven_known_days() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Intensity: share of HR-covered running in zones 4-5 (above the second threshold), 0 -> 10 %
+# Intensity: share of HR-covered running at or above the second threshold, 0 -> 10 %
 # --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("share", "score"), [
     (0.0, 0.0), (0.025, 25.0), (0.05, 50.0), (0.075, 75.0), (0.1, 100.0), (0.2, 100.0),
     (0.3, 100.0)])
 def test_intensity_high_share(share: float, score: float) -> None:
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 30.0 * share,
-                                    "z5_min": 0.0}))
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "high_intensity_min": 30.0 * share}))
     assert got["high_intensity_share"] == pytest.approx(share)
     assert got["intensity_score"] == pytest.approx(score)
 
 
-def test_intensity_counts_zones_4_and_5_but_not_zone_3() -> None:
-    # per day: 1 min zone 3, 0.5 zone 4, 0.5 zone 5 of 30 min: share (0.5 + 0.5) / 30
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z3_min": 1.0, "z4_min": 0.5,
-                                    "z5_min": 0.5}))
-    assert got["zone45_min_7d"] == pytest.approx(7 * 1.0)
+def test_intensity_counts_the_second_threshold_not_zones_4_and_5() -> None:
+    # per day of 30 min: 6 min in zones 4-5 (from 80 % of max HR), of which 1 min at or
+    # above the second threshold: the score reads 1/30, the five-zone share 6/30
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z3_min": 0.0, "z4_min": 5.0,
+                                    "z5_min": 1.0, "high_intensity_min": 1.0}))
+    assert got["zone45_min_7d"] == pytest.approx(7 * 6.0)
+    assert got["high_intensity_min_7d"] == pytest.approx(7 * 1.0)
+    assert got["zone45_share"] == pytest.approx(6 / 30)
     assert got["high_intensity_share"] == pytest.approx(1 / 30)
     assert got["intensity_score"] == pytest.approx((1 / 30) / 0.1 * 100)  # 33.3
 
 
-def test_intensity_zone_5_alone_counts() -> None:
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 0.0, "z5_min": 1.5}))
-    assert got["high_intensity_share"] == pytest.approx(1.5 / 30)   # 0.05
-    assert got["intensity_score"] == pytest.approx(50.0)
-
-
-@pytest.mark.parametrize("z3", [1.5, 3.0, 6.0, 9.0])
-def test_intensity_zone_3_alone_does_not_count(z3: float) -> None:
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 0.0,
-                                    "z2_min": 30.0 - z3, "z3_min": z3, "z4_min": 0.0,
-                                    "z5_min": 0.0}))
-    assert got["zone45_min_7d"] == pytest.approx(0.0)
+def test_intensity_zone_4_below_the_second_threshold_does_not_count() -> None:
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 0.0, "z2_min": 0.0,
+                                    "z4_min": 30.0, "high_intensity_min": 0.0}))
+    assert got["zone45_share"] == pytest.approx(1.0)
     assert got["high_intensity_share"] == pytest.approx(0.0)
     assert got["intensity_score"] == pytest.approx(0.0)
 
 
 def test_intensity_full_credit_share_is_configurable() -> None:
     k = ScoreConstants.model_validate({"high_share_full_credit": 0.2})
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z4_min": 3.0, "z5_min": 0.0}), k)
+    got = last(make_facts(7, every={"hr_covered_min": 30.0, "high_intensity_min": 3.0}), k)
     assert got["high_intensity_share"] == pytest.approx(0.1)
     assert got["intensity_score"] == pytest.approx(0.1 / 0.2 * 100)
-
-
-def test_intensity_zones_1_and_2_do_not_count() -> None:
-    got = last(make_facts(7, every={"hr_covered_min": 30.0, "z1_min": 10.0, "z2_min": 20.0,
-                                    "z3_min": 0.0, "z4_min": 0.0, "z5_min": 0.0}))
-    assert got["high_intensity_share"] == pytest.approx(0.0)
-    assert got["intensity_score"] == pytest.approx(0.0)
 
 
 def test_intensity_without_running_is_100() -> None:
@@ -504,13 +491,12 @@ def test_intensity_without_running_is_100() -> None:
 
 def test_intensity_with_too_little_heart_rate_is_unknown() -> None:
     # 4 min of HR a day: 28 < 30 min in the week
-    got = last(make_facts(7, every={"hr_covered_min": 4.0, "z4_min": 1.0}))
+    got = last(make_facts(7, every={"hr_covered_min": 4.0, "high_intensity_min": 1.0}))
     assert got["hr_covered_min_7d"] == pytest.approx(28.0)
     assert got["intensity_score"] is None
-    # exactly 30 min on one day is enough: 1.5 of 30 min in zone 4 is 5 %, half of 10 %
-    days = {i: {"hr_covered_min": 0.0, "z4_min": 0.0, "z2_min": 0.0, "z1_min": 0.0}
-            for i in range(6)}
-    days[6] = {"hr_covered_min": 30.0, "z4_min": 1.5}
+    # exactly 30 min on one day is enough: 1.5 of 30 min above the threshold is 5 %
+    days = {i: {"hr_covered_min": 0.0, "high_intensity_min": 0.0} for i in range(6)}
+    days[6] = {"hr_covered_min": 30.0, "high_intensity_min": 1.5}
     got = last(make_facts(7, days=days))
     assert got["high_intensity_share"] == pytest.approx(0.05)
     assert got["intensity_score"] == pytest.approx(50.0)
@@ -518,9 +504,10 @@ def test_intensity_with_too_little_heart_rate_is_unknown() -> None:
 
 def test_intensity_without_any_heart_rate_is_unknown() -> None:
     no_hr = {"hr_covered_min": 0.0, "z1_min": None, "z2_min": None, "z3_min": None,
-             "z4_min": None, "z5_min": None}
+             "z4_min": None, "z5_min": None, "high_intensity_min": None}
     got = last(make_facts(7, every=no_hr))
     assert got["high_intensity_share"] is None
+    assert got["zone45_share"] is None
     assert got["intensity_score"] is None
 
 

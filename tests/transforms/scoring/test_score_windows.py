@@ -382,6 +382,7 @@ def test_the_chronic_window_is_28_calendar_days() -> None:
 
 
 WEEK_SUMS = ("run_h_7d", "run_km_7d", "longest_run_min_7d", "zone45_min_7d",
+             "high_intensity_min_7d",
              "hr_covered_min_7d", "strength_sessions_7d", "strength_near_run_7d",
              "hard_days_7d", "max_hard_streak_7d")
 
@@ -446,14 +447,15 @@ def test_a_run_without_distance_in_the_baseline_makes_the_km_baseline_unknown() 
 # Hard days and streaks
 # --------------------------------------------------------------------------------------
 
-def test_hard_days_by_zone_minutes_or_a_long_run() -> None:
+def test_hard_days_by_minutes_above_the_second_threshold_or_a_long_run() -> None:
     days = {
-        0: {"z4_min": 5.0, "z5_min": 5.0},      # 10 min in zones 4-5: hard
-        1: {"z4_min": 9.9, "z5_min": 0.0},      # 9.9: easy
+        0: {"high_intensity_min": 10.0},        # 10 min above the second threshold: hard
+        1: {"high_intensity_min": 9.9},         # 9.9: easy
         2: {"longest_run_min": 90.0, "run_moving_min": 90.0},   # long run: hard
         3: {"longest_run_min": 89.9, "run_moving_min": 89.9},   # easy
-        4: {"z4_min": None, "z5_min": None, "hr_covered_min": 0.0},  # no HR: not hard
-        5: {"z4_min": 0.0, "z5_min": 12.0},     # hard
+        4: {"z4_min": None, "z5_min": None, "high_intensity_min": None,
+            "hr_covered_min": 0.0},             # no HR: not hard
+        5: {"high_intensity_min": 12.0},        # hard
         6: {},
     }
     w = on(window_frame(make_facts(7, days=days)), 6)
@@ -461,8 +463,17 @@ def test_hard_days_by_zone_minutes_or_a_long_run() -> None:
     assert w["max_hard_streak_7d"] == 1
 
 
+def test_zone_4_minutes_below_the_second_threshold_do_not_make_a_day_hard() -> None:
+    # 30 min in zone 4 (80-90 % of max HR) every day, none at or above 88 %: steady running
+    w = on(window_frame(make_facts(7, every={"z4_min": 30.0, "z1_min": 0.0, "z2_min": 0.0,
+                                             "high_intensity_min": 0.0})), 6)
+    assert w["zone45_min_7d"] == pytest.approx(7 * 30.0)
+    assert w["high_intensity_min_7d"] == pytest.approx(0.0)
+    assert w["hard_days_7d"] == 0
+
+
 def test_the_longest_hard_streak_in_the_window() -> None:
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     # a first easy week (days 0..6), then hard on 7, 8, then 10, 11, 12: streaks 2 and 3
     facts = make_facts(17, days={i: hard for i in (7, 8, 10, 11, 12)})
     frame = window_frame(facts)
@@ -480,7 +491,7 @@ def test_the_longest_hard_streak_in_the_window() -> None:
 
 
 def test_an_unknown_day_breaks_a_hard_streak() -> None:
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     facts = make_facts(13, days={4: hard, 5: dict(UNKNOWN_TRAINING), 6: hard})
     frame = window_frame(facts)
     # a week with the unknown day in it: no count and no streak
@@ -494,7 +505,7 @@ def test_an_unknown_day_breaks_a_hard_streak() -> None:
 
 
 def test_a_missing_row_does_not_join_two_hard_days_into_a_streak() -> None:
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     facts = make_facts(13, missing=[5], days={4: hard, 6: hard})
     frame = window_frame(facts)
     assert (on(frame, 6)["hard_days_7d"], on(frame, 6)["max_hard_streak_7d"]) == (None, None)
@@ -505,7 +516,7 @@ def test_a_missing_row_does_not_join_two_hard_days_into_a_streak() -> None:
 
 def test_a_calendar_gap_breaks_a_hard_streak() -> None:
     # hard on 1, 2, 3, no row for 4, hard on 5, 6, 7, 8: streaks 3 and 4, never 7
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     facts = make_facts(13, missing=[4], days={i: hard for i in (1, 2, 3, 5, 6, 7, 8)})
     frame = window_frame(facts)
     # every window up to day 10 lacks a day (before day 0, or day 4): unknown
@@ -521,7 +532,7 @@ def test_a_calendar_gap_breaks_a_hard_streak() -> None:
 
 def test_a_streak_longer_than_the_window_counts_only_the_days_inside_it() -> None:
     # easy days 0..6, nine hard days 7..15, easy days 16..21
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     frame = window_frame(make_facts(22, days={i: hard for i in range(7, 16)}))
     # by hand: the window of day d is d-6..d; its hard days are max(7, d-6)..min(15, d)
     expected = {6: 0, 7: 1, 8: 2, 9: 3, 10: 4, 11: 5, 12: 6, 13: 7, 14: 7, 15: 7,
@@ -533,7 +544,7 @@ def test_a_streak_longer_than_the_window_counts_only_the_days_inside_it() -> Non
 
 
 def test_a_gap_of_several_days_breaks_a_streak_of_one_athlete_only() -> None:
-    hard = {"z4_min": 12.0}
+    hard = {"high_intensity_min": 12.0}
     a = make_facts(13, athlete="a", missing=[3, 4, 5], days={i: hard for i in (1, 2, 6, 7)})
     b = make_facts(13, athlete="b", days={i: hard for i in (1, 2, 3, 4, 5, 6, 7)})
     frame = window_frame(concat_facts(a, b))
@@ -594,7 +605,8 @@ def test_zone_hr_and_long_run_windows() -> None:
 def test_zone_3_does_not_count_in_the_window_nor_make_a_day_hard() -> None:
     # 20 min in zone 3 on every day: above the first threshold, below zones 4-5
     w = on(window_frame(make_facts(7, every={"z3_min": 20.0, "z4_min": 0.0, "z5_min": 0.0,
-                                             "z2_min": 10.0, "z1_min": 0.0})), 6)
+                                             "z2_min": 10.0, "z1_min": 0.0,
+                                             "high_intensity_min": 0.0})), 6)
     assert w["zone45_min_7d"] == pytest.approx(0.0)
     assert w["hr_covered_min_7d"] == pytest.approx(7 * 30.0)
     assert w["hard_days_7d"] == 0
@@ -607,6 +619,15 @@ def test_zone_45_window_sums_zone_4_and_zone_5_over_7_days() -> None:
     assert on(frame, 9)["zone45_min_7d"] == pytest.approx(3 + 4 + 5 + 6 + 7 + 8 + 9 + 1.0)
     assert on(frame, 6)["zone45_min_7d"] == pytest.approx(0 + 1 + 2 + 3 + 4 + 5 + 6 + 1.0)
     assert on(frame, 2)["zone45_min_7d"] is None  # days 0..2 only: not a full week
+
+
+def test_high_intensity_window_sums_the_minutes_above_the_second_threshold() -> None:
+    # day i: i/2 min above the second threshold; the window of day 9 is days 3..9
+    days = {i: {"high_intensity_min": i / 2} for i in range(10)}
+    frame = window_frame(make_facts(10, days=days))
+    assert on(frame, 9)["high_intensity_min_7d"] == pytest.approx((3 + 4 + 5 + 6 + 7 + 8 + 9)
+                                                                  / 2)
+    assert on(frame, 2)["high_intensity_min_7d"] is None
 
 
 def test_two_athletes_have_separate_windows() -> None:
@@ -630,9 +651,10 @@ def test_a_week_after_the_runs_sums_to_exactly_zero() -> None:
     # subtracts what leaves the window and left -1.4e-14 min behind, a negative week
     minutes = [56.1, 66.8, 71.6, 84.8, 66.6, 83.0]
     ran = {i: {"run_moving_min": m, "longest_run_min": m, "run_distance_km": m / 6,
-               "z4_min": m, "hr_covered_min": m} for i, m in enumerate(minutes)}
+               "z4_min": m, "high_intensity_min": m, "hr_covered_min": m}
+           for i, m in enumerate(minutes)}
     quiet = {"run_moving_min": 0.0, "longest_run_min": 0.0, "run_distance_km": 0.0,
-             "z4_min": 0.0, "z5_min": 0.0, "hr_covered_min": 0.0}
+             "z4_min": 0.0, "z5_min": 0.0, "high_intensity_min": 0.0, "hr_covered_min": 0.0}
     w = on(window_frame(make_facts(14, every=quiet, days=ran)), 13)  # days 7-13: no running
-    assert (w["run_h_7d"], w["run_km_7d"], w["zone45_min_7d"], w["hr_covered_min_7d"]) == (
-        0.0, 0.0, 0.0, 0.0)
+    assert (w["run_h_7d"], w["run_km_7d"], w["zone45_min_7d"], w["high_intensity_min_7d"],
+            w["hr_covered_min_7d"]) == (0.0, 0.0, 0.0, 0.0, 0.0)
