@@ -35,10 +35,13 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("seiler_threshold_share", "Share of HR-covered running time at threshold (zone 3)"),
     ("seiler_high_share", "Share of HR-covered running time above threshold (zones 4-5)"),
     ("trimp", "Banister TRIMP over all activities with heart rate (null: activity without HR)"),
-    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
-    ("chronic_load", "28-day exponentially weighted TRIMP"),
-    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor"),
-    ("fitness_load", "42-day exponentially weighted TRIMP (CTL-like)"),
+    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017); null before the "
+                   "first day of watch data"),
+    ("chronic_load", "28-day exponentially weighted TRIMP; null before the first watch day"),
+    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
+                            "null until 28 days of watch data"),
+    ("fitness_load", "42-day exponentially weighted TRIMP (CTL-like); null before the first "
+                     "watch day"),
     ("strength_sessions", "Strength-training sessions"),
     ("strength_min", "Strength-training timer time, min"),
     ("strength_sets", "Active strength sets"),
@@ -138,9 +141,11 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
                            "(days before them not counted: 0-7)"),
     ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
     ("known_days_7d", "Days with known training (watch data span) in the last 7"),
-    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
-    ("chronic_load", "28-day exponentially weighted TRIMP"),
-    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor"),
+    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017); null before the "
+                   "first day of watch data"),
+    ("chronic_load", "28-day exponentially weighted TRIMP; null before the first watch day"),
+    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
+                            "null until 28 days of watch data"),
     ("model_version", "Scoring model version: changes with any constant or transfer function"),
 )
 
