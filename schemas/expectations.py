@@ -154,14 +154,14 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
-        ("high_intensity_share_7d", 0, 1),
+        ("high_intensity_share_7d", 0, 1), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
         ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
         ("run_distance_km", 0, 2_100), ("run_hours", 0, WEEK_H),
         ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG), ("logged_days", 0, 7),
-        ("strength_sessions", 0, 140),
+        ("strength_sessions", 0, 140), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
     ),
 }
 #: (column, allowed values) per table.
@@ -171,8 +171,10 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
-    "daily_muscle_balance": (("band", ("low", "moderate", "high")),),
-    "weekly_muscle_balance": (("band", ("low", "moderate", "high")),),
+    "daily_muscle_balance": (("band", ("low", "moderate", "high")),
+                             ("trend_28d", ("better", "same", "worse"))),
+    "weekly_muscle_balance": (("band", ("low", "moderate", "high")),
+                              ("trend_28d", ("better", "same", "worse"))),
 }
 #: Never null: besides the keys.
 NOT_NULL: dict[str, tuple[str, ...]] = {
@@ -225,6 +227,25 @@ def _band_checks(gxe: Any, inputs: SuiteInputs) -> list[Any]:
     ]
 
 
+def _trend_checks(gxe: Any) -> list[Any]:
+    """The 28-day trend agrees with the two means it compares: null exactly when either is
+    unknown, `better` only above the earlier mean, `worse` only below it (the +-5 points
+    between are a `[scoring]` key, so only the direction is checked here)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    now, before, trend = Column("score_28d"), Column("score_28d_previous"), Column("trend_28d")
+    return [
+        gxe.ExpectColumnValuesToBeNull(column="trend_28d",
+                                       row_condition=now.is_null() | before.is_null()),
+        gxe.ExpectColumnValuesToNotBeNull(column="trend_28d",
+                                          row_condition=now.is_not_null() & before.is_not_null()),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="score_28d", column_B="score_28d_previous", row_condition=trend == "better"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="score_28d_previous", column_B="score_28d", row_condition=trend == "worse"),
+    ]
+
+
 def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     """The expectations of one published table, given its built `frame`."""
     gxe = expectations_module()
@@ -245,7 +266,7 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
             column_A="hr_covered_min", column_B=f"z{i}_min", or_equal=True,
             ignore_row_if="either_value_is_missing") for i in range(1, 6)]
     if table.endswith("_muscle_balance"):
-        checks += _band_checks(gxe, inputs)
+        checks += _band_checks(gxe, inputs) + _trend_checks(gxe)
     return checks
 
 

@@ -113,6 +113,15 @@ _VERDICT = (
     ("reasons", "Up to three costliest components in words, with number and target"),
 )
 
+_MEMORY = (
+    ("score_28d", "Mean daily score 0-100 over the 28 days ending on the day, over the "
+                  "scored days (null: fewer than 14 scored days)"),
+    ("score_28d_previous", "The same mean over the 28 days before those (days -55..-28), "
+                           "0-100"),
+    ("trend_28d", "score_28d against score_28d_previous: better or worse beyond +-5 points, "
+                  "else same (null: either unknown)"),
+)
+
 DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
     ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
     ("protein_target_g_per_kg",
@@ -146,6 +155,7 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("chronic_load", "28-day exponentially weighted TRIMP; null before the first watch day"),
     ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
                             "null until 28 days of watch data"),
+    *_MEMORY,
     ("model_version", "Scoring model version: changes with any constant or transfer function"),
 )
 
@@ -175,6 +185,11 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("acute_load", "Acute load on the week's last day (7-day EWMA TRIMP)"),
     ("chronic_load", "Chronic load on the week's last day (28-day EWMA TRIMP)"),
     ("acute_chronic_ratio", "Acute:chronic ratio on the week's last day; descriptive only"),
+    ("score_28d", "28-day score on the week's last day: mean daily score 0-100 over the 28 "
+                  "days ending that day (null: fewer than 14 scored days)"),
+    ("score_28d_previous", "The same mean over the 28 days before those, 0-100"),
+    ("trend_28d", "Trend on the week's last day: better, same or worse than the 28 days "
+                  "before (+-5 points)"),
     ("model_version", "Scoring model version"),
 )
 

@@ -21,7 +21,7 @@ from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
 from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
-from transforms.scoring.score_windows import KEYS, daily_inputs, windows
+from transforms.scoring.score_windows import KEYS, daily_inputs, score_memory, windows
 
 col = pl.col
 NO_REASON = "no component below {} of 100"
@@ -85,7 +85,8 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     facts = facts or FactConstants()
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
     scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
-    return scored.with_columns(pl.lit(model_version(k, facts)).alias("model_version"))
+    return score_memory(scored, k).with_columns(
+        pl.lit(model_version(k, facts)).alias("model_version"))
 
 
 def daily_muscle_balance(scored: pl.DataFrame) -> pl.DataFrame:
@@ -97,7 +98,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
                           ) -> pl.DataFrame:
     """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
     components, the week's running km and hours, mean protein g/kg and balance over the
-    usable food-log days, strength sessions, the load lines on the week's last day, and the
+    usable food-log days, strength sessions, the load lines and the 28-day score and trend
+    on the week's last day, and the
     main factor and reasons of the week's last scored day (on a Sunday its 7-day windows
     are exactly the week)."""
     k = k or ScoreConstants()
@@ -129,6 +131,7 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
             col("acute_load").last(), col("chronic_load").last(),
             col("acute_chronic_ratio").last(),
+            col("score_28d").last(), col("score_28d_previous").last(), col("trend_28d").last(),
             col("main_factor").sort_by(latest).last(),
             col("reasons").sort_by(latest).last(),
             col("model_version").first(),
