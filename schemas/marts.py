@@ -124,6 +124,8 @@ _MEMORY = (
 
 DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
     ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
+    ("protein_g_per_lb_7d", "The same in grams per pound of body weight, g/lb (g/kg x "
+                            "0.45359237)"),
     ("protein_target_g_per_kg",
      "Protein target used, g/kg (higher in a sustained deficit; null without protein data)"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
@@ -179,6 +181,8 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("run_distance_km", "Running distance in the week, km"),
     ("run_hours", "Running moving time in the week, h"),
     ("protein_g_per_kg_mean", "Mean protein over the week's usable food-log days, g/kg"),
+    ("protein_g_per_lb_mean", "The same in grams per pound of body weight, g/lb (g/kg x "
+                              "0.45359237)"),
     ("balance_kcal_mean", "Mean energy balance over the week's usable food-log days, kcal/day"),
     ("logged_days", "Usable food-log days in the week"),
     ("strength_sessions", "Strength sessions in the week"),

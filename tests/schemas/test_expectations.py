@@ -187,11 +187,17 @@ def remembered() -> pl.DataFrame:
     (50, "trend_28d", None, "expect_column_values_to_not_be_null"),
     (30, "trend_28d", "same", "expect_column_values_to_be_null"),  # no earlier mean
     (50, "score_28d", 100.5, "expect_column_values_to_be_between"),
+    (50, "protein_g_per_lb_7d", None, "expect_column_values_to_not_be_null"),
+    (50, "protein_g_per_lb_7d", 1.9, "expect_column_pair_values_a_to_be_greater_than_b"),
+    (2, "protein_g_per_lb_7d", 0.5, "expect_column_values_to_be_null"),  # no g/kg mean yet
 ])
-def test_a_trend_that_contradicts_its_means_fails(remembered, row: int, column: str,
-                                                  value: object, expectation: str) -> None:
+def test_a_trend_or_per_pound_value_that_contradicts_its_source_fails(
+    remembered, row: int, column: str, value: object, expectation: str,
+) -> None:
     assert _failed("daily_muscle_balance", remembered) == []
     assert remembered[50, "trend_28d"] == "same" and remembered[30, "trend_28d"] is None
+    assert remembered[50, "protein_g_per_kg_7d"] == pytest.approx(1.8)  # 1.9 g/lb is above
+    assert remembered[2, "protein_g_per_kg_7d"] is None
     frame = _set(remembered, row, column, value)
     failed = [r for r in _failed("daily_muscle_balance", frame) if r.expectation == expectation]
     assert [r.unexpected_keys for r in failed] == [[{"athlete_id": "a", "local_date":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
+from schemas.nutrition import KG_PER_LB
 from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
@@ -34,6 +35,12 @@ def band(score: pl.Expr, k: ScoreConstants) -> pl.Expr:
     return (pl.when(score >= k.low_risk_min_score).then(pl.lit("low"))
             .when(score >= k.high_risk_below_score).then(pl.lit("moderate"))
             .when(score.is_not_null()).then(pl.lit("high")))
+
+
+def per_lb(g_per_kg: pl.Expr) -> pl.Expr:
+    """Grams per pound of body weight from grams per kg: x 0.45359237 kg/lb (the
+    international pound, exact), so 1.8 g/kg is 0.816 g/lb."""
+    return g_per_kg * KG_PER_LB
 
 
 def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -86,6 +93,7 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
     scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
     return score_memory(scored, k).with_columns(
+        per_lb(col("protein_g_per_kg_7d")).alias("protein_g_per_lb_7d"),
         pl.lit(model_version(k, facts)).alias("model_version"))
 
 
@@ -137,5 +145,7 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             col("model_version").first(),
         )
     )
-    return weekly.with_columns(band(col("score"), k).alias("band")).select(
+    return weekly.with_columns(
+        band(col("score"), k).alias("band"),
+        per_lb(col("protein_g_per_kg_mean")).alias("protein_g_per_lb_mean")).select(
         [c for c, _ in WEEKLY_MUSCLE_BALANCE])

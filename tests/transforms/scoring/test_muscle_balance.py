@@ -691,3 +691,16 @@ def test_the_28_day_score_and_trend_daily_and_weekly() -> None:
         assert (row["score_28d"], row["score_28d_previous"], row["trend_28d"]) == (
             sunday["score_28d"], sunday["score_28d_previous"], sunday["trend_28d"])
     assert weekly.row(8, named=True)["trend_28d"] == "worse"
+
+
+def test_protein_per_pound_beside_per_kg_daily_and_weekly() -> None:
+    # 1 lb = 0.45359237 kg exactly, so g/lb = g/kg x 0.45359237: 1.8 g/kg is 0.816466266
+    # g/lb; a week of 2.0 g/kg is 0.90718474 g/lb
+    scored = score_days(*make_facts(14, days={i: {"protein_g_per_kg": 2.0}
+                                              for i in range(7, 14)}))
+    assert on(scored, 6)["protein_g_per_lb_7d"] == pytest.approx(0.816466266, abs=1e-12)
+    assert on(scored, 13)["protein_g_per_lb_7d"] == pytest.approx(0.90718474, abs=1e-12)
+    assert on(scored, 2)["protein_g_per_lb_7d"] is None  # 3 logged days: no 7-day mean
+    weekly = weekly_muscle_balance(scored)
+    assert weekly["protein_g_per_lb_mean"].to_list() == pytest.approx(
+        [0.816466266, 0.90718474], abs=1e-12)
