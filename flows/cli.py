@@ -314,7 +314,7 @@ def _build(config, warehouse, full: bool = False) -> None:
     path = Path(warehouse or cfg.warehouse.path)
     summary = _guarded(path, lambda: build_flow(
         warehouse=str(path), athletes=list(cfg.athletes), scoring=cfg.scoring, full=full))
-    print_build(summary, path, [a.id for a in cfg.athletes])
+    print_build(summary, path, [a.id for a in cfg.athletes], cfg.display.units)
 
 
 @app.command()
@@ -399,7 +399,7 @@ def forget(
         out.print("the published marts still hold these files' days: run `musclebalance "
                   "build --full --config FILE` to rebuild them", highlight=False)
     else:
-        print_build(result.build, path, [a.id for a in cfg.athletes])
+        print_build(result.build, path, [a.id for a in cfg.athletes], cfg.display.units)
 
 
 def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
@@ -416,7 +416,7 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
                                           warehouse=str(path), show_progress=out.is_terminal,
                                           **parameters))
     print_ingest(summary.fit, summary.nutrition, summary.removed)
-    print_build(summary.build, path, [a.id for a in cfg.athletes])
+    print_build(summary.build, path, [a.id for a in cfg.athletes], cfg.display.units)
     if not summary.ok:
         raise typer.Exit(1)
 

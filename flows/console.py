@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.terminal import safe_text
+from schemas.nutrition import KG_PER_LB
 
 #: Width of rich output written to a file or a pipe (not a terminal) when COLUMNS is not
 #: set: wide enough that tables and messages are not wrapped at 80 columns, so a log file
@@ -228,8 +229,9 @@ def _print_unread_groups(rows, console: Console) -> None:
                       highlight=False, soft_wrap=True)
 
 
-def print_build(summary, path: Path, athlete_ids: list[str]) -> None:
-    """The rows built, where readers find them, and the recent scores."""
+def print_build(summary, path: Path, athlete_ids: list[str], units: str = "metric") -> None:
+    """The rows built, where readers find them, and the recent scores (`units`: the
+    config's `[display] units`)."""
     table = Table(title="Build")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -241,7 +243,7 @@ def print_build(summary, path: Path, athlete_ids: list[str]) -> None:
         out.print(f"published for readers: {safe_text(summary.published)} (Parquet and CSV in "
                   f"{safe_text(str(folder / 'parquet'))}, {safe_text(str(folder / 'csv'))})",
                   highlight=False, soft_wrap=True)
-    print_scores(path, athlete_ids)
+    print_scores(path, athlete_ids, units)
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -262,13 +264,41 @@ def _score_table(title: str, columns: tuple[str, ...]) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in columns[:-1]:
         table.add_column(column, no_wrap=True,
-                         justify="left" if column in ("day", "week", "risk") else "right")
+                         justify="left" if column in ("day", "week", "risk", "trend") else "right")
     table.add_column(columns[-1], overflow="fold", ratio=1)
     return table
 
 
-def print_scores(path: Path, athlete_ids: list[str]) -> None:
-    """The last 14 days and 8 weeks of each athlete's muscle-balance score."""
+def weight_text(weight_kg: float | None, units: str) -> str:
+    """Body weight to 0.1 kg, or under imperial units to 0.1 lb (kg / 0.45359237)."""
+    if weight_kg is None:
+        return "-"
+    return _number(weight_kg / KG_PER_LB if units == "imperial" else weight_kg, 1)
+
+
+def weekly_table(weeks: list[tuple], units: str = "metric") -> Table:
+    """The weekly scores (rows of `warehouse.scores.recent_weeks`): score, band, worst
+    day, the 28-day score and its trend, running km, protein g/kg (and g/lb beside it
+    under imperial units), mean body weight (kg, or lb under imperial units), strength
+    sessions and the first reason."""
+    imperial = units == "imperial"
+    columns = ("week", "score", "risk", "worst", "28 d", "trend", "run km", "g/kg",
+               *(("g/lb",) if imperial else ()), "lb" if imperial else "kg", "lifts",
+               "main reason")
+    table = _score_table(f"Weekly, last {len(weeks)} weeks", columns)
+    for (week, score, band, worst, score_28d, trend, km, per_kg, per_lb, weight_kg,
+         strength, reason) in weeks:
+        table.add_row(week, _number(score, 1), _band(band), _number(worst, 1),
+                      _number(score_28d, 1), safe_text(trend or "-"), _number(km),
+                      _number(per_kg, 1), *((_number(per_lb, 2),) if imperial else ()),
+                      weight_text(weight_kg, units),
+                      "-" if strength is None else str(strength), safe_text(reason or ""))
+    return table
+
+
+def print_scores(path: Path, athlete_ids: list[str], units: str = "metric") -> None:
+    """The last 14 days and 8 weeks of each athlete's muscle-balance score, protein and
+    body weight in `units` (the config's `[display] units`: "metric" or "imperial")."""
     from warehouse.connection import connect
     from warehouse.scores import recent_days, recent_weeks
 
@@ -286,15 +316,7 @@ def print_scores(path: Path, athlete_ids: list[str]) -> None:
                 table.add_row(day.isoformat(), _number(score, 1), _band(band),
                               f"{completeness:.0%}", safe_text(reason or ""))
             out.print(table)
-            table = _score_table(f"Weekly, last {len(weeks)} weeks",
-                                 ("week", "score", "risk", "worst", "run km", "g/kg",
-                                  "lifts", "main reason"))
-            for week, score, band, worst, km, protein, strength, reason in weeks:
-                table.add_row(week, _number(score, 1), _band(band), _number(worst, 1),
-                              _number(km),
-                              _number(protein, 1), "-" if strength is None else str(strength),
-                              safe_text(reason or ""))
-            out.print(table)
+            out.print(weekly_table(weeks, units))
 
 
 SQL_FORMATS = ("table", "csv", "json")

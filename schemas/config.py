@@ -43,6 +43,7 @@ __all__ = [
     "Athlete",
     "Config",
     "ConfigError",
+    "DisplaySettings",
     "IngestSettings",
     "NutritionSource",
     "UnknownAthleteError",
@@ -70,6 +71,8 @@ def resolve_zone_model(zone_model: str, resting_hr: float | None, lthr: float | 
         return "hrr"
     return "lthr" if lthr is not None else "hrmax"
 
+
+Units = Literal["metric", "imperial"]
 #: Each name once: a family whose only format bears its name (macrofactor) is one entry.
 NUTRITION_FORMATS: tuple[str, ...] = tuple(
     dict.fromkeys((*FAMILIES, "generic", *(f.name for f in FORMATS))))
@@ -227,6 +230,15 @@ class IngestSettings(_Model):
     )
 
 
+class DisplaySettings(_Model):
+    """The optional ``[display]`` table: how the command line shows numbers. The marts
+    always hold metric units (with g/lb beside g/kg)."""
+
+    units: Units = Field(
+        default="metric", description='"metric", or "imperial": protein also in g/lb of '
+        'body weight beside g/kg, body weight in lb.')
+
+
 class GenericColumns(_Model):
     """``[athletes.nutrition.columns]``: which header column holds each value of a generic
     CSV (format = "generic")."""
@@ -330,6 +342,7 @@ class Config(_Model):
 
     warehouse: WarehouseSettings
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
     athletes: tuple[Athlete, ...]
     scoring: Scoring = Field(default_factory=Scoring,
                              description="The [scoring] table: constants of the model.")
@@ -570,6 +583,12 @@ path = __WAREHOUSE_PATH__
 # max_zip_entries = 100_000
 # Deepest nesting of zip archives inside zip archives; integer 1-10.
 # max_zip_depth = 3
+
+# Optional: how the command line shows numbers. Uncomment the [display] line with its key.
+# [display]
+# "metric" (default) or "imperial": imperial shows protein in g/lb of body weight beside
+# g/kg, and body weight in lb. The published tables keep metric units either way.
+# units = "imperial"
 
 # One [[athletes]] table per athlete; at least one is required. The values below are
 # examples: replace them with your own.

@@ -27,6 +27,7 @@ import polars as pl
 
 from schemas.marts import LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
 from schemas.nutrition import (
+    KG_PER_LB,
     MAX_BODY_FAT_PCT,
     MAX_BODY_WEIGHT_KG,
     MIN_BODY_FAT_PCT,
@@ -101,6 +102,8 @@ WEEK_H = 7 * LONGEST_LOCAL_DAY_MIN / 60
 #: Per kg of body weight: the day's bound over the lightest weight the door and the config
 #: accept (25 kg, as the config's `weight_kg`).
 PROTEIN_G_PER_KG = 800 / MIN_BODY_WEIGHT_KG
+#: The same per pound of body weight (x 0.45359237 kg/lb).
+PROTEIN_G_PER_LB = PROTEIN_G_PER_KG * KG_PER_LB
 CARBOHYDRATE_G_PER_KG = 2_000 / MIN_BODY_WEIGHT_KG
 #: Fat-free mass from the weights (25-300 kg) and body fat (2-70 %) the door accepts.
 FFM_KG = (MIN_BODY_WEIGHT_KG * (1 - MAX_BODY_FAT_PCT / 100),
@@ -151,19 +154,22 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         *[(f"{c}_score", 0, 100) for c in ("protein", "energy", "carbohydrate",
                                              "running_load", "intensity", "strength",
                                              "recovery")],
-        ("protein_g_per_kg_7d", 0, PROTEIN_G_PER_KG), ("run_km_7d", 0, 2_100),
+        ("protein_g_per_kg_7d", 0, PROTEIN_G_PER_KG), ("protein_g_per_lb_7d", 0, PROTEIN_G_PER_LB),
+        ("run_km_7d", 0, 2_100),
         ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
         ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
+        ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
         ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
         ("run_distance_km", 0, 2_100), ("run_hours", 0, WEEK_H),
-        ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG), ("logged_days", 0, 7),
-        ("strength_sessions", 0, 140),
+        ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG),
+        ("protein_g_per_lb_mean", 0, PROTEIN_G_PER_LB), ("logged_days", 0, 7),
+        ("strength_sessions", 0, 140), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
     ),
 }
 #: (column, allowed values) per table.
@@ -174,8 +180,15 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
-    "daily_muscle_balance": (("band", ("low", "moderate", "high")),),
-    "weekly_muscle_balance": (("band", ("low", "moderate", "high")),),
+    "daily_muscle_balance": (("band", ("low", "moderate", "high")),
+                             ("trend_28d", ("better", "same", "worse"))),
+    "weekly_muscle_balance": (("band", ("low", "moderate", "high")),
+                              ("trend_28d", ("better", "same", "worse"))),
+}
+#: (g/kg column, its g/lb copy) per table: the copy is known exactly when the g/kg value is.
+PER_LB: dict[str, tuple[str, str]] = {
+    "daily_muscle_balance": ("protein_g_per_kg_7d", "protein_g_per_lb_7d"),
+    "weekly_muscle_balance": ("protein_g_per_kg_mean", "protein_g_per_lb_mean"),
 }
 #: Never null: besides the keys.
 NOT_NULL: dict[str, tuple[str, ...]] = {
@@ -229,6 +242,40 @@ def _band_checks(gxe: Any, inputs: SuiteInputs) -> list[Any]:
     ]
 
 
+def _trend_checks(gxe: Any) -> list[Any]:
+    """The 28-day trend agrees with the two means it compares: null exactly when either is
+    unknown, `better` only above the earlier mean, `worse` only below it (the +-5 points
+    between are a `[scoring]` key, so only the direction is checked here)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    now, before, trend = Column("score_28d"), Column("score_28d_previous"), Column("trend_28d")
+    return [
+        gxe.ExpectColumnValuesToBeNull(column="trend_28d",
+                                       row_condition=now.is_null() | before.is_null()),
+        gxe.ExpectColumnValuesToNotBeNull(column="trend_28d",
+                                          row_condition=now.is_not_null() & before.is_not_null()),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="score_28d", column_B="score_28d_previous", row_condition=trend == "better"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="score_28d_previous", column_B="score_28d", row_condition=trend == "worse"),
+    ]
+
+
+def _per_lb_checks(gxe: Any, per_kg: str, per_lb: str) -> list[Any]:
+    """A g/lb column beside its g/kg column: null exactly when it is, and never above it
+    (a pound is 0.45 kg)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    return [
+        gxe.ExpectColumnValuesToBeNull(column=per_lb, row_condition=Column(per_kg).is_null()),
+        gxe.ExpectColumnValuesToNotBeNull(column=per_lb,
+                                          row_condition=Column(per_kg).is_not_null()),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=per_kg, column_B=per_lb, or_equal=True,
+            ignore_row_if="either_value_is_missing"),
+    ]
+
+
 def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     """The expectations of one published table, given its built `frame`."""
     gxe = expectations_module()
@@ -250,7 +297,8 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
             ignore_row_if="either_value_is_missing")
             for column in (*(f"z{i}_min" for i in range(1, 6)), "high_intensity_min")]
     if table.endswith("_muscle_balance"):
-        checks += _band_checks(gxe, inputs)
+        checks += (_band_checks(gxe, inputs) + _trend_checks(gxe)
+                   + _per_lb_checks(gxe, *PER_LB[table]))
     return checks
 
 

@@ -15,6 +15,7 @@ import re
 #: such as ``_7d``, ``_mean`` and ``_per_week`` keep the unit of the column they average.
 CSV_DECIMALS: tuple[tuple[str, int, str], ...] = (
     (r".*_g_per_kg(_7d|_mean)?", 2, "g/kg body weight"),
+    (r".*_g_per_lb(_7d|_mean)?", 3, "g/lb body weight"),
     (r".*_kcal_per_kg_ffm(_7d)?", 1, "kcal/kg fat-free mass"),
     (r".*_kcal(_7d|_mean)?", 1, "kcal"),
     (r".*_g", 1, "g"),
@@ -29,7 +30,7 @@ CSV_DECIMALS: tuple[tuple[str, int, str], ...] = (
     (r".*_share(_7d)?|data_completeness", 4, "share, 0-1"),
     (r".*_ratio", 4, "ratio"),
     (r".*_per_day(_7d)?", 2, "count per day"),
-    (r"(.*_)?score", 1, "score points, 0-100"),
+    (r"(.*_)?score(_28d(_previous)?)?", 1, "score points, 0-100"),
     (r"trimp|(acute|chronic|fitness)_load", 1, "TRIMP (arbitrary units)"),
 )
 #: Decimals of a float column no rule names (a test keeps every mart column named).

@@ -39,10 +39,13 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("high_intensity_min", "Running minutes at or above the zone model's second threshold "
                            "(Seiler's high zone; null: running without heart rate)"),
     ("trimp", "Banister TRIMP over all activities with heart rate (null: activity without HR)"),
-    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
-    ("chronic_load", "28-day exponentially weighted TRIMP"),
-    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor"),
-    ("fitness_load", "42-day exponentially weighted TRIMP (CTL-like)"),
+    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017); null before the "
+                   "first day of watch data"),
+    ("chronic_load", "28-day exponentially weighted TRIMP; null before the first watch day"),
+    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
+                            "null until 28 days of watch data"),
+    ("fitness_load", "42-day exponentially weighted TRIMP (CTL-like); null before the first "
+                     "watch day"),
     ("strength_sessions", "Strength-training sessions"),
     ("strength_min", "Strength-training timer time, min"),
     ("strength_sets", "Active strength sets"),
@@ -116,8 +119,19 @@ _VERDICT = (
     ("reasons", "Up to three costliest components in words, with number and target"),
 )
 
+_MEMORY = (
+    ("score_28d", "Mean daily score 0-100 over the 28 days ending on the day, over the "
+                  "scored days (null: fewer than 14 scored days)"),
+    ("score_28d_previous", "The same mean over the 28 days before those (days -55..-28), "
+                           "0-100"),
+    ("trend_28d", "score_28d against score_28d_previous: better or worse beyond +-5 points, "
+                  "else same (null: either unknown)"),
+)
+
 DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
     ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
+    ("protein_g_per_lb_7d", "The same in grams per pound of body weight, g/lb (g/kg x "
+                            "0.45359237)"),
     ("protein_target_g_per_kg",
      "Protein target used, g/kg (higher in a sustained deficit; null without protein data)"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
@@ -150,9 +164,12 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
                            "(days before them not counted: 0-7)"),
     ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
     ("known_days_7d", "Days with known training (watch data span) in the last 7"),
-    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017)"),
-    ("chronic_load", "28-day exponentially weighted TRIMP"),
-    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor"),
+    ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017); null before the "
+                   "first day of watch data"),
+    ("chronic_load", "28-day exponentially weighted TRIMP; null before the first watch day"),
+    ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
+                            "null until 28 days of watch data"),
+    *_MEMORY,
     ("model_version", "Scoring model version: changes with any constant or transfer function"),
 )
 
@@ -176,12 +193,19 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("run_distance_km", "Running distance in the week, km"),
     ("run_hours", "Running moving time in the week, h"),
     ("protein_g_per_kg_mean", "Mean protein over the week's usable food-log days, g/kg"),
+    ("protein_g_per_lb_mean", "The same in grams per pound of body weight, g/lb (g/kg x "
+                              "0.45359237)"),
     ("balance_kcal_mean", "Mean energy balance over the week's usable food-log days, kcal/day"),
     ("logged_days", "Usable food-log days in the week"),
     ("strength_sessions", "Strength sessions in the week"),
     ("acute_load", "Acute load on the week's last day (7-day EWMA TRIMP)"),
     ("chronic_load", "Chronic load on the week's last day (28-day EWMA TRIMP)"),
     ("acute_chronic_ratio", "Acute:chronic ratio on the week's last day; descriptive only"),
+    ("score_28d", "28-day score on the week's last day: mean daily score 0-100 over the 28 "
+                  "days ending that day (null: fewer than 14 scored days)"),
+    ("score_28d_previous", "The same mean over the 28 days before those, 0-100"),
+    ("trend_28d", "Trend on the week's last day: better, same or worse than the 28 days "
+                  "before (+-5 points)"),
     ("model_version", "Scoring model version"),
 )
 

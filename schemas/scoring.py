@@ -18,10 +18,15 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["COMPONENTS", "WINDOW_DAYS", "FactConstants", "ScoreConstants", "Scoring"]
+__all__ = ["COMPONENTS", "MEMORY_DAYS", "WINDOW_DAYS", "FactConstants", "ScoreConstants",
+           "Scoring"]
 
 #: Every window of the score is one training week (the unit of the advice it gives).
 WINDOW_DAYS = 7
+#: The score's memory: the 28-day score is the mean of the daily scores over the day and
+#: the 27 before it, its trend compares it with the 28 days before those (four training
+#: weeks, as the chronic window of Williams et al. 2017; the length is in the column names).
+MEMORY_DAYS = 28
 
 COMPONENTS = ("protein", "energy", "carbohydrate", "running_load", "intensity", "strength",
               "recovery")
@@ -180,6 +185,13 @@ class ScoreConstants(_Constants):
     easy_days_full_credit: NonNegative = 5.0    # full credit at 5 (at most 2 hard days)
     hard_streak_full_credit: NonNegative = 1.0  # consecutive hard days
     hard_streak_zero_credit: NonNegative = 3.0
+
+    # -- memory: the 28-day score and its trend (model choices, no study)
+    # scored days the 28-day mean needs (half the window: two weeks of scores)
+    min_memory_scored_days: Annotated[WholePositive, Field(le=MEMORY_DAYS)] = 14
+    # a 28-day score within +-5 points of the 28 days before is "same"; beyond, "better" or
+    # "worse" (a quarter of the 20-point moderate band)
+    trend_same_within_points: NonNegative = 5.0
 
     # -- the verdict
     weight_protein: NonNegative = 0.25

@@ -240,7 +240,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     )
     training = training_load(within_the_day(training, zones), acute_days=k.acute_load_days,
                              chronic_days=k.chronic_load_days,
-                             fitness_days=k.fitness_load_days).select(
+                             fitness_days=k.fitness_load_days, watch_data=recorded).select(
         [c for c, _ in DAILY_TRAINING])
 
     weights = daily_body_weight(days, body, athletes.select("athlete_id", "weight_kg"),

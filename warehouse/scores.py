@@ -19,12 +19,18 @@ def recent_days(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 14)
 
 def recent_weeks(con: duckdb.DuckDBPyConnection, athlete_id: str, weeks: int = 8) -> list[tuple]:
     """The athlete's last `weeks` ISO weeks, oldest first: year-week, score, band, worst
-    score, run km, protein g/kg, strength sessions, the first reason."""
+    score, 28-day score and trend, run km, protein g/kg and g/lb, mean body weight over
+    the week's days with one (kg, `marts.daily_energy`), strength sessions, the first
+    reason."""
     return con.execute(
         "SELECT printf('%d-W%02d', iso_year, iso_week), score, band, worst_score, "
-        "run_distance_km, protein_g_per_kg_mean, strength_sessions, "
-        "split_part(reasons, '; ', 1) "
+        "score_28d, trend_28d, run_distance_km, protein_g_per_kg_mean, protein_g_per_lb_mean, "
+        "e.weight_kg, strength_sessions, split_part(reasons, '; ', 1) "
         "FROM (SELECT * FROM marts.weekly_muscle_balance WHERE athlete_id = ? "
-        "      ORDER BY week_start DESC LIMIT ?) ORDER BY week_start",
-        [athlete_id, weeks],
+        "      ORDER BY week_start DESC LIMIT ?) w "
+        "LEFT JOIN (SELECT CAST(date_trunc('week', local_date) AS DATE) AS week_start, "
+        "                  avg(weight_kg) AS weight_kg "
+        "           FROM marts.daily_energy WHERE athlete_id = ? GROUP BY 1) e "
+        "USING (week_start) ORDER BY week_start",
+        [athlete_id, weeks, athlete_id],
     ).fetchall()

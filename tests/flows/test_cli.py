@@ -209,7 +209,7 @@ def test_build_shows_the_last_days_and_weeks_of_scores(
         (tmp_path / "fit" / f.name).write_bytes(f.data)
     exports = generate_nutrition_exports(athlete, files, start, 3)
     (tmp_path / "servings.csv").write_bytes(exports.cronometer_servings_csv)
-    config = _config(tmp_path)
+    config = _config(tmp_path, 'weight_kg = 61.5\n\n[display]\nunits = "imperial"\n')
     env = {"PREFECT_API_URL": prefect_server}
     assert _run("ingest", "--config", str(config), "--nutrition",
                 str(tmp_path / "servings.csv"), "--athlete", "me", cwd=tmp_path,
@@ -223,6 +223,22 @@ def test_build_shows_the_last_days_and_weeks_of_scores(
         day = datetime.fromordinal(last_day - offset).date().isoformat()
         assert day in result.stdout
     assert all(f"2026-W{w}" in result.stdout for w in (10, 11, 12))
+    # imperial units: protein in g/lb beside g/kg, the week's mean weight in lb, each
+    # worked out here from the published marts (1 lb = 0.45359237 kg)
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        per_kg, weight_kg = con.execute(
+            "SELECT (SELECT protein_g_per_kg_mean FROM marts.weekly_muscle_balance "
+            "        WHERE iso_week = 12), "
+            "(SELECT avg(weight_kg) FROM marts.daily_energy "
+            "  WHERE local_date BETWEEN DATE '2026-03-16' AND DATE '2026-03-22')").fetchone()
+    (week,) = [line.split() for line in result.stdout.splitlines() if "2026-W12" in line]
+    header = next(line.split() for line in result.stdout.splitlines()
+                  if line.split()[:1] == ["week"])
+    assert header[9:12] == ["g/kg", "g/lb", "lb"]
+    assert week[7:10] == [f"{per_kg:.1f}", f"{per_kg * 0.45359237:.2f}",
+                          f"{weight_kg / 0.45359237:.1f}"]
 
 
 def test_an_unknown_scoring_constant_stops_before_any_work(tmp_path: Path) -> None:

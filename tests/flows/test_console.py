@@ -6,15 +6,17 @@ between flows/cli.py and flows/demo.py)."""
 from __future__ import annotations
 
 import ast
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import typer
+from rich.console import Console
 
 from flows.build import AthletesHeldBack, BuildSummary, ExpectationsFailed, Failure
-from flows.console import describe_failure, guarded, report_failure
+from flows.console import describe_failure, guarded, report_failure, weekly_table, weight_text
 from flows.demo import DemoError
 from flows.nightly import NightlySummary, RunExpectationsFailed
 from flows.runtime import RunSummary
@@ -71,6 +73,42 @@ def test_the_cli_holds_the_commands_not_the_output_code() -> None:
     cli = (REPO / "flows" / "cli.py").read_text(encoding="utf-8")
     assert "Table(" not in cli and "def _print" not in cli
     assert len(cli.splitlines()) < 700
+
+
+# -- units ------------------------------------------------------------------------------
+
+#: A week as `warehouse.scores.recent_weeks` gives it: 1.8 g/kg is 1.8 x 0.45359237 =
+#: 0.8165 g/lb; 70.0 kg is 70 / 0.45359237 = 154.32 lb.
+WEEK = ("2026-W10", 81.5, "low", 74.2, 78.3, "better", 42.0, 1.8, 1.8 * 0.45359237, 70.0, 2,
+        "protein 1.4 g/kg")
+
+
+def _rendered(table) -> tuple[list[str], list[str]]:
+    """The header cells and the first row's cells of a printed table."""
+    console = Console(file=io.StringIO(), width=250, color_system=None)
+    console.print(table)
+    lines = [line.split() for line in console.file.getvalue().splitlines() if line.strip()]
+    header = next(line for line in lines if line[0] == "week")
+    row = next(line for line in lines if line[0] == WEEK[0])
+    return header, row
+
+
+def test_the_weekly_table_in_metric_units_is_kg_and_g_per_kg_only() -> None:
+    header, row = _rendered(weekly_table([WEEK]))
+    assert header[:10] == ["week", "score", "risk", "worst", "28", "d", "trend", "run", "km",
+                           "g/kg"]
+    assert header[10:12] == ["kg", "lifts"] and "g/lb" not in header and "lb" not in header
+    assert row[:10] == ["2026-W10", "81.5", "low", "74.2", "78.3", "better", "42", "1.8",
+                        "70.0", "2"]
+
+
+def test_the_weekly_table_in_imperial_units_adds_g_per_lb_and_weight_in_lb() -> None:
+    header, row = _rendered(weekly_table([WEEK], "imperial"))
+    assert header[9:13] == ["g/kg", "g/lb", "lb", "lifts"]
+    assert row[7:11] == ["1.8", "0.82", "154.3", "2"]
+    assert weight_text(70.0, "imperial") == f"{70.0 / 0.45359237:.1f}" == "154.3"
+    assert weight_text(70.0, "metric") == "70.0"
+    assert weight_text(None, "imperial") == "-"
 
 
 # -- describe_failure -----------------------------------------------------------------

@@ -16,6 +16,7 @@ from schemas.config import (
     Athlete,
     Config,
     ConfigError,
+    DisplaySettings,
     IngestSettings,
     NutritionSource,
     WarehouseSettings,
@@ -84,7 +85,8 @@ def fields_of(model: type[BaseModel]) -> set[str]:
     names: set[str] = set()
     for name, field in model.model_fields.items():
         names.add(name)
-        for nested in (WarehouseSettings, IngestSettings, Athlete, NutritionSource):
+        for nested in (WarehouseSettings, IngestSettings, DisplaySettings, Athlete,
+                       NutritionSource):
             if nested.__name__ in str(field.annotation):
                 names |= fields_of(nested)
     return names
@@ -104,6 +106,7 @@ def test_template_round_trips(tmp_path: Path) -> None:
     assert me.fit_paths == (tmp_path / "fit",)
     assert me.zone_model == "auto"
     assert me.resolved_zone_model == "hrmax"  # neither resting_hr nor lthr is set
+    assert config.display.units == "metric"
     assert config.ingest.workers == (os.cpu_count() or 1)
     assert config.scoring == Scoring()
 
@@ -111,9 +114,10 @@ def test_template_round_trips(tmp_path: Path) -> None:
 def test_template_documents_every_key() -> None:
     """Every key of the model appears in the template, set or commented out."""
     text = default_config_text()
-    tables = ["[warehouse]", "[ingest]", "[[athletes]]", "[[athletes.nutrition]]", "[scoring]"]
-    keys = fields_of(Config) - {"warehouse", "ingest", "athletes", "nutrition", "scoring",
-                                "columns"}
+    tables = ["[warehouse]", "[ingest]", "[display]", "[[athletes]]",
+              "[[athletes.nutrition]]", "[scoring]"]
+    keys = fields_of(Config) - {"warehouse", "ingest", "display", "athletes", "nutrition",
+                                "scoring", "columns"}
     missing = [name for name in sorted(keys) if not re.search(rf"^(# )?{name} = ", text, re.M)]
     assert missing == []
     assert [table for table in tables if table not in text] == []
@@ -140,6 +144,7 @@ def test_template_optional_examples_are_valid(tmp_path: Path) -> None:
     assert [n.format for n in me.nutrition] == ["cronometer", "generic"]
     assert me.nutrition[1].columns is not None and me.nutrition[1].columns.fiber == "Fibre"
     assert None not in config.ingest.model_dump().values()
+    assert config.display.units == "imperial"
     # the three commented [scoring] examples, at their default values
     assert config.scoring == Scoring()
     assert (config.scoring.protein_target_g_per_kg, config.scoring.weight_intensity,
@@ -274,6 +279,8 @@ def test_non_utf8_file(tmp_path: Path) -> None:
         pytest.param(config_dict(athlete_dict(zone_model="hrr")), "needs resting_hr", id="hrr"),
         pytest.param(config_dict(athlete_dict(zone_model="x")), "'hrmax', 'hrr' or 'lthr'", id="z"),
         pytest.param(config_dict(ingest={"workers": 0}), "ingest.workers: must be", id="workers"),
+        pytest.param(config_dict(display={"units": "us"}), "'metric' or 'imperial'",
+                     id="units"),
         pytest.param(config_dict(ingest={"max_zip_bytes": -1}), "ingest.max_zip_bytes", id="zb"),
         pytest.param(config_dict(scoring={"a.b": [1]}), 'scoring."a.b": unknown constant',
                      id="scoring"),

@@ -171,3 +171,34 @@ def test_a_failure_about_the_whole_table_holds_back_nobody_but_blocks_all(tables
     assert held_back(_checked({"daily_nutrition": missing})) is None
     no_athlete = _set(energy, 2, "athlete_id", None)
     assert held_back(_checked({"daily_energy": no_athlete})) is None
+
+
+@pytest.fixture(scope="module")
+def remembered() -> pl.DataFrame:
+    """60 good days: from day 41 on, both 28-day means are known (100 each: "same")."""
+    facts = make_facts(60)
+    return daily_muscle_balance(score_days(facts.training, facts.nutrition, facts.energy))
+
+
+@pytest.mark.parametrize(("row", "column", "value", "expectation"), [
+    (50, "trend_28d", "better", "expect_column_pair_values_a_to_be_greater_than_b"),
+    (50, "trend_28d", "worse", "expect_column_pair_values_a_to_be_greater_than_b"),
+    (50, "trend_28d", "up", "expect_column_values_to_be_in_set"),
+    (50, "trend_28d", None, "expect_column_values_to_not_be_null"),
+    (30, "trend_28d", "same", "expect_column_values_to_be_null"),  # no earlier mean
+    (50, "score_28d", 100.5, "expect_column_values_to_be_between"),
+    (50, "protein_g_per_lb_7d", None, "expect_column_values_to_not_be_null"),
+    (50, "protein_g_per_lb_7d", 1.9, "expect_column_pair_values_a_to_be_greater_than_b"),
+    (2, "protein_g_per_lb_7d", 0.5, "expect_column_values_to_be_null"),  # no g/kg mean yet
+])
+def test_a_trend_or_per_pound_value_that_contradicts_its_source_fails(
+    remembered, row: int, column: str, value: object, expectation: str,
+) -> None:
+    assert _failed("daily_muscle_balance", remembered) == []
+    assert remembered[50, "trend_28d"] == "same" and remembered[30, "trend_28d"] is None
+    assert remembered[50, "protein_g_per_kg_7d"] == pytest.approx(1.8)  # 1.9 g/lb is above
+    assert remembered[2, "protein_g_per_kg_7d"] is None
+    frame = _set(remembered, row, column, value)
+    failed = [r for r in _failed("daily_muscle_balance", frame) if r.expectation == expectation]
+    assert [r.unexpected_keys for r in failed] == [[{"athlete_id": "a", "local_date":
+                                                     frame[row, "local_date"].isoformat()}]]

@@ -15,7 +15,14 @@ import transforms.daily_training
 import transforms.physiology
 import transforms.running_volume
 from schemas.config import Config, ConfigError, config_from_dict, default_config_text, load_config
-from schemas.scoring import COMPONENTS, WINDOW_DAYS, FactConstants, ScoreConstants, Scoring
+from schemas.scoring import (
+    COMPONENTS,
+    MEMORY_DAYS,
+    WINDOW_DAYS,
+    FactConstants,
+    ScoreConstants,
+    Scoring,
+)
 
 DEFAULT = ScoreConstants()
 
@@ -355,3 +362,16 @@ def test_running_load_shares_sum_to_one() -> None:
     shares = (DEFAULT.run_volume_share, DEFAULT.run_ratio_share, DEFAULT.long_run_share,
               DEFAULT.acwr_share)
     assert sum(shares) == pytest.approx(1.0)
+
+
+def test_the_memory_constants_and_their_bounds() -> None:
+    # 14 scored days of the 28 (a model choice), +-5 points for "same"
+    assert (DEFAULT.min_memory_scored_days, DEFAULT.trend_same_within_points) == (14, 5.0)
+    assert MEMORY_DAYS == 28
+    assert valid({"min_memory_scored_days": 28}).min_memory_scored_days == 28
+    assert problems({"min_memory_scored_days": 29}) == [
+        "scoring.min_memory_scored_days: must be at most 28 (got 29)"]
+    assert problems({"min_memory_scored_days": 0}) == [
+        "scoring.min_memory_scored_days: must be above 0 (got 0)"]
+    assert problems({"trend_same_within_points": -1}) == [
+        "scoring.trend_same_within_points: must be at least 0 (got -1)"]

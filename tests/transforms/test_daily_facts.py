@@ -108,3 +108,11 @@ def test_food_logged_before_the_first_watch_file_leaves_training_unknown(
     assert training["local_date"].to_list() == [date(2026, 5, d) for d in (1, 2, 3, 4)]
     assert training["run_distance_km"].to_list()[:3] == [None, None, None]
     assert training["run_distance_km"].to_list()[3] == pytest.approx(1.797)
+    # no zeros seeded before the watch file: the load lines start on its day, seeded with
+    # its own TRIMP (so all three equal it), and there is no ratio before 28 watch days
+    assert training["acute_load"].to_list()[:3] == [None, None, None]
+    last = training.row(3, named=True)
+    assert last["trimp"] > 0
+    assert (last["acute_load"], last["chronic_load"], last["fitness_load"]) == (
+        pytest.approx(last["trimp"]),) * 3
+    assert last["acute_chronic_ratio"] is None

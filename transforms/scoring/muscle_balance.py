@@ -16,12 +16,13 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.marts import DAILY_MUSCLE_BALANCE, WEEKLY_MUSCLE_BALANCE
+from schemas.nutrition import KG_PER_LB
 from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
 from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
-from transforms.scoring.score_windows import KEYS, daily_inputs, windows
+from transforms.scoring.score_windows import KEYS, daily_inputs, score_memory, windows
 
 col = pl.col
 NO_REASON = "no component below {} of 100"
@@ -35,6 +36,12 @@ def band(score: pl.Expr, k: ScoreConstants) -> pl.Expr:
     return (pl.when(score >= k.low_risk_min_score).then(pl.lit("low"))
             .when(score >= k.high_risk_below_score).then(pl.lit("moderate"))
             .when(score.is_not_null()).then(pl.lit("high")))
+
+
+def per_lb(g_per_kg: pl.Expr) -> pl.Expr:
+    """Grams per pound of body weight from grams per kg: x 0.45359237 kg/lb (the
+    international pound, exact), so 1.8 g/kg is 0.816 g/lb."""
+    return g_per_kg * KG_PER_LB
 
 
 def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -86,7 +93,9 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     facts = facts or FactConstants()
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
     scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
-    return scored.with_columns(pl.lit(model_version(k, facts)).alias("model_version"))
+    return score_memory(scored, k).with_columns(
+        per_lb(col("protein_g_per_kg_7d")).alias("protein_g_per_lb_7d"),
+        pl.lit(model_version(k, facts)).alias("model_version"))
 
 
 def daily_muscle_balance(scored: pl.DataFrame) -> pl.DataFrame:
@@ -98,7 +107,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
                           ) -> pl.DataFrame:
     """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
     components, the week's running km and hours, mean protein g/kg and balance over the
-    usable food-log days, strength sessions, the load lines on the week's last day, and the
+    usable food-log days, strength sessions, the load lines and the 28-day score and trend
+    on the week's last day, and the
     main factor and reasons of the week's last scored day (on a Sunday its 7-day windows
     are exactly the week)."""
     k = k or ScoreConstants()
@@ -130,10 +140,13 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
             col("acute_load").last(), col("chronic_load").last(),
             col("acute_chronic_ratio").last(),
+            col("score_28d").last(), col("score_28d_previous").last(), col("trend_28d").last(),
             col("main_factor").sort_by(latest).last(),
             col("reasons").sort_by(latest).last(),
             col("model_version").first(),
         )
     )
-    return weekly.with_columns(band(col("score"), k).alias("band")).select(
+    return weekly.with_columns(
+        band(col("score"), k).alias("band"),
+        per_lb(col("protein_g_per_kg_mean")).alias("protein_g_per_lb_mean")).select(
         [c for c, _ in WEEKLY_MUSCLE_BALANCE])

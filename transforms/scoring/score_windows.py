@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.scoring import WINDOW_DAYS, ScoreConstants
+from schemas.scoring import MEMORY_DAYS, WINDOW_DAYS, ScoreConstants
 
 KEYS = ("athlete_id", "local_date")
 
@@ -168,6 +168,33 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_longest_streak_in_window(pl.col("__hard_streak"), w))
         .alias("max_hard_streak_7d"),
     )
+
+
+def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """`scored` (a `score` per athlete and day, a complete calendar) sorted by athlete and
+    day, with its memory:
+
+    - `score_28d`: the mean of the daily scores over the `MEMORY_DAYS` (28) calendar days
+      ending on the day, over the days that have a score; null with fewer than
+      `min_memory_scored_days` (14) scored days. Rounded to 0.1 like the score.
+    - `score_28d_previous`: the same for the 28 days before those (days -55..-28): the
+      `score_28d` of the day 28 days earlier.
+    - `trend_28d`: `better` when `score_28d` exceeds `score_28d_previous` by more than
+      `trend_same_within_points` (5), `worse` when it falls short by more, else `same`;
+      null when either is null. The difference is taken of the rounded values shown."""
+    score = pl.col("score")
+    remembered = scored.sort(*KEYS).with_columns(
+        _mean_where(score, score.is_not_null(), MEMORY_DAYS, k.min_memory_scored_days)
+        .round(1).alias("score_28d"))
+    before = remembered.select(
+        "athlete_id", pl.col("local_date").dt.offset_by(f"{MEMORY_DAYS}d"),
+        pl.col("score_28d").alias("score_28d_previous"))
+    change = (pl.col("score_28d") - pl.col("score_28d_previous")).round(1)
+    return remembered.join(before, on=list(KEYS), how="left", maintain_order="left"
+                           ).with_columns(
+        pl.when(change > k.trend_same_within_points).then(pl.lit("better"))
+        .when(change < -k.trend_same_within_points).then(pl.lit("worse"))
+        .when(change.is_not_null()).then(pl.lit("same")).alias("trend_28d"))
 
 
 def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:

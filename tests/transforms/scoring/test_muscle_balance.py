@@ -666,3 +666,48 @@ def test_a_week_without_any_score() -> None:
     assert row["reasons"].startswith("not enough data")
     assert row["run_distance_km"] == pytest.approx(3 * 6.0)
     assert row["logged_days"] == 3
+
+
+def test_the_28_day_score_and_trend_daily_and_weekly() -> None:
+    # nine weeks from a Monday: good days, then from day 35 on protein 1.0 g/kg (the
+    # protein component falls, so the daily score does); the 28-day means are recomputed
+    # here in plain Python from the daily scores
+    low = {"protein_g_per_kg": 1.0, "protein_g": 60.0}
+    scored = score_days(*make_facts(63, days={i: low for i in range(35, 63)}))
+    daily = {i: on(scored, i)["score"] for i in range(63)}
+
+    def mean_28d(i: int) -> float | None:
+        known = [daily[j] for j in range(i - 27, i + 1) if j >= 0 and daily[j] is not None]
+        return round(sum(known) / len(known), 1) if len(known) >= 14 else None
+
+    for i in (12, 19, 20, 27, 40, 47, 55, 62):
+        row = on(scored, i)
+        now, before = mean_28d(i), mean_28d(i - 28) if i >= 28 else None
+        assert (row["score_28d"], row["score_28d_previous"]) == (
+            pytest.approx(now) if now is not None else None,
+            pytest.approx(before) if before is not None else None), i
+    assert mean_28d(62) < mean_28d(34) - 5  # type: ignore[operator]
+    assert on(scored, 62)["trend_28d"] == "worse"
+    assert on(scored, 27)["trend_28d"] is None  # nothing 28 days before
+    assert daily_muscle_balance(scored).columns == [c for c, _ in DAILY_MUSCLE_BALANCE]
+
+    weekly = weekly_muscle_balance(scored)
+    for week in range(9):  # the value on each week's Sunday
+        sunday = on(scored, 7 * week + 6)
+        row = weekly.row(week, named=True)
+        assert (row["score_28d"], row["score_28d_previous"], row["trend_28d"]) == (
+            sunday["score_28d"], sunday["score_28d_previous"], sunday["trend_28d"])
+    assert weekly.row(8, named=True)["trend_28d"] == "worse"
+
+
+def test_protein_per_pound_beside_per_kg_daily_and_weekly() -> None:
+    # 1 lb = 0.45359237 kg exactly, so g/lb = g/kg x 0.45359237: 1.8 g/kg is 0.816466266
+    # g/lb; a week of 2.0 g/kg is 0.90718474 g/lb
+    scored = score_days(*make_facts(14, days={i: {"protein_g_per_kg": 2.0}
+                                              for i in range(7, 14)}))
+    assert on(scored, 6)["protein_g_per_lb_7d"] == pytest.approx(0.816466266, abs=1e-12)
+    assert on(scored, 13)["protein_g_per_lb_7d"] == pytest.approx(0.90718474, abs=1e-12)
+    assert on(scored, 2)["protein_g_per_lb_7d"] is None  # 3 logged days: no 7-day mean
+    weekly = weekly_muscle_balance(scored)
+    assert weekly["protein_g_per_lb_mean"].to_list() == pytest.approx(
+        [0.816466266, 0.90718474], abs=1e-12)

@@ -21,7 +21,7 @@ from tests.factories import (
     on,
     window_frame,
 )
-from transforms.scoring.score_windows import carbohydrate_need
+from transforms.scoring.score_windows import carbohydrate_need, score_memory
 
 # --------------------------------------------------------------------------------------
 # The builder matches the contracts
@@ -658,3 +658,62 @@ def test_a_week_after_the_runs_sums_to_exactly_zero() -> None:
     w = on(window_frame(make_facts(14, every=quiet, days=ran)), 13)  # days 7-13: no running
     assert (w["run_h_7d"], w["run_km_7d"], w["zone45_min_7d"], w["high_intensity_min_7d"],
             w["hr_covered_min_7d"]) == (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+# --------------------------------------------------------------------------------------
+# Memory: the 28-day score and its trend
+# --------------------------------------------------------------------------------------
+
+def _scores(athlete: str, scores: dict[int, float | None]) -> pl.DataFrame:
+    """A scored frame: day i (from START) -> score (None: a day without a score)."""
+    return pl.DataFrame({"athlete_id": [athlete] * len(scores),
+                         "local_date": [START + timedelta(days=i) for i in scores],
+                         "score": list(scores.values())},
+                        schema_overrides={"score": pl.Float64})
+
+
+def _memory(frame: pl.DataFrame, athlete: str, i: int) -> tuple:
+    row = frame.filter((pl.col("athlete_id") == athlete)
+                       & (pl.col("local_date") == START + timedelta(days=i))).row(0, named=True)
+    return row["score_28d"], row["score_28d_previous"], row["trend_28d"]
+
+
+def test_the_28_day_score_and_its_trend_by_hand() -> None:
+    # a: 60 on days 0-27, 70 on days 28-55 except day 40 (no score), 90 on day 56
+    a = {i: 60.0 if i < 28 else None if i == 40 else 70.0 if i < 56 else 90.0
+         for i in range(57)}
+    # b and c: 70 for four weeks, then 75 (exactly +5: same) or 64.9 (-5.1: worse)
+    b = {i: 70.0 if i < 28 else 75.0 for i in range(56)}
+    c = {i: 70.0 if i < 28 else 64.9 for i in range(56)}
+    scored = pl.concat([_scores("c", c), _scores("a", a), _scores("b", b)])
+    out = score_memory(scored, ScoreConstants())
+    assert out.select("athlete_id", "local_date").rows() == sorted(
+        scored.select("athlete_id", "local_date").rows())
+    assert _memory(out, "a", 12) == (None, None, None)     # 13 scored days: under 14
+    assert _memory(out, "a", 13) == (60.0, None, None)     # 14 scored days
+    assert _memory(out, "a", 27) == (60.0, None, None)     # no days before the data
+    # day 41: days 14..41 (14 x 60, 13 x 70: 64.81) against days -14..13 (14 scored
+    # days, 60): +4.8, same
+    assert _memory(out, "a", 41) == (64.8, 60.0, "same")
+    # day 55: days 28..55 (27 scored, 70) against days 0..27 (60): +10, better
+    assert _memory(out, "a", 55) == (70.0, 60.0, "better")
+    # day 56: days 29..56: 26 x 70 + 90 over 27 = 70.74; before: days 1..28: 27 x 60 + 70
+    # over 28 = 60.36
+    assert _memory(out, "a", 56) == (70.7, 60.4, "better")
+    assert _memory(out, "b", 55) == (75.0, 70.0, "same")
+    assert _memory(out, "c", 55) == (64.9, 70.0, "worse")
+
+
+def test_the_28_day_windows_are_calendar_days_not_rows() -> None:
+    # rows on days 0-13 (score 40) and 30-45 (score 80) only: day 45's window is days
+    # 18..45, so it holds the 16 days of 80 and none of the 40s
+    scores = {i: 40.0 for i in range(14)} | {i: 80.0 for i in range(30, 46)}
+    out = score_memory(_scores("a", scores), ScoreConstants())
+    assert _memory(out, "a", 45) == (80.0, None, None)  # day 17 has no row: nothing before
+    # day 41: days 14..41 hold 12 scored days (under 14); day 13's window (days 0..13)
+    # holds 14 x 40: a previous mean but no trend
+    assert _memory(out, "a", 41) == (None, 40.0, None)
+    k = ScoreConstants(min_memory_scored_days=10, trend_same_within_points=50.0)
+    out = score_memory(_scores("a", scores | {17: 40.0}), k)
+    # day 45: 16 x 80 over 16; day 17 (the day 28 before): days 0..13 and 17, all 40
+    assert _memory(out, "a", 45) == (80.0, 40.0, "same")  # +40, within the +-50 asked
