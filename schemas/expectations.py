@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from schemas.marts import LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
+from schemas.marts import INCOMPLETE_SOURCES, LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
 from schemas.nutrition import (
     MAX_BODY_FAT_PCT,
     MAX_BODY_WEIGHT_KG,
@@ -154,6 +154,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
+        ("very_low_intake_days_7d", 0, 7),
         ("high_intensity_share_7d", 0, 1),
     ),
     "weekly_muscle_balance": (
@@ -161,6 +162,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
         ("run_distance_km", 0, 2_100), ("run_hours", 0, WEEK_H),
         ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG), ("logged_days", 0, 7),
+        ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7),
         ("strength_sessions", 0, 140),
     ),
 }
@@ -168,6 +170,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
 SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_training": (("exercise_kcal_method", ("device", "keytel", "mixed")),
                        ("max_hr_source", ("config", "observed", "220_minus_age"))),
+    "daily_nutrition": (("incomplete_source", INCOMPLETE_SOURCES),),
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
@@ -177,8 +180,10 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 #: Never null: besides the keys.
 NOT_NULL: dict[str, tuple[str, ...]] = {
     "daily_nutrition": ("logged",),
-    "daily_muscle_balance": ("data_completeness", "model_version", "reasons"),
-    "weekly_muscle_balance": ("week_start", "days", "model_version"),
+    "daily_muscle_balance": ("data_completeness", "model_version", "reasons",
+                             "very_low_intake_days_7d"),
+    "weekly_muscle_balance": ("week_start", "days", "model_version", "very_low_intake_days",
+                              "incomplete_days"),
 }
 
 

@@ -125,6 +125,9 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             col("protein_g_per_kg").filter(usable).mean().alias("protein_g_per_kg_mean"),
             col("balance_kcal").filter(usable).mean().alias("balance_kcal_mean"),
             usable.sum().cast(pl.Int32).alias("logged_days"),
+            (usable & col("very_low_intake").fill_null(False)).sum().cast(pl.Int32)
+            .alias("very_low_intake_days"),
+            col("incomplete").fill_null(False).sum().cast(pl.Int32).alias("incomplete_days"),
             pl.when(col("strength_sessions").is_not_null().any())
             .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
             col("acute_load").last(), col("chronic_load").last(),
