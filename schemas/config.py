@@ -635,6 +635,7 @@ fit_paths = ["fit"]
 # protein_target_g_per_kg = 1.6     # full protein credit from this 7-day mean, g/kg/day
 # weight_intensity = 0.05           # component weights are renormalised over known inputs
 # low_risk_min_score = 70           # band "low" from this score; "high" below 50
+# intensity_reasons = false         # true: the zones 4-5 share may lead the reasons
 """
 
 

@@ -8,7 +8,8 @@ Score = sum(weight x component) / sum(weight) over the components that are known
 `data_completeness` = that sum of weights / the sum of all weights; below
 `min_completeness` (0.7) the day gets no score, band or main factor, and its reasons say
 what was missing. A component's *cost* is weight x (100 - score); the reasons are the
-costliest components scoring below 80, at most three.
+costliest components scoring below 80, at most three; intensity is among them only when
+`intensity_reasons` is set.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
                       (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
                       texts[name].alias("__text"))
         for i, name in enumerate(COMPONENTS)
+        if name != "intensity" or k.intensity_reasons  # opt-in: still in the score
     ])
     ranked = (
         long.join(scored.select(*KEYS, "score"), on=list(KEYS), how="inner")

@@ -32,6 +32,8 @@ from transforms.scoring.score_reasons import protein_reason, recovery_reason, ru
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
 HARD = {"z4_min": 12.0}  # 12 min in zone 4: a hard day
+#: Intensity may be a reason (off by default).
+INTENSITY_ON = ScoreConstants(intensity_reasons=True)
 
 
 def last(scored: pl.DataFrame) -> dict:
@@ -284,7 +286,7 @@ def test_protein_spread_reason_names_the_daily_facts_meal_threshold() -> None:
 def test_only_components_below_80_are_reasons(share: float, intensity: float,
                                               is_reason: bool) -> None:
     # zone 4 share of the 30-min runs; intensity = share / 0.10 x 100
-    row = last(score_days(*make_facts(14, every={"z4_min": 30.0 * share})))
+    row = last(score_days(*make_facts(14, every={"z4_min": 30.0 * share}), INTENSITY_ON))
     assert row["intensity_score"] == pytest.approx(intensity)
     if is_reason:
         assert row["main_factor"] == "intensity"
@@ -355,7 +357,7 @@ def test_reason_texts_carry_the_number_and_the_target(every: dict, days: dict,
 def test_intensity_reason_does_not_count_zone_3() -> None:
     # 3 min in zone 3 of 30 each day, nothing in zones 4-5: 0 % in zones 4-5
     every = {"z1_min": 4.0, "z2_min": 23.0, "z3_min": 3.0, "z4_min": 0.0, "z5_min": 0.0}
-    row = last(score_days(*make_facts(14, every=every)))
+    row = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
     assert row["intensity_score"] == pytest.approx(0.0)
     assert row["main_factor"] == "intensity"
     assert row["reasons"] == "0 % of running in zones 4-5 (target 10 %)"
@@ -365,12 +367,44 @@ def test_intensity_reason_counts_zones_4_and_5() -> None:
     # per 30-min run: 3 min zone 3 (left out), 1 min zone 4 and 0.5 min zone 5: 1.5 / 30 = 5 %
     # -> 5 / 10 x 100 = 50; cost 0.05 * 50 = 2.5, the only component below 80
     every = {"z1_min": 4.0, "z2_min": 21.5, "z3_min": 3.0, "z4_min": 1.0, "z5_min": 0.5}
-    row = last(score_days(*make_facts(14, every=every)))
+    row = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
     assert row["high_intensity_share_7d"] == pytest.approx(0.05)
     assert row["intensity_score"] == pytest.approx(50.0)
     assert row["main_factor"] == "intensity"
     assert row["reasons"] == "5 % of running in zones 4-5 (target 10 %)"
     assert row["score"] == pytest.approx(100 - 0.05 * 50)
+
+
+def test_intensity_is_never_a_reason_by_default_but_still_counts_in_the_score() -> None:
+    # No minute in zones 4-5: intensity 0, cost 0.05 x 100 = 5, the only component below 80.
+    # Default: no reason, no main factor; the score still loses the 5 points: 95.
+    no_intervals = {"z1_min": 4.0, "z2_min": 26.0, "z4_min": 0.0, "z5_min": 0.0}
+    off = last(score_days(*make_facts(14, every=no_intervals)))
+    assert off["intensity_score"] == pytest.approx(0.0)
+    assert off["score"] == pytest.approx(100 - W["intensity"] * 100)  # 95.0
+    assert off["main_factor"] is None
+    assert off["reasons"] == "no component below 80 of 100"
+    on_ = last(score_days(*make_facts(14, every=no_intervals), INTENSITY_ON))
+    assert on_["score"] == off["score"]
+    assert on_["main_factor"] == "intensity"
+    assert on_["reasons"] == "0 % of running in zones 4-5 (target 10 %)"
+
+
+def test_without_the_opt_in_intensity_is_left_out_of_the_list_not_only_the_lead() -> None:
+    # Carbohydrate 2.4 g/kg against the light band of 3 g/kg -> (2.4 / 3 - 0.5) / 0.5 = 60,
+    # cost 0.10 x 40 = 4.
+    # Intensity 0 costs 0.05 x 100 = 5: with the opt-in it leads, carbohydrate second;
+    # without it, carbohydrate is the main factor and the only reason.
+    every = {"z1_min": 4.0, "z2_min": 26.0, "z4_min": 0.0, "z5_min": 0.0,
+             "carbohydrate_g_per_kg": 2.4}
+    off = last(score_days(*make_facts(14, every=every)))
+    assert off["carbohydrate_score"] == pytest.approx(60.0)
+    assert off["main_factor"] == "carbohydrate"
+    assert off["reasons"] == "carbohydrate 2.4 g/kg (training calls for 3.0)"
+    on_ = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
+    assert on_["main_factor"] == "intensity"
+    assert on_["reasons"] == ("0 % of running in zones 4-5 (target 10 %); carbohydrate 2.4 "
+                              "g/kg (training calls for 3.0)")
 
 
 # --------------------------------------------------------------------------------------
