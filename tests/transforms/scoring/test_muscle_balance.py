@@ -407,6 +407,45 @@ def test_without_the_opt_in_intensity_is_left_out_of_the_list_not_only_the_lead(
                               "g/kg (training calls for 3.0)")
 
 
+CRASH = {"very_low_intake": True, "energy_kcal": 700.0}
+
+
+def test_a_reason_names_the_very_low_intake_days_the_week_kept() -> None:
+    # 14 days from Monday 2 March 2026; very low on day 9 (Wed 11 Mar) and day 11 (Fri 13
+    # Mar), other values those of a good day so no component is below 80; day 12 is very
+    # low too but marked incomplete (left out, not named). Scored day 13: Sun 15 Mar.
+    days = {9: CRASH, 11: CRASH, 12: {**CRASH, "incomplete": True,
+                                       "incomplete_source": "tracker"}}
+    scored = score_days(*make_facts(14, days=days))
+    row = last(scored)
+    assert row["very_low_intake_days_7d"] == 2
+    assert row["main_factor"] is None  # a flag, not a component: it costs no points
+    assert row["reasons"] == (
+        "no component below 80 of 100; 2 days logged under 800 kcal (very low or "
+        "incomplete): Wed 11 Mar, Fri 13 Mar; mark them incomplete if the log was unfinished")
+    assert daily_muscle_balance(scored).row(-1, named=True)["very_low_intake_days_7d"] == 2
+    # ISO week 11 (9-15 March): 6 usable days of which 2 very low, 1 incomplete
+    week = weekly_muscle_balance(scored).sort("iso_week").row(-1, named=True)
+    assert (week["iso_week"], week["logged_days"], week["very_low_intake_days"],
+            week["incomplete_days"]) == (11, 6, 2, 1)
+    # day 10 (Thu 12 Mar): its window (days 4-10) holds day 9 only
+    day10 = scored.filter(pl.col("local_date") == START + timedelta(days=10)).row(0, named=True)
+    assert day10["reasons"].endswith(
+        "1 day logged under 800 kcal (very low or incomplete): Wed 11 Mar; mark it incomplete "
+        "if the log was unfinished")
+
+
+def test_the_low_intake_reason_follows_the_component_reasons_and_the_threshold() -> None:
+    # strength: no session on days 8 and 11 -> 0 in the week, last session day 4 (Fri),
+    # 13 - 4 = 9 days; the threshold of the daily facts is named.
+    days = {8: {"strength_sessions": 0}, 11: {"strength_sessions": 0, **CRASH}}
+    row = last(score_days(*make_facts(14, days=days), facts=FactConstants(min_logged_kcal=1000)))
+    assert row["main_factor"] == "strength"
+    assert row["reasons"] == (
+        "no strength session in 9 days; 1 day logged under 1000 kcal (very low or "
+        "incomplete): Fri 13 Mar; mark it incomplete if the log was unfinished")
+
+
 # --------------------------------------------------------------------------------------
 # A component's reason names the sub-part that cost the most: share x (100 - sub-score)
 # --------------------------------------------------------------------------------------
