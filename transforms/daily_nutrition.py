@@ -49,6 +49,8 @@ def _known_sum(column: str) -> pl.Expr:
 
 
 def _family(source_format: pl.Expr) -> pl.Expr:
+    """The tracker an export format comes from (`schemas.nutrition` family; a format of no
+    known family is its own)."""
     return source_format.replace_strict(_FAMILY, default=source_format, return_dtype=pl.String)
 
 
