@@ -422,7 +422,8 @@ def test_a_reason_names_the_very_low_intake_days_the_week_kept() -> None:
     assert row["main_factor"] is None  # a flag, not a component: it costs no points
     assert row["reasons"] == (
         "no component below 80 of 100; 2 days logged under 800 kcal (very low or "
-        "incomplete): Wed 11 Mar, Fri 13 Mar; mark them incomplete if the log was unfinished")
+        "incomplete): Wed 11 Mar, Fri 13 Mar - mark them incomplete if the log was unfinished")
+    assert len(row["reasons"].split("; ")) == 2  # one reason: reasons split on "; "
     assert daily_muscle_balance(scored).row(-1, named=True)["very_low_intake_days_7d"] == 2
     # ISO week 11 (9-15 March): 6 usable days of which 2 very low, 1 incomplete
     week = weekly_muscle_balance(scored).sort("iso_week").row(-1, named=True)
@@ -431,7 +432,7 @@ def test_a_reason_names_the_very_low_intake_days_the_week_kept() -> None:
     # day 10 (Thu 12 Mar): its window (days 4-10) holds day 9 only
     day10 = scored.filter(pl.col("local_date") == START + timedelta(days=10)).row(0, named=True)
     assert day10["reasons"].endswith(
-        "1 day logged under 800 kcal (very low or incomplete): Wed 11 Mar; mark it incomplete "
+        "1 day logged under 800 kcal (very low or incomplete): Wed 11 Mar - mark it incomplete "
         "if the log was unfinished")
 
 
@@ -443,7 +444,7 @@ def test_the_low_intake_reason_follows_the_component_reasons_and_the_threshold()
     assert row["main_factor"] == "strength"
     assert row["reasons"] == (
         "no strength session in 9 days; 1 day logged under 1000 kcal (very low or "
-        "incomplete): Fri 13 Mar; mark it incomplete if the log was unfinished")
+        "incomplete): Fri 13 Mar - mark it incomplete if the log was unfinished")
 
 
 # --------------------------------------------------------------------------------------
