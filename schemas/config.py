@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -168,6 +168,21 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_day(value: object) -> date:
+    """A calendar day: a TOML date (2025-03-03) or a string "YYYY-MM-DD"."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("day", 'expected a date "YYYY-MM-DD"')
+
+
+Day = Annotated[date, BeforeValidator(_check_day)]
+
+
 def _resolve_path(value: object, info: ValidationInfo) -> Path:
     """Turn a path string into an absolute path: expand ``~``, anchor relative paths.
 
@@ -306,6 +321,9 @@ class Athlete(_Model):
     weight_unit: WeightUnit | None = None
     zone_model: ZoneModel = "auto"
     nutrition: tuple[NutritionSource, ...] = ()
+    #: Logged days the athlete marks incomplete (an unfinished log): left out of the
+    #: nutrition windows, whatever their intake.
+    incomplete_days: tuple[Day, ...] = ()
 
     @field_validator("resting_hr", "lthr")
     @classmethod
@@ -621,6 +639,11 @@ fit_paths = ["fit"]
 # else "lthr" when lthr is set, else "hrmax". Hard days and Seiler's three zones use the
 # model's own thresholds (88 % of max HR, 83 % of reserve, 100 % of LTHR).
 # zone_model = "auto"
+# Logged days whose food log is unfinished, "YYYY-MM-DD" (optional). A logged day under
+# 800 kcal (scoring.min_logged_kcal) counts as a very low intake day - in the means and as
+# a deficit day - unless it is listed here (or marked not completed in Cronometer); a
+# listed day is left out of the nutrition windows whatever its intake.
+# incomplete_days = ["2025-03-03", "2025-03-05"]
 
 # Nutrition exports of this athlete: one [[athletes.nutrition]] table per export file or
 # folder (optional). Uncomment the table line together with its keys.
@@ -657,6 +680,7 @@ fit_paths = ["fit"]
 # protein_target_g_per_kg = 1.6     # full protein credit from this 7-day mean, g/kg/day
 # weight_intensity = 0.05           # component weights are renormalised over known inputs
 # low_risk_min_score = 70           # band "low" from this score; "high" below 50
+# intensity_reasons = false         # true: the zones 4-5 share may lead the reasons
 """
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from schemas.marts import LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
+from schemas.marts import INCOMPLETE_SOURCES, LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
 from schemas.nutrition import (
     KG_PER_LB,
     MAX_BODY_FAT_PCT,
@@ -162,6 +162,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
         ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
+        ("very_low_intake_days_7d", 0, 7),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -170,6 +171,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG),
         ("protein_g_per_lb_mean", 0, PROTEIN_G_PER_LB), ("logged_days", 0, 7),
         ("strength_sessions", 0, 140), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
+        ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7),
     ),
 }
 #: (column, allowed values) per table.
@@ -177,6 +179,7 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_training": (("exercise_kcal_method", ("device", "keytel", "mixed")),
                        ("max_hr_source", ("config", "observed", "220_minus_age")),
                        ("zone_model", ("hrmax", "hrr", "lthr"))),
+    "daily_nutrition": (("incomplete_source", INCOMPLETE_SOURCES),),
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
@@ -194,8 +197,10 @@ PER_LB: dict[str, tuple[str, str]] = {
 NOT_NULL: dict[str, tuple[str, ...]] = {
     "daily_training": ("zone_model",),
     "daily_nutrition": ("logged",),
-    "daily_muscle_balance": ("data_completeness", "model_version", "reasons"),
-    "weekly_muscle_balance": ("week_start", "days", "model_version"),
+    "daily_muscle_balance": ("data_completeness", "model_version", "reasons",
+                             "very_low_intake_days_7d"),
+    "weekly_muscle_balance": ("week_start", "days", "model_version", "very_low_intake_days",
+                              "incomplete_days"),
 }
 
 

@@ -67,9 +67,17 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
                    "or lthr (threshold HR); the config's auto resolved"),
 )
 
+#: Values of daily_nutrition.incomplete_source: who marked a logged day incomplete.
+INCOMPLETE_SOURCES = ("config", "tracker")
+
 DAILY_NUTRITION: tuple[tuple[str, str], ...] = KEYS + (
     ("logged", "Whether food was logged that day (false: intake unknown, not zero)"),
-    ("incomplete", "Logged but below the configured minimum kcal: likely partial"),
+    ("very_low_intake", "Logged under the configured minimum kcal (800): very low or "
+                        "incomplete; kept in the 7-day means unless marked incomplete "
+                        "(null when not logged or energy unknown)"),
+    ("incomplete", "Logged but marked incomplete (config incomplete_days, or a very low day "
+                   "the tracker marks not completed): left out of every window"),
+    ("incomplete_source", "Who marked the day incomplete: config or tracker (null: not marked)"),
     ("energy_kcal", "Energy eaten, kcal (null when not logged)"),
     ("protein_g", "Protein, g"),
     ("carbohydrate_g", "Carbohydrate, g"),
@@ -162,7 +170,9 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
                      "or a run >= 90 min) in the last 7"),
     ("max_hard_streak_7d", "Longest run of consecutive hard days within the last 7 days "
                            "(days before them not counted: 0-7)"),
-    ("logged_days_7d", "Usable food-log days in the last 7 (logged, not flagged incomplete)"),
+    ("logged_days_7d", "Usable food-log days in the last 7 (logged, not marked incomplete)"),
+    ("very_low_intake_days_7d",
+     "Of those, days logged under the minimum kcal (800): very low or incomplete, 0-7"),
     ("known_days_7d", "Days with known training (watch data span) in the last 7"),
     ("acute_load", "7-day exponentially weighted TRIMP (Williams 2017); null before the "
                    "first day of watch data"),
@@ -197,6 +207,10 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
                               "0.45359237)"),
     ("balance_kcal_mean", "Mean energy balance over the week's usable food-log days, kcal/day"),
     ("logged_days", "Usable food-log days in the week"),
+    ("very_low_intake_days", "Of those, days logged under the minimum kcal (800): very low "
+                             "or incomplete"),
+    ("incomplete_days", "Logged days of the week marked incomplete (config or tracker), "
+                        "left out of the means"),
     ("strength_sessions", "Strength sessions in the week"),
     ("acute_load", "Acute load on the week's last day (7-day EWMA TRIMP)"),
     ("chronic_load", "Chronic load on the week's last day (28-day EWMA TRIMP)"),

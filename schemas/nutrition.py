@@ -56,8 +56,11 @@ MAX_EXERCISE_MINUTES = 1_440.0
 TIME_FORMATS: tuple[str, ...] = ("%I:%M %p", "%H:%M", "%H:%M:%S")
 #: Cell texts that mean "no value".
 MISSING_TOKENS: tuple[str, ...] = ("", "n/a", "N/A", "NA", "-", "--", "null")
-#: Cell texts that mean "this row was deleted" (Lose It!).
+#: Cell texts that mean "this row was deleted" (Lose It!) or "this day was completed"
+#: (Cronometer).
 TRUE_TOKENS: tuple[str, ...] = ("true", "TRUE", "True", "1", "yes", "Yes", "Y")
+#: Cell texts that mean "no" in a true/false column (Cronometer's "Completed").
+FALSE_TOKENS: tuple[str, ...] = ("false", "FALSE", "False", "0", "no", "No", "N")
 
 
 def _m(**kw: tuple[str, ...] | str) -> Mapping[str, tuple[str, ...]]:
@@ -90,6 +93,8 @@ class ExportFormat:
     file_patterns: tuple[str, ...] = ()
     #: a free-text column that real exports write unquoted across lines
     free_text: tuple[str, ...] = ()
+    #: the tracker's own "day completed" flag (true/false per day), if the format has one
+    completed_column: str | None = None
 
     def column_for(self, canonical: str, header: tuple[str, ...]) -> str | None:
         """The header column holding a canonical field, or None."""
@@ -126,6 +131,7 @@ FORMATS: tuple[ExportFormat, ...] = (
         _m(date="Date", energy="Energy (kcal)", protein="Protein (g)", carbohydrate="Carbs (g)",
            fat="Fat (g)", fiber="Fiber (g)"),
         units=_u(energy="kcal"), file_patterns=("dailysummary*.csv",),
+        completed_column="Completed",
     ),
     ExportFormat(
         "cronometer_servings", "cronometer", "food", "entry",

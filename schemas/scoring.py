@@ -4,7 +4,8 @@ muscle-balance score, with their bounds.
 Every constant can be set in `[scoring]` under its field name
 (`protein_target_g_per_kg = 1.8`); `docs/scoring.md` explains each with its source. The
 models are frozen and refuse unknown keys; a value is a finite number (not text, not
-true/false, not NaN or inf), a whole number where the field is an `int` (`28.0` is taken
+true/false, not NaN or inf) - except the one switch, `intensity_reasons`, which is true or
+false only -, a whole number where the field is an `int` (`28.0` is taken
 as 28, `27.5` is refused), within the field's bounds, and in order with the constants it
 is paired with. A bad value fails when the config loads, with its key path
 (`scoring.max_reasons: expected a whole number (got 2.5)`).
@@ -49,6 +50,8 @@ Positive = Annotated[float, _Number, Field(gt=0)]
 Share = Annotated[float, _Number, Field(ge=0, le=1)]
 WholeNonNegative = Annotated[int, _Number, Field(ge=0)]
 WholePositive = Annotated[int, _Number, Field(gt=0)]
+#: true or false, nothing else (not 1, not "yes").
+Switch = Annotated[bool, Field(strict=True)]
 
 
 class _Constants(BaseModel):
@@ -171,6 +174,11 @@ class ScoreConstants(_Constants):
     # choice. Not supported for lean mass (Steele et al. 2021): low weight.
     high_share_full_credit: Positive = 0.10     # share of HR-covered running above LT2
     min_hr_covered_min: NonNegative = 30.0      # HR-covered running minutes in the window
+    # Whether intensity may be the main factor and a reason. It still counts in the score;
+    # off by default, as the evidence does not support intervals as a muscle-sparing lever
+    # (Steele et al. 2021), so "x % of running in zones 4-5" would lead the reasons of
+    # well-fed runners for whom it is the only component below 80.
+    intensity_reasons: Switch = False
 
     # -- strength: Wilson 2012; Schumann 2022; Murach & Bagley 2016 (separate by 6-24 h)
     strength_sessions_target: Positive = 2.0

@@ -45,8 +45,9 @@ TRAINING_DTYPES = {
 }
 NUTRITION_DTYPES = {
     **KEY_DTYPES,
-    "logged": pl.Boolean, "incomplete": pl.Boolean, "energy_kcal": pl.Float64,
-    "protein_g": pl.Float64, "carbohydrate_g": pl.Float64, "fat_g": pl.Float64,
+    "logged": pl.Boolean, "very_low_intake": pl.Boolean, "incomplete": pl.Boolean,
+    "incomplete_source": pl.String, "energy_kcal": pl.Float64, "protein_g": pl.Float64,
+    "carbohydrate_g": pl.Float64, "fat_g": pl.Float64,
     "fiber_g": pl.Float64, "protein_g_per_kg": pl.Float64, "carbohydrate_g_per_kg": pl.Float64,
     "meals_logged": pl.Int32, "meals_reaching_protein_target": pl.Int32,
     "nutrition_source": pl.String, "nutrition_sources_available": pl.String,
@@ -91,7 +92,8 @@ def good_day(i: int) -> dict[str, object]:
         "exercise_kcal": 600.0 if strength else 400.0, "exercise_kcal_method": "device",
         "max_hr_bpm": 190.0, "max_hr_source": "config", "zone_model": "hrmax",
         # nutrition
-        "logged": True, "incomplete": False, "energy_kcal": 2600.0,
+        "logged": True, "very_low_intake": False, "incomplete": False,
+        "incomplete_source": None, "energy_kcal": 2600.0,
         "protein_g": 1.8 * WEIGHT_KG, "carbohydrate_g": 6.0 * WEIGHT_KG, "fat_g": 80.0,
         "fiber_g": 30.0, "protein_g_per_kg": 1.8, "carbohydrate_g_per_kg": 6.0,
         "meals_logged": 4, "meals_reaching_protein_target": 4,
@@ -107,7 +109,8 @@ def good_day(i: int) -> dict[str, object]:
 
 #: A day without a food log: intake unknown (never zero).
 UNLOGGED: dict[str, object] = {
-    "logged": False, "incomplete": None, "energy_kcal": None, "protein_g": None,
+    "logged": False, "very_low_intake": None, "incomplete": None, "incomplete_source": None,
+    "energy_kcal": None, "protein_g": None,
     "carbohydrate_g": None, "fat_g": None, "fiber_g": None, "protein_g_per_kg": None,
     "carbohydrate_g_per_kg": None, "meals_logged": None, "meals_reaching_protein_target": None,
     "nutrition_source": None, "nutrition_sources_available": None, "intake_kcal": None,
@@ -187,7 +190,8 @@ def nutrition_days(n: int, protein: float) -> pl.DataFrame:
     """`n` logged days of marts.daily_nutrition from 2026-05-01 with `protein` g each, and
     text a spreadsheet would take for a formula in the athlete id and the sources."""
     rows = [{"athlete_id": "=HYPERLINK(1)", "local_date": date(2026, 5, 1 + i), "logged": True,
-             "incomplete": False, "energy_kcal": 2000.0, "protein_g": protein,
+             "very_low_intake": False, "incomplete": False, "incomplete_source": None,
+             "energy_kcal": 2000.0, "protein_g": protein,
              "carbohydrate_g": 250.0, "fat_g": 70.0, "fiber_g": 30.0,
              "protein_g_per_kg": protein / 60, "carbohydrate_g_per_kg": 250 / 60,
              "meals_logged": 4, "meals_reaching_protein_target": 3,

@@ -168,10 +168,20 @@ def within_the_day(training: pl.DataFrame, zones: dict[str, str]) -> pl.DataFram
                                       "high_intensity_min")]))
 
 
+def marked_incomplete(athletes: pl.DataFrame) -> pl.DataFrame | None:
+    """(athlete_id, local_date) of the days the config marks incomplete: the athletes'
+    `incomplete_days` lists (None when the frame has no such column)."""
+    if "incomplete_days" not in athletes.columns:
+        return None
+    return (athletes.select("athlete_id", pl.col("incomplete_days").alias("local_date"))
+            .explode("local_date").drop_nulls("local_date"))
+
+
 def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
                 constants: FactConstants | None = None) -> DailyFacts:
     """The three daily fact frames. `athletes` has athlete_id, timezone, sex, birth_year,
-    height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model; `constants`: the config's
+    height_cm, weight_kg, max_hr, resting_hr, lthr, zone_model and optionally
+    incomplete_days (a list of dates per athlete); `constants`: the config's
     `[scoring]` (defaults when None)."""
     k = constants or FactConstants()
     raw, superseded = counted_once(raw)
@@ -247,7 +257,8 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
                                 body_fat_carry_days=k.body_fat_carry_days)
     nutrition = daily_nutrition(raw.nutrition_entries, weights,
                                 meal_protein_g_per_kg=k.meal_protein_g_per_kg,
-                                min_logged_kcal=k.min_logged_kcal).select(
+                                min_logged_kcal=k.min_logged_kcal,
+                                incomplete_days=marked_incomplete(athletes)).select(
         [c for c, _ in DAILY_NUTRITION])
     energy_in = (
         weights.join(nutrition.select("athlete_id", "local_date",

@@ -13,16 +13,20 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from schemas.marts import INCOMPLETE_SOURCES
+from schemas.nutrition import FORMATS
+
 # --- Constants -----------------------------------------------------------------------
 # Per-meal protein target, g per kg body weight per meal: 0.4 g/kg/meal over >= 4 meals
 # reaches >= 1.6 g/kg/day (Schoenfeld & Aragon 2018, JISSN 15:10; science.md, "Protein").
 # Use 0.55 for a 2.2 g/kg/day goal (same source).
 MEAL_PROTEIN_G_PER_KG = 0.4
 
-# A logged day below this energy (kcal) is flagged ``incomplete``: more likely a
-# half-filled diary than real intake for a runner. Project heuristic; 800 kcal/day is the
-# conventional ceiling of a medically supervised very-low-calorie diet (e.g. NICE CG189,
-# 2014), so a free-living athlete logging less most likely forgot meals.
+# A logged day below this energy (kcal) is flagged ``very_low_intake``: "very low or
+# incomplete". It may be a half-filled diary or a real crash day; it is kept (a crash day is
+# the day most at risk) unless the athlete or the tracker marks it incomplete. Project
+# heuristic; 800 kcal/day is the conventional ceiling of a medically supervised
+# very-low-calorie diet (e.g. NICE CG189, 2014).
 MIN_LOGGED_KCAL = 800.0
 
 # Which grain wins when several exports cover a day, best first: a finer grain carries
@@ -34,12 +38,41 @@ NUTRIENTS = ("energy_kcal", "protein_g", "carbohydrate_g", "fat_g", "fiber_g")
 
 _KEYS = ["athlete_id", "local_date"]
 _EXPORT = ["source_format", "grain", "source_sha256"]
+#: Export format -> the tracker it comes from (one diary, one completion flag).
+_FAMILY = {f.name: f.family for f in FORMATS}
 
 
 def _known_sum(column: str) -> pl.Expr:
     """Sum of the non-null values; null (unknown) when every value is null, never 0."""
     col = pl.col(column)
     return pl.when(col.count() > 0).then(col.sum())
+
+
+def _family(source_format: pl.Expr) -> pl.Expr:
+    """The tracker an export format comes from (`schemas.nutrition` family; a format of no
+    known family is its own)."""
+    return source_format.replace_strict(_FAMILY, default=source_format, return_dtype=pl.String)
+
+
+def _tracker_completion(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per athlete, day and tracker (family of formats): the tracker's own "day completed"
+    flag (``_completed``), from the newest export that carries it for that day; false if
+    any of that export's rows of the day says not completed. Only exports that use the
+    flag count - those marking at least one day completed: Cronometer writes ``false`` on
+    every day of an athlete who never marks a day complete, which says nothing."""
+    flagged = rows.filter(pl.col("_completed").is_not_null())
+    uses = flagged.group_by("athlete_id", "source_sha256").agg(
+        pl.col("_completed").any().alias("_uses"))
+    return (
+        flagged.join(uses.filter("_uses"), on=["athlete_id", "source_sha256"], how="semi")
+        .group_by([*_KEYS, "source_format", "source_sha256", "exported_at"])
+        .agg(pl.col("_completed").all().alias("_tracker_completed"))
+        .with_columns(_family(pl.col("source_format")).alias("_family"))
+        .sort([*_KEYS, "exported_at", "source_sha256"],
+              descending=[False, False, True, False], nulls_last=True)
+        .unique(subset=[*_KEYS, "_family"], keep="first", maintain_order=True)
+        .select(*_KEYS, "_family", "_tracker_completed")
+    )
 
 
 def daily_nutrition(
@@ -49,6 +82,7 @@ def daily_nutrition(
     meal_protein_g_per_kg: float = MEAL_PROTEIN_G_PER_KG,
     min_logged_kcal: float = MIN_LOGGED_KCAL,
     precedence: Sequence[str] = GRAIN_PRECEDENCE,
+    incomplete_days: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per row of ``calendar_weights`` (athlete and local day, same order).
 
@@ -56,9 +90,13 @@ def daily_nutrition(
 
     - ``entries``: ``raw.nutrition_entries`` (athlete_id, local_date, local_time, meal,
       food, energy_kcal [kcal], protein_g, carbohydrate_g, fat_g, fiber_g [g], grain
-      ``"entry" | "meal" | "day"``, source_format, source_sha256, source_row, exported_at).
+      ``"entry" | "meal" | "day"``, source_format, source_sha256, source_row, exported_at,
+      and, where the export has one, ``day_completed``: the tracker's own "day completed"
+      flag, null where the export has none; an ``entries`` frame without the column has none).
     - ``calendar_weights``: output of `transforms.body_weight.daily_body_weight`
       (athlete_id, local_date, weight_kg [kg] ...); only its keys and ``weight_kg`` are used.
+    - ``incomplete_days``: (athlete_id, local_date) of the days each athlete marks
+      incomplete in the config (``[[athletes]] incomplete_days``); None: no day marked.
 
     Choice of source, one export per athlete-day, never a sum of two: rows whose grain is
     not in ``precedence`` are not used; among the rest, a day's rows are grouped by export
@@ -84,9 +122,17 @@ def daily_nutrition(
       Schoenfeld & Aragon 2018); rows without a meal name belong to no meal. Null when
       ``meals_logged`` is null, the weight is unknown or the day's protein_g is null.
     - ``logged`` (Boolean): the day has chosen rows.
-    - ``incomplete`` (Boolean): ``energy_kcal < min_logged_kcal`` (default 800 kcal,
-      `MIN_LOGGED_KCAL`, project heuristic) on a logged day; null when not logged or when
-      energy_kcal is unknown.
+    - ``very_low_intake`` (Boolean): ``energy_kcal < min_logged_kcal`` (default 800 kcal,
+      `MIN_LOGGED_KCAL`, project heuristic) on a logged day, "very low or incomplete"; null
+      when not logged or when energy_kcal is unknown. Such a day is kept (it counts in the
+      means and as a deficit day) unless marked incomplete.
+    - ``incomplete`` (Boolean): the logged day is marked incomplete and left out of every
+      window: listed in ``incomplete_days`` (any intake), or a very-low-intake day its
+      tracker marks not completed (``day_completed`` false, from the newest export of the
+      chosen source's tracker that uses the flag, see `_tracker_completion`); null when not
+      logged.
+    - ``incomplete_source`` (String): who marked it, ``"config"`` (wins when both did) or
+      ``"tracker"``; null when the day is not marked incomplete.
     - ``nutrition_source`` (String): the chosen source_format; ``nutrition_grain``
       (String): its grain; both null when not logged.
     - ``nutrition_sources_available`` (String): comma-joined, sorted distinct
@@ -101,6 +147,8 @@ def daily_nutrition(
         *(pl.col(k).cast(t) for k, t in key_types.items()),
         *(pl.col(n).cast(pl.Float64) for n in NUTRIENTS),
         pl.col("meal").cast(pl.String).str.strip_chars().replace("", None).alias("_meal"),
+        (pl.col("day_completed").cast(pl.Boolean) if "day_completed" in entries.columns
+         else pl.lit(None, pl.Boolean)).alias("_completed"),
     )
     calendar = calendar_weights.select(
         *(pl.col(k).cast(t) for k, t in key_types.items()),
@@ -154,6 +202,11 @@ def daily_nutrition(
         )
     )
 
+    listed = (pl.DataFrame(schema=key_types) if incomplete_days is None else
+              incomplete_days.select(*(pl.col(k).cast(t) for k, t in key_types.items()))
+              ).unique().with_columns(pl.lit(True).alias("_listed"))
+
+    by_config, by_tracker = INCOMPLETE_SOURCES
     weight = pl.col("weight_kg")
     has_weight = weight.is_not_null() & (weight > 0)
     logged = pl.col("nutrition_source").is_not_null()
@@ -161,6 +214,10 @@ def daily_nutrition(
         calendar.join(days, on=_KEYS, how="left", maintain_order="left")
         .join(meals, on=_KEYS, how="left", maintain_order="left")
         .join(available, on=_KEYS, how="left", maintain_order="left")
+        .join(listed, on=_KEYS, how="left", maintain_order="left")
+        .with_columns(_family(pl.col("nutrition_source")).alias("_family"))
+        .join(_tracker_completion(rows), on=[*_KEYS, "_family"], how="left",
+              maintain_order="left")
         .with_columns(
             pl.when(has_weight).then(pl.col("protein_g") / weight).alias("protein_g_per_kg"),
             pl.when(has_weight)
@@ -175,9 +232,17 @@ def daily_nutrition(
             .cast(pl.Int32)
             .alias("meals_reaching_protein_target"),
             logged.alias("logged"),
-            pl.when(logged)
-            .then(pl.col("energy_kcal") < min_logged_kcal)
-            .alias("incomplete"),
+            pl.when(logged).then(pl.col("energy_kcal") < min_logged_kcal)
+            .alias("very_low_intake"),
+        )
+        .with_columns(
+            pl.when(logged & pl.col("_listed").fill_null(False)).then(pl.lit(by_config))
+            .when(logged & pl.col("very_low_intake").fill_null(False)
+                  & ~pl.col("_tracker_completed").fill_null(True)).then(pl.lit(by_tracker))
+            .alias("incomplete_source"),
+        )
+        .with_columns(
+            pl.when(logged).then(pl.col("incomplete_source").is_not_null()).alias("incomplete"),
         )
     )
     return out.select(
@@ -188,7 +253,9 @@ def daily_nutrition(
         "meals_logged",
         "meals_reaching_protein_target",
         "logged",
+        "very_low_intake",
         "incomplete",
+        "incomplete_source",
         "nutrition_source",
         "nutrition_grain",
         "nutrition_sources_available",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 
 from schemas.nutrition import (
+    FALSE_TOKENS,
     FIRST_PLAUSIBLE_DATE,
     KG_PER_LB,
     KJ_PER_KCAL,
@@ -215,9 +216,24 @@ def _food(frame: pl.DataFrame, fmt: ExportFormat, decimal_comma: bool) -> Normal
         "meal": _labels(frame, col["meal"]),
         "food": _labels(frame, col["food"]),
         **values,
+        "day_completed": _flag(frame, fmt.completed_column, problems),
         "source_row": frame["source_line"].cast(pl.Int32),
     }).with_columns(pl.lit(fmt.grain).alias("grain"))
     return Normalized("food", rows, problems)
+
+
+def _flag(frame: pl.DataFrame, column: str | None, problems: list[str]) -> pl.Series:
+    """A true/false column (`TRUE_TOKENS`, `FALSE_TOKENS`): null where the cell is empty or
+    the export has no such column; any other text is a problem."""
+    if column is None or column not in frame.columns:
+        return pl.Series([None] * frame.height, dtype=pl.Boolean)
+    text = _text(column)
+    parsed = frame.select(pl.when(text.is_in(list(TRUE_TOKENS))).then(True)
+                          .when(text.is_in(list(FALSE_TOKENS))).then(False)).to_series()
+    problems += _problems(frame.with_columns(parsed.alias("__flag")),
+                          pl.col("__flag").is_null() & ~_is_missing(column), column,
+                          pl.col(column), "is not true or false")
+    return parsed
 
 
 def _labels(frame: pl.DataFrame, column: str | None) -> pl.Series:

@@ -122,7 +122,11 @@ NUTRITION_ENTRIES: Columns = (
     ("source_sha256", "VARCHAR NOT NULL", "sha256 of the export file (raw.source_files)"),
     ("source_row", "INTEGER NOT NULL", "Physical line of the row in the export file"),
     ("exported_at", "TIMESTAMPTZ NOT NULL", "When the export was made (file time), UTC"),
+    ("day_completed", "BOOLEAN", "The tracker's own mark that the day's log is complete "
+     "(Cronometer's Completed); null where the export has none"),
 )
+#: Columns added to raw.nutrition_entries after its first release (added on open).
+NUTRITION_ENTRIES_ADDED = ("day_completed",)
 BODY_IMPORTS: Columns = (
     ("athlete_id", "VARCHAR NOT NULL", "Athlete measured"),
     ("local_date", "DATE NOT NULL", "Day in the athlete's local time"),
@@ -306,6 +310,7 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
                      VALIDATION_RESULTS_ADDED)
         _add_columns(con, "raw.source_files", SOURCE_FILES, SOURCE_FILES_ADDED)
         _add_columns(con, "raw.source_paths", SOURCE_PATHS, SOURCE_PATHS_ADDED)
+        _add_columns(con, "raw.nutrition_entries", NUTRITION_ENTRIES, NUTRITION_ENTRIES_ADDED)
         _create_view(con, "raw.body_measurements", BODY_MEASUREMENTS_VIEW, BODY_VIEW_COMMENT,
                      BODY_VIEW_COLUMNS)
         _create_view(con, "raw.fit_files_used", FIT_FILES_USED_VIEW, FIT_FILES_USED_COMMENT,

@@ -3,6 +3,9 @@ built, checked against what the generator wrote."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
@@ -60,6 +63,14 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+def _by_day(warehouse: Path, columns: str, days: tuple) -> list[tuple[object, tuple]]:
+    """(generated day, the mart's `columns` on it) for the generated days the daily
+    nutrition mart holds."""
+    got = {d: rest for d, *rest in _rows(
+        warehouse, f"SELECT local_date, {columns} FROM marts.daily_nutrition")}  # noqa: S608
+    return [(day, tuple(got[day.local_date])) for day in days if day.local_date in got]
+
+
 def test_one_row_per_day_from_first_to_last(built) -> None:
     warehouse, files, _ = built
     for table in ("daily_training", "daily_nutrition", "daily_energy", "daily_muscle_balance"):
@@ -89,18 +100,48 @@ def test_running_distance_per_day_matches_the_generated_runs(built) -> None:
 
 def test_nutrition_days_take_one_source_and_unlogged_days_stay_unknown(built) -> None:
     warehouse, _, exports = built
-    got = {d: (logged, kcal, src) for d, logged, kcal, src in _rows(
-        warehouse, "SELECT local_date, logged, energy_kcal, nutrition_source "
-                   "FROM marts.daily_nutrition")}
-    for day in exports.days:
-        if day.local_date not in got:
-            continue
-        logged, kcal, source = got[day.local_date]
+    for day, (logged, kcal, source) in _by_day(
+            warehouse, "logged, energy_kcal, nutrition_source", exports.days):
         if day.logged:
             assert logged and kcal == pytest.approx(day.energy_kcal, abs=1e-6)
             assert source == "cronometer_servings"  # entries beat the daily summary
         else:
             assert logged is False and kcal is None
+
+
+def test_the_trackers_completion_flag_and_incomplete_days_reach_the_marts(built, tmp_path
+                                                                          ) -> None:
+    warehouse, _, exports = built
+    # raw: Cronometer's Completed column as the generator wrote it, day by day
+    summary = csv.DictReader(io.StringIO(exports.cronometer_dailysummary_csv.decode()))
+    completed = {date.fromisoformat(r["Date"]): r["Completed"] == "true" for r in summary}
+    assert dict(_rows(warehouse, "SELECT local_date, day_completed FROM raw.nutrition_entries "
+                                 "WHERE source_format = 'cronometer_dailysummary'")) == completed
+    # the flags: very low under 800 kcal of the generated totals; left out only when the
+    # export (which marks some day completed) says a very low day was not completed
+    assert any(completed.values())
+    flags = _by_day(warehouse, "very_low_intake, incomplete, incomplete_source", exports.days)
+    for day, got in flags:
+        if not day.logged:
+            assert got == (None, None, None)
+            continue
+        low = day.energy_kcal < 800
+        by_tracker = low and not completed[day.local_date]
+        assert got == (low, by_tracker, "tracker" if by_tracker else None)
+    # a day the config lists: left out of the windows, rebuilt in a copy of the warehouse
+    marked = next(day.local_date for day, (_, incomplete, _) in flags if incomplete is False)
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, copy)
+    document = SyntheticAthlete().config(str(copy))
+    document["athletes"][0]["incomplete_days"] = [marked.isoformat()]
+    config = config_from_dict(document, base_dir=tmp_path)
+    build_flow(warehouse=str(copy), athletes=list(config.athletes))
+    query = ("SELECT n.incomplete, n.incomplete_source, m.logged_days_7d FROM "  # noqa: S608
+             "marts.daily_nutrition n JOIN marts.daily_muscle_balance m USING (athlete_id, "
+             f"local_date) WHERE local_date = DATE '{marked}'")
+    (before,), (after,) = _rows(warehouse, query), _rows(copy, query)
+    assert before[:2] == (False, None) and after[:2] == (True, "config")
+    assert after[2] == before[2] - 1
 
 
 def test_every_fact_column_has_a_comment(built) -> None:

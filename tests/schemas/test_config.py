@@ -303,6 +303,36 @@ def test_config_from_dict_errors(data: dict[str, object], expected: str) -> None
     assert "validation error" not in message
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(["2025-3-3"], "athletes[0].incomplete_days[0]: expected a date "
+                     '"YYYY-MM-DD" (got \'2025-3-3\')', id="unpadded"),
+        pytest.param(["2025-03-03", "2025-02-30"], "athletes[0].incomplete_days[1]: expected a "
+                     "date \"YYYY-MM-DD\" (got '2025-02-30')", id="no-such-day"),
+        pytest.param(["2025-03-03T08:00"], "incomplete_days[0]: expected a date", id="time"),
+        pytest.param([20250303], "incomplete_days[0]: expected a date", id="number"),
+        pytest.param("2025-03-03", "athletes[0].incomplete_days: expected a list", id="not-list"),
+    ],
+)
+def test_incomplete_days_must_be_dates(value: object, expected: str) -> None:
+    """A bad entry of incomplete_days is named by its key, index and value."""
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict(config_dict(athlete_dict(incomplete_days=value)), base_dir=Path("/c"),
+                         source="mb.toml")
+    assert expected in str(caught.value)
+
+
+def test_incomplete_days_take_strings_and_toml_dates(tmp_path: Path) -> None:
+    """Strings "YYYY-MM-DD" and TOML's own dates are read as days; the default is none."""
+    text = edit(BASE_TOML, 'fit_paths = ["fit"]',
+                'fit_paths = ["fit"]\nincomplete_days = ["2025-03-03", 2025-03-05]')
+    me = load_config(write_config(tmp_path, text)).athletes[0]
+    assert me.incomplete_days == (date(2025, 3, 3), date(2025, 3, 5))
+    default = config_from_dict(config_dict(athlete_dict()), base_dir=tmp_path)
+    assert default.athletes[0].incomplete_days == ()
+
+
 def test_unknown_key_suggests_close_match() -> None:
     """A misspelt key suggests the right one."""
     data = config_dict(athlete_dict(heigth_cm=170))

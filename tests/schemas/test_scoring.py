@@ -165,6 +165,18 @@ def test_every_daily_fact_constant_must_be_above_0(key: str) -> None:
     assert problems({key: 0}) == [f"scoring.{key}: must be above 0 (got 0)"]
 
 
+@pytest.mark.parametrize("value", [1, 0, "true", "false", 1.0, None])
+def test_intensity_reasons_is_true_or_false_only(value: object) -> None:
+    assert problems({"intensity_reasons": value}) == [
+        f"scoring.intensity_reasons: expected true or false (got {value!r})"]
+
+
+def test_intensity_reasons_is_off_by_default_and_set_from_the_file(tmp_path: Path) -> None:
+    assert DEFAULT.intensity_reasons is False
+    assert load(tmp_path, "intensity_reasons = true").scoring.intensity_reasons is True
+    assert load(tmp_path, "intensity_reasons = false").scoring == Scoring()
+
+
 def test_the_balance_bounds_may_be_negative() -> None:
     k = valid({"balance_zero_credit_kcal": -1200, "balance_full_credit_kcal": -200.0})
     assert (k.balance_zero_credit_kcal, k.balance_full_credit_kcal) == (-1200.0, -200.0)

@@ -101,6 +101,7 @@ def test_food_logged_before_the_first_watch_file_leaves_training_unknown(
         "carbohydrate_g": [250.0], "fat_g": [70.0], "fiber_g": [30.0], "grain": ["day"],
         "source_format": ["cronometer_dailysummary"], "source_sha256": ["x"],
         "source_row": [2], "exported_at": [datetime(2026, 5, 5, tzinfo=UTC)],
+        "day_completed": [True],
     }).cast(empty.nutrition_entries.schema)
     raw = RawFrames(raw.records, raw.sessions, raw.activity, raw.sets, food,
                     raw.body_measurements)

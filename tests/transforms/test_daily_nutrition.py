@@ -210,10 +210,10 @@ def test_meals_reaching_target_scales_with_parameter_and_needs_weight() -> None:
     assert row(strict, 0)["meals_reaching_protein_target"] == 0
 
 
-def test_incomplete_flag_threshold_and_parameter() -> None:
-    # Day 0: 400 + 300 = 700 kcal < 800 -> incomplete. Day 1: 800 kcal, not < 800 -> complete.
-    # With min_logged_kcal=750: day 0 700 < 750 still incomplete; day 1 800 >= 750 complete;
-    # with 900: both incomplete.
+def test_very_low_intake_flag_threshold_and_parameter() -> None:
+    # Day 0: 400 + 300 = 700 kcal < 800 -> very low (kept: not incomplete). Day 1: 800 kcal,
+    # not < 800 -> not very low. Day 2 not logged: both flags null.
+    # With min_logged_kcal=750: day 0 700 < 750 still very low; with 900: both very low.
     ent = entries(
         entry(0, "cronometer_dailysummary", "day", None, 400.0, 20.0),
         entry(0, "cronometer_dailysummary", "day", None, 300.0, 20.0),
@@ -222,14 +222,103 @@ def test_incomplete_flag_threshold_and_parameter() -> None:
     w = weights({0: 70.0, 1: 70.0, 2: 70.0})
     out = daily_nutrition(ent, w)
     assert row(out, 0)["energy_kcal"] == pytest.approx(700.0)
-    assert [row(out, n)["incomplete"] for n in range(3)] == [True, False, None]
+    assert [row(out, n)["very_low_intake"] for n in range(3)] == [True, False, None]
+    assert [row(out, n)["incomplete"] for n in range(3)] == [False, False, None]
+    assert [row(out, n)["incomplete_source"] for n in range(3)] == [None, None, None]
     high = daily_nutrition(ent, w, min_logged_kcal=900.0)
-    assert [row(high, n)["incomplete"] for n in range(2)] == [True, True]
+    assert [row(high, n)["very_low_intake"] for n in range(2)] == [True, True]
+    low = daily_nutrition(ent, w, min_logged_kcal=750.0)
+    assert [row(low, n)["very_low_intake"] for n in range(2)] == [True, False]
+
+
+def test_days_the_config_marks_incomplete_are_incomplete_whatever_their_intake() -> None:
+    # Listed: day 0 (700 kcal), day 1 (2000 kcal), day 3 (not logged) for athlete "a"; day 2
+    # (700 kcal) is not listed, and athlete "b"'s day 0 (700 kcal) is not listed either.
+    ent = entries(
+        entry(0, "myfitnesspal", "meal", "Lunch", 700.0, 30.0),
+        entry(1, "myfitnesspal", "meal", "Lunch", 2000.0, 90.0),
+        entry(2, "myfitnesspal", "meal", "Lunch", 700.0, 30.0),
+        entry(0, "myfitnesspal", "meal", "Lunch", 700.0, 30.0, athlete="b"),
+    )
+    cal = pl.concat([weights({0: 70.0, 1: 70.0, 2: 70.0, 3: 70.0}),
+                     weights({0: 60.0}, athlete="b")])
+    listed = pl.DataFrame({"athlete_id": ["a", "a", "a", "a"],
+                           "local_date": [day(0), day(1), day(3), day(1)]})
+    out = daily_nutrition(ent, cal, incomplete_days=listed)
+    flags = [(row(out, n)["very_low_intake"], row(out, n)["incomplete"],
+              row(out, n)["incomplete_source"]) for n in range(4)]
+    assert flags == [(True, True, "config"), (False, True, "config"), (True, False, None),
+                     (None, None, None)]
+    b = row(out, 0, athlete="b")
+    assert (b["very_low_intake"], b["incomplete"], b["incomplete_source"]) == (True, False, None)
+    assert out.height == 5  # one row per calendar row, none doubled by the list's repeat
+
+
+def flagged(n: int, kcal: float, completed: bool | None, sha: str = "summary",
+            fmt: str = "cronometer_dailysummary", athlete: str = "a",
+            exported_at: datetime = EXPORT_1) -> dict[str, object]:
+    """A day-grain row with the tracker's completion flag."""
+    return {**entry(n, fmt, "day", None, kcal, 40.0, exported_at=exported_at,
+                    athlete=athlete), "source_sha256": sha, "day_completed": completed}
+
+
+def test_the_trackers_completion_flag_marks_very_low_days_incomplete() -> None:
+    # Athlete "a", one Cronometer daily summary that uses the flag (day 2 completed):
+    # day 0 700 kcal not completed -> incomplete (tracker); day 1 2000 kcal not completed ->
+    # kept (not very low: a day of normal intake left unmarked says little); day 2 600 kcal
+    # completed -> kept, very low; day 3 500 kcal, flag empty -> kept, very low.
+    # Athlete "b": an export marking no day completed (the flag unused, Cronometer's
+    # default) -> its 700 kcal day is kept.
+    schema = {**SCHEMA, "day_completed": pl.Boolean}
+    ent = pl.DataFrame([
+        flagged(0, 700.0, False), flagged(1, 2000.0, False), flagged(2, 600.0, True),
+        flagged(3, 500.0, None),
+        flagged(0, 700.0, False, sha="b-summary", athlete="b"),
+        flagged(1, 2000.0, False, sha="b-summary", athlete="b"),
+    ], schema=schema)
+    cal = pl.concat([weights({0: 70.0, 1: 70.0, 2: 70.0, 3: 70.0}),
+                     weights({0: 60.0, 1: 60.0}, athlete="b")])
+    out = daily_nutrition(ent, cal)
+    flags = [(row(out, n)["very_low_intake"], row(out, n)["incomplete"],
+              row(out, n)["incomplete_source"]) for n in range(4)]
+    assert flags == [(True, True, "tracker"), (False, False, None), (True, False, None),
+                     (True, False, None)]
+    b = row(out, 0, athlete="b")
+    assert (b["very_low_intake"], b["incomplete"]) == (True, False)
+    # the config wins when both mark the day
+    both = daily_nutrition(ent, cal, incomplete_days=pl.DataFrame(
+        {"athlete_id": ["a"], "local_date": [day(0)]}))
+    assert row(both, 0)["incomplete_source"] == "config"
+
+
+def test_the_flag_of_the_chosen_trackers_newest_export_speaks_for_the_day() -> None:
+    # Day 0: Cronometer servings (entry grain, 300 + 400 = 700 kcal) are chosen over the daily
+    # summary; the summary (same tracker, same diary) says not completed -> incomplete. Of
+    # two summaries, the newer (EXPORT_2, completed) wins over the older (not completed) on
+    # day 1 (600 kcal, servings) -> kept. Day 2: MyFitnessPal is the only food source
+    # (600 kcal); Cronometer's flag for that day is another diary's -> kept.
+    schema = {**SCHEMA, "day_completed": pl.Boolean}
+    ent = pl.DataFrame([
+        {**entry(0, "cronometer_servings", "entry", "Lunch", 300.0, 20.0), "day_completed": None},
+        {**entry(0, "cronometer_servings", "entry", "Dinner", 400.0, 20.0),
+         "day_completed": None},
+        {**entry(1, "cronometer_servings", "entry", "Lunch", 600.0, 20.0), "day_completed": None},
+        {**entry(2, "myfitnesspal", "meal", "Lunch", 600.0, 20.0), "day_completed": None},
+        flagged(0, 700.0, False, sha="old"), flagged(1, 600.0, False, sha="old"),
+        flagged(2, 600.0, False, sha="old"), flagged(5, 2500.0, True, sha="old"),
+        flagged(1, 600.0, True, sha="new", exported_at=EXPORT_2),
+    ], schema=schema)
+    out = daily_nutrition(ent, weights({0: 70.0, 1: 70.0, 2: 70.0}))
+    assert [row(out, n)["nutrition_source"] for n in range(3)] == [
+        "cronometer_servings", "cronometer_servings", "myfitnesspal"]
+    assert [row(out, n)["incomplete_source"] for n in range(3)] == ["tracker", None, None]
+    assert [row(out, n)["very_low_intake"] for n in range(3)] == [True, True, True]
 
 
 def test_null_nutrient_stays_null_partial_nulls_sum_the_known() -> None:
     # Fibre null in every chosen row -> null (unknown), not 0. Fat known in one of two rows
-    # -> 12 g. Energy null in every row -> null, so "incomplete" is null although logged.
+    # -> 12 g. Energy null in every row -> null, so "very_low_intake" is null although logged;
+    # nothing marks the day incomplete.
     ent = entries(
         entry(0, "myfitnesspal", "entry", "Lunch", None, 20.0, fat=12.0, fiber=None),
         entry(0, "myfitnesspal", "entry", "Lunch", None, 10.0, fat=None, fiber=None),
@@ -240,7 +329,8 @@ def test_null_nutrient_stays_null_partial_nulls_sum_the_known() -> None:
     assert d0["protein_g"] == pytest.approx(30.0)
     assert d0["energy_kcal"] is None
     assert d0["logged"] is True
-    assert d0["incomplete"] is None
+    assert d0["very_low_intake"] is None
+    assert d0["incomplete"] is False
 
 
 def test_entry_grain_without_meal_names_has_unknown_meals_and_days_stay_per_athlete() -> None:
@@ -265,8 +355,9 @@ def test_output_schema() -> None:
             "fat_g": pl.Float64, "fiber_g": pl.Float64,
             "protein_g_per_kg": pl.Float64, "carbohydrate_g_per_kg": pl.Float64,
             "meals_logged": pl.Int32, "meals_reaching_protein_target": pl.Int32,
-            "logged": pl.Boolean, "incomplete": pl.Boolean,
-            "nutrition_source": pl.String, "nutrition_grain": pl.String,
+            "logged": pl.Boolean, "very_low_intake": pl.Boolean, "incomplete": pl.Boolean,
+            "incomplete_source": pl.String, "nutrition_source": pl.String,
+            "nutrition_grain": pl.String,
             "nutrition_sources_available": pl.String,
         }
     )

@@ -16,6 +16,7 @@ from schemas.nutrition import (
     detect_format,
     generic_format,
 )
+from tests.helpers import SHARED
 from transforms.csv_read import CsvError, read_csv, to_frame
 from transforms.nutrition import AthleteFacts, Normalized, covered_dates, normalize, read_export
 
@@ -226,6 +227,34 @@ def test_cronometer_servings_and_daily_summary() -> None:
     assert _per_day(result, "energy_kcal", "protein_g", "fat_g") == {
         date(2024, 3, 4): (2410.5, 142.7, 85.3), date(2024, 3, 5): (1890.0, 120.0, 70.0)}
     assert result.rows["grain"].unique().to_list() == ["day"]
+    assert result.rows["day_completed"].to_list() == [True, False]
+    assert result.rows["day_completed"].dtype == pl.Boolean
+
+
+def test_cronometer_completed_flag_empty_is_unknown_and_other_text_rejects_the_file() -> None:
+    row = "2024-03-0{},1000,0,0,0,0,100,10,0,0,90,30,0,60,0,{}"
+    name, result = _read("\n".join([CRONO_DAILY, row.format(4, ""), row.format(5, "TRUE"),
+                                    row.format(6, "False")]))
+    assert name == "cronometer_dailysummary"
+    assert result.ok, result.problems
+    assert result.rows["day_completed"].to_list() == [None, True, False]
+    _, bad = _read("\n".join([CRONO_DAILY, row.format(4, "maybe")]))
+    assert bad.problems == ["line 2, column 'Completed': 'maybe' is not true or false"]
+
+
+def test_exports_without_a_completion_flag_leave_it_unknown() -> None:
+    # the real Cronometer export (servings: no Completed column) and a MyFitnessPal file
+    real_file = SHARED / "fixtures" / "nutrition" / "cronometer" / "servings.csv"
+    if not real_file.exists():
+        pytest.skip(f"real Cronometer export not found at {real_file}")
+    data = real_file.read_bytes()
+    name, real = _read(data)
+    assert name == "cronometer_servings"
+    assert real.ok and real.rows.height > 0
+    assert real.rows["day_completed"].null_count() == real.rows.height
+    _, mfp = _read("\n".join([MFP_MEALS, "2024-03-04,Lunch,810,25,9,3,10,0,90,900,700,95,9,"
+                              "10,48.6,4,30,20,25,"]))
+    assert mfp.rows["day_completed"].to_list() == [None]
 
 
 def test_cronometer_biometrics_weight_and_body_fat() -> None:

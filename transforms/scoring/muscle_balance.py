@@ -8,7 +8,8 @@ Score = sum(weight x component) / sum(weight) over the components that are known
 `data_completeness` = that sum of weights / the sum of all weights; below
 `min_completeness` (0.7) the day gets no score, band or main factor, and its reasons say
 what was missing. A component's *cost* is weight x (100 - score); the reasons are the
-costliest components scoring below 80, at most three.
+costliest components scoring below 80, at most three; intensity is among them only when
+`intensity_reasons` is set. The very-low-intake days the windows kept follow them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
-from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
+from transforms.scoring.score_reasons import (
+    insufficient_data_reason,
+    low_intake_reason,
+    reason_texts,
+)
 from transforms.scoring.score_windows import KEYS, daily_inputs, score_memory, windows
 
 col = pl.col
@@ -66,6 +71,7 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
                       (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
                       texts[name].alias("__text"))
         for i, name in enumerate(COMPONENTS)
+        if name != "intensity" or k.intensity_reasons  # opt-in: still in the score
     ])
     ranked = (
         long.join(scored.select(*KEYS, "score"), on=list(KEYS), how="inner")
@@ -82,6 +88,14 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
         .alias("reasons"))
 
 
+def _with_low_intake(scored: pl.DataFrame, min_logged_kcal: float) -> pl.DataFrame:
+    """`reasons` followed by the very-low-intake days the windows kept, where there are any
+    (a flag: it costs no points by itself and is never the main factor)."""
+    return scored.with_columns(pl.concat_str(
+        [col("reasons"), low_intake_reason(min_logged_kcal)], separator="; ",
+        ignore_nulls=True).alias("reasons"))
+
+
 def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
                k: ScoreConstants | None = None, facts: FactConstants | None = None
                ) -> pl.DataFrame:
@@ -92,7 +106,8 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     k = k or ScoreConstants()
     facts = facts or FactConstants()
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
-    scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
+    scored = _with_low_intake(_reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg),
+                              facts.min_logged_kcal).rename(RENAMES)
     return score_memory(scored, k).with_columns(
         per_lb(col("protein_g_per_kg_7d")).alias("protein_g_per_lb_7d"),
         pl.lit(model_version(k, facts)).alias("model_version"))
@@ -136,6 +151,9 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             col("protein_g_per_kg").filter(usable).mean().alias("protein_g_per_kg_mean"),
             col("balance_kcal").filter(usable).mean().alias("balance_kcal_mean"),
             usable.sum().cast(pl.Int32).alias("logged_days"),
+            (usable & col("very_low_intake").fill_null(False)).sum().cast(pl.Int32)
+            .alias("very_low_intake_days"),
+            col("incomplete").fill_null(False).sum().cast(pl.Int32).alias("incomplete_days"),
             pl.when(col("strength_sessions").is_not_null().any())
             .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
             col("acute_load").last(), col("chronic_load").last(),

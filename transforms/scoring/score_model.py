@@ -29,7 +29,8 @@ OVERRIDE_DIGITS = 8
 
 def overridden(score: ScoreConstants, facts: FactConstants) -> dict[str, float]:
     """The constants that differ from the model's defaults, by key, each as a float (so
-    `max_reasons = 3` and `3.0` are the same value)."""
+    `max_reasons = 3` and `3.0` are the same value; the switch `intensity_reasons` reads
+    1.0 when true)."""
     changed: dict[str, float] = {}
     for constants, model in ((score, ScoreConstants), (facts, FactConstants)):
         for name, spec in model.model_fields.items():

@@ -140,6 +140,21 @@ def reason_texts(k: ScoreConstants, meal_g_per_kg: float) -> dict[str, pl.Expr]:
     }
 
 
+def low_intake_reason(min_logged_kcal: float) -> pl.Expr:
+    """`2 days logged under 800 kcal (very low or incomplete): Mon 3 Mar, Wed 5 Mar - mark
+    them incomplete if the log was unfinished`: the very-low-intake days the 7-day window
+    kept (`min_logged_kcal`: the daily facts' threshold); null when there are none."""
+    n = col("very_low_intake_days_7d")
+    one = n == 1
+    dates = col("very_low_intake_dates_7d").list.eval(
+        pl.element().dt.strftime("%a %-d %b")).list.join(", ")
+    return pl.when(n > 0).then(pl.format(
+        "{} {} logged under {} kcal (very low or incomplete): {} - mark {} incomplete if the "
+        "log was unfinished", n, pl.when(one).then(pl.lit("day")).otherwise(pl.lit("days")),
+        pl.lit(f"{min_logged_kcal:g}"), dates,
+        pl.when(one).then(pl.lit("it")).otherwise(pl.lit("them"))))
+
+
 def insufficient_data_reason(k: ScoreConstants) -> pl.Expr:
     """What was missing on a day without a score."""
     food = pl.when(col("logged_days_7d") < k.min_logged_days).then(pl.format(

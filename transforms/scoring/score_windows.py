@@ -2,9 +2,11 @@
 
 Every window ends on (and includes) the scored day and is measured in calendar days by
 `local_date` (`rolling_*_by`), so a missing row can never stretch a window. Nutrition
-windows average over *usable* food-log days only (logged and not flagged incomplete): an
-unlogged day is unknown, never zero intake. Training windows count *known* days (inside the
-athlete's span of watch data, where no session means a known 0).
+windows average over *usable* food-log days only (logged and not marked incomplete): an
+unlogged day is unknown, never zero intake. A very-low-intake day (under
+`min_logged_kcal`, "very low or incomplete") is usable: it counts in the means and as a
+deficit day unless the athlete or the tracker marked it incomplete. Training windows count
+*known* days (inside the athlete's span of watch data, where no session means a known 0).
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.Dat
                  ) -> pl.DataFrame:
     """The three fact frames side by side on the training calendar, sorted by athlete and
     day (the columns the score reads)."""
-    nut = nutrition.select(*KEYS, "logged", "incomplete", "protein_g_per_kg",
-                           "carbohydrate_g_per_kg", "meals_reaching_protein_target")
+    nut = nutrition.select(*KEYS, "logged", "incomplete", "very_low_intake",
+                           "protein_g_per_kg", "carbohydrate_g_per_kg",
+                           "meals_reaching_protein_target")
     en = energy.select(*KEYS, "balance_kcal", "energy_availability_kcal_per_kg_ffm")
     return (training.join(nut, on=list(KEYS), how="full", coalesce=True)
             .join(en, on=list(KEYS), how="full", coalesce=True)
@@ -112,6 +115,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .alias("__hard_streak"),
     )
     u = pl.col("__usable")
+    very_low = u & pl.col("very_low_intake").fill_null(False)
     carb_days = u & pl.col("carbohydrate_g_per_kg").is_not_null() \
         & pl.col("carbohydrate_need_g_per_kg").is_not_null()
     # the baseline: the chronic window minus the scored week
@@ -133,6 +137,8 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
 
     return staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
+        _count(very_low, w).alias("very_low_intake_days_7d"),
+        _dates_in_window(very_low, w).alias("very_low_intake_dates_7d"),
         _mean_where(pl.col("protein_g_per_kg"), u, w, k.min_logged_days)
         .alias("protein_g_per_kg_7d"),
         _mean_where(pl.col("meals_reaching_protein_target").cast(pl.Float64), u, w,
@@ -195,6 +201,18 @@ def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         pl.when(change > k.trend_same_within_points).then(pl.lit("better"))
         .when(change < -k.trend_same_within_points).then(pl.lit("worse"))
         .when(change.is_not_null()).then(pl.lit("same")).alias("trend_28d"))
+def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
+    """The dates, oldest first, of the rows where `mask` holds in the window of `days`
+    ending on the row's day (a list; empty when none). Rows sorted by athlete and day, one
+    per calendar day, as in `_longest_streak_in_window`."""
+    date = pl.col("local_date")
+    picked = []
+    for back in reversed(range(days)):
+        earlier = date.shift(back).over("athlete_id")
+        inside = (date - earlier).dt.total_days() < days
+        picked.append(pl.when(inside & mask.fill_null(False).shift(back).over("athlete_id")
+                              .fill_null(False)).then(earlier))
+    return pl.concat_list(picked).list.drop_nulls()
 
 
 def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:

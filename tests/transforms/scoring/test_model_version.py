@@ -64,6 +64,11 @@ def _underfed(i: int) -> dict[str, object]:
             "balance_kcal": balance}
 
 
+#: Two crash days of the underfed runner, logged under 800 kcal and kept (very low intake).
+CRASH_DAYS = {i: {"very_low_intake": True, "energy_kcal": 700.0, "intake_kcal": 700.0,
+                  "balance_kcal": -1900.0} for i in (33, 35)}
+
+
 def _overreaching(i: int) -> dict[str, object]:
     """Day i of a runner doubling the load in the last two weeks: 45-min steady runs (2 % in
     zone 4, above the second threshold) and strength twice a week, then 150-min runs with
@@ -89,7 +94,7 @@ def athletes() -> Facts:
         make_facts(DAYS, athlete="underfed",
                    every={"body_fat_pct": 20.0, "fat_free_mass_kg": 0.8 * WEIGHT_KG,
                           "energy_availability_kcal_per_kg_ffm": 28.0},
-                   days={i: _underfed(i) for i in range(DAYS)}),
+                   days={i: {**_underfed(i), **CRASH_DAYS.get(i, {})} for i in range(DAYS)}),
         # running load, intensity, strength and recovery: a spike in weeks 5-6
         make_facts(DAYS, athlete="overreaching", days={i: _overreaching(i) for i in range(DAYS)}),
         # food logged on 3 days a week from week 4 (4 are needed), training unknown for a
@@ -154,7 +159,11 @@ def test_the_fixed_inputs_cover_every_component_and_verdict(
         column = daily[f"{component}_score"]
         assert column.drop_nulls().len() > 0, component
         assert (column < 80).any(), component
-    assert daily["main_factor"].drop_nulls().n_unique() >= 4
+    # protein, energy, running load, strength...; intensity never leads by default
+    # (intensity_reasons = false), and the crash days are named
+    main_factors = set(daily["main_factor"].drop_nulls())
+    assert len(main_factors) >= 3 and "intensity" not in main_factors
+    assert daily["very_low_intake_days_7d"].max() == 2
     assert weekly.height > 0 and weekly["band"].drop_nulls().len() > 0
 
 

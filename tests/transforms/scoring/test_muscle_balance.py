@@ -32,6 +32,8 @@ from transforms.scoring.score_reasons import protein_reason, recovery_reason, ru
 W = {"protein": 0.25, "energy": 0.25, "carbohydrate": 0.10, "running_load": 0.12,
      "intensity": 0.05, "strength": 0.15, "recovery": 0.08}
 HARD = {"high_intensity_min": 12.0}  # 12 min above the second threshold: a hard day
+#: Intensity may be a reason (off by default).
+INTENSITY_ON = ScoreConstants(intensity_reasons=True)
 
 
 def last(scored: pl.DataFrame) -> dict:
@@ -285,7 +287,8 @@ def test_protein_spread_reason_names_the_daily_facts_meal_threshold() -> None:
 def test_only_components_below_80_are_reasons(share: float, intensity: float,
                                               is_reason: bool) -> None:
     # share of the 30-min runs above the second threshold; intensity = share / 0.10 x 100
-    row = last(score_days(*make_facts(14, every={"high_intensity_min": 30.0 * share})))
+    row = last(score_days(*make_facts(14, every={"high_intensity_min": 30.0 * share}),
+                          INTENSITY_ON))
     assert row["intensity_score"] == pytest.approx(intensity)
     if is_reason:
         assert row["main_factor"] == "intensity"
@@ -357,7 +360,7 @@ def test_intensity_reason_does_not_count_zone_4_below_the_second_threshold() -> 
     # 6 min in zone 4 of 30 each day, none at or above the second threshold: 0 %
     every = {"z1_min": 4.0, "z2_min": 20.0, "z3_min": 0.0, "z4_min": 6.0, "z5_min": 0.0,
              "high_intensity_min": 0.0}
-    row = last(score_days(*make_facts(14, every=every)))
+    row = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
     assert row["high_intensity_share_7d"] == pytest.approx(6 / 30)  # zones 4-5, as before
     assert row["seiler_high_share_7d"] == pytest.approx(0.0)
     assert row["intensity_score"] == pytest.approx(0.0)
@@ -370,7 +373,7 @@ def test_intensity_reason_counts_the_minutes_above_the_second_threshold() -> Non
     # 1.5 / 30 = 5 % -> 5 / 10 x 100 = 50; cost 0.05 * 50 = 2.5, the only component below 80
     every = {"z1_min": 4.0, "z2_min": 21.5, "z3_min": 3.0, "z4_min": 1.0, "z5_min": 0.5,
              "high_intensity_min": 1.5}
-    row = last(score_days(*make_facts(14, every=every)))
+    row = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
     assert row["high_intensity_share_7d"] == pytest.approx(0.05)
     assert row["seiler_high_share_7d"] == pytest.approx(0.05)
     assert row["high_intensity_min_7d"] == pytest.approx(7 * 1.5)
@@ -378,6 +381,80 @@ def test_intensity_reason_counts_the_minutes_above_the_second_threshold() -> Non
     assert row["main_factor"] == "intensity"
     assert row["reasons"] == "5 % of running above the second threshold (target 10 %)"
     assert row["score"] == pytest.approx(100 - 0.05 * 50)
+
+
+def test_intensity_is_never_a_reason_by_default_but_still_counts_in_the_score() -> None:
+    # No minute above the second threshold: intensity 0, cost 0.05 x 100 = 5, the only
+    # component below 80. Default: no reason, no main factor; the score still loses the 5
+    # points: 95.
+    no_intervals = {"z1_min": 4.0, "z2_min": 26.0, "z4_min": 0.0, "z5_min": 0.0,
+                    "high_intensity_min": 0.0}
+    off = last(score_days(*make_facts(14, every=no_intervals)))
+    assert off["intensity_score"] == pytest.approx(0.0)
+    assert off["score"] == pytest.approx(100 - W["intensity"] * 100)  # 95.0
+    assert off["main_factor"] is None
+    assert off["reasons"] == "no component below 80 of 100"
+    on_ = last(score_days(*make_facts(14, every=no_intervals), INTENSITY_ON))
+    assert on_["score"] == off["score"]
+    assert on_["main_factor"] == "intensity"
+    assert on_["reasons"] == "0 % of running above the second threshold (target 10 %)"
+
+
+def test_without_the_opt_in_intensity_is_left_out_of_the_list_not_only_the_lead() -> None:
+    # Carbohydrate 2.4 g/kg against the light band of 3 g/kg -> (2.4 / 3 - 0.5) / 0.5 = 60,
+    # cost 0.10 x 40 = 4.
+    # Intensity 0 costs 0.05 x 100 = 5: with the opt-in it leads, carbohydrate second;
+    # without it, carbohydrate is the main factor and the only reason.
+    every = {"z1_min": 4.0, "z2_min": 26.0, "z4_min": 0.0, "z5_min": 0.0,
+             "high_intensity_min": 0.0, "carbohydrate_g_per_kg": 2.4}
+    off = last(score_days(*make_facts(14, every=every)))
+    assert off["carbohydrate_score"] == pytest.approx(60.0)
+    assert off["main_factor"] == "carbohydrate"
+    assert off["reasons"] == "carbohydrate 2.4 g/kg (training calls for 3.0)"
+    on_ = last(score_days(*make_facts(14, every=every), INTENSITY_ON))
+    assert on_["main_factor"] == "intensity"
+    assert on_["reasons"] == ("0 % of running above the second threshold (target 10 %); "
+                              "carbohydrate 2.4 g/kg (training calls for 3.0)")
+
+
+CRASH = {"very_low_intake": True, "energy_kcal": 700.0}
+
+
+def test_a_reason_names_the_very_low_intake_days_the_week_kept() -> None:
+    # 14 days from Monday 2 March 2026; very low on day 9 (Wed 11 Mar) and day 11 (Fri 13
+    # Mar), other values those of a good day so no component is below 80; day 12 is very
+    # low too but marked incomplete (left out, not named). Scored day 13: Sun 15 Mar.
+    days = {9: CRASH, 11: CRASH, 12: {**CRASH, "incomplete": True,
+                                       "incomplete_source": "tracker"}}
+    scored = score_days(*make_facts(14, days=days))
+    row = last(scored)
+    assert row["very_low_intake_days_7d"] == 2
+    assert row["main_factor"] is None  # a flag, not a component: it costs no points
+    assert row["reasons"] == (
+        "no component below 80 of 100; 2 days logged under 800 kcal (very low or "
+        "incomplete): Wed 11 Mar, Fri 13 Mar - mark them incomplete if the log was unfinished")
+    assert len(row["reasons"].split("; ")) == 2  # one reason: reasons split on "; "
+    assert daily_muscle_balance(scored).row(-1, named=True)["very_low_intake_days_7d"] == 2
+    # ISO week 11 (9-15 March): 6 usable days of which 2 very low, 1 incomplete
+    week = weekly_muscle_balance(scored).sort("iso_week").row(-1, named=True)
+    assert (week["iso_week"], week["logged_days"], week["very_low_intake_days"],
+            week["incomplete_days"]) == (11, 6, 2, 1)
+    # day 10 (Thu 12 Mar): its window (days 4-10) holds day 9 only
+    day10 = scored.filter(pl.col("local_date") == START + timedelta(days=10)).row(0, named=True)
+    assert day10["reasons"].endswith(
+        "1 day logged under 800 kcal (very low or incomplete): Wed 11 Mar - mark it incomplete "
+        "if the log was unfinished")
+
+
+def test_the_low_intake_reason_follows_the_component_reasons_and_the_threshold() -> None:
+    # strength: no session on days 8 and 11 -> 0 in the week, last session day 4 (Fri),
+    # 13 - 4 = 9 days; the threshold of the daily facts is named.
+    days = {8: {"strength_sessions": 0}, 11: {"strength_sessions": 0, **CRASH}}
+    row = last(score_days(*make_facts(14, days=days), facts=FactConstants(min_logged_kcal=1000)))
+    assert row["main_factor"] == "strength"
+    assert row["reasons"] == (
+        "no strength session in 9 days; 1 day logged under 1000 kcal (very low or "
+        "incomplete): Fri 13 Mar - mark it incomplete if the log was unfinished")
 
 
 # --------------------------------------------------------------------------------------

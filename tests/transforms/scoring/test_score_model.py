@@ -56,6 +56,16 @@ def test_every_constant_gives_a_version_of_its_own() -> None:
         FactConstants.model_fields)
 
 
+def test_the_intensity_reasons_switch_is_an_override_like_any_constant() -> None:
+    on = Scoring(intensity_reasons=True)
+    assert overridden(on, on) == {"intensity_reasons": 1.0}  # float(True)
+    text = '{"intensity_reasons": 1.0}'
+    expected = hashlib.sha256(text.encode()).hexdigest()[:8]
+    assert model_version(on, on) == f"{MODEL_VERSION}+{expected}"
+    off = Scoring(intensity_reasons=False)  # the default: no override
+    assert (overridden(off, off), model_version(off, off)) == ({}, MODEL_VERSION)
+
+
 def test_an_int_and_an_equal_float_give_one_version() -> None:
     as_int = Scoring(max_reasons=2, activity_factor=2)
     as_float = Scoring(max_reasons=2.0, activity_factor=2.0)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from schemas.marts import DAILY_ENERGY, DAILY_NUTRITION, DAILY_TRAINING
-from schemas.scoring import COMPONENTS, ScoreConstants
+from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.muscle_balance import daily_muscle_balance, score_days
 
 ATHLETE = "a"
@@ -42,7 +42,8 @@ _NON_FLOAT = {
     "strength_reps": pl.Int64, "strength_near_run_sessions": pl.Int32,
     "exercise_kcal_method": pl.String, "max_hr_source": pl.String,
     # nutrition
-    "logged": pl.Boolean, "incomplete": pl.Boolean, "meals_logged": pl.Int32,
+    "logged": pl.Boolean, "very_low_intake": pl.Boolean, "incomplete": pl.Boolean,
+    "incomplete_source": pl.String, "meals_logged": pl.Int32,
     "meals_reaching_protein_target": pl.Int32, "nutrition_source": pl.String,
     "nutrition_sources_available": pl.String,
     # energy
@@ -222,6 +223,8 @@ def _rows(h: History) -> tuple[list[dict], list[dict], list[dict]]:
         protein_g = f.protein_g_per_kg * h.weight_kg
         carb_g = f.carbohydrate_g_per_kg * h.weight_kg
         nutrition.append({**keys, "logged": f.logged, "incomplete": f.incomplete, **({
+            "very_low_intake": intake < FactConstants().min_logged_kcal,
+            "incomplete_source": "config" if f.incomplete else None,
             "energy_kcal": intake, "protein_g": protein_g, "carbohydrate_g": carb_g,
             "fat_g": 70.0, "fiber_g": 25.0, "protein_g_per_kg": f.protein_g_per_kg,
             "carbohydrate_g_per_kg": f.carbohydrate_g_per_kg,

@@ -101,6 +101,38 @@ def test_unlogged_and_incomplete_days_are_left_out_of_the_means_never_zero() -> 
     assert w["deficit_days_7d"] == 1  # day 6 (-600); the incomplete -2000 does not count
 
 
+def test_very_low_intake_days_are_kept_in_the_means_and_as_deficit_days() -> None:
+    # Days 0-6 of a runner: protein 1.8, balance 0, except two crash days logged under
+    # 800 kcal (very low, not marked incomplete): day 2 (protein 0.5, balance -1800) and
+    # day 4 (protein 0.6, balance -1600); day 5 is marked incomplete (config) and left out.
+    # Usable: days 0, 1, 2, 3, 4, 6 -> 6 days.
+    # protein: (4 x 1.8 + 0.5 + 0.6) / 6 = 8.3 / 6; balance: (-1800 - 1600) / 6;
+    # deficit days (below -500): days 2 and 4 -> 2.
+    crash = {"very_low_intake": True, "energy_kcal": 700.0, "intake_kcal": 700.0}
+    days: dict[int, dict[str, object]] = {
+        2: {**crash, "protein_g_per_kg": 0.5, "balance_kcal": -1800.0},
+        4: {**crash, "protein_g_per_kg": 0.6, "balance_kcal": -1600.0},
+        5: {**crash, "incomplete": True, "incomplete_source": "config",
+            "protein_g_per_kg": 0.2, "balance_kcal": -2000.0},
+    }
+    w = on(window_frame(make_facts(7, days=days)), 6)
+    assert w["logged_days_7d"] == 6
+    assert w["very_low_intake_days_7d"] == 2
+    assert w["very_low_intake_dates_7d"] == [START + timedelta(days=2),
+                                             START + timedelta(days=4)]
+    assert w["protein_g_per_kg_7d"] == pytest.approx((4 * 1.8 + 0.5 + 0.6) / 6)
+    assert w["balance_kcal_7d"] == pytest.approx((-1800 - 1600) / 6)
+    assert w["deficit_days_7d"] == 2
+    # day 9: its window (days 3-9) holds day 4 only; days 7-9 are ordinary days
+    w9 = on(window_frame(make_facts(10, days=days)), 9)
+    assert (w9["very_low_intake_days_7d"], w9["very_low_intake_dates_7d"]) == (
+        1, [START + timedelta(days=4)])
+    # a gap in the rows does not stretch the window: day 2's row is 7 rows back from day 9
+    # once day 8 is missing, but 7 calendar days back, outside the window
+    gap = on(window_frame(make_facts(10, days=days, missing=[8])), 9)
+    assert gap["very_low_intake_dates_7d"] == [START + timedelta(days=4)]
+
+
 @pytest.mark.parametrize(("usable", "expected"), [(3, None), (4, 1.2)])
 def test_protein_needs_min_logged_days(usable: int, expected: float | None) -> None:
     unlogged = {i: dict(UNLOGGED) for i in range(7 - usable)}
