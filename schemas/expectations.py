@@ -109,6 +109,10 @@ FFM_KG = (MIN_BODY_WEIGHT_KG * (1 - MAX_BODY_FAT_PCT / 100),
 #: 4.4 for men, transforms.physiology) over the longest local day: 8,500; the loads are
 #: weighted means of daily TRIMP.
 TRIMP_MAX = 10_000
+#: A weight trend no body shows (plausibility: 20 %/week; the balance of 20 % of the
+#: heaviest weight the door accepts, 300 kg, a week at 7700 kcal/kg, rounded up).
+WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -20, 20),
+                       ("trend_balance_kcal_per_day", -70_000, 70_000))
 #: (column, min, max) per table (max None: no upper bound); units in the column names.
 #: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
 #: never fail; the others (distance, energy, grams) are plausibility checks, whose
@@ -144,6 +148,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("balance_kcal", -25_000, 15_000),
         # (intake - exercise) / FFM: +-15,000 kcal over the smallest FFM
         ("energy_availability_kcal_per_kg_ffm", -2_000, 2_000),
+        ("exercise_min", 0, SESSION_MIN),
     ),
     "daily_muscle_balance": (
         ("score", 0, 100), ("data_completeness", 0, 1),
@@ -154,14 +159,14 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("run_h_7d", 0, WEEK_H),
         ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
-        ("high_intensity_share_7d", 0, 1),
+        ("high_intensity_share_7d", 0, 1), *WEIGHT_TREND_RANGES,
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
         ("days", 1, 7), ("days_scored", 0, 7), ("iso_week", 1, 53),
         ("run_distance_km", 0, 2_100), ("run_hours", 0, WEEK_H),
         ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG), ("logged_days", 0, 7),
-        ("strength_sessions", 0, 140),
+        ("strength_sessions", 0, 140), *WEIGHT_TREND_RANGES,
     ),
 }
 #: (column, allowed values) per table.
@@ -225,6 +230,16 @@ def _band_checks(gxe: Any, inputs: SuiteInputs) -> list[Any]:
     ]
 
 
+def _known_together(gxe: Any, column: str, source: str) -> list[Any]:
+    """`column` is null exactly where `source` (the value it is computed from) is."""
+    from great_expectations.expectations.row_conditions import Column
+
+    return [gxe.ExpectColumnValuesToBeNull(column=column,
+                                           row_condition=Column(source).is_null()),
+            gxe.ExpectColumnValuesToNotBeNull(column=column,
+                                              row_condition=Column(source).is_not_null())]
+
+
 def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     """The expectations of one published table, given its built `frame`."""
     gxe = expectations_module()
@@ -246,6 +261,12 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
             ignore_row_if="either_value_is_missing") for i in range(1, 6)]
     if table.endswith("_muscle_balance"):
         checks += _band_checks(gxe, inputs)
+    if table == "daily_muscle_balance":
+        checks += _known_together(gxe, "low_energy_availability",
+                                  "energy_availability_kcal_per_kg_ffm_7d")
+    if table.endswith("_muscle_balance"):
+        checks += _known_together(gxe, "trend_balance_kcal_per_day",
+                                  "weight_trend_pct_per_week")
     return checks
 
 

@@ -20,7 +20,11 @@ from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
-from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
+from transforms.scoring.score_reasons import (
+    flag_reasons,
+    insufficient_data_reason,
+    reason_texts,
+)
 from transforms.scoring.score_windows import KEYS, daily_inputs, windows
 
 col = pl.col
@@ -50,22 +54,30 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
 
 
 def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> pl.DataFrame:
-    """Per day: `main_factor` (costliest component) and `reasons` (up to three texts)."""
+    """Per day: `main_factor` (costliest component) and `reasons`: the flags that are set
+    (`flag_reasons`, in their order), then the components below 80 costliest first, at
+    most `max_reasons` texts in all."""
     texts = reason_texts(k, meal_g_per_kg)
+    flags = flag_reasons(k)
     long = pl.concat([
-        scored.select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
-                      col(f"{name}_score").alias("__score"),
-                      (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
-                      texts[name].alias("__text"))
-        for i, name in enumerate(COMPONENTS)
+        *(scored.select(*KEYS, pl.lit(None, pl.String).alias("component"),
+                        pl.lit(i - len(flags)).alias("__order"),
+                        pl.lit(float("inf")).alias("__cost"), text.alias("__text"))
+          .filter(col("__text").is_not_null())
+          for i, (_, text) in enumerate(flags)),
+        *(scored.filter(col(f"{name}_score") < k.reason_below_score)
+          .select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
+                  (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
+                  texts[name].alias("__text"))
+          .filter(col("__cost") > 0)
+          for i, name in enumerate(COMPONENTS)),
     ])
     ranked = (
-        long.join(scored.select(*KEYS, "score"), on=list(KEYS), how="inner")
-        .filter(col("score").is_not_null() & (col("__score") < k.reason_below_score)
-                & (col("__cost") > 0))
+        long.join(scored.filter(col("score").is_not_null()).select(*KEYS), on=list(KEYS),
+                  how="inner")
         .sort([*KEYS, "__cost", "__order"], descending=[False, False, True, False])
         .group_by(*KEYS, maintain_order=True)
-        .agg(col("component").first().alias("main_factor"),
+        .agg(col("component").drop_nulls().first().alias("main_factor"),
              col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
     )
     return scored.join(ranked, on=list(KEYS), how="left").with_columns(
@@ -75,15 +87,21 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
 
 
 def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
-               k: ScoreConstants | None = None, facts: FactConstants | None = None
-               ) -> pl.DataFrame:
+               k: ScoreConstants | None = None, facts: FactConstants | None = None,
+               athletes: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every window, sub-score and component per athlete and day, with the verdict and
     reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup). `k`: the
     model's constants; `facts`: the constants the daily facts were built with (both part
-    of `model_version`); defaults when None."""
+    of `model_version`); defaults when None. `athletes` (athlete_id, sex) gives the
+    low-energy-availability reason its note by sex (a general note without it)."""
     k = k or ScoreConstants()
     facts = facts or FactConstants()
-    parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
+    sexes = (athletes.select("athlete_id", pl.col("sex").cast(pl.String))
+             if athletes is not None else
+             pl.DataFrame(schema={"athlete_id": pl.String, "sex": pl.String}))
+    inputs = daily_inputs(training, nutrition, energy).join(
+        sexes, on="athlete_id", how="left", maintain_order="left")
+    parts = component_parts(windows(inputs, k), k)
     scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
     return scored.with_columns(pl.lit(model_version(k, facts)).alias("model_version"))
 
@@ -97,7 +115,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
                           ) -> pl.DataFrame:
     """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
     components, the week's running km and hours, mean protein g/kg and balance over the
-    usable food-log days, strength sessions, the load lines on the week's last day, and the
+    usable food-log days, strength sessions, the load lines and the weight trend on the
+    week's last day, and the
     main factor and reasons of the week's last scored day (on a Sunday its 7-day windows
     are exactly the week)."""
     k = k or ScoreConstants()
@@ -128,7 +147,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             pl.when(col("strength_sessions").is_not_null().any())
             .then(col("strength_sessions").sum()).cast(pl.Int32).alias("strength_sessions"),
             col("acute_load").last(), col("chronic_load").last(),
-            col("acute_chronic_ratio").last(),
+            col("acute_chronic_ratio").last(), col("weight_trend_pct_per_week").last(),
+            col("trend_balance_kcal_per_day").last(),
             col("main_factor").sort_by(latest).last(),
             col("reasons").sort_by(latest).last(),
             col("model_version").first(),
