@@ -144,6 +144,16 @@ REST_DAY: dict[str, object] = {
 }
 
 
+def weigh_ins(pct_per_week: float, n: int = 28, every: int = 2
+              ) -> dict[int, dict[str, object]]:
+    """`days` for `make_facts(n)`: weigh-ins every `every` days back from the last day, on
+    a straight line losing or gaining `pct_per_week` of 60 kg a week (60 kg on the last
+    day); the days between keep the configured weight, which never counts."""
+    slope = WEIGHT_KG * pct_per_week / 100 / 7  # kg/day
+    return {i: {"weight_kg": WEIGHT_KG + slope * (i - (n - 1)), "weight_source": "measured"}
+            for i in range(n - 1, -1, -every)}
+
+
 class Facts(NamedTuple):
     training: pl.DataFrame
     nutrition: pl.DataFrame

@@ -404,8 +404,8 @@ def exercise_energy_by_day(
       calories nor a usable heart rate.
     * ``exercise_min`` (Float64, **min**): the summed duration (`session_minutes`) of the
       sessions whose energy is in ``exercise_kcal``, the time whose resting energy the net
-      exercise energy of energy availability subtracts; null when one of them has no
-      duration.
+      exercise energy of energy availability subtracts; null when ``exercise_kcal`` is,
+      or when one of them has no duration.
     """
     del hr_minutes  # reserved: per-minute Keytel from records is not implemented yet
     per_session = _dated(
@@ -429,7 +429,8 @@ def exercise_energy_by_day(
             .otherwise(pl.lit(METHOD_MIXED))
             .alias("exercise_kcal_method"),
             method.is_null().sum().cast(pl.Int32).alias("exercise_sessions_unestimated"),
-            pl.when(~(method.is_not_null() & minutes.is_null()).any())
+            pl.when(method.is_not_null().any()
+                    & ~(method.is_not_null() & minutes.is_null()).any())
             .then(minutes.filter(method.is_not_null()).sum()).cast(pl.Float64)
             .alias("exercise_min"),
         )

@@ -68,7 +68,7 @@ def energy_reason(k: ScoreConstants) -> pl.Expr:
 
 #: The note after a low energy availability, by the athlete's sex (null: not known).
 LOW_EA_NOTES = {
-    "female": "a risk to menstrual function and bone (Loucks & Thuma 2003; IOC REDs 2023)",
+    "female": "a risk to menstrual function and bone (Loucks & Thuma 2003, IOC REDs 2023)",
     "male": "thresholds for men are less clear, about 25-30 (IOC REDs 2023)",
     None: "a risk to hormones and bone (thresholds set in women, for men about 25-30: IOC "
           "REDs 2023)",

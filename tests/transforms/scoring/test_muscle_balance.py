@@ -19,6 +19,7 @@ from tests.factories import (
     is_strength_day,
     make_facts,
     on,
+    weigh_ins,
 )
 from transforms.scoring.muscle_balance import (
     _verdict,
@@ -311,6 +312,92 @@ def test_equal_costs_keep_the_component_order() -> None:
     assert row["main_factor"] == "protein"
     assert row["reasons"] == ("protein 1.5 g/kg (target 2.1 in a deficit); 7 of the last 7 "
                               "days in deficit above 500 kcal (mean balance -625 kcal/day)")
+
+
+FEMALE = pl.DataFrame({"athlete_id": ["a"], "sex": ["female"]})
+MALE = pl.DataFrame({"athlete_id": ["a"], "sex": ["male"]})
+
+
+@pytest.mark.parametrize(("athletes", "note"), [
+    (FEMALE, "a risk to menstrual function and bone (Loucks & Thuma 2003, IOC REDs 2023)"),
+    (MALE, "thresholds for men are less clear, about 25-30 (IOC REDs 2023)")])
+def test_low_energy_availability_is_a_reason_with_a_note_by_sex(athletes: pl.DataFrame,
+                                                                note: str) -> None:
+    # every component at 100 (balance 0): the flag alone is the reason, no main factor
+    row = last(score_days(*make_facts(14, every={"energy_availability_kcal_per_kg_ffm": 27.0}),
+                          athletes=athletes))
+    assert row["score"] == pytest.approx(100.0)
+    assert row["low_energy_availability"] is True
+    assert row["main_factor"] is None
+    assert row["reasons"] == f"energy availability 27 kcal/kg FFM (low below 30): {note}"
+
+
+def test_an_energy_availability_at_30_sets_no_flag() -> None:
+    row = last(score_days(*make_facts(14, every={"energy_availability_kcal_per_kg_ffm": 30.0}),
+                          athletes=FEMALE))
+    assert row["low_energy_availability"] is False
+    assert row["reasons"] == "no component below 80 of 100"
+
+
+def test_a_flag_leads_the_reasons_and_counts_toward_max_reasons() -> None:
+    # the verdict week (energy 12.5, protein 10.25, strength 7.5 points) with availability
+    # 25: the flag first, then the two costliest components; the score is unchanged
+    facts = _verdict_facts()
+    facts = facts._replace(energy=facts.energy.with_columns(
+        pl.lit(25.0).alias("energy_availability_kcal_per_kg_ffm")))
+    row = last(score_days(*facts, athletes=MALE))
+    assert row["score"] == pytest.approx(63.4)
+    assert row["main_factor"] == "energy"
+    assert row["reasons"] == "; ".join([
+        "energy availability 25 kcal/kg FFM (low below 30): thresholds for men are less "
+        "clear, about 25-30 (IOC REDs 2023)",
+        "7 of the last 7 days in deficit above 500 kcal (mean balance -625 kcal/day)",
+        "protein 1.4 g/kg (target 2.1 in a deficit)",
+    ])
+
+
+def test_a_weight_trend_falling_faster_than_the_log_says_is_a_reason() -> None:
+    # weigh-ins every other day on a line losing 1.2 % of 60 kg a week (0.1029 kg/day,
+    # -792 kcal/day at 7700 kcal/kg), food log at balance 0: 792 > 500 kcal apart. The
+    # trend is % of the mean weigh-in (day 14 of 1..27: 60 + 0.1029 x 13 = 61.34 kg):
+    # 0.1029 x 7 / 61.34 = 1.17 %/week, which also raises the protein target to 2.3
+    # (protein 1.8: amount (1.8 - 0.8) / 1.5 = 66.7, score 75)
+    row = last(score_days(*make_facts(28, days=weigh_ins(-1.2))))
+    slope = 60 * 0.012 / 7
+    assert row["trend_balance_kcal_per_day"] == pytest.approx(-slope * 7700)
+    assert row["weight_trend_pct_per_week"] == pytest.approx(-slope * 7 / (60 + slope * 13)
+                                                             * 100)
+    assert row["protein_score"] == pytest.approx(75.0)
+    assert row["reasons"] == ("weight falling 1.2 %/week although the food log says "
+                              "maintenance: expenditure may be higher than estimated; protein "
+                              "1.8 g/kg (target 2.3 in a deficit)")
+
+
+def test_a_stable_weight_against_a_logged_deficit_is_a_reason() -> None:
+    # weight level (trend 0 kcal/day), food log -800 kcal/day: 800 > 500 apart
+    row = last(score_days(*make_facts(28, every={"balance_kcal": -800.0},
+                                      days=weigh_ins(0.0))))
+    assert row["weight_trend_pct_per_week"] == pytest.approx(0.0, abs=1e-9)
+    assert row["reasons"].split("; ")[0] == ("weight stable although the food log says a "
+                                             "deficit of 800 kcal/day: logging may be "
+                                             "incomplete")
+
+
+def test_a_weight_trend_close_to_the_log_is_no_reason() -> None:
+    # losing 0.5 % of 60 kg a week: 60 x 0.005 / 7 x 7700 = -330 kcal/day, log -300:
+    # 30 kcal apart; a log 500 kcal from the trend (-330 + 500 = 170) is no reason either
+    for balance in (-300.0, -330.0 + 499.0):
+        row = last(score_days(*make_facts(28, every={"balance_kcal": balance},
+                                          days=weigh_ins(-0.5))))
+        assert "weight" not in row["reasons"], balance
+
+
+def test_the_weekly_rollup_carries_the_weight_trend_of_the_week_s_last_day() -> None:
+    scored = score_days(*make_facts(28, days=weigh_ins(-1.0)))
+    weekly = weekly_muscle_balance(scored).sort("week_start")
+    sunday = on(scored, 27)  # START is a Monday: day 27 is the fourth week's Sunday
+    assert weekly["weight_trend_pct_per_week"][-1] == sunday["weight_trend_pct_per_week"]
+    assert weekly["trend_balance_kcal_per_day"][-1] == pytest.approx(-60 * 0.01 / 7 * 7700)
 
 
 def test_strength_reason_counts_days_since_the_last_session() -> None:

@@ -17,6 +17,7 @@ from tests.factories import (
     carbohydrate_need_by_hand,
     is_strength_day,
     make_facts,
+    weigh_ins,
     window_frame,
 )
 from transforms.scoring.score_components import (
@@ -86,22 +87,13 @@ def test_the_deficit_target_follows_the_7_day_mean_balance_not_one_day() -> None
     assert got["protein_target_g_per_kg"] == pytest.approx(1.6 + 0.7 * (3000 / 7 - 250) / 500)
 
 
-def _weighed(pct_per_week: float, n: int = 28, every: int = 2) -> dict[int, dict[str, object]]:
-    """Weigh-ins every `every` days on a straight line losing or gaining `pct_per_week` of
-    60 kg a week (the weight of the last day is 60 kg); the days between keep the
-    configured weight, which never counts."""
-    slope = 60.0 * pct_per_week / 100 / 7  # kg/day
-    return {i: {"weight_kg": 60.0 + slope * (i - (n - 1)), "weight_source": "measured"}
-            for i in range(n - 1, -1, -every)}
-
-
 @pytest.mark.parametrize(("pct", "target"), [
     (0.0, 1.6), (-0.5, 1.6), (-0.75, 1.95), (-1.0, 2.3), (-1.5, 2.3), (0.8, 1.6)])
 def test_protein_target_rises_linearly_with_the_weight_loss(pct: float, target: float) -> None:
     """At maintenance by the food log, a weight trend losing 0.5 %/week keeps 1.6 g/kg,
     1 %/week gives 2.3, straight between. The trend's % is of the window's mean weigh-in,
     so a line drawn at `pct` % of the last day's 60 kg reads slightly differently."""
-    got = last(make_facts(28, every={"protein_g_per_kg": 1.6}, days=_weighed(pct)))
+    got = last(make_facts(28, every={"protein_g_per_kg": 1.6}, days=weigh_ins(pct)))
     # weigh-ins every other day from day 27 back to day 1: mean weight = the weight of
     # day 14 (the middle of 1..27), 60 + slope x (14 - 27)
     slope = 60.0 * pct / 100 / 7
@@ -117,9 +109,9 @@ def test_protein_target_rises_linearly_with_the_weight_loss(pct: float, target: 
 def test_the_protein_target_is_the_larger_of_deficit_and_weight_loss() -> None:
     # balance -500 (1.95) and a loss of 1.5 %/week (2.3): 2.3; balance -700 (2.23) and
     # weight stable (1.6): 2.23
-    got = last(make_facts(28, every={"balance_kcal": -500.0}, days=_weighed(-1.5)))
+    got = last(make_facts(28, every={"balance_kcal": -500.0}, days=weigh_ins(-1.5)))
     assert got["protein_target_g_per_kg"] == pytest.approx(2.3)
-    got = last(make_facts(28, every={"balance_kcal": -700.0}, days=_weighed(0.0)))
+    got = last(make_facts(28, every={"balance_kcal": -700.0}, days=weigh_ins(0.0)))
     assert got["protein_target_g_per_kg"] == pytest.approx(1.6 + 0.7 * 450 / 500)
 
 
