@@ -751,3 +751,74 @@ def test_a_week_without_any_score() -> None:
     assert row["reasons"].startswith("not enough data")
     assert row["run_distance_km"] == pytest.approx(3 * 6.0)
     assert row["logged_days"] == 3
+
+
+# --------------------------------------------------------------------------------------
+# The worked example of docs/scoring.md
+# --------------------------------------------------------------------------------------
+
+def _worked_example_facts():
+    """docs/scoring.md's worked example: 21 days of 5 h / 50 km a week (300/7 min a day,
+    easy), then the scored week (days 21..27, Monday to Sunday)."""
+    week = {  # day: (run min, km, zone 4 min, cycling min, balance kcal)
+        21: (60.0, 10.0, 0.0, 30.0, -700.0), 22: (0.0, 0.0, 0.0, 0.0, -450.0),
+        23: (50.0, 8.0, 18.0, 0.0, -700.0), 24: (60.0, 10.0, 0.0, 0.0, -450.0),
+        25: (50.0, 9.0, 0.0, 0.0, -700.0), 26: (120.0, 18.0, 0.0, 0.0, -450.0),
+        27: (20.0, 5.0, 0.0, 25.0, -400.0)}
+    days: dict[int, dict[str, object]] = {}
+    for i in range(28):
+        run, km, z4, cycling, balance = week.get(i, (300 / 7, 50 / 7, 0.0, 0.0, 0.0))
+        days[i] = {"run_moving_min": run, "longest_run_min": run, "run_distance_km": km,
+                   "run_sessions": int(run > 0), "hr_covered_min": run, "z1_min": 0.0,
+                   "z2_min": run - z4, "z3_min": 0.0, "z4_min": z4, "z5_min": 0.0,
+                   "cycling_min": cycling, "other_cardio_min": cycling,
+                   "balance_kcal": balance}
+        if i >= 21:
+            days[i].update({"protein_g_per_kg": 1.4, "meals_reaching_protein_target": 2,
+                            "carbohydrate_g_per_kg": 4.5})
+    # one strength session in the week, on the day without a run (day 22)
+    days[25].update({"strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0,
+                     "strength_reps": None, "strength_volume_kg": 0.0})
+    return make_facts(28, every={"acute_chronic_ratio": 1.1}, days=days)
+
+
+def test_the_worked_example_of_the_documentation() -> None:
+    row = last(score_days(*_worked_example_facts()))
+    target = 1.6 + 0.7 * (550 - 250) / 500                        # 2.02
+    protein = 0.75 * 100 * (1.4 - 0.8) / (target - 0.8) + 0.25 * 50  # 49.39
+    # needs of 90, 0, 50, 60, 50, 120, 45 endurance minutes
+    needs = [6, 3, 5 + 5 / 45, 5 + 15 / 45, 5 + 5 / 45, 6 + 2 * 30 / 150, 5]
+    carbohydrate = 100 * (4.5 / (sum(needs) / 7) - 0.5) / 0.5        # 75.2
+    running = 0.35 * 100 * 4 / 6 + 0.30 * 75 + 0.20 * 100 * 60 / 90 + 0.15 * 100  # 74.17
+    expected = {"protein": 49.4, "energy": 60.0, "carbohydrate": 75.2, "running_load": 74.2,
+                "intensity": 50.0, "strength": 50.0, "recovery": 100.0}
+    assert (round(protein, 1), round(carbohydrate, 1), round(running, 1)) == (49.4, 75.2, 74.2)
+    for c, v in expected.items():
+        assert row[f"{c}_score"] == pytest.approx(v), c
+    assert row["protein_target_g_per_kg"] == pytest.approx(target)
+    assert row["balance_kcal_7d"] == pytest.approx(-550.0)
+    total = sum(W[c] * v for c, v in expected.items())  # 61.774
+    assert total == pytest.approx(61.774)
+    assert row["score"] == pytest.approx(61.8)
+    assert row["main_factor"] == "protein"
+    assert row["reasons"] == (
+        "protein 1.4 g/kg (target 2.0 in a deficit); 3 of the last 7 days in deficit above "
+        "500 kcal (mean balance -550 kcal/day); strength sessions: 1 in the last 7 days "
+        "(target 2)")
+
+
+def test_the_worked_example_with_five_reasons_and_with_a_low_availability() -> None:
+    facts = _worked_example_facts()
+    five = last(score_days(*facts, ScoreConstants(max_reasons=5)))
+    assert five["reasons"].split("; ")[3:] == [
+        "running 6.0 h in 7 days (full credit up to 4 h)",
+        "5 % of running in zones 4-5 (target 10 %)"]
+    low = facts._replace(energy=facts.energy.with_columns(
+        pl.lit(28.0).alias("energy_availability_kcal_per_kg_ffm")))
+    row = last(score_days(*low, athletes=FEMALE))
+    assert row["score"] == pytest.approx(61.8)
+    assert row["reasons"].split("; ") == [
+        "energy availability 28 kcal/kg FFM (low below 30): a risk to menstrual function and "
+        "bone (Loucks & Thuma 2003, IOC REDs 2023)",
+        "protein 1.4 g/kg (target 2.0 in a deficit)",
+        "3 of the last 7 days in deficit above 500 kcal (mean balance -550 kcal/day)"]
