@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.scoring import WINDOW_DAYS, ScoreConstants
+from transforms.body_weight import WEIGHT_MEASURED
 from transforms.scoring.score_functions import ramp
 
 KEYS = ("athlete_id", "local_date")
@@ -104,7 +105,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
                     | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
     # a measured weigh-in: day number from the athlete's first day, weight less the
     # athlete's mean weigh-in (shifts that leave the slope as it is and keep sums small)
-    measured = (pl.col("weight_source") == "measured") & pl.col("weight_kg").is_not_null()
+    measured = (pl.col("weight_source") == WEIGHT_MEASURED) & pl.col("weight_kg").is_not_null()
     day_number = (pl.col("local_date") - pl.col("local_date").min().over("athlete_id")
                   ).dt.total_days()
     weighed = pl.when(measured).then(pl.col("weight_kg"))
