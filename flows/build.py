@@ -199,7 +199,8 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: Scoring | None
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
         facts = daily_facts(raw, frame, utc_now().date(), scoring)
-        scored = score_days(facts.training, facts.nutrition, facts.energy, scoring, scoring)
+        scored = score_days(facts.training, facts.nutrition, facts.energy, scoring, scoring,
+                            athletes=frame)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),

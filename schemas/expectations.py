@@ -112,6 +112,10 @@ FFM_KG = (MIN_BODY_WEIGHT_KG * (1 - MAX_BODY_FAT_PCT / 100),
 #: 4.4 for men, transforms.physiology) over the longest local day: 8,500; the loads are
 #: weighted means of daily TRIMP.
 TRIMP_MAX = 10_000
+#: A weight trend no body shows (plausibility: 20 %/week; the balance of 20 % of the
+#: heaviest weight the door accepts, 300 kg, a week at 7700 kcal/kg, rounded up).
+WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -20, 20),
+                       ("trend_balance_kcal_per_day", -70_000, 70_000))
 #: (column, min, max) per table (max None: no upper bound); units in the column names.
 #: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
 #: never fail; the others (distance, energy, grams) are plausibility checks, whose
@@ -148,6 +152,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("balance_kcal", -25_000, 15_000),
         # (intake - exercise) / FFM: +-15,000 kcal over the smallest FFM
         ("energy_availability_kcal_per_kg_ffm", -2_000, 2_000),
+        ("exercise_min", 0, SESSION_MIN),
     ),
     "daily_muscle_balance": (
         ("score", 0, 100), ("data_completeness", 0, 1),
@@ -162,7 +167,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
         ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
-        ("very_low_intake_days_7d", 0, 7),
+        ("very_low_intake_days_7d", 0, 7), *WEIGHT_TREND_RANGES,
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -171,7 +176,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("protein_g_per_kg_mean", 0, PROTEIN_G_PER_KG),
         ("protein_g_per_lb_mean", 0, PROTEIN_G_PER_LB), ("logged_days", 0, 7),
         ("strength_sessions", 0, 140), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
-        ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7),
+        ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7), *WEIGHT_TREND_RANGES,
     ),
 }
 #: (column, allowed values) per table.
@@ -281,6 +286,16 @@ def _per_lb_checks(gxe: Any, per_kg: str, per_lb: str) -> list[Any]:
     ]
 
 
+def _known_together(gxe: Any, column: str, source: str) -> list[Any]:
+    """`column` is null exactly where `source` (the value it is computed from) is."""
+    from great_expectations.expectations.row_conditions import Column
+
+    return [gxe.ExpectColumnValuesToBeNull(column=column,
+                                           row_condition=Column(source).is_null()),
+            gxe.ExpectColumnValuesToNotBeNull(column=column,
+                                              row_condition=Column(source).is_not_null())]
+
+
 def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     """The expectations of one published table, given its built `frame`."""
     gxe = expectations_module()
@@ -304,6 +319,12 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     if table.endswith("_muscle_balance"):
         checks += (_band_checks(gxe, inputs) + _trend_checks(gxe)
                    + _per_lb_checks(gxe, *PER_LB[table]))
+    if table == "daily_muscle_balance":
+        checks += _known_together(gxe, "low_energy_availability",
+                                  "energy_availability_kcal_per_kg_ffm_7d")
+    if table.endswith("_muscle_balance"):
+        checks += _known_together(gxe, "trend_balance_kcal_per_day",
+                                  "weight_trend_pct_per_week")
     return checks
 
 

@@ -17,6 +17,8 @@ CSV_DECIMALS: tuple[tuple[str, int, str], ...] = (
     (r".*_g_per_kg(_7d|_mean)?", 2, "g/kg body weight"),
     (r".*_g_per_lb(_7d|_mean)?", 3, "g/lb body weight"),
     (r".*_kcal_per_kg_ffm(_7d)?", 1, "kcal/kg fat-free mass"),
+    (r".*_kcal_per_day", 1, "kcal/day"),
+    (r".*_pct_per_week", 3, "%/week"),
     (r".*_kcal(_7d|_mean)?", 1, "kcal"),
     (r".*_g", 1, "g"),
     (r".*_kg", 2, "kg"),

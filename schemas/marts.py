@@ -103,13 +103,15 @@ DAILY_ENERGY: tuple[tuple[str, str], ...] = KEYS + (
     ("expenditure_kcal", "Resting x 1.2 + exercise, kcal"),
     ("balance_kcal", "Intake - expenditure, kcal (null when not logged)"),
     ("energy_availability_kcal_per_kg_ffm",
-     "(Intake - exercise) / fat-free mass, kcal/kg FFM/day (Loucks)"),
+     "(Intake - net exercise energy) / fat-free mass, kcal/kg FFM/day (Loucks 2011); net "
+     "exercise energy = exercise_kcal - resting_kcal / 1440 x exercise_min, at least 0"),
+    ("exercise_min", "Minutes of the sessions whose energy is in exercise_kcal, min (0 on a "
+                     "day without sessions)"),
 )
 
 _COMPONENT_SCORES = (
     ("protein_score", "Protein component 0-100: 7-day g/kg against the target, and meal spread"),
-    ("energy_score", "Energy component 0-100: energy availability 30-45 kcal/kg FFM, else "
-                     "7-day balance -1000..-250 kcal/day"),
+    ("energy_score", "Energy component 0-100: 7-day mean balance -1000..-250 kcal/day"),
     ("carbohydrate_score", "Carbohydrate component 0-100: 7-day g/kg against the training band"),
     ("running_load_score", "Running-load component 0-100: weekly hours, progression, long run, "
                            "acute:chronic ratio"),
@@ -136,17 +138,29 @@ _MEMORY = (
                   "else same (null: either unknown)"),
 )
 
+_WEIGHT_TREND = (
+    ("weight_trend_pct_per_week",
+     "Weight trend, %/week of body weight (negative: losing): least-squares slope of the "
+     "measured weigh-ins of the last 28 days (null: under 4 weigh-ins or spanning under 14 "
+     "days)"),
+    ("trend_balance_kcal_per_day",
+     "Energy balance the weight trend implies, kcal/day: slope kg/day x 7700 kcal/kg "
+     "(Wishnofsky 1958; Hall 2008: an average, early losses are partly water)"),
+)
+
 DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT_SCORES + (
     ("protein_g_per_kg_7d", "Mean protein over usable food-log days in the last 7 days, g/kg"),
     ("protein_g_per_lb_7d", "The same in grams per pound of body weight, g/lb (g/kg x "
                             "0.45359237)"),
     ("protein_target_g_per_kg",
-     "Protein target used, g/kg (higher in a sustained deficit; null without protein data)"),
+     "Protein target used, g/kg: 1.6, rising to 2.3 with the 7-day deficit (250-750 "
+     "kcal/day) or the weight loss (0.5-1 %/week); null without protein data"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
     ("balance_kcal_7d", "Mean energy balance over usable food-log days, last 7 days, kcal/day"),
     ("deficit_days_7d", "Days in the last 7 with a deficit above 500 kcal"),
     ("energy_availability_kcal_per_kg_ffm_7d",
-     "Mean energy availability, last 7 days, kcal/kg FFM/day (null without body fat)"),
+     "Mean energy availability (intake - net exercise energy, per kg fat-free mass), last 7 "
+     "days, kcal/kg FFM/day (null without body fat); a flag, not scored"),
     ("carbohydrate_g_per_kg_7d",
      "Mean carbohydrate over usable food-log days with known training, last 7 days, g/kg"),
     ("carbohydrate_need_g_per_kg_7d",
@@ -180,6 +194,10 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("acute_chronic_ratio", "Acute / chronic load; descriptive only, not an injury predictor; "
                             "null until 28 days of watch data"),
     *_MEMORY,
+    ("low_energy_availability",
+     "7-day mean energy availability below 30 kcal/kg FFM/day (low: Loucks & Thuma 2003; IOC "
+     "REDs 2023); null when energy availability is unknown"),
+    *_WEIGHT_TREND,
     ("model_version", "Scoring model version: changes with any constant or transfer function"),
 )
 
@@ -220,6 +238,7 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("score_28d_previous", "The same mean over the 28 days before those, 0-100"),
     ("trend_28d", "Trend on the week's last day: better, same or worse than the 28 days "
                   "before (+-5 points)"),
+    *((name, f"{text} (on the week's last day)") for name, text in _WEIGHT_TREND),
     ("model_version", "Scoring model version"),
 )
 

@@ -93,6 +93,8 @@ _ABOVE = {
     "protein_target_deficit_g_per_kg": ("protein_floor_g_per_kg",),
     "ea_adequate_kcal_per_kg_ffm": ("ea_low_kcal_per_kg_ffm",),
     "balance_full_credit_kcal": ("balance_zero_credit_kcal",),
+    "protein_deficit_full_kcal": ("protein_deficit_from_kcal",),
+    "protein_loss_full_pct_per_week": ("protein_loss_from_pct_per_week",),
     "carb_high_from_min": ("carb_moderate_from_min",),
     "carb_very_high_from_min": ("carb_high_from_min",),
     "run_zero_credit_h_per_week": ("run_full_credit_h_per_week",),
@@ -127,7 +129,17 @@ class ScoreConstants(_Constants):
     protein_target_deficit_g_per_kg: NonNegative = 2.3  # Jäger 2017, lower bound in a deficit
     protein_meals_target: Positive = 4.0        # Schoenfeld & Aragon 2018
     protein_amount_share: Share = 0.75          # amount vs spread over meals within the component
-    sustained_deficit_kcal: NonNegative = 300.0  # 7-day mean balance below -300 kcal/day
+    # The target rises linearly from protein_target_g_per_kg to
+    # protein_target_deficit_g_per_kg as the 7-day mean deficit grows from 250 to 750
+    # kcal/day, or as the weight trend falls from 0.5 to 1.0 %/week (the larger of the two):
+    # Helms et al. 2014, JISSN 11:20 (protein needs rise with the size of the deficit;
+    # losses of 0.5-1 %/week); Jäger et al. 2017 (2.3-3.1 g/kg in a deficit); Garthe et al.
+    # 2011, IJSNEM 21:97 (~0.7 %/week kept lean mass, ~1.4 %/week did not). 750 kcal/day is
+    # about 1 %/week for a 60-70 kg runner (x 7 / 7700 kcal/kg).
+    protein_deficit_from_kcal: NonNegative = 250.0   # deficit where the raise begins
+    protein_deficit_full_kcal: NonNegative = 750.0   # deficit with the full deficit target
+    protein_loss_from_pct_per_week: NonNegative = 0.5  # weight loss where the raise begins
+    protein_loss_full_pct_per_week: NonNegative = 1.0  # weight loss with the full target
 
     # -- energy: Loucks & Thuma 2003, Burke 2018, IOC REDs 2023 (EA bands); Garthe et al.
     # 2011 (IJSNEM 21:97: losing ~0.7 %/week kept lean mass, ~1.4 %/week did not)
@@ -137,12 +149,28 @@ class ScoreConstants(_Constants):
     balance_full_credit_kcal: Signed = -250.0   # within logging noise of balance
     deficit_day_kcal: NonNegative = 500.0       # a "deficit day" in the reasons
 
+    # -- weight trend: least-squares slope of the measured weigh-ins of the last 28 days
+    # (a model choice, no study: enough weigh-ins over enough days that day-to-day water
+    # swings of 1-2 kg average out); the balance it implies at 7700 kcal per kg of weight
+    # change (Wishnofsky 1958, 3500 kcal/lb; Hall 2008, Int J Obes 32:573: an average, not
+    # a constant - early losses are partly water and glycogen)
+    weight_trend_window_days: WholePositive = 28
+    weight_trend_min_weighins: Annotated[WholeNonNegative, Field(ge=2)] = 4
+    weight_trend_min_span_days: WholePositive = 14
+    weight_change_kcal_per_kg: Positive = 7700.0
+    # trend-implied balance and food-log balance further apart than this: a reason names it
+    # (a model choice, about twice the typical error of a food log and an expenditure
+    # estimate together)
+    trend_disagreement_kcal: Positive = 500.0
+
     # -- carbohydrate: Thomas et al. 2016 (ACSM/AND/DC), g/kg/day by the day's training
     carb_light_g_per_kg: Positive = 3.0         # light: 3-5
     carb_moderate_g_per_kg: Positive = 5.0      # moderate, about 1 h/day: 5-7
     carb_high_g_per_kg: Positive = 6.0          # high, 1-3 h/day: 6-10
     carb_very_high_g_per_kg: Positive = 8.0     # very high, > 4-5 h/day: 8-12
-    carb_moderate_from_min: NonNegative = 45.0  # training minutes that make a day moderate
+    # the need is a line through (0 min, light), (45 min, moderate), (90 min, high),
+    # (240 min, very high), flat beyond: no step at a band's edge (model choice)
+    carb_moderate_from_min: Positive = 45.0  # training minutes where a day is moderate
     carb_high_from_min: NonNegative = 90.0
     carb_very_high_from_min: NonNegative = 240.0
     # eaten / band's lower bound: no credit at 0.5; below 1 (full credit is eating the bound)
@@ -251,6 +279,16 @@ class ScoreConstants(_Constants):
             raise PydanticCustomError(
                 "beyond_baseline", f"must not exceed scoring.chronic_window_days - "
                 f"{WINDOW_DAYS} ({window - WINDOW_DAYS})")
+        return value
+
+    @field_validator("weight_trend_min_span_days")
+    @classmethod
+    def _within_trend_window(cls, value: int, info: ValidationInfo) -> int:
+        """The span asked of the weigh-ins fits in the trend's window."""
+        window = info.data.get("weight_trend_window_days")
+        if window is not None and value >= window:
+            raise PydanticCustomError(
+                "beyond_window", f"must be below scoring.weight_trend_window_days ({window})")
         return value
 
     @field_validator("weight_recovery")

@@ -58,7 +58,22 @@ ENERGY_DTYPES = {
     "fat_free_mass_kg": pl.Float64, "resting_kcal": pl.Float64, "resting_method": pl.String,
     "exercise_kcal": pl.Float64, "intake_kcal": pl.Float64, "expenditure_kcal": pl.Float64,
     "balance_kcal": pl.Float64, "energy_availability_kcal_per_kg_ffm": pl.Float64,
+    "exercise_min": pl.Float64,
 }
+
+
+#: The carbohydrate need's corners by default (Thomas et al. 2016 lower bounds at the band
+#: edges): (endurance minutes, g/kg).
+CARB_NEED_CORNERS = ((0.0, 3.0), (45.0, 5.0), (90.0, 6.0), (240.0, 8.0))
+
+
+def carbohydrate_need_by_hand(minutes: float) -> float:
+    """The default carbohydrate need of a day with `minutes` of endurance training, g/kg,
+    read off the straight segment between the two corners around it (8 from 240 min)."""
+    for (x0, y0), (x1, y1) in zip(CARB_NEED_CORNERS, CARB_NEED_CORNERS[1:], strict=False):
+        if minutes <= x1:
+            return y0 + (y1 - y0) * (max(minutes, x0) - x0) / (x1 - x0)
+    return CARB_NEED_CORNERS[-1][1]
 
 
 def is_strength_day(i: int) -> bool:
@@ -69,8 +84,9 @@ def is_strength_day(i: int) -> bool:
 def good_day(i: int) -> dict[str, object]:
     """Day `i` of a runner with nothing to criticise: a 30-min run (6 km, 20 % of it in zone
     4, none in zone 3, under the 10 min that make a day hard), strength on Tuesdays and
-    Fridays (40 min, far from the run), no other cardio (so every day's carbohydrate band
-    is light, 3 g/kg: strength minutes do not count), 1.8 g/kg protein over 4 meals, 6 g/kg
+    Fridays (40 min, far from the run), no other cardio (so every day's carbohydrate need
+    is that of 30 endurance minutes, 3 + 2 x 30/45 = 4.33 g/kg: strength minutes do not
+    count), 1.8 g/kg protein over 4 meals, 6 g/kg
     carbohydrate, energy balance 0, no body fat (energy availability unknown),
     acute:chronic ratio 1.0."""
     strength = is_strength_day(i)
@@ -104,6 +120,7 @@ def good_day(i: int) -> dict[str, object]:
         "fat_free_mass_kg": None, "resting_kcal": 1400.0, "resting_method": "mifflin_st_jeor",
         "intake_kcal": 2600.0, "expenditure_kcal": 2600.0, "balance_kcal": 0.0,
         "energy_availability_kcal_per_kg_ffm": None,
+        "exercise_min": 70.0 if strength else 30.0,
     }
 
 
@@ -130,7 +147,18 @@ REST_DAY: dict[str, object] = {
     "trimp": 0.0,
     "strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0, "strength_reps": None,
     "strength_volume_kg": 0.0, "exercise_kcal": 0.0, "exercise_kcal_method": None,
+    "exercise_min": 0.0,
 }
+
+
+def weigh_ins(pct_per_week: float, n: int = 28, every: int = 2
+              ) -> dict[int, dict[str, object]]:
+    """`days` for `make_facts(n)`: weigh-ins every `every` days back from the last day, on
+    a straight line losing or gaining `pct_per_week` of 60 kg a week (60 kg on the last
+    day); the days between keep the configured weight, which never counts."""
+    slope = WEIGHT_KG * pct_per_week / 100 / 7  # kg/day
+    return {i: {"weight_kg": WEIGHT_KG + slope * (i - (n - 1)), "weight_source": "measured"}
+            for i in range(n - 1, -1, -every)}
 
 
 class Facts(NamedTuple):

@@ -266,6 +266,13 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
                      on=["athlete_id", "local_date"], how="left")
         .join(training.select("athlete_id", "local_date", "exercise_kcal"),
               on=["athlete_id", "local_date"], how="left")
+        .join(exercise.select("athlete_id", "local_date", "exercise_min",
+                              pl.lit(True).alias("__sessions")),
+              on=["athlete_id", "local_date"], how="left")
+        # a day without sessions whose exercise energy is known (0) has 0 exercise minutes
+        .with_columns(pl.when(pl.col("__sessions")).then(pl.col("exercise_min"))
+                      .when(pl.col("exercise_kcal").is_not_null()).then(0.0)
+                      .alias("exercise_min"))
     )
     energy = daily_energy(energy_in, athletes, activity_factor=k.activity_factor).select(
         [c for c, _ in DAILY_ENERGY])

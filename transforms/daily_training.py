@@ -402,6 +402,10 @@ def exercise_energy_by_day(
       ``exercise_kcal`` is a lower bound, see the next column).
     * ``exercise_sessions_unestimated`` (Int32): sessions that day with neither device
       calories nor a usable heart rate.
+    * ``exercise_min`` (Float64, **min**): the summed duration (`session_minutes`) of the
+      sessions whose energy is in ``exercise_kcal``, the time whose resting energy the net
+      exercise energy of energy availability subtracts; null when ``exercise_kcal`` is,
+      or when one of them has no duration.
     """
     del hr_minutes  # reserved: per-minute Keytel from records is not implemented yet
     per_session = _dated(
@@ -411,6 +415,7 @@ def exercise_energy_by_day(
         )
     )
     method = pl.col("session_kcal_method")
+    minutes = session_minutes(fall_back_to_elapsed=fall_back_to_elapsed)
     return (
         per_session.group_by(*DAY_KEYS)
         .agg(
@@ -424,6 +429,10 @@ def exercise_energy_by_day(
             .otherwise(pl.lit(METHOD_MIXED))
             .alias("exercise_kcal_method"),
             method.is_null().sum().cast(pl.Int32).alias("exercise_sessions_unestimated"),
+            pl.when(method.is_not_null().any()
+                    & ~(method.is_not_null() & minutes.is_null()).any())
+            .then(minutes.filter(method.is_not_null()).sum()).cast(pl.Float64)
+            .alias("exercise_min"),
         )
         .sort(*DAY_KEYS)
     )

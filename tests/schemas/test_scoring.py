@@ -230,7 +230,9 @@ PAIRS = [("protein_floor_g_per_kg", "protein_target_g_per_kg"),
          ("high_risk_below_score", "low_risk_min_score"),
          ("balance_zero_credit_kcal", "balance_full_credit_kcal"),
          ("carb_moderate_from_min", "carb_high_from_min"),
-         ("carb_high_from_min", "carb_very_high_from_min")]
+         ("carb_high_from_min", "carb_very_high_from_min"),
+         ("protein_deficit_from_kcal", "protein_deficit_full_kcal"),
+         ("protein_loss_from_pct_per_week", "protein_loss_full_pct_per_week")]
 
 
 @pytest.mark.parametrize(("low", "high"), PAIRS)
@@ -253,6 +255,24 @@ def test_raising_the_lower_key_names_the_pair() -> None:
     assert problems({"protein_floor_g_per_kg": 2.0}) == [
         "scoring.protein_target_g_per_kg: must be above scoring.protein_floor_g_per_kg (2.0) "
         "(got 1.6)"]
+
+
+@pytest.mark.parametrize(("span", "expected"), [
+    (27, None), (14, None), (28, "must be below scoring.weight_trend_window_days (28)")])
+def test_the_weight_trend_span_fits_in_its_window(span: int, expected: str | None) -> None:
+    if expected is None:
+        assert valid({"weight_trend_min_span_days": span}).weight_trend_min_span_days == span
+    else:
+        assert problems({"weight_trend_min_span_days": span}) == [
+            f"scoring.weight_trend_min_span_days: {expected} (got {span})"]
+
+
+def test_the_weight_trend_needs_two_weigh_ins_and_the_carb_line_a_first_edge() -> None:
+    # a slope needs two points; the need's first segment runs from 0 min to this edge
+    assert problems({"weight_trend_min_weighins": 1}) == [
+        "scoring.weight_trend_min_weighins: must be at least 2 (got 1)"]
+    assert problems({"carb_moderate_from_min": 0}) == [
+        "scoring.carb_moderate_from_min: must be above 0 (got 0)"]
 
 
 def test_some_weight_is_needed() -> None:

@@ -55,6 +55,18 @@ def _run(empty: RawFrames, athletes: tuple[str, ...], sha: str = "f" * 64) -> Ra
                      empty.body_measurements)
 
 
+def _food_day(empty: RawFrames, day: date) -> pl.DataFrame:
+    """Athlete a's day total of 2000 kcal eaten on `day` (a Cronometer daily summary)."""
+    return pl.DataFrame({
+        "athlete_id": ["a"], "local_date": [day], "local_time": [None],
+        "meal": [None], "food": [None], "energy_kcal": [2000.0], "protein_g": [100.0],
+        "carbohydrate_g": [250.0], "fat_g": [70.0], "fiber_g": [30.0], "grain": ["day"],
+        "source_format": ["cronometer_dailysummary"], "source_sha256": ["x"],
+        "source_row": [2], "exported_at": [datetime(2026, 5, 5, tzinfo=UTC)],
+        "day_completed": [True],
+    }).cast(empty.nutrition_entries.schema)
+
+
 def test_an_empty_warehouse_builds_empty_tables(empty: RawFrames) -> None:
     facts = daily_facts(empty, _athletes("a"), TODAY)
     assert facts.training.height == facts.nutrition.height == facts.energy.height == 0
@@ -95,14 +107,7 @@ def test_food_logged_before_the_first_watch_file_leaves_training_unknown(
     empty: RawFrames,
 ) -> None:
     raw = _run(empty, ("a",))
-    food = pl.DataFrame({
-        "athlete_id": ["a"], "local_date": [date(2026, 5, 1)], "local_time": [None],
-        "meal": [None], "food": [None], "energy_kcal": [2000.0], "protein_g": [100.0],
-        "carbohydrate_g": [250.0], "fat_g": [70.0], "fiber_g": [30.0], "grain": ["day"],
-        "source_format": ["cronometer_dailysummary"], "source_sha256": ["x"],
-        "source_row": [2], "exported_at": [datetime(2026, 5, 5, tzinfo=UTC)],
-        "day_completed": [True],
-    }).cast(empty.nutrition_entries.schema)
+    food = _food_day(empty, date(2026, 5, 1))
     raw = RawFrames(raw.records, raw.sessions, raw.activity, raw.sets, food,
                     raw.body_measurements)
     training = daily_facts(raw, _athletes("a"), TODAY).training.sort("local_date")
@@ -117,3 +122,26 @@ def test_food_logged_before_the_first_watch_file_leaves_training_unknown(
     assert (last["acute_load"], last["chronic_load"], last["fitness_load"]) == (
         pytest.approx(last["trimp"]),) * 3
     assert last["acute_chronic_ratio"] is None
+
+
+def test_energy_availability_takes_the_resting_energy_of_the_exercise_minutes_off(
+    empty: RawFrames,
+) -> None:
+    """The 10-min run (120 device kcal) on a day with 2000 kcal eaten and a weigh-in of
+    60 kg at 20 % body fat: fat-free mass 48 kg, Cunningham resting 500 + 22 x 48 = 1556
+    kcal/day, of which 1556 / 1440 x 10 = 10.8 kcal fall in the run's minutes; net exercise
+    120 - 10.8 = 109.2 kcal; availability (2000 - 109.2) / 48 = 39.4 kcal/kg FFM."""
+    raw = _run(empty, ("a",))
+    food = _food_day(empty, date(2026, 5, 4))
+    scale = pl.DataFrame({
+        "athlete_id": ["a"], "local_date": [date(2026, 5, 4)], "local_time": [None],
+        "weight_kg": [60.0], "body_fat_pct": [20.0], "source": ["scale"],
+        "source_sha256": ["y"]}).cast(empty.body_measurements.schema)
+    raw = RawFrames(raw.records, raw.sessions, raw.activity, raw.sets, food, scale)
+    row = daily_facts(raw, _athletes("a"), TODAY).energy.row(0, named=True)
+    resting = 500 + 22 * 48.0
+    assert row["fat_free_mass_kg"] == pytest.approx(48.0)
+    assert row["resting_kcal"] == pytest.approx(resting)
+    assert row["exercise_min"] == pytest.approx(10.0)
+    net = 120.0 - resting / 1440 * 10
+    assert row["energy_availability_kcal_per_kg_ffm"] == pytest.approx((2000 - net) / 48)

@@ -185,6 +185,13 @@ def test_device_keytel_mixed_and_unknown_days() -> None:
     assert got["woman", D2]["exercise_kcal_method"] == "mixed"
     assert got["woman", D2]["exercise_sessions_unestimated"] == 1
     assert [got["man", d]["exercise_sessions_unestimated"] for d in (D1, D2, D3)] == [0, 0, 0]
+    # exercise minutes: the timer time of the sessions whose energy is counted (the
+    # unestimated walk on the woman's D2 is left out, as its energy is)
+    assert got["man", D1]["exercise_min"] == pytest.approx((3000 + 1200) / 60)
+    assert got["man", D2]["exercise_min"] == pytest.approx(2700 / 60)
+    assert got["man", D3]["exercise_min"] == pytest.approx((3600 + 2700) / 60)
+    assert got["woman", D1]["exercise_min"] is None  # no session estimated, as its kcal
+    assert got["woman", D2]["exercise_min"] == pytest.approx(1800 / 60)
 
 
 def test_device_calories_win_and_unknown_athlete_gets_no_estimate() -> None:

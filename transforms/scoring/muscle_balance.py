@@ -23,6 +23,7 @@ from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
 from transforms.scoring.score_reasons import (
+    flag_reasons,
     insufficient_data_reason,
     low_intake_reason,
     reason_texts,
@@ -63,23 +64,31 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
 
 
 def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> pl.DataFrame:
-    """Per day: `main_factor` (costliest component) and `reasons` (up to three texts)."""
+    """Per day: `main_factor` (costliest component) and `reasons`: the flags that are set
+    (`flag_reasons`, in their order), then the components below 80 costliest first, at
+    most `max_reasons` texts in all."""
     texts = reason_texts(k, meal_g_per_kg)
+    flags = flag_reasons(k)
     long = pl.concat([
-        scored.select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
-                      col(f"{name}_score").alias("__score"),
-                      (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
-                      texts[name].alias("__text"))
-        for i, name in enumerate(COMPONENTS)
-        if name != "intensity" or k.intensity_reasons  # opt-in: still in the score
+        *(scored.select(*KEYS, pl.lit(None, pl.String).alias("component"),
+                        pl.lit(i - len(flags)).alias("__order"),
+                        pl.lit(float("inf")).alias("__cost"), text.alias("__text"))
+          .filter(col("__text").is_not_null())
+          for i, (_, text) in enumerate(flags)),
+        *(scored.filter(col(f"{name}_score") < k.reason_below_score)
+          .select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
+                  (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
+                  texts[name].alias("__text"))
+          .filter(col("__cost") > 0)
+          for i, name in enumerate(COMPONENTS)
+          if name != "intensity" or k.intensity_reasons),  # opt-in: still in the score
     ])
     ranked = (
-        long.join(scored.select(*KEYS, "score"), on=list(KEYS), how="inner")
-        .filter(col("score").is_not_null() & (col("__score") < k.reason_below_score)
-                & (col("__cost") > 0))
+        long.join(scored.filter(col("score").is_not_null()).select(*KEYS), on=list(KEYS),
+                  how="inner")
         .sort([*KEYS, "__cost", "__order"], descending=[False, False, True, False])
         .group_by(*KEYS, maintain_order=True)
-        .agg(col("component").first().alias("main_factor"),
+        .agg(col("component").drop_nulls().first().alias("main_factor"),
              col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
     )
     return scored.join(ranked, on=list(KEYS), how="left").with_columns(
@@ -97,15 +106,21 @@ def _with_low_intake(scored: pl.DataFrame, min_logged_kcal: float) -> pl.DataFra
 
 
 def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
-               k: ScoreConstants | None = None, facts: FactConstants | None = None
-               ) -> pl.DataFrame:
+               k: ScoreConstants | None = None, facts: FactConstants | None = None,
+               athletes: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every window, sub-score and component per athlete and day, with the verdict and
     reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup). `k`: the
     model's constants; `facts`: the constants the daily facts were built with (both part
-    of `model_version`); defaults when None."""
+    of `model_version`); defaults when None. `athletes` (athlete_id, sex) gives the
+    low-energy-availability reason its note by sex (a general note without it)."""
     k = k or ScoreConstants()
     facts = facts or FactConstants()
-    parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
+    sexes = (athletes.select("athlete_id", pl.col("sex").cast(pl.String))
+             if athletes is not None else
+             pl.DataFrame(schema={"athlete_id": pl.String, "sex": pl.String}))
+    inputs = daily_inputs(training, nutrition, energy).join(
+        sexes, on="athlete_id", how="left", maintain_order="left")
+    parts = component_parts(windows(inputs, k), k)
     scored = _with_low_intake(_reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg),
                               facts.min_logged_kcal).rename(RENAMES)
     return score_memory(scored, k).with_columns(
@@ -122,10 +137,9 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
                           ) -> pl.DataFrame:
     """Per athlete and ISO week: mean and worst daily score, the band of the mean, mean
     components, the week's running km and hours, mean protein g/kg and balance over the
-    usable food-log days, strength sessions, the load lines and the 28-day score and trend
-    on the week's last day, and the
-    main factor and reasons of the week's last scored day (on a Sunday its 7-day windows
-    are exactly the week)."""
+    usable food-log days, strength sessions, the load lines, the 28-day score and trend and
+    the weight trend on the week's last day, and the main factor and reasons of the week's
+    last scored day (on a Sunday its 7-day windows are exactly the week)."""
     k = k or ScoreConstants()
     usable = col("__usable")
     latest = [col("score").is_not_null(), col("local_date")]
@@ -159,6 +173,8 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
             col("acute_load").last(), col("chronic_load").last(),
             col("acute_chronic_ratio").last(),
             col("score_28d").last(), col("score_28d_previous").last(), col("trend_28d").last(),
+            col("weight_trend_pct_per_week").last(),
+            col("trend_balance_kcal_per_day").last(),
             col("main_factor").sort_by(latest).last(),
             col("reasons").sort_by(latest).last(),
             col("model_version").first(),

@@ -18,13 +18,19 @@ col = pl.col
 
 
 def protein_target(k: ScoreConstants) -> pl.Expr:
-    """Protein target, g/kg/day: `protein_target_g_per_kg` (1.6, Morton 2018), or
-    `protein_target_deficit_g_per_kg` (2.3, Jäger 2017) while the 7-day mean balance is
-    below -`sustained_deficit_kcal`; null when protein is unknown."""
-    return (pl.when(col("protein_g_per_kg_7d").is_null()).then(None)
-            .when(col("balance_kcal_7d") < -k.sustained_deficit_kcal)
-            .then(pl.lit(k.protein_target_deficit_g_per_kg))
-            .otherwise(pl.lit(k.protein_target_g_per_kg)))
+    """Protein target, g/kg/day: from `protein_target_g_per_kg` (1.6, Morton 2018) up to
+    `protein_target_deficit_g_per_kg` (2.3, Jäger 2017), linearly as the 7-day mean
+    deficit grows from 250 to 750 kcal/day, or as the weight trend falls from 0.5 to
+    1.0 %/week (Helms 2014; Garthe 2011): the larger of the two, each left out when
+    unknown (1.6 when both are); null when protein is unknown."""
+    raise_by = k.protein_target_deficit_g_per_kg - k.protein_target_g_per_kg
+    by_balance = ramp(-col("balance_kcal_7d"), k.protein_deficit_from_kcal,
+                      k.protein_deficit_full_kcal)
+    by_trend = ramp(-col("weight_trend_pct_per_week"), k.protein_loss_from_pct_per_week,
+                    k.protein_loss_full_pct_per_week)
+    raised = pl.max_horizontal(by_balance, by_trend).fill_null(0.0)
+    return (pl.when(col("protein_g_per_kg_7d").is_not_null())
+            .then(k.protein_target_g_per_kg + raise_by * raised / 100.0))
 
 
 def protein_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
@@ -47,14 +53,18 @@ def protein_score(k: ScoreConstants) -> pl.Expr:
 
 
 def energy_score(k: ScoreConstants) -> pl.Expr:
-    """Energy, 0-100: with fat-free mass known, ramp of 7-day mean energy availability
-    from 30 to 45 kcal/kg FFM (Loucks; IOC REDs); else ramp of 7-day mean energy balance
-    from -1000 to -250 kcal/day (Garthe 2011); null without 4 usable food-log days."""
-    return (pl.when(col("energy_availability_7d").is_not_null())
-            .then(ramp(col("energy_availability_7d"), k.ea_low_kcal_per_kg_ffm,
-                       k.ea_adequate_kcal_per_kg_ffm))
-            .otherwise(ramp(col("balance_kcal_7d"), k.balance_zero_credit_kcal,
-                            k.balance_full_credit_kcal)))
+    """Energy, 0-100: ramp of the 7-day mean energy balance from -1000 to -250 kcal/day
+    (Garthe 2011), whether or not fat-free mass is known (energy availability is a flag of
+    its own, `low_energy_availability`); null without 4 usable food-log days with a
+    balance."""
+    return ramp(col("balance_kcal_7d"), k.balance_zero_credit_kcal, k.balance_full_credit_kcal)
+
+
+def low_energy_availability(k: ScoreConstants) -> pl.Expr:
+    """True when the 7-day mean energy availability is below 30 kcal/kg FFM/day
+    (`ea_low_kcal_per_kg_ffm`: Loucks & Thuma 2003; IOC REDs 2023), false at or above;
+    null when it is unknown (no fat-free mass, or fewer than 4 usable days with it)."""
+    return col("energy_availability_7d") < k.ea_low_kcal_per_kg_ffm
 
 
 def carbohydrate_score(k: ScoreConstants) -> pl.Expr:
@@ -162,6 +172,7 @@ def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         **{name: e for name, e in recovery_parts(k).items()},
         high_intensity_share=high_intensity_share(),
         zone45_share=zone45_share(),
+        low_energy_availability=low_energy_availability(k),
     )
     return staged.with_columns(
         protein_score=protein_score(k),

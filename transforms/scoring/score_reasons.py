@@ -41,9 +41,10 @@ def _costliest(options: list[tuple[pl.Expr, float, pl.Expr]]) -> pl.Expr:
 
 def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
     """`protein 1.1 g/kg (target 1.6)` or the meal spread (meals reaching `meal_g_per_kg`,
-    the daily facts' per-meal threshold)."""
-    deficit = pl.when(col("protein_target_g_per_kg") > k.protein_target_g_per_kg) \
-        .then(pl.lit(" in a deficit")).otherwise(pl.lit(""))
+    the daily facts' per-meal threshold); ` in a deficit` after a target raised above the
+    base target (as shown, to one decimal)."""
+    raised = col("protein_target_g_per_kg").round(1) > round(k.protein_target_g_per_kg, 1)
+    deficit = pl.when(raised).then(pl.lit(" in a deficit")).otherwise(pl.lit(""))
     amount = pl.format("protein {} g/kg (target {}{})", _num(col("protein_g_per_kg_7d")),
                        _num(col("protein_target_g_per_kg")), deficit)
     spread = pl.format("protein reached {} g/kg in {} meals a day (target {})",
@@ -54,10 +55,7 @@ def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
 
 
 def energy_reason(k: ScoreConstants) -> pl.Expr:
-    """Energy availability against 45, or deficit days and mean balance."""
-    ea = pl.format("energy availability {} kcal/kg FFM (target {})",
-                   _num(col("energy_availability_7d"), 0),
-                   pl.lit(_lit(k.ea_adequate_kcal_per_kg_ffm, 0)))
+    """Deficit days and mean balance, or the mean balance against its target."""
     deficit_days = pl.format("{} of the last {} days in deficit above {} kcal (mean balance {} "
                              "kcal/day)", col("deficit_days_7d"), pl.lit(WINDOW_DAYS),
                              pl.lit(_lit(k.deficit_day_kcal, 0)),
@@ -65,9 +63,60 @@ def energy_reason(k: ScoreConstants) -> pl.Expr:
     mean = pl.format("mean balance {} kcal/day over the last {} days (target {} or above)",
                      _num(col("balance_kcal_7d"), 0), pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(k.balance_full_credit_kcal, 0)))
-    return (pl.when(col("energy_availability_7d").is_not_null()).then(ea)
-            .when(col("deficit_days_7d") > 0).then(deficit_days)
-            .otherwise(mean))
+    return pl.when(col("deficit_days_7d") > 0).then(deficit_days).otherwise(mean)
+
+
+#: The note after a low energy availability, by the athlete's sex (null: not known).
+LOW_EA_NOTES = {
+    "female": "a risk to menstrual function and bone (Loucks & Thuma 2003, IOC REDs 2023)",
+    "male": "thresholds for men are less clear, about 25-30 (IOC REDs 2023)",
+    None: "a risk to hormones and bone (thresholds set in women, for men about 25-30: IOC "
+          "REDs 2023)",
+}
+
+
+def low_energy_availability_reason(k: ScoreConstants) -> pl.Expr:
+    """`energy availability 27 kcal/kg FFM (low below 30): ` and a note by sex; null
+    unless `low_energy_availability` is set."""
+    note = pl.lit(LOW_EA_NOTES[None])
+    for sex in ("male", "female"):
+        note = pl.when(col("sex") == sex).then(pl.lit(LOW_EA_NOTES[sex])).otherwise(note)
+    return pl.when(col("low_energy_availability")).then(pl.format(
+        "energy availability {} kcal/kg FFM (low below {}): {}",
+        _num(col("energy_availability_7d"), 0), pl.lit(_lit(k.ea_low_kcal_per_kg_ffm, 0)),
+        note))
+
+
+def weight_trend_reason(k: ScoreConstants) -> pl.Expr:
+    """When the balance the weight trend implies and the food log's 7-day balance differ by
+    more than `trend_disagreement_kcal` (500): `weight falling 1.2 %/week although the food
+    log says maintenance: expenditure may be higher than estimated`, or the mirror case
+    `weight stable although the food log says a deficit of 800 kcal/day: logging may be
+    incomplete`; null otherwise. The log says maintenance within the energy component's
+    full-credit band (+-250 kcal/day)."""
+    pct = col("weight_trend_pct_per_week")
+    shown = pct.round(1)
+    weight = (pl.when(shown < 0).then(pl.format("weight falling {} %/week", _num(-pct)))
+              .when(shown > 0).then(pl.format("weight rising {} %/week", _num(pct)))
+              .otherwise(pl.lit("weight stable")))
+    balance = col("balance_kcal_7d")
+    band = abs(k.balance_full_credit_kcal)
+    log = (pl.when(balance < -band).then(pl.format("a deficit of {} kcal/day", _num(-balance, 0)))
+           .when(balance > band).then(pl.format("a surplus of {} kcal/day", _num(balance, 0)))
+           .otherwise(pl.lit("maintenance")))
+    gap = col("trend_balance_kcal_per_day") - balance
+    cause = (pl.when(gap < -k.trend_disagreement_kcal)
+             .then(pl.lit("expenditure may be higher than estimated"))
+             .when(gap > k.trend_disagreement_kcal).then(pl.lit("logging may be incomplete")))
+    return pl.when(cause.is_not_null()).then(
+        pl.format("{} although the food log says {}: {}", weight, log, cause))
+
+
+def flag_reasons(k: ScoreConstants) -> list[tuple[str, pl.Expr]]:
+    """Reasons that are no component's: (name, text, null when the flag is not set), in the
+    order they lead the reasons."""
+    return [("low_energy_availability", low_energy_availability_reason(k)),
+            ("weight_trend", weight_trend_reason(k))]
 
 
 def carbohydrate_reason() -> pl.Expr:

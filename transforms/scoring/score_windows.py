@@ -14,6 +14,8 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.scoring import MEMORY_DAYS, WINDOW_DAYS, ScoreConstants
+from transforms.body_weight import WEIGHT_MEASURED
+from transforms.scoring.score_functions import ramp
 
 KEYS = ("athlete_id", "local_date")
 
@@ -64,13 +66,17 @@ def _non_negative(difference: pl.Expr) -> pl.Expr:
 def carbohydrate_need(training_min: pl.Expr, k: ScoreConstants) -> pl.Expr:
     """Lower bound of the day's carbohydrate band, g/kg (Thomas et al. 2016), from the
     day's endurance minutes (running, cycling, swimming, rowing; walks, hikes and strength
-    sessions draw far less on glycogen and do not raise the band): light 3, moderate
-    (45 min, about 1 h) 5, high (90 min, 1-3 h) 6, very high (240 min, over 4 h) 8; null
-    when training is unknown."""
-    return (pl.when(training_min >= k.carb_very_high_from_min).then(k.carb_very_high_g_per_kg)
-            .when(training_min >= k.carb_high_from_min).then(k.carb_high_g_per_kg)
-            .when(training_min >= k.carb_moderate_from_min).then(k.carb_moderate_g_per_kg)
-            .when(training_min.is_not_null()).then(k.carb_light_g_per_kg))
+    sessions draw far less on glycogen and do not raise the band), read off a line through
+    the band edges: light 3 at 0 min, moderate 5 at 45 min (about 1 h), high 6 at 90 min
+    (1-3 h), very high 8 from 240 min (over 4 h), straight between (a model choice: a
+    minute more never moves the need by a whole band); null when training is unknown."""
+    edges = ((0.0, k.carb_light_g_per_kg), (k.carb_moderate_from_min, k.carb_moderate_g_per_kg),
+             (k.carb_high_from_min, k.carb_high_g_per_kg),
+             (k.carb_very_high_from_min, k.carb_very_high_g_per_kg))
+    need = pl.lit(k.carb_light_g_per_kg)
+    for (x0, y0), (x1, y1) in zip(edges, edges[1:], strict=False):
+        need = need + (y1 - y0) * ramp(training_min, x0, x1) / 100.0
+    return need
 
 
 def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame
@@ -80,7 +86,8 @@ def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.Dat
     nut = nutrition.select(*KEYS, "logged", "incomplete", "very_low_intake",
                            "protein_g_per_kg", "carbohydrate_g_per_kg",
                            "meals_reaching_protein_target")
-    en = energy.select(*KEYS, "balance_kcal", "energy_availability_kcal_per_kg_ffm")
+    en = energy.select(*KEYS, "balance_kcal", "energy_availability_kcal_per_kg_ffm",
+                       "weight_kg", "weight_source")
     return (training.join(nut, on=list(KEYS), how="full", coalesce=True)
             .join(en, on=list(KEYS), how="full", coalesce=True)
             .sort(*KEYS))
@@ -100,9 +107,18 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
                      + pl.col("rowing_min"))
     hard = known & ((high >= k.hard_high_intensity_min).fill_null(False)
                     | (pl.col("longest_run_min") >= k.hard_long_run_min).fill_null(False))
+    # a measured weigh-in: day number from the athlete's first day, weight less the
+    # athlete's mean weigh-in (shifts that leave the slope as it is and keep sums small)
+    measured = (pl.col("weight_source") == WEIGHT_MEASURED) & pl.col("weight_kg").is_not_null()
+    day_number = (pl.col("local_date") - pl.col("local_date").min().over("athlete_id")
+                  ).dt.total_days()
+    weighed = pl.when(measured).then(pl.col("weight_kg"))
     # consecutive hard days: a streak breaks on a day that is not hard or after a gap
     gap = (pl.col("local_date").diff().over("athlete_id") != pl.duration(days=1)).fill_null(True)
     staged = days.with_columns(
+        pl.when(measured).then(day_number).alias("__weigh_day"),
+        (weighed - weighed.mean().over("athlete_id")).alias("__weigh_kg"),
+        weighed.mean().over("athlete_id").alias("__weigh_ref_kg"),
         usable.alias("__usable"), known.alias("__known"), hard.alias("__hard"),
         carbohydrate_need(endurance_min, k).alias("carbohydrate_need_g_per_kg"),
         (~hard | gap).cast(pl.Int32).cum_sum().over("athlete_id").alias("__hard_group"),
@@ -173,6 +189,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
         week(_longest_streak_in_window(pl.col("__hard_streak"), w))
         .alias("max_hard_streak_7d"),
+        *weight_trend(k),
     )
 
 
@@ -201,6 +218,8 @@ def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         pl.when(change > k.trend_same_within_points).then(pl.lit("better"))
         .when(change < -k.trend_same_within_points).then(pl.lit("worse"))
         .when(change.is_not_null()).then(pl.lit("same")).alias("trend_28d"))
+
+
 def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
     """The dates, oldest first, of the rows where `mask` holds in the window of `days`
     ending on the row's day (a list; empty when none). Rows sorted by athlete and day, one
@@ -213,6 +232,35 @@ def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
         picked.append(pl.when(inside & mask.fill_null(False).shift(back).over("athlete_id")
                               .fill_null(False)).then(earlier))
     return pl.concat_list(picked).list.drop_nulls()
+
+
+def weight_trend(k: ScoreConstants) -> tuple[pl.Expr, pl.Expr]:
+    """`weight_trend_pct_per_week` (%/week, negative: losing) and
+    `trend_balance_kcal_per_day` (kcal/day) from the measured weigh-ins of the last 28
+    days (`weight_trend_window_days`; interpolated, carried and configured weights never
+    count): the ordinary least-squares slope of weight on day, kg/day, as % of the
+    window's mean weigh-in x 7, and x 7700 kcal/kg (Wishnofsky 1958; Hall 2008). Null with
+    fewer than 4 weigh-ins or when they span fewer than 14 days (a model choice).
+
+    The slope weighs every weigh-in of the window alike, needs no weight on the days
+    between them and can be checked with a spreadsheet's SLOPE(); an exponentially
+    smoothed trend (Walker's Hacker's Diet, MacroFactor) reacts faster but depends on
+    every weigh-in before the window and on how the days without one are filled. Sums of
+    day numbers (integers) are exact; weights enter less the athlete's mean weigh-in."""
+    days = k.weight_trend_window_days
+    x, y = pl.col("__weigh_day"), pl.col("__weigh_kg")
+    n = _rolling(x.is_not_null().cast(pl.Int64), days)
+    sx, sxx = _rolling(x, days), _rolling(x * x, days)
+    sy, sxy = _rolling(y, days), _rolling(x.cast(pl.Float64) * y, days)
+    span = (x.rolling_max_by("local_date", _days(days))
+            - x.rolling_min_by("local_date", _days(days))).over("athlete_id")
+    enough = (n >= k.weight_trend_min_weighins) & (span >= k.weight_trend_min_span_days)
+    spread = (n * sxx - sx * sx).cast(pl.Float64)
+    slope_kg_per_day = pl.when(enough).then((n * sxy - sx * sy) / spread)
+    mean_kg = sy / n + pl.col("__weigh_ref_kg")
+    return ((slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
+            (slope_kg_per_day * k.weight_change_kcal_per_kg)
+            .alias("trend_balance_kcal_per_day"))
 
 
 def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:

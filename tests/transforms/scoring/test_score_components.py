@@ -14,8 +14,10 @@ from tests.factories import (
     REST_DAY,
     UNKNOWN_TRAINING,
     UNLOGGED,
+    carbohydrate_need_by_hand,
     is_strength_day,
     make_facts,
+    weigh_ins,
     window_frame,
 )
 from transforms.scoring.score_components import (
@@ -56,10 +58,13 @@ def test_protein_amount_from_floor_to_target(protein: float, amount: float) -> N
 
 
 @pytest.mark.parametrize(("balance", "target"), [
-    (0.0, 1.6), (-300.0, 1.6), (-301.0, 2.3), (-400.0, 2.3), (-1200.0, 2.3)])
-def test_protein_target_rises_in_a_sustained_deficit(balance: float, target: float) -> None:
+    (0.0, 1.6), (-250.0, 1.6), (-300.0, 1.6 + 0.7 * 50 / 500), (-301.0, 1.6 + 0.7 * 51 / 500),
+    (-500.0, 1.95), (-750.0, 2.3), (-1200.0, 2.3)])
+def test_protein_target_rises_linearly_with_the_deficit(balance: float, target: float) -> None:
+    """1.6 g/kg at a 7-day balance of -250 kcal/day, 2.3 at -750, straight between: the
+    old step at -300 is gone (-300 and -301 are 0.0014 g/kg apart)."""
     got = last(make_facts(7, every={"protein_g_per_kg": 1.6, "balance_kcal": balance}))
-    assert got["protein_target_g_per_kg"] == target
+    assert got["protein_target_g_per_kg"] == pytest.approx(target)
     assert got["protein_amount"] == pytest.approx((1.6 - 0.8) / (target - 0.8) * 100)
 
 
@@ -67,19 +72,86 @@ def test_protein_target_rises_in_a_sustained_deficit(balance: float, target: flo
     (0.8, 0.0), (1.55, (1.55 - 0.8) / (2.3 - 0.8) * 100),  # half way: 50
     (2.3, 100.0), (2.5, 100.0)])
 def test_protein_amount_against_the_deficit_target(protein: float, amount: float) -> None:
-    got = last(make_facts(7, every={"protein_g_per_kg": protein, "balance_kcal": -500.0}))
-    assert got["protein_target_g_per_kg"] == 2.3
+    got = last(make_facts(7, every={"protein_g_per_kg": protein, "balance_kcal": -800.0}))
+    assert got["protein_target_g_per_kg"] == pytest.approx(2.3)
     assert got["protein_amount"] == pytest.approx(amount)
 
 
 def test_the_deficit_target_follows_the_7_day_mean_balance_not_one_day() -> None:
-    # one day at -1500, six at 0: mean -214 > -300, so no deficit target
+    # one day at -1500, six at 0: mean -214 above -250, so no raise
     got = last(make_facts(7, days={6: {"balance_kcal": -1500.0}}))
     assert got["balance_kcal_7d"] == pytest.approx(-1500 / 7)
     assert got["protein_target_g_per_kg"] == 1.6
-    # two such days: mean -428.6 < -300
+    # two such days: mean -428.6, 178.6 of the 500 kcal from -250 to -750
     got = last(make_facts(7, days={5: {"balance_kcal": -1500.0}, 6: {"balance_kcal": -1500.0}}))
-    assert got["protein_target_g_per_kg"] == 2.3
+    assert got["protein_target_g_per_kg"] == pytest.approx(1.6 + 0.7 * (3000 / 7 - 250) / 500)
+
+
+@pytest.mark.parametrize(("pct", "target"), [
+    (0.0, 1.6), (-0.5, 1.6), (-0.75, 1.95), (-1.0, 2.3), (-1.5, 2.3), (0.8, 1.6)])
+def test_protein_target_rises_linearly_with_the_weight_loss(pct: float, target: float) -> None:
+    """At maintenance by the food log, a weight trend losing 0.5 %/week keeps 1.6 g/kg,
+    1 %/week gives 2.3, straight between. The trend's % is of the window's mean weigh-in,
+    so a line drawn at `pct` % of the last day's 60 kg reads slightly differently."""
+    got = last(make_facts(28, every={"protein_g_per_kg": 1.6}, days=weigh_ins(pct)))
+    # weigh-ins every other day from day 27 back to day 1: mean weight = the weight of
+    # day 14 (the middle of 1..27), 60 + slope x (14 - 27)
+    slope = 60.0 * pct / 100 / 7
+    mean = 60.0 + slope * (14 - 27)
+    shown = slope * 7 / mean * 100
+    assert got["weight_trend_pct_per_week"] == pytest.approx(shown)
+    assert got["trend_balance_kcal_per_day"] == pytest.approx(slope * 7700)
+    by_trend = 1.6 + 0.7 * min(max((-shown - 0.5) / 0.5, 0.0), 1.0)
+    assert got["protein_target_g_per_kg"] == pytest.approx(by_trend)
+    assert by_trend == pytest.approx(target, abs=0.03)
+
+
+def test_the_protein_target_is_the_larger_of_deficit_and_weight_loss() -> None:
+    # balance -500 (1.95) and a loss of 1.5 %/week (2.3): 2.3; balance -700 (2.23) and
+    # weight stable (1.6): 2.23
+    got = last(make_facts(28, every={"balance_kcal": -500.0}, days=weigh_ins(-1.5)))
+    assert got["protein_target_g_per_kg"] == pytest.approx(2.3)
+    got = last(make_facts(28, every={"balance_kcal": -700.0}, days=weigh_ins(0.0)))
+    assert got["protein_target_g_per_kg"] == pytest.approx(1.6 + 0.7 * 450 / 500)
+
+
+@pytest.mark.parametrize(("weighins", "every", "known"), [
+    (3, 7, False),   # days 27, 20, 13: 3 weigh-ins (spanning 14 days)
+    (4, 4, False),   # days 27, 23, 19, 15: 4, spanning 12 days
+    (5, 3, False),   # days 27 .. 15: 5, spanning 12 days
+    (4, 5, True),    # days 27, 22, 17, 12: 4, spanning 15 days
+    (4, 7, True)])   # days 27, 20, 13, 6: 4, spanning 21 days
+def test_the_weight_trend_needs_four_weigh_ins_over_fourteen_days(weighins: int, every: int,
+                                                                   known: bool) -> None:
+    days = {27 - every * j: {"weight_kg": 60.0 - 0.1 * j, "weight_source": "measured"}
+            for j in range(weighins)}
+    got = last(make_facts(28, days=days))
+    assert (got["weight_trend_pct_per_week"] is not None) is known
+    assert (got["trend_balance_kcal_per_day"] is not None) is known
+
+
+def test_only_measured_weigh_ins_make_the_trend() -> None:
+    # interpolated, carried and configured weights falling fast: no trend; weigh-ins of a
+    # window's days 0..27 outside the 28-day window do not count either
+    falling = {i: {"weight_kg": 70.0 - 0.2 * i, "weight_source": source}
+               for i, source in zip(range(28), ["interpolated", "carried", "configured"] * 10,
+                                    strict=False)}
+    assert last(make_facts(28, days=falling))["weight_trend_pct_per_week"] is None
+    # measured on days 0..6 only, then 28 days without: no trend on day 34
+    early = {i: {"weight_kg": 70.0 - 0.2 * i, "weight_source": "measured"} for i in range(7)}
+    assert last(make_facts(35, days=early))["weight_trend_pct_per_week"] is None
+
+
+def test_the_weight_trend_is_the_least_squares_slope_of_the_weigh_ins() -> None:
+    # weigh-ins (day, kg): (10, 61.0), (15, 60.0), (20, 60.6), (27, 59.2): x mean 18,
+    # y mean 60.2; sum (x - 18)(y - 60.2) = (-8)(0.8) + (-3)(-0.2) + (2)(0.4) + (9)(-1.0)
+    # = -6.4 + 0.6 + 0.8 - 9.0 = -14.0; sum (x - 18)^2 = 64 + 9 + 4 + 81 = 158
+    points = {10: 61.0, 15: 60.0, 20: 60.6, 27: 59.2}
+    days = {i: {"weight_kg": w, "weight_source": "measured"} for i, w in points.items()}
+    got = last(make_facts(28, days=days))
+    slope = -14.0 / 158  # kg/day
+    assert got["trend_balance_kcal_per_day"] == pytest.approx(slope * 7700)  # -682.3
+    assert got["weight_trend_pct_per_week"] == pytest.approx(slope * 7 / 60.2 * 100)
 
 
 @pytest.mark.parametrize(("meals", "spread"), [
@@ -132,40 +204,35 @@ def test_protein_target_is_null_without_protein_even_in_a_deficit() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Energy: availability 30 -> 45 kcal/kg FFM, else balance -1000 -> -250 kcal/day
+# Energy: balance -1000 -> -250 kcal/day; energy availability a flag of its own
 # --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("ea", "score"), [
-    (20.0, 0.0), (30.0, 0.0), (33.0, (33 - 30) / (45 - 30) * 100), (37.5, 50.0),
-    (45.0, 100.0), (60.0, 100.0)])
-def test_energy_availability_bands(ea: float, score: float) -> None:
+@pytest.mark.parametrize(("ea", "low"), [
+    (20.0, True), (29.9, True), (30.0, False), (37.5, False), (45.0, False)])
+def test_energy_availability_is_a_flag_not_a_scale(ea: float, low: bool) -> None:
+    """The energy score is the balance's whatever the availability: 100 at balance 0 (the
+    factory's days), with or without fat-free mass; availability below 30 sets the flag."""
     got = last(make_facts(7, every={"energy_availability_kcal_per_kg_ffm": ea}))
-    assert got["energy_score"] == pytest.approx(score)
+    assert got["energy_availability_7d"] == pytest.approx(ea)
+    assert got["low_energy_availability"] is low
+    assert got["energy_score"] == pytest.approx(100.0)
 
 
 @pytest.mark.parametrize(("balance", "score"), [
     (-1200.0, 0.0), (-1000.0, 0.0), (-850.0, (-850 + 1000) / (-250 + 1000) * 100),
     (-625.0, 50.0), (-250.0, 100.0), (0.0, 100.0), (400.0, 100.0)])
-def test_energy_balance_without_energy_availability(balance: float, score: float) -> None:
-    got = last(make_facts(7, every={"balance_kcal": balance}))
-    assert got["energy_availability_7d"] is None
-    assert got["energy_score"] == pytest.approx(score)
+def test_energy_is_the_7_day_balance(balance: float, score: float) -> None:
+    for ea in (None, 25.0, 50.0):  # fat-free mass unknown, low or high availability
+        got = last(make_facts(7, every={"balance_kcal": balance,
+                                        "energy_availability_kcal_per_kg_ffm": ea}))
+        assert got["energy_score"] == pytest.approx(score)
 
 
-def test_energy_availability_is_preferred_when_known() -> None:
-    # balance alone would give 0; availability 37.5 gives 50
-    got = last(make_facts(7, every={"balance_kcal": -1000.0,
-                                    "energy_availability_kcal_per_kg_ffm": 37.5}))
-    assert got["energy_score"] == pytest.approx(50.0)
-    got = last(make_facts(7, every={"balance_kcal": 0.0,
-                                    "energy_availability_kcal_per_kg_ffm": 30.0}))
-    assert got["energy_score"] == pytest.approx(0.0)
-
-
-def test_energy_falls_back_to_balance_with_availability_on_too_few_days() -> None:
-    ea = {i: {"energy_availability_kcal_per_kg_ffm": 30.0} for i in (4, 5, 6)}
+def test_the_low_availability_flag_is_null_when_availability_is_unknown() -> None:
+    ea = {i: {"energy_availability_kcal_per_kg_ffm": 20.0} for i in (4, 5, 6)}
     got = last(make_facts(7, every={"balance_kcal": -625.0}, days=ea))
-    assert got["energy_availability_7d"] is None
+    assert got["energy_availability_7d"] is None  # 3 usable days with it, 4 needed
+    assert got["low_energy_availability"] is None
     assert got["energy_score"] == pytest.approx(50.0)
 
 
@@ -184,9 +251,9 @@ def test_energy_uses_the_mean_over_usable_days() -> None:
 # --------------------------------------------------------------------------------------
 
 def _need(i: int) -> float:
-    """The band of a day of `_carb_facts`: strength days add 30 min of cycling to the 30-min
-    run (60 endurance min: moderate, 5 g/kg), the others run 30 min (light, 3 g/kg)."""
-    return 5.0 if is_strength_day(i) else 3.0
+    """The need of a day of `_carb_facts`: strength days add 30 min of cycling to the
+    30-min run (60 endurance min: 5 + 15/45 g/kg), the others run 30 min (3 + 2 x 30/45)."""
+    return carbohydrate_need_by_hand(60.0 if is_strength_day(i) else 30.0)
 
 
 def _carb_facts(carbs: dict[int, float]):
@@ -203,50 +270,58 @@ def _carb_facts(carbs: dict[int, float]):
     (1.0, 100.0), (1.4, 100.0)])
 def test_carbohydrate_ratio_to_the_band(ratio: float, score: float) -> None:
     got = last(_carb_facts({i: ratio * _need(i) for i in range(7)}))
-    need = (2 * 5 + 5 * 3) / 7
+    need = (2 * (5 + 15 / 45) + 5 * (3 + 2 * 30 / 45)) / 7
     assert "carbohydrate_ratio_7d" not in got
     assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(need)
     assert got["carbohydrate_g_per_kg_7d"] == pytest.approx(ratio * need)
-    assert got["carbohydrate_score"] == pytest.approx(score)
+    # the 7-day sums keep 6 decimals: 1e-6 g/kg moves the score by 4e-5 at most
+    assert got["carbohydrate_score"] == pytest.approx(score, abs=1e-4)
 
 
 def test_carbohydrate_is_the_ratio_of_the_means_not_the_mean_of_the_ratios() -> None:
-    # five light days (need 3) eating 3, two very high days (30 + 210 = 240 endurance min,
-    # need 8) eating 2: mean eaten 19 / 7, mean need 31 / 7, ratio 19 / 31 = 0.613 (the
-    # mean of the daily ratios would be (5 * 1 + 2 * 0.25) / 7 = 0.786)
-    days: dict[int, dict[str, object]] = {i: {"carbohydrate_g_per_kg": 3.0} for i in range(5)}
+    # five days of a 30-min run (need 3 + 2 x 30/45 = 13/3) eating 13/3, two very high
+    # days (30 + 210 = 240 endurance min, need 8) eating 2: mean eaten (65/3 + 4) / 7 =
+    # (77/3) / 7, mean need (65/3 + 16) / 7 = (113/3) / 7, ratio 77/113 = 0.681 (the mean of
+    # the daily ratios would be (5 x 1 + 2 x 0.25) / 7 = 0.786)
+    days: dict[int, dict[str, object]] = {i: {"carbohydrate_g_per_kg": 13 / 3}
+                                          for i in range(5)}
     for i in (5, 6):
         days[i] = {"carbohydrate_g_per_kg": 2.0, "cycling_min": 210.0,
                    "other_cardio_min": 210.0}
     got = last(make_facts(7, days=days))
-    assert got["carbohydrate_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 2) / 7)
-    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx((5 * 3 + 2 * 8) / 7)
-    assert got["carbohydrate_score"] == pytest.approx((19 / 31 - 0.5) / (1.0 - 0.5) * 100)
+    assert got["carbohydrate_g_per_kg_7d"] == pytest.approx((77 / 3) / 7)
+    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx((113 / 3) / 7)
+    assert got["carbohydrate_score"] == pytest.approx((77 / 113 - 0.5) / (1.0 - 0.5) * 100,
+                                                      abs=1e-4)
 
 
 def test_carbohydrate_zero_credit_ratio_is_configurable() -> None:
     k = ScoreConstants.model_validate({"carb_zero_credit_ratio": 0.0})
-    got = last(make_facts(7, every={"carbohydrate_g_per_kg": 1.5}), k)  # need 3: ratio 0.5
-    assert got["carbohydrate_score"] == pytest.approx((0.5 - 0.0) / (1.0 - 0.0) * 100)
+    # 1.5 eaten, need 13/3 (a 30-min run): ratio 4.5/13
+    got = last(make_facts(7, every={"carbohydrate_g_per_kg": 1.5}), k)
+    assert got["carbohydrate_score"] == pytest.approx((4.5 / 13 - 0.0) / (1.0 - 0.0) * 100,
+                                                      abs=1e-4)
 
 
 def test_strength_minutes_do_not_lower_the_carbohydrate_score() -> None:
-    # 3 g/kg on every day: enough for the light band of a 30-min run, with or without a
-    # 90-min strength session every day (which would have made the band 6 g/kg)
-    plain = last(make_facts(7, every={"carbohydrate_g_per_kg": 3.0}))
-    lifting = last(make_facts(7, every={"carbohydrate_g_per_kg": 3.0, "strength_sessions": 1,
+    # 4.5 g/kg on every day: enough for the need of a 30-min run (13/3), with or without a
+    # 90-min strength session every day (counted, 120 min would need 6 + 2 x 30/150)
+    plain = last(make_facts(7, every={"carbohydrate_g_per_kg": 4.5}))
+    lifting = last(make_facts(7, every={"carbohydrate_g_per_kg": 4.5, "strength_sessions": 1,
                                         "strength_min": 90.0}))
     for got in (plain, lifting):
-        assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(3.0)
+        assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(13 / 3)
         assert got["carbohydrate_score"] == pytest.approx(100.0)
 
 
 def test_carbohydrate_need_rises_with_training() -> None:
-    # 4.5 g/kg every day; 100 min runs every day make every day "high" (6 g/kg)
+    # 4.5 g/kg every day; 100-min runs every day: need 6 + 2 x 10/150 = 6.133 g/kg
     got = last(make_facts(7, every={"carbohydrate_g_per_kg": 4.5, "run_moving_min": 100.0,
                                     "strength_min": 0.0}))
-    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(6.0)
-    assert got["carbohydrate_score"] == pytest.approx((4.5 / 6 - 0.5) / 0.5 * 100)
+    need = 6 + 2 * 10 / 150
+    assert got["carbohydrate_need_g_per_kg_7d"] == pytest.approx(need)
+    assert got["carbohydrate_score"] == pytest.approx((4.5 / need - 0.5) / 0.5 * 100,
+                                                      abs=1e-4)
 
 
 # --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.factories import (
     START,
     UNKNOWN_TRAINING,
     UNLOGGED,
+    carbohydrate_need_by_hand,
     concat_facts,
     make_facts,
     on,
@@ -180,69 +181,80 @@ def test_energy_availability_needs_min_logged_days_with_it_known() -> None:
 # --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("minutes", "need"), [
-    (0.0, 3.0), (44.9, 3.0), (45.0, 5.0), (89.9, 5.0), (90.0, 6.0), (239.9, 6.0),
+    (0.0, 3.0), (22.5, 4.0), (44.9, 3 + 2 * 44.9 / 45), (45.0, 5.0), (67.5, 5.5),
+    (89.9, 5 + 44.9 / 45), (90.0, 6.0), (165.0, 7.0), (239.9, 6 + 2 * 149.9 / 150),
     (240.0, 8.0), (400.0, 8.0), (None, None)])
-def test_carbohydrate_need_bands(minutes: float | None, need: float | None) -> None:
+def test_carbohydrate_need_is_a_line_through_the_band_edges(minutes: float | None,
+                                                           need: float | None) -> None:
+    """3 g/kg at 0 min, 5 at 45, 6 at 90, 8 from 240 (Thomas 2016's lower bounds at the
+    band edges), straight between: a minute more never moves the need by a whole band."""
     frame = pl.DataFrame({"m": [minutes]}, schema={"m": pl.Float64})
     got = frame.select(carbohydrate_need(pl.col("m"), ScoreConstants())).item()
-    assert got == need
+    assert got == (None if need is None else pytest.approx(need))
 
 
-@pytest.mark.parametrize(("run", "strength", "cycling", "need"), [
-    (44.9, 0.0, 0.0, 3.0),        # 44.9 endurance minutes: light
-    (30.0, 0.0, 15.0, 5.0),       # 30 + 15 = 45: moderate
-    (30.0, None, 15.0, 5.0),      # unknown strength minutes do not matter
-    (60.0, 20.0, 29.9, 5.0),      # 60 + 29.9 = 89.9: still moderate
-    (60.0, 20.0, 30.0, 6.0),      # 60 + 30 = 90: high
-    (200.0, 0.0, 39.9, 6.0),      # 239.9: high
-    (200.0, 0.0, 40.0, 8.0),      # 240: very high
-    (0.0, 0.0, 240.0, 8.0)])      # cycling alone
+@pytest.mark.parametrize(("run", "strength", "cycling", "endurance"), [
+    (44.9, 0.0, 0.0, 44.9),
+    (30.0, 0.0, 15.0, 45.0),      # 30 + 15
+    (30.0, None, 15.0, 45.0),     # unknown strength minutes do not matter
+    (60.0, 20.0, 29.9, 89.9),     # strength minutes do not count
+    (60.0, 20.0, 30.0, 90.0),
+    (200.0, 0.0, 39.9, 239.9),
+    (200.0, 0.0, 40.0, 240.0),
+    (0.0, 0.0, 240.0, 240.0)])    # cycling alone
 def test_the_day_s_endurance_minutes_add_running_and_cycling(
-    run: float, strength: float | None, cycling: float, need: float,
+    run: float, strength: float | None, cycling: float, endurance: float,
 ) -> None:
     # other_cardio_min is all non-running, non-strength minutes: here the ride
     day = {"run_moving_min": run, "strength_min": strength, "cycling_min": cycling,
            "other_cardio_min": cycling}
     frame = window_frame(make_facts(7, days={6: day}))
-    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == pytest.approx(
+        carbohydrate_need_by_hand(endurance))
 
 
-@pytest.mark.parametrize(("sport", "minutes", "need"), [
-    ("cycling_min", 60.0, 6.0),   # 30 + 60 = 90: high
-    ("swimming_min", 60.0, 6.0),
-    ("rowing_min", 60.0, 6.0),
-    ("walking_min", 60.0, 3.0),   # walks and hikes do not count: 30 min, light
-    ("hiking_min", 240.0, 3.0)])
+@pytest.mark.parametrize(("sport", "minutes", "endurance"), [
+    ("cycling_min", 60.0, 90.0),  # 30 + 60
+    ("swimming_min", 60.0, 90.0),
+    ("rowing_min", 60.0, 90.0),
+    ("walking_min", 60.0, 30.0),  # walks and hikes do not count: the 30-min run alone
+    ("hiking_min", 240.0, 30.0)])
 def test_endurance_minutes_are_running_cycling_swimming_and_rowing(
-    sport: str, minutes: float, need: float,
+    sport: str, minutes: float, endurance: float,
 ) -> None:
     day = {sport: minutes, "other_cardio_min": minutes}
     frame = window_frame(make_facts(7, days={6: day}))
-    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == pytest.approx(
+        carbohydrate_need_by_hand(endurance))
+
+
+#: The need of the default day (a 30-min run): 3 + 2 x 30 / 45 g/kg.
+RUN_30_NEED = 3 + 2 * 30 / 45
 
 
 def test_unclassified_other_cardio_does_not_raise_the_carbohydrate_need() -> None:
-    # 300 min of cardio of no listed sport (other_cardio_min alone): 30 endurance min, light;
+    # 300 min of cardio of no listed sport (other_cardio_min alone): 30 endurance min;
     # other_cardio_min is not read, so an unknown one does not hide the need either
     frame = window_frame(make_facts(7, days={5: {"other_cardio_min": 300.0},
                                              6: {"other_cardio_min": None}}))
-    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == 3.0
-    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == 3.0
+    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == pytest.approx(RUN_30_NEED)
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == pytest.approx(RUN_30_NEED)
 
 
-@pytest.mark.parametrize(("run", "strength", "cycling", "need"), [
-    (44.9, 15.0, 0.0, 3.0),       # with strength 59.9 min, but 44.9 endurance: light
-    (30.0, 60.0, 0.0, 3.0),       # a long gym session on a short-run day: still light
-    (60.0, 120.0, 29.9, 5.0),     # 89.9 endurance: moderate, whatever the gym
-    (200.0, 40.0, 0.0, 6.0),      # 200 endurance: high (with strength it would be 240)
-    (0.0, 300.0, 0.0, 3.0)])      # a strength-only day: light
+@pytest.mark.parametrize(("run", "strength", "cycling"), [
+    (44.9, 15.0, 0.0),       # with strength 59.9 min, but 44.9 endurance
+    (30.0, 60.0, 0.0),       # a long gym session on a short-run day
+    (60.0, 120.0, 29.9),     # 89.9 endurance, whatever the gym
+    (200.0, 40.0, 0.0),      # 200 endurance (with strength it would be 240)
+    (0.0, 300.0, 0.0)])      # a strength-only day: 3 g/kg
 def test_strength_minutes_do_not_raise_the_carbohydrate_need(
-    run: float, strength: float, cycling: float, need: float,
+    run: float, strength: float, cycling: float,
 ) -> None:
     day = {"run_moving_min": run, "strength_min": strength, "cycling_min": cycling,
            "other_cardio_min": cycling, "strength_sessions": 1}
     frame = window_frame(make_facts(7, days={6: day}))
-    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == need
+    assert on(frame, 6)["carbohydrate_need_g_per_kg"] == pytest.approx(
+        carbohydrate_need_by_hand(run + cycling))
 
 
 @pytest.mark.parametrize("unknown", [("run_moving_min",), ("cycling_min",), ("swimming_min",),
@@ -250,7 +262,7 @@ def test_strength_minutes_do_not_raise_the_carbohydrate_need(
 def test_unknown_endurance_minutes_give_no_carbohydrate_need(unknown: tuple[str, ...]) -> None:
     frame = window_frame(make_facts(7, days={6: dict.fromkeys(unknown)}))
     assert on(frame, 6)["carbohydrate_need_g_per_kg"] is None
-    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == 3.0
+    assert on(frame, 5)["carbohydrate_need_g_per_kg"] == pytest.approx(RUN_30_NEED)
 
 
 def test_unknown_training_gives_no_carbohydrate_need() -> None:
@@ -259,8 +271,8 @@ def test_unknown_training_gives_no_carbohydrate_need() -> None:
 
 
 def test_carbohydrate_and_need_means_over_usable_days() -> None:
-    # days 1 and 4 add 30 min of cycling (30 + 30 = 60 endurance min) -> need 5; the
-    # others run 30 min -> need 3
+    # days 1 and 4 add 30 min of cycling (30 + 30 = 60 endurance min) -> need
+    # 5 + 15/45; the others run 30 min -> need 3 + 2 x 30/45
     carbs = {0: 3.0, 1: 5.0, 2: 1.5, 3: 6.0, 4: 2.5, 5: 9.0, 6: 3.0}
     days: dict[int, dict[str, object]] = {
         i: {"carbohydrate_g_per_kg": c} for i, c in carbs.items()}
@@ -269,7 +281,8 @@ def test_carbohydrate_and_need_means_over_usable_days() -> None:
     days[5] = {"incomplete": True, "carbohydrate_g_per_kg": 9.0}
     w = on(window_frame(make_facts(7, days=days)), 6)
     assert "carbohydrate_ratio_7d" not in w
-    needs = [3, 5, 3, 3, 5, 3]  # day 5 left out
+    short, long = 3 + 2 * 30 / 45, 5 + 15 / 45
+    needs = [short, long, short, short, long, short]  # day 5 left out
     assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(sum(needs) / 6)
     assert w["carbohydrate_g_per_kg_7d"] == pytest.approx((3 + 5 + 1.5 + 6 + 2.5 + 3) / 6)
 
@@ -279,13 +292,13 @@ def test_carbohydrate_means_use_the_same_days_for_eaten_and_need() -> None:
     # both left out of both means; days 0, 1, 4, 5, 6 remain
     days: dict[int, dict[str, object]] = {
         0: {"carbohydrate_g_per_kg": 2.0},
-        1: {"carbohydrate_g_per_kg": 4.0, "run_moving_min": 100.0},   # need 6
+        1: {"carbohydrate_g_per_kg": 4.0, "run_moving_min": 100.0},   # 6 + 2 x 10/150
         2: {**UNKNOWN_TRAINING, "carbohydrate_g_per_kg": 10.0},
         3: {"carbohydrate_g_per_kg": None, "cycling_min": 300.0,
             "other_cardio_min": 300.0},                                # need 8, no carbs
         4: {"carbohydrate_g_per_kg": 3.0},
         5: {"carbohydrate_g_per_kg": 5.0, "cycling_min": 20.0,
-            "other_cardio_min": 20.0},                                 # 50 min: need 5
+            "other_cardio_min": 20.0},                                 # 50 min: 5 + 5/45
         6: {"carbohydrate_g_per_kg": 6.0},
     }
     frame = window_frame(make_facts(7, days=days))
@@ -293,7 +306,9 @@ def test_carbohydrate_means_use_the_same_days_for_eaten_and_need() -> None:
     assert on(frame, 2)["carbohydrate_need_g_per_kg"] is None
     assert on(frame, 3)["carbohydrate_need_g_per_kg"] == 8.0
     assert w["carbohydrate_g_per_kg_7d"] == pytest.approx((2 + 4 + 3 + 5 + 6) / 5)
-    assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx((3 + 6 + 3 + 5 + 3) / 5)
+    short = 3 + 2 * 30 / 45
+    assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(
+        (short + (6 + 2 * 10 / 150) + short + (5 + 5 / 45) + short) / 5)
 
 
 @pytest.mark.parametrize(("with_both", "known"), [(3, False), (4, True)])
@@ -306,7 +321,7 @@ def test_carbohydrate_means_need_min_logged_days_with_eaten_and_need(with_both: 
     assert w["protein_g_per_kg_7d"] == pytest.approx(1.8)
     if known:
         assert w["carbohydrate_g_per_kg_7d"] == pytest.approx(6.0)
-        assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(3.0)
+        assert w["carbohydrate_need_g_per_kg_7d"] == pytest.approx(RUN_30_NEED)
     else:
         assert w["carbohydrate_g_per_kg_7d"] is None
         assert w["carbohydrate_need_g_per_kg_7d"] is None
