@@ -84,10 +84,12 @@ def test_training_file_without_sets_counts_but_sets_are_unknown() -> None:
                  ("ana", "hiit", "rest", None, None, 15.0))
     out = strength_by_day(sessions, sets)
     assert out.rows() == [
-        # day, sessions, min, sets, reps, volume
-        ("ana", D1, 1, pytest.approx(1500 / 60), None, None, None),  # no set messages
-        ("ana", D2, 1, pytest.approx(600 / 60), None, None, None),
-        ("ana", D3, 1, pytest.approx(900 / 60), 1, 20, None),  # reps but no load: volume null
+        # day, sessions, min, sets, reps, volume, session credit (no sets: a whole
+        # session; 1 active set: 1 of the 6 of a full session)
+        ("ana", D1, 1, pytest.approx(1500 / 60), None, None, None, 1.0),  # no set messages
+        ("ana", D2, 1, pytest.approx(600 / 60), None, None, None, 1.0),
+        # reps but no load: volume null
+        ("ana", D3, 1, pytest.approx(900 / 60), 1, 20, None, pytest.approx(1 / 6)),
     ]
     assert out.schema["strength_sessions"] == pl.Int32
     assert out.schema["strength_sets"] == pl.Int32

@@ -20,7 +20,11 @@ from schemas.scoring import COMPONENTS, FactConstants, ScoreConstants
 from transforms.scoring.score_components import component_parts
 from transforms.scoring.score_functions import present_weight, weighted_mean
 from transforms.scoring.score_model import model_version
-from transforms.scoring.score_reasons import insufficient_data_reason, reason_texts
+from transforms.scoring.score_reasons import (
+    insufficient_data_reason,
+    reason_texts,
+    unknown_inputs_note,
+)
 from transforms.scoring.score_windows import KEYS, daily_inputs, windows
 
 col = pl.col
@@ -49,9 +53,10 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     ).with_columns(band(col("score"), k).alias("band"))
 
 
-def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> pl.DataFrame:
-    """Per day: `main_factor` (costliest component) and `reasons` (up to three texts)."""
-    texts = reason_texts(k, meal_g_per_kg)
+def _reasons(scored: pl.DataFrame, k: ScoreConstants, facts: FactConstants) -> pl.DataFrame:
+    """Per day: `main_factor` (costliest component) and `reasons` (up to three texts, then
+    what the score could not look at: `unknown_inputs_note`)."""
+    texts = reason_texts(k, facts.meal_protein_g_per_kg, facts.full_session_sets)
     long = pl.concat([
         scored.select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
                       col(f"{name}_score").alias("__score"),
@@ -69,8 +74,10 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
              col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
     )
     return scored.join(ranked, on=list(KEYS), how="left").with_columns(
-        pl.when(col("score").is_null()).then(insufficient_data_reason(k))
-        .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score))))
+        pl.concat_str([
+            pl.when(col("score").is_null()).then(insufficient_data_reason(k))
+            .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score)))),
+            unknown_inputs_note()], separator="; ", ignore_nulls=True)
         .alias("reasons"))
 
 
@@ -84,7 +91,7 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     k = k or ScoreConstants()
     facts = facts or FactConstants()
     parts = component_parts(windows(daily_inputs(training, nutrition, energy), k), k)
-    scored = _reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg).rename(RENAMES)
+    scored = _reasons(_verdict(parts, k), k, facts).rename(RENAMES)
     return scored.with_columns(pl.lit(model_version(k, facts)).alias("model_version"))
 
 
