@@ -312,3 +312,37 @@ def test_generated_strength_file_sets_match_fitparse() -> None:
     assert out["strength_volume_kg"] == pytest.approx(
         sum(r * w for r, w in loads if r is not None and w is not None))
     assert other_cardio_by_day(sessions, tables["fit_sets"].with_columns(*keys)).height == 0
+
+
+def test_generated_strength_files_are_credited_by_the_active_sets_both_decoders_count() -> None:
+    """A watch's strength files with FIT `set` messages: the session credit is
+    min(1, active sets / 6), the active sets counted by fitparse and by Garmin's SDK."""
+    files = [f for f in generate_athlete_files(SyntheticAthlete(), date(2026, 3, 2), weeks=2)
+             if f.kind == "strength"]
+    assert files
+    for f in files:
+        by_fitparse = reference_read(_active_sets, f.data)
+        by_sdk = reference_read(_sdk_active_sets, f.data)
+        assert by_fitparse == by_sdk > 0
+        decoded = decode_fit(f.data).tables
+        keys = {"athlete_id": "lifter", "source_sha256": f.name}
+        sessions = decoded["fit_sessions"].with_columns(
+            pl.col("start_time_utc").dt.date().alias("local_date"),
+            **{k: pl.lit(v) for k, v in keys.items()})
+        sets = decoded["fit_sets"].with_columns(**{k: pl.lit(v) for k, v in keys.items()})
+        out = strength_by_day(sessions, sets).row(0, named=True)
+        assert out["strength_sets"] == by_fitparse
+        assert out["strength_session_credit"] == pytest.approx(min(1.0, by_fitparse / 6))
+
+
+def _active_sets(data: bytes) -> int:
+    return sum(1 for m in fitparse.FitFile(io.BytesIO(data)).get_messages("set")
+               if m.get_value("set_type") == "active")
+
+
+def _sdk_active_sets(data: bytes) -> int:
+    from garmin_fit_sdk import Decoder, Stream
+
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read()
+    assert not errors
+    return sum(1 for m in messages.get("set_mesgs", []) if m.get("set_type") == "active")
