@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 from prefect import flow
@@ -42,6 +43,8 @@ class StrengthSummary(RunSummary):
 
     rows: int = 0
     rows_rejected: int = 0
+    #: what the console adds after a file loaded in part
+    partial_note: ClassVar[str] = "; the file's other rows are loaded"
 
     @property
     def records(self) -> int:
