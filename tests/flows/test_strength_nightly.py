@@ -28,9 +28,9 @@ WEEKS = 3
 ATHLETE = SyntheticAthlete()
 
 
-def _query(database: Path, sql: str) -> list[tuple]:
+def _query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
 
 
 def test_a_logged_lifter_is_scored_on_the_log_not_the_watch(tmp_path: Path) -> None:
@@ -54,7 +54,8 @@ def test_a_logged_lifter_is_scored_on_the_log_not_the_watch(tmp_path: Path) -> N
     published = tmp_path / "data" / "published" / PUBLISHED_FILE
     days = {d: (n, credit, source) for d, n, credit, source in _query(
         published, "SELECT local_date, strength_sessions, strength_session_credit, "
-        f"strength_source FROM marts.daily_training WHERE athlete_id = '{ATHLETE.athlete_id}'")}
+        "strength_source FROM marts.daily_training WHERE athlete_id = ?",
+        [ATHLETE.athlete_id])}
     logged = {lift.day for lift in lifts}
     zone = ZoneInfo(ATHLETE.timezone)
     watch_days = {f.start_utc.astimezone(zone).date() for f in files if f.kind == "strength"}
