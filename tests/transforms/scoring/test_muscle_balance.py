@@ -693,3 +693,13 @@ def test_a_lifter_without_watch_strength_gets_no_strength_penalty_with_none() ->
     none = last(score_days(*make_facts(14, every=STRENGTH_UNKNOWN)))
     assert none["score"] > watch["score"]
     assert "no strength session" not in none["reasons"]
+
+
+def test_sessions_short_of_their_sets_are_named_with_their_worth() -> None:
+    # Tuesdays and Fridays, 3 hard sets each: 2 sessions worth 2 x 3/6 = 1.0 in the week
+    half = {i: {"strength_session_credit": 0.5} for i in range(14) if is_strength_day(i)}
+    row = last(score_days(*make_facts(14, days=half)))
+    assert row["strength_score"] == pytest.approx(1.0 / 2 * 100)
+    assert row["main_factor"] == "strength"
+    assert row["reasons"].startswith("strength sessions: 2 in the last 7 days, worth 1.0 full "
+                                     "sessions by their hard sets (6 a session; target 2)")
