@@ -169,12 +169,14 @@ def athlete_frame(athletes: list[Athlete]) -> pl.DataFrame:
         [{"athlete_id": a.id, "timezone": a.timezone, "sex": a.sex,
           "birth_year": a.birth_year, "height_cm": a.height_cm, "weight_kg": a.weight_kg,
           "max_hr": a.max_hr, "resting_hr": a.resting_hr, "lthr": a.lthr,
-          "zone_model": a.zone_model, "incomplete_days": list(a.incomplete_days)}
+          "zone_model": a.zone_model, "incomplete_days": list(a.incomplete_days),
+          "strength_source": a.strength_source}
          for a in athletes],
         schema={"athlete_id": pl.String, "timezone": pl.String, "sex": pl.String,
                 "birth_year": pl.Int32, "height_cm": pl.Float64, "weight_kg": pl.Float64,
                 "max_hr": pl.Float64, "resting_hr": pl.Float64, "lthr": pl.Float64,
-                "zone_model": pl.String, "incomplete_days": pl.List(pl.Date)},
+                "zone_model": pl.String, "incomplete_days": pl.List(pl.Date),
+                "strength_source": pl.String},
     )
 
 

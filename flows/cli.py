@@ -243,9 +243,10 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     _check_ingest_paths(cfg, config, fit, nutrition, athlete)
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
+    from flows.strength_ingest import ingest_strength_flow
 
-    def flows() -> tuple[list, list]:
-        fit_summaries, food_summaries = [], []
+    def flows() -> tuple[list, list, list]:
+        fit_summaries, food_summaries, strength_summaries = [], [], []
         if request.athletes:
             fit_summaries = ingest_fit_flow(
                 warehouse=str(request.warehouse),
@@ -260,11 +261,15 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
                 warehouse=str(request.warehouse), athletes=request.nutrition,
                 limits=request.limits, retry_quarantined=retry_quarantined,
             )
-        return fit_summaries, food_summaries
+        if request.strength:
+            strength_summaries = ingest_strength_flow(
+                warehouse=str(request.warehouse), athletes=request.strength,
+                limits=request.limits, retry_quarantined=retry_quarantined)
+        return fit_summaries, food_summaries, strength_summaries
 
-    fit_summaries, food_summaries = _guarded(request.warehouse, flows)
-    print_ingest(fit_summaries, food_summaries)
-    return all(s.ok for s in [*fit_summaries, *food_summaries])
+    fit_summaries, food_summaries, strength_summaries = _guarded(request.warehouse, flows)
+    print_ingest(fit_summaries, food_summaries, strength=strength_summaries)
+    return all(s.ok for s in [*fit_summaries, *food_summaries, *strength_summaries])
 
 
 def _check_ingest_paths(cfg, config, fit, nutrition, athlete) -> None:
@@ -415,7 +420,7 @@ def _pipeline(config, warehouse, flow_name: str, **parameters) -> None:
     summary = _guarded(path, lambda: flow(config=str(config or DEFAULT_CONFIG),
                                           warehouse=str(path), show_progress=out.is_terminal,
                                           **parameters))
-    print_ingest(summary.fit, summary.nutrition, summary.removed)
+    print_ingest(summary.fit, summary.nutrition, summary.removed, summary.strength)
     print_build(summary.build, path, [a.id for a in cfg.athletes], cfg.display.units)
     if not summary.ok:
         raise typer.Exit(1)

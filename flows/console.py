@@ -108,13 +108,15 @@ def print_removed(removed) -> None:
         out.print(f"removed {safe_text(r.describe())}", highlight=False, soft_wrap=True)
 
 
-def print_ingest(fit, nutrition, removed=()) -> None:
+def print_ingest(fit, nutrition, removed=(), strength=()) -> None:
     print_removed(removed)
     if fit:
         print_fit_summary(fit)
     if nutrition:
         print_nutrition_summary(nutrition)
-    _print_problems([*fit, *nutrition])
+    if strength:
+        print_strength_summary(strength)
+    _print_problems([*fit, *nutrition, *strength])
     _print_door(fit)
     _print_unread(fit)
 
@@ -146,6 +148,16 @@ def print_nutrition_summary(summaries) -> None:
     out.print(table)
 
 
+def print_strength_summary(summaries) -> None:
+    table = Table(title="Strength log ingest")
+    for column in ("athlete", "loaded", "skipped", "quarantined", "rows", "rows left out"):
+        table.add_column(column, justify="left" if column == "athlete" else "right")
+    for s in summaries:
+        table.add_row(safe_text(s.athlete_id), str(s.loaded), str(s.skipped),
+                      str(len(s.quarantined)), f"{s.rows:,}", f"{s.rows_rejected:,}")
+    out.print(table)
+
+
 def _print_problems(summaries) -> None:
     earlier = sum(s.known_quarantined for s in summaries)
     if earlier:
@@ -158,7 +170,7 @@ def _print_problems(summaries) -> None:
                       highlight=False, soft_wrap=True)
         for label, files, tail in (
                 ("[yellow]partial[/yellow]", s.partial,
-                 "; the messages before the fault are loaded"),
+                 getattr(s, "partial_note", "; the messages before the fault are loaded")),
                 ("[yellow]quarantined[/yellow]", s.quarantined, ""),
                 ("[red]unreadable[/red]", s.problems, "")):
             for path, reason in files:
@@ -539,7 +551,8 @@ def report_failure(report: FailureReport) -> typer.Exit:
     """Print a failure as the commands do (the failed run's ingest first, then each failed
     expectation, then `error: ...`); returns the exit to raise."""
     if report.ingested is not None:
-        print_ingest(report.ingested.fit, report.ingested.nutrition, report.ingested.removed)
+        print_ingest(report.ingested.fit, report.ingested.nutrition, report.ingested.removed,
+                     report.ingested.strength)
     for line in report.details:
         err.print(f"[red]expectation failed:[/red] {safe_text(line, lines=True)}",
                   highlight=False, soft_wrap=True)

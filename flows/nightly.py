@@ -3,7 +3,8 @@ one run of the warehouse (one lock, one row in marts.pipeline_runs). They call t
 functions (`.fn`), so one Prefect flow run holds every task: a flow run per stage would
 cost a second each (Prefect joins each run's heartbeat thread at its end).
 
-- `nightly_flow`: ingest every configured source (new and changed files only), remove the
+- `nightly_flow`: ingest every configured source (FIT files, nutrition exports, strength
+  logs; new and changed files only), remove the
   files gone from the configured folders with their rows (flows.forget), then build facts
   and scores, check and publish them. What the `nightly` deployment and
   `musclebalance run` execute.
@@ -30,6 +31,7 @@ from flows.ingest import IngestSummary, Reread, ingest_fit_flow
 from flows.nutrition_ingest import NutritionSummary, ingest_nutrition_flow
 from flows.runtime import pipeline_run
 from flows.settings import ingest_request
+from flows.strength_ingest import StrengthSummary, ingest_strength_flow
 from schemas.config import Config, load_config
 from warehouse.forget import Removed
 
@@ -40,6 +42,7 @@ class NightlySummary:
 
     fit: list[IngestSummary] = field(default_factory=list)
     nutrition: list[NutritionSummary] = field(default_factory=list)
+    strength: list[StrengthSummary] = field(default_factory=list)
     build: BuildSummary | None = None
     #: files gone from the configured folders, removed with their rows before the build
     removed: list[Removed] = field(default_factory=list)
@@ -52,7 +55,7 @@ class NightlySummary:
     @property
     def ok(self) -> bool:
         """True when every input was read and none was quarantined in this run."""
-        return all(s.ok for s in [*self.fit, *self.nutrition])
+        return all(s.ok for s in [*self.fit, *self.nutrition, *self.strength])
 
 
 class RunExpectationsFailed(ExpectationsFailed):
@@ -102,6 +105,10 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
         if request.nutrition:
             summary.nutrition = ingest_nutrition_flow.fn(
                 warehouse=str(path), athletes=request.nutrition, limits=request.limits,
+                retry_quarantined=retry_quarantined, reread=reread is not None)
+        if request.strength:
+            summary.strength = ingest_strength_flow.fn(
+                warehouse=str(path), athletes=request.strength, limits=request.limits,
                 retry_quarantined=retry_quarantined, reread=reread is not None)
         # after the ingest (a file moved within the folders is known again by its hash),
         # before the build: the rows of files no longer there leave in one transaction,

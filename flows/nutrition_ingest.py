@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger
@@ -174,9 +176,9 @@ def load_nutrition_files(warehouse: str, inputs: NutritionInputs, work: list[Exp
     return summary
 
 
-def _read(item: ExportFile, limits: ArchiveLimits) -> bytes:
-    """The export's bytes, read once: those the plan hashed, at the size and time the walk
-    saw (a file in an archive was extracted by this run and is checked by its hash)."""
+def read_work_item(item: WorkItem, limits: ArchiveLimits) -> bytes:
+    """A CSV work item's bytes, read once: those the plan hashed, at the size and time the
+    walk saw (a file in an archive was extracted by this run and is checked by its hash)."""
     seen = None
     if item.container_sha256 is None and item.path_row is not None:
         seen = (item.path_row.size_bytes, item.path_row.mtime_ns)
@@ -191,7 +193,7 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
     facts = AthleteFacts(item.spec.weight_unit or inputs.weight_unit, inputs.height_cm,
                          inputs.weight_kg)
     try:
-        data = _read(item, limits)
+        data = read_work_item(item, limits)
     except ChangedWhileRead as exc:  # nothing recorded: the next run reads it again
         summary.problems.append((item.path, str(exc)))
         return
@@ -270,27 +272,38 @@ def ingest_nutrition_flow(
 ) -> list[NutritionSummary]:
     """Ingest each athlete's nutrition and body-weight exports into the raw tables;
     `reread` reads every export again (a backfill; the newest export still wins each day)."""
+    return ingest_each(warehouse, "ingest-nutrition", athletes, limits or ArchiveLimits(),
+                       lambda inputs, scratch, limits: plan_nutrition_inputs(
+                           warehouse, inputs, scratch, limits, retry_quarantined, reread),
+                       lambda inputs, work, limits: load_nutrition_files(
+                           warehouse, inputs, work, limits), "exports")
+
+
+def ingest_each(warehouse: str, command: str, athletes: list, limits: ArchiveLimits,
+                plan: Callable[[Any, str, ArchiveLimits], IngestPlan],
+                load: Callable[[Any, list, ArchiveLimits], RunSummary], noun: str) -> list:
+    """One run of a CSV ingest (nutrition exports, strength logs): per athlete, `plan` in a
+    scratch folder, `load` the work, record the paths, and fold the plan's counts into the
+    summary `load` returns (which has a `rows` count)."""
     logger = get_run_logger()
-    limits = limits or ArchiveLimits()
     summaries = []
-    with pipeline_run(Path(warehouse), "ingest-nutrition") as run:
+    with pipeline_run(Path(warehouse), command) as run:
         for inputs in athletes:
             t0 = time.perf_counter()
             scratch = scratch_folder(Path(warehouse))
             try:
-                plan = plan_nutrition_inputs(warehouse, inputs, str(scratch), limits,
-                                             retry_quarantined, reread)
-                summary = load_nutrition_files(warehouse, inputs, plan.work, limits)
-                record_nutrition_paths(warehouse, plan, inputs)
+                planned = plan(inputs, str(scratch), limits)
+                summary = load(inputs, planned.work, limits)
+                record_nutrition_paths(warehouse, planned, inputs)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
-            summary.skipped += plan.skipped
-            summary.known_quarantined += plan.known_quarantined
-            summary.quarantined[:0] = plan.quarantined
-            summary.problems[:0] = plan.problems
+            summary.skipped += planned.skipped
+            summary.known_quarantined += planned.known_quarantined
+            summary.quarantined[:0] = planned.quarantined
+            summary.problems[:0] = planned.problems
             summary.seconds = time.perf_counter() - t0
-            logger.info("athlete %s: %d exports loaded, %d skipped, %d quarantined, %d rows",
-                        safe_text(inputs.athlete_id, markup=False), summary.loaded,
+            logger.info("athlete %s: %d %s loaded, %d skipped, %d quarantined, %d rows",
+                        safe_text(inputs.athlete_id, markup=False), summary.loaded, noun,
                         summary.skipped, len(summary.quarantined), summary.rows)
             summaries.append(summary)
         run.add(summaries)

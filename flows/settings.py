@@ -69,6 +69,8 @@ class IngestRequest:
     workers: int
     limits: ArchiveLimits
     nutrition: list[NutritionInputs] = field(default_factory=list)
+    #: strength log files of athletes with strength_source = "log" (from the config only)
+    strength: list[AthleteInputs] = field(default_factory=list)
 
 
 def ingest_request(
@@ -116,7 +118,7 @@ def ingest_request(
     if given and len(chosen) != 1:
         raise UsageError("--fit/--nutrition need --athlete when the config lists several "
                          "athletes")
-    fit_inputs, food_inputs = [], []
+    fit_inputs, food_inputs, strength_inputs = [], [], []
     for a in chosen:
         fit_paths = tuple(str(p) for p in fit or ()) if given else tuple(map(str, a.fit_paths))
         sources = (_cli_sources(nutrition, nutrition_format) if given
@@ -129,12 +131,15 @@ def ingest_request(
             food_inputs.append(NutritionInputs(a.id, sources, zone,
                                                weight_unit or a.weight_unit or "kg",
                                                a.height_cm, a.weight_kg, origin))
+        if a.strength_log and not given:
+            strength_inputs.append(AthleteInputs(a.id, tuple(map(str, a.strength_log)), zone))
     return IngestRequest(
         warehouse=Path(warehouse or config.warehouse.path),
         athletes=fit_inputs,
         workers=workers or config.ingest.workers or os.cpu_count() or 1,
         limits=_limits(config),
         nutrition=food_inputs,
+        strength=strength_inputs,
     )
 
 
@@ -149,6 +154,8 @@ def missing_config_paths(config: Config, athlete_ids: Sequence[str] | None = Non
         keyed = [(f"athletes[{i}].fit_paths[{j}]", p) for j, p in enumerate(athlete.fit_paths)]
         keyed += [(f"athletes[{i}].nutrition[{j}].path", n.path)
                   for j, n in enumerate(athlete.nutrition)]
+        keyed += [(f"athletes[{i}].strength_log[{j}]", p)
+                  for j, p in enumerate(athlete.strength_log)]
         problems += [f"{key}: {path} {problem}" for key, path in keyed
                      if (problem := _path_problem(Path(path))) is not None]
     return problems

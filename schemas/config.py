@@ -73,6 +73,9 @@ def resolve_zone_model(zone_model: str, resting_hr: float | None, lthr: float | 
 
 
 Units = Literal["metric", "imperial"]
+#: Where an athlete's strength training is recorded: FIT strength activities of the watch,
+#: a strength log CSV (`schemas.strength_log`), or nowhere (strength unknown, not zero).
+StrengthSource = Literal["watch", "log", "none"]
 #: Each name once: a family whose only format bears its name (macrofactor) is one entry.
 NUTRITION_FORMATS: tuple[str, ...] = tuple(
     dict.fromkeys((*FAMILIES, "generic", *(f.name for f in FORMATS))))
@@ -324,6 +327,25 @@ class Athlete(_Model):
     #: Logged days the athlete marks incomplete (an unfinished log): left out of the
     #: nutrition windows, whatever their intake.
     incomplete_days: tuple[Day, ...] = ()
+    strength_source: StrengthSource = "watch"
+    strength_log: Annotated[tuple[ConfigPath, ...], Field(validate_default=True)] = ()
+
+    @field_validator("strength_log")
+    @classmethod
+    def _strength_log_for_log(cls, value: tuple[Path, ...], info: ValidationInfo
+                              ) -> tuple[Path, ...]:
+        """Strength log files belong to, and are required by, strength_source = "log"."""
+        source = info.data.get("strength_source")
+        if source == "log" and not value:
+            raise PydanticCustomError(
+                "strength_log_missing",
+                'strength_source = "log" needs strength_log: a list of strength log CSV '
+                "files or folders")
+        if source is not None and source != "log" and value:
+            raise PydanticCustomError(
+                "strength_log_unused",
+                f'is only read with strength_source = "log" (strength_source is "{source}")')
+        return value
 
     @field_validator("resting_hr", "lthr")
     @classmethod
@@ -644,6 +666,15 @@ fit_paths = ["fit"]
 # a deficit day - unless it is listed here (or marked not completed in Cronometer); a
 # listed day is left out of the nutrition windows whatever its intake.
 # incomplete_days = ["2025-03-03", "2025-03-05"]
+# Where your strength training is recorded: "watch" (strength activities in your FIT
+# files), "log" (a strength log CSV, see strength_log) or "none" (not recorded: the
+# strength component is left out of the score, not counted as zero). Optional; default
+# "watch".
+# strength_source = "log"
+# Strength log CSV files or folders, read only with strength_source = "log" (and then
+# required). Header: date,minutes with optional time (HH:MM local start), sets, reps,
+# volume_kg; one row per session, date as YYYY-MM-DD in your time zone.
+# strength_log = ["~/training/strength-log.csv"]
 
 # Nutrition exports of this athlete: one [[athletes.nutrition]] table per export file or
 # folder (optional). Uncomment the table line together with its keys.

@@ -133,7 +133,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("seiler_high_share", 0, 1), ("trimp", 0, TRIMP_MAX), ("acute_load", 0, TRIMP_MAX),
         ("chronic_load", 0, TRIMP_MAX), ("fitness_load", 0, TRIMP_MAX),
         ("strength_sessions", 0, 20), ("strength_min", 0, SESSION_MIN),
-        ("strength_near_run_sessions", 0, 20),
+        ("strength_near_run_sessions", 0, 20), ("strength_session_credit", 0, 20),
+        ("strength_near_run_credit", 0, 20),
         ("other_cardio_min", 0, SESSION_MIN), ("exercise_kcal", 0, 15_000),
         # 220 - age, for the oldest birth year the config accepts (1900) until 2040
         ("max_hr_bpm", 80, 230),
@@ -162,7 +163,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("protein_g_per_kg_7d", 0, PROTEIN_G_PER_KG), ("protein_g_per_lb_7d", 0, PROTEIN_G_PER_LB),
         ("run_km_7d", 0, 2_100),
         ("run_h_7d", 0, WEEK_H),
-        ("strength_sessions_7d", 0, 140), ("hard_days_7d", 0, 7),
+        ("strength_sessions_7d", 0, 140), ("strength_session_credit_7d", 0, 140),
+        ("hard_days_7d", 0, 7),
         ("max_hard_streak_7d", 0, 7), ("logged_days_7d", 0, 7), ("known_days_7d", 0, 7),
         ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
@@ -183,7 +185,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
 SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "daily_training": (("exercise_kcal_method", ("device", "keytel", "mixed")),
                        ("max_hr_source", ("config", "observed", "220_minus_age")),
-                       ("zone_model", ("hrmax", "hrr", "lthr"))),
+                       ("zone_model", ("hrmax", "hrr", "lthr")),
+                       ("strength_source", ("watch", "log", "none"))),
     "daily_nutrition": (("incomplete_source", INCOMPLETE_SOURCES),),
     "daily_energy": (("weight_source", ("measured", "interpolated", "carried", "configured",
                                         "unknown")),
@@ -200,7 +203,7 @@ PER_LB: dict[str, tuple[str, str]] = {
 }
 #: Never null: besides the keys.
 NOT_NULL: dict[str, tuple[str, ...]] = {
-    "daily_training": ("zone_model",),
+    "daily_training": ("zone_model", "strength_source"),
     "daily_nutrition": ("logged",),
     "daily_muscle_balance": ("data_completeness", "model_version", "reasons",
                              "very_low_intake_days_7d"),

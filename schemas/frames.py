@@ -29,3 +29,6 @@ class RawFrames:
     files: pl.DataFrame | None = None
     laps: pl.DataFrame | None = None  # sport of files without a session (see _sport_sources)
     sports: pl.DataFrame | None = None
+    #: raw.strength_log (schemas.strength_log.RAW_COLUMNS): the strength log rows of
+    #: athletes with strength_source = "log"; None: no strength log.
+    strength_log: pl.DataFrame | None = None

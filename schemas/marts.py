@@ -53,6 +53,14 @@ DAILY_TRAINING: tuple[tuple[str, str], ...] = KEYS + (
     ("strength_volume_kg", "Sum of reps x load over active sets, kg"),
     ("strength_near_run_sessions",
      "Strength sessions less than 6 h from a run (Murach & Bagley 2016 advise 6-24 h apart)"),
+    ("strength_near_run_credit",
+     "The strength_near_run_sessions weighted by their hard sets, as strength_session_credit"),
+    ("strength_session_credit",
+     "Strength sessions weighted by their hard sets: min(1, sets / 6) each, a session "
+     "without recorded sets counting 1 (null: strength not recorded)"),
+    ("strength_source",
+     "Where strength is recorded (config strength_source): watch (FIT strength "
+     "activities), log (strength log CSV) or none (strength columns null: unknown)"),
     ("cycling_min", "Cycling timer time, min"),
     ("swimming_min", "Swimming timer time, min"),
     ("walking_min", "Walking timer time, min"),
@@ -117,7 +125,8 @@ _COMPONENT_SCORES = (
                            "acute:chronic ratio"),
     ("intensity_score", "Intensity component 0-100: share of running at or above the second "
                         "threshold (seiler_high_share_7d), full credit from 10 %"),
-    ("strength_score", "Strength component 0-100: sessions in 7 days (2 = full credit)"),
+    ("strength_score", "Strength component 0-100: sessions in 7 days weighted by their hard "
+                       "sets (2 = full credit; null: strength not recorded)"),
     ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
 )
 _VERDICT = (
@@ -173,6 +182,8 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
     ("high_intensity_share_7d",
      "Share of HR-covered running in zones 4-5 (interval intensity), last 7 days, 0-1"),
     ("strength_sessions_7d", "Strength sessions in the last 7 days"),
+    ("strength_session_credit_7d",
+     "Strength sessions in the last 7 days weighted by their hard sets (full session: 6)"),
     ("strength_near_run_7d", "Of those, sessions less than 6 h from a run"),
     ("days_since_strength", "Days since the last strength session (or since watch data began)"),
     ("seiler_high_share_7d",

@@ -84,6 +84,7 @@ class FactConstants(_Constants):
     activity_factor: Positive = 1.2          # daily_energy.NON_EXERCISE_ACTIVITY_FACTOR
     body_fat_carry_days: WholePositive = 28  # body_weight.BODY_FAT_CARRY_DAYS
     strength_near_run_h: Positive = 6.0      # daily_training.STRENGTH_NEAR_RUN_H
+    full_session_sets: Positive = 6.0        # daily_training.FULL_SESSION_SETS, hard sets
 
 
 #: Pairs that must stay ordered: each key must be above (strictly) the keys listed for it,

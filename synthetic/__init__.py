@@ -16,9 +16,13 @@ from synthetic.exports import (
     CRONOMETER_DAILYSUMMARY_HEADER,
     CRONOMETER_SERVINGS_HEADER,
     MFP_NUTRITION_HEADER,
+    STRENGTH_LOG_HEADER,
+    LoggedLift,
     NutritionExports,
     cronometer_servings_rows,
     generate_nutrition_exports,
+    strength_log_csv,
+    weekly_lifts,
 )
 from synthetic.food import (
     ACTIVITY_FACTOR,
@@ -47,8 +51,10 @@ __all__ = [
     "MEALS",
     "MFP_NUTRITION_HEADER",
     "MIXED_RUNNER_PLAN",
+    "STRENGTH_LOG_HEADER",
     "DayIntake",
     "GeneratedFile",
+    "LoggedLift",
     "NutritionExports",
     "NutritionPlan",
     "SyntheticAthlete",
@@ -61,4 +67,6 @@ __all__ = [
     "generate_nutrition_exports",
     "one_hour_run",
     "resting_energy_kcal",
+    "strength_log_csv",
+    "weekly_lifts",
 ]

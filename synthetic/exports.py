@@ -351,3 +351,52 @@ def cronometer_servings_rows(n_rows: int, seed: int = 0, start: date = date(2016
         written += n
         day += timedelta(days=1)
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --- strength log (schemas.strength_log) -------------------------------------------------
+
+#: The header `strength_log_csv` writes: every column of the strength log format.
+STRENGTH_LOG_HEADER = ("date", "time", "minutes", "sets", "reps", "volume_kg")
+
+
+@dataclass(frozen=True)
+class LoggedLift:
+    """One row of a strength log: a session on a local `day`, `minutes` long, started at
+    local `start` ("HH:MM", None: not logged), with its hard `sets`, `reps` and
+    `volume_kg` (sum of repetitions x load, kg) where logged (None: left empty)."""
+
+    day: date
+    minutes: float
+    start: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    volume_kg: float | None = None
+
+
+def strength_log_csv(lifts: Sequence[LoggedLift]) -> str:
+    """A strength log CSV (`STRENGTH_LOG_HEADER`) with one row per lift, in the given
+    order; an unknown value is an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STRENGTH_LOG_HEADER)
+    for lift in lifts:
+        writer.writerow([lift.day.isoformat(), lift.start or "", f"{lift.minutes:g}",
+                         "" if lift.sets is None else lift.sets,
+                         "" if lift.reps is None else lift.reps,
+                         "" if lift.volume_kg is None else f"{lift.volume_kg:g}"])
+    return out.getvalue()
+
+
+def weekly_lifts(start: date, weeks: int, *, weekdays: Sequence[int] = (1, 4),
+                 minutes: float = 50.0, at: str | None = "18:00", sets: int | None = 12,
+                 reps_per_set: int | None = 8, load_kg: float | None = 40.0
+                 ) -> list[LoggedLift]:
+    """A lifter's log: a session on each of `weekdays` (0 = Monday) of `weeks` weeks from
+    `start`, each `minutes` long at local time `at`, with `sets` hard sets of
+    `reps_per_set` repetitions at `load_kg` (volume = sets x reps x load); None leaves a
+    column empty."""
+    reps = None if sets is None or reps_per_set is None else sets * reps_per_set
+    volume = None if reps is None or load_kg is None else reps * load_kg
+    days = (start + timedelta(days=i) for i in range(7 * weeks))
+    return [LoggedLift(d, minutes, at, sets, reps, volume) for d in days
+            if d.weekday() in weekdays]

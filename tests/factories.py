@@ -37,7 +37,9 @@ TRAINING_DTYPES = {
     "chronic_load": pl.Float64, "acute_chronic_ratio": pl.Float64, "fitness_load": pl.Float64,
     "strength_sessions": pl.Int32, "strength_min": pl.Float64, "strength_sets": pl.Int32,
     "strength_reps": pl.Int64, "strength_volume_kg": pl.Float64,
-    "strength_near_run_sessions": pl.Int32, "cycling_min": pl.Float64,
+    "strength_near_run_sessions": pl.Int32, "strength_near_run_credit": pl.Float64,
+    "strength_session_credit": pl.Float64,
+    "strength_source": pl.String, "cycling_min": pl.Float64,
     "swimming_min": pl.Float64, "walking_min": pl.Float64, "hiking_min": pl.Float64,
     "rowing_min": pl.Float64, "other_cardio_min": pl.Float64, "exercise_kcal": pl.Float64,
     "exercise_kcal_method": pl.String, "max_hr_bpm": pl.Float64, "max_hr_source": pl.String,
@@ -103,6 +105,9 @@ def good_day(i: int) -> dict[str, object]:
         "strength_sessions": 1 if strength else 0, "strength_min": 40.0 if strength else 0.0,
         "strength_sets": 12 if strength else 0, "strength_reps": 120 if strength else None,
         "strength_volume_kg": 3000.0 if strength else 0.0, "strength_near_run_sessions": 0,
+        # 12 hard sets: at least the 6 of a full session, so a credit of 1
+        "strength_session_credit": 1.0 if strength else 0.0, "strength_near_run_credit": 0.0,
+        "strength_source": "watch",
         "cycling_min": 0.0, "swimming_min": 0.0, "walking_min": 0.0, "hiking_min": 0.0,
         "rowing_min": 0.0, "other_cardio_min": 0.0,
         "exercise_kcal": 600.0 if strength else 400.0, "exercise_kcal_method": "device",
@@ -136,7 +141,7 @@ UNLOGGED: dict[str, object] = {
 #: A day outside the athlete's span of watch data: training unknown (never zero).
 UNKNOWN_TRAINING: dict[str, object] = {
     c: None for c in TRAINING_DTYPES
-    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source", "zone_model")
+    if c not in (*KEY_DTYPES, "max_hr_bpm", "max_hr_source", "zone_model", "strength_source")
 }
 #: A known day without any activity.
 REST_DAY: dict[str, object] = {
@@ -146,8 +151,8 @@ REST_DAY: dict[str, object] = {
     "seiler_threshold_share": None, "seiler_high_share": None, "high_intensity_min": 0.0,
     "trimp": 0.0,
     "strength_sessions": 0, "strength_min": 0.0, "strength_sets": 0, "strength_reps": None,
-    "strength_volume_kg": 0.0, "exercise_kcal": 0.0, "exercise_kcal_method": None,
-    "exercise_min": 0.0,
+    "strength_volume_kg": 0.0, "strength_session_credit": 0.0, "exercise_kcal": 0.0,
+    "exercise_kcal_method": None, "exercise_min": 0.0,
 }
 
 
@@ -174,7 +179,10 @@ def make_facts(n: int = 28, *, start: date = START, athlete: str = "a",
     """The three daily fact frames (columns and dtypes of `schemas.marts`) for `n`
     consecutive days from `start`: `good_day`, then `every` on every day, then `days[i]` on
     day i; the days in `missing` have no row in any frame. A column name goes to every
-    frame that has it (`exercise_kcal` to training and energy)."""
+    frame that has it (`exercise_kcal` to training and energy). A day whose
+    `strength_session_credit` (`strength_near_run_credit`) is not given credits its
+    `strength_sessions` (`strength_near_run_sessions`) whole, as when no sets are
+    recorded."""
     every = every or {}
     days = days or {}
     gone = set(missing)
@@ -184,6 +192,11 @@ def make_facts(n: int = 28, *, start: date = START, athlete: str = "a",
             continue
         row = {"athlete_id": athlete, "local_date": start + timedelta(days=i), **good_day(i),
                **every, **days.get(i, {})}
+        given = {**every, **days.get(i, {})}
+        for credit, count in (("strength_session_credit", "strength_sessions"),
+                              ("strength_near_run_credit", "strength_near_run_sessions")):
+            if credit not in given:
+                row[credit] = None if row[count] is None else float(row[count])
         unknown = set(row) - set(TRAINING_DTYPES) - set(NUTRITION_DTYPES) - set(ENERGY_DTYPES)
         assert not unknown, f"not a fact column: {unknown}"
         rows.append(row)

@@ -27,8 +27,11 @@ from transforms.calendar import calendar
 from transforms.daily_energy import daily_energy
 from transforms.daily_nutrition import daily_nutrition
 from transforms.daily_training import (
+    STRENGTH,
+    classify_sessions,
     exercise_energy_by_day,
     other_cardio_by_day,
+    session_credits,
     strength_by_day,
     strength_near_run_by_day,
 )
@@ -42,6 +45,7 @@ from transforms.local_days import (
     session_sport,
 )
 from transforms.running_volume import running_by_day, sample_deltas
+from transforms.strength_log import ROW_SCHEMA, log_sessions, strength_log_by_day
 
 #: Columns that are 0 on a calendar day without any recorded activity of their kind (a
 #: day with that activity keeps its value, null included: unknown is not zero).
@@ -50,11 +54,17 @@ ZERO_WITHOUT = {
               "elevation_gain_m", "z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
               "hr_covered_min", "high_intensity_min"),
     "__strength": ("strength_sessions", "strength_min", "strength_sets", "strength_reps",
-                   "strength_volume_kg"),
-    "__near": ("strength_near_run_sessions",),
+                   "strength_volume_kg", "strength_session_credit"),
+    "__near": ("strength_near_run_sessions", "strength_near_run_credit"),
     "__cardio": ("cycling_min", "swimming_min", "walking_min", "hiking_min", "rowing_min",
                  "other_cardio_min"),
 }
+
+
+#: Values of `[[athletes]] strength_source` (schemas.config) and of the mart column.
+STRENGTH_WATCH, STRENGTH_LOG, STRENGTH_NONE = "watch", "log", "none"
+#: The strength columns that are null for an athlete whose strength is not recorded.
+STRENGTH_COLUMNS = (*ZERO_WITHOUT["__strength"], *ZERO_WITHOUT["__near"])
 
 
 @dataclass
@@ -143,6 +153,55 @@ def _session_days(raw: RawFrames, zones: dict[str, str]) -> pl.DataFrame:
     return local_times(starts, raw.activity, zones)
 
 
+def strength_sources(athletes: pl.DataFrame) -> pl.DataFrame:
+    """athlete_id and strength_source ("watch" where the frame has no such column)."""
+    source = (pl.col("strength_source").fill_null(STRENGTH_WATCH)
+              if "strength_source" in athletes.columns else pl.lit(STRENGTH_WATCH))
+    return athletes.select("athlete_id", source.alias("strength_source"))
+
+
+def strength_facts(sessions: pl.DataFrame, sets: pl.DataFrame, log: pl.DataFrame | None,
+                   sources: pl.DataFrame, zones: dict[str, str], k: FactConstants
+                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Strength per athlete and day from where each athlete's strength is recorded
+    (`sources`, from `strength_sources`), and the strength sessions near a run:
+
+    * "watch": the FIT strength sessions (`transforms.daily_training.strength_by_day`);
+    * "log": the strength log's rows (`transforms.strength_log.strength_log_by_day`) and
+      no FIT strength session: the log is the record of lifting, so a session both logged
+      and recorded by the watch counts once; near a run when the row has a start time;
+    * "none": no rows (the caller makes the columns null: strength unknown).
+    """
+    def of(source: str) -> pl.Expr:
+        ids = sources.filter(pl.col("strength_source") == source)["athlete_id"]
+        return pl.col("athlete_id").is_in(ids.implode())
+
+    log = log if log is not None else pl.DataFrame(schema={"athlete_id": pl.String,
+                                                           "source_sha256": pl.String,
+                                                           **ROW_SCHEMA})
+    logged = log.filter(of(STRENGTH_LOG))
+    strength = pl.concat([
+        strength_by_day(sessions.filter(of(STRENGTH_WATCH)), sets,
+                        full_session_sets=k.full_session_sets),
+        strength_log_by_day(logged, full_session_sets=k.full_session_sets),
+    ], how="vertical_relaxed")
+    # the sessions a run can be near: every FIT session of a "watch" athlete (its strength
+    # sessions with their set credit); the other athletes' FIT sessions less their
+    # strength ones, and their log's timed rows
+    classified = classify_sessions(sessions, sets)
+    lifting = pl.col("activity_class") == STRENGTH
+    watch_strength = session_credits(classified.filter(of(STRENGTH_WATCH) & lifting), sets,
+                                     full_session_sets=k.full_session_sets)
+    placed = log_sessions(logged, zones, full_session_sets=k.full_session_sets).with_columns(
+        pl.col(c).dt.convert_time_zone(sessions.schema[c].time_zone or "UTC")
+        .dt.cast_time_unit(sessions.schema[c].time_unit)
+        for c in ("timestamp_utc", "session_end_utc"))
+    timed = pl.concat([classified.filter(~lifting), watch_strength, placed],
+                      how="diagonal_relaxed").drop("activity_class")
+    near = strength_near_run_by_day(timed, sets, near_h=k.strength_near_run_h)
+    return strength, near
+
+
 def _at_most(column: str, bound: pl.Expr) -> pl.Expr:
     """`column` clipped to `bound` above, null kept null."""
     return pl.when(pl.col(column).is_not_null()).then(
@@ -203,9 +262,10 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
     zone_min = zone_minutes_by_day(deltas, settings.drop("max_hr_source"))
     trimp = trimp_by_day(deltas, settings.drop("max_hr_source"),
                          female_multiplier=k.trimp_female_a)
-    strength = strength_by_day(sessions, sets).with_columns(flag.alias("__strength"))
-    near = strength_near_run_by_day(sessions, sets, near_h=k.strength_near_run_h
-                                    ).with_columns(flag.alias("__near"))
+    sources = strength_sources(athletes)
+    strength, near = strength_facts(sessions, sets, raw.strength_log, sources, zones, k)
+    strength = strength.with_columns(flag.alias("__strength"))
+    near = near.with_columns(flag.alias("__near"))
     cardio = other_cardio_by_day(sessions, sets).with_columns(flag.alias("__cardio"))
     exercise = exercise_energy_by_day(sessions, None, athletes)
 
@@ -234,6 +294,7 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         .join(settings.select("athlete_id", pl.col("max_hr").alias("max_hr_bpm"),
                               "max_hr_source", "zone_model"), on="athlete_id", how="left")
         .join(fit_span, on="athlete_id", how="left")
+        .join(sources, on="athlete_id", how="left")
     )
     # Zero means "no activity of that kind recorded" - only between the athlete's first
     # and last day of FIT data; outside it (food logs before the first watch file) the
@@ -247,6 +308,11 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
         .otherwise(pl.col("trimp")).alias("trimp"),
         pl.when(inactive & recorded & pl.col("exercise_kcal").is_null()).then(0.0)
         .otherwise(pl.col("exercise_kcal")).alias("exercise_kcal"),
+    ).with_columns(
+        # strength recorded nowhere: unknown on every day, never a known 0
+        *[pl.when(~(pl.col("strength_source") == STRENGTH_NONE).fill_null(False))
+          .then(pl.col(c)).alias(c)
+          for c in STRENGTH_COLUMNS],
     )
     training = training_load(within_the_day(training, zones), acute_days=k.acute_load_days,
                              chronic_days=k.chronic_load_days,

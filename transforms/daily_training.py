@@ -53,6 +53,15 @@ STRENGTH_IF_SETS_SPORTS: tuple[str, ...] = ("training",)
 #: FIT ``set_type`` of a working set (the other value is ``rest``). FIT profile ``set_type``.
 ACTIVE_SET_TYPE = "active"
 
+#: Hard (working) sets that make a full strength session. A model choice built on the
+#: dose-response evidence: Schoenfeld, Ogborn & Krieger 2017 (J Sports Sci 35:1073) found
+#: hypertrophy rising with weekly sets, with >= 10 sets per muscle group a week at the
+#: top of the range studied, and the ACSM 2009 position stand (Med Sci Sports Exerc
+#: 41:687) advises multiple sets per exercise for trained lifters. Two sessions of 6 hard
+#: sets (the score's target of 2 sessions) give 12 sets a week; fewer sets count as part
+#: of a session (`set_credit`).
+FULL_SESSION_SETS = 6.0
+
 #: Other-cardio output columns and the (sport, sub-sport) pairs each sums; a sub-sport of
 #: None matches any sub-sport. Names follow the FIT profile ``sport``/``sub_sport`` types.
 #: ``fitness_equipment/indoor_cycling`` (a gym bike) counts as cycling, like
@@ -147,6 +156,40 @@ def is_strength(
     return rule.fill_null(False)
 
 
+def set_credit(sets: pl.Expr, sessions: pl.Expr, full_session_sets: float = FULL_SESSION_SETS
+               ) -> pl.Expr:
+    """Sessions' worth of strength training: min(``sessions``, ``sets`` /
+    ``full_session_sets``) when ``sets`` (hard sets) is known and above 0, else ``sessions``
+    whole (sets not recorded: the sessions count as full ones, as before sets were read).
+    One set of six is 1/6 of a session; fifteen sets are still one session."""
+    return (pl.when(sets > 0)
+            .then(pl.min_horizontal(sessions, sets / full_session_sets))
+            .otherwise(sessions).cast(pl.Float64))
+
+
+#: Column of `session_credits`: one session's worth of strength training by its sets.
+SESSION_CREDIT = "session_credit"
+
+
+def session_credits(strength: pl.DataFrame, sets: pl.DataFrame | None, *,
+                    full_session_sets: float = FULL_SESSION_SETS,
+                    active_set_type: str = ACTIVE_SET_TYPE) -> pl.DataFrame:
+    """Strength sessions (rows with athlete_id, source_sha256) with ``session_credit``
+    (Float64, sessions): the file's `set_credit` of its active sets over its strength
+    sessions, shared equally by them (a file holds one strength session, almost always);
+    1 for a session of a file without active sets."""
+    counts = {"athlete_id": pl.String, "source_sha256": pl.String, "_active": pl.Float64}
+    active = (pl.DataFrame(schema=counts) if sets is None or sets.height == 0 else
+              sets.group_by(*FILE_KEYS).agg(
+                  (pl.col("set_type") == active_set_type).fill_null(False).sum()
+                  .cast(pl.Float64).alias("_active")).cast(counts))
+    n = pl.len().over(*FILE_KEYS).cast(pl.Float64)
+    return (strength.join(active, on=list(FILE_KEYS), how="left", maintain_order="left")
+            .with_columns((set_credit(pl.col("_active"), n, full_session_sets) / n)
+                          .alias(SESSION_CREDIT))
+            .drop("_active"))
+
+
 def classify_sessions(sessions: pl.DataFrame, sets: pl.DataFrame | None = None) -> pl.DataFrame:
     """``sessions`` with ``activity_class`` (String): "running", "strength" or "other".
 
@@ -181,6 +224,7 @@ def strength_by_day(
     *,
     fall_back_to_elapsed: bool = FALL_BACK_TO_ELAPSED,
     active_set_type: str = ACTIVE_SET_TYPE,
+    full_session_sets: float = FULL_SESSION_SETS,
 ) -> pl.DataFrame:
     """Strength training per athlete and local day.
 
@@ -202,7 +246,10 @@ def strength_by_day(
       active set has a repetition count;
     * ``strength_volume_kg`` (Float64, **kg**): sum of repetitions × weight_kg over active
       sets having both (volume load, reps × load); null when no set has both.
-      Body-weight sets (no load recorded) add nothing.
+      Body-weight sets (no load recorded) add nothing;
+    * ``strength_session_credit`` (Float64, sessions): the sessions weighted by their
+      active sets, per file `set_credit` (its strength sessions that day, its active sets,
+      ``full_session_sets``); a file without active sets counts its sessions whole.
 
     The sets of a file are credited to the local day of that file's (first) strength
     session; sets of files with no strength session are ignored.
@@ -237,7 +284,12 @@ def strength_by_day(
             _sum_or_null(reps * pl.col("weight_kg")).cast(pl.Float64).alias("strength_volume_kg"),
         )
     )
-    return days.join(by_sets, on=list(DAY_KEYS), how="left").sort(*DAY_KEYS)
+    credit = (session_credits(strength, set_rows, full_session_sets=full_session_sets,
+                              active_set_type=active_set_type)
+              .group_by(*DAY_KEYS)
+              .agg(pl.col(SESSION_CREDIT).sum().alias("strength_session_credit")))
+    return (days.join(by_sets, on=list(DAY_KEYS), how="left")
+            .join(credit, on=list(DAY_KEYS), how="left").sort(*DAY_KEYS))
 
 
 #: Strength and running closer than this (hours, between one's end and the other's start)
@@ -254,12 +306,14 @@ def strength_near_run_by_day(
     ``sessions``: as for `strength_by_day`, plus ``timestamp_utc`` (session start) and
     ``session_end_utc``. A strength session is near a run when the gap between them (end
     of the earlier to start of the later; 0 when they overlap) is below ``near_h`` hours;
-    a session without its start or end time is not counted. Column
-    ``strength_near_run_sessions`` (Int32), one row per athlete-day with such a session.
+    a session without its start or end time is not counted. Columns
+    ``strength_near_run_sessions`` (Int32) and ``strength_near_run_credit`` (Float64,
+    sessions: the sum of their ``session_credit`` where ``sessions`` has that column, see
+    `session_credits`; else 1 each), one row per athlete-day with such a session.
     """
     classified = _dated(classify_sessions(sessions, sets))
     cols = ["athlete_id", "source_sha256", "segment", "message_seq", "local_date",
-            "timestamp_utc", "session_end_utc"]
+            "timestamp_utc", "session_end_utc", SESSION_CREDIT]
     have = [c for c in cols if c in classified.columns]
     timed = classified.filter(pl.col("timestamp_utc").is_not_null()
                               & pl.col("session_end_utc").is_not_null())
@@ -272,10 +326,14 @@ def strength_near_run_by_day(
     near = (
         strength.join(runs, on="athlete_id", how="inner")
         .filter(gap < pl.duration(seconds=near_h * 3600))
-        .unique(subset=[c for c in have if c not in ("timestamp_utc", "session_end_utc")])
+        .unique(subset=[c for c in have if c not in ("timestamp_utc", "session_end_utc",
+                                                     SESSION_CREDIT)])
     )
+    credit = (pl.col(SESSION_CREDIT).fill_null(1.0) if SESSION_CREDIT in have
+              else pl.lit(1.0))
     return (near.group_by(*DAY_KEYS)
-            .agg(pl.len().cast(pl.Int32).alias("strength_near_run_sessions"))
+            .agg(pl.len().cast(pl.Int32).alias("strength_near_run_sessions"),
+                 credit.sum().cast(pl.Float64).alias("strength_near_run_credit"))
             .sort(*DAY_KEYS))
 
 

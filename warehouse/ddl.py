@@ -106,6 +106,21 @@ VALIDATION_RESULTS: Columns = (
 VALIDATION_RESULTS_ADDED = ("held_back_keys", "source_files")
 
 
+STRENGTH_LOG: Columns = (
+    ("athlete_id", "VARCHAR NOT NULL", "Athlete whose strength log this is"),
+    ("source_sha256", "VARCHAR NOT NULL", "Content of the log file (raw.source_files.sha256)"),
+    ("source_path", "VARCHAR NOT NULL", "Where the log file was read"),
+    ("source_line", "INTEGER NOT NULL", "Line of the row in the file (the header is line 1)"),
+    ("local_date", "DATE NOT NULL", "Day of the session in the athlete's local time"),
+    ("start_time_local", "TIME", "Local start time (null: not logged; then the session is "
+     "not counted as near a run)"),
+    ("minutes", "DOUBLE NOT NULL", "Session duration, min"),
+    ("sets", "INTEGER", "Hard (working) sets (null: not logged)"),
+    ("reps", "INTEGER", "Repetitions over those sets (null: not logged)"),
+    ("volume_kg", "DOUBLE", "Volume load, sum of repetitions x load, kg (null: not logged)"),
+)
+
+
 NUTRITION_ENTRIES: Columns = (
     ("athlete_id", "VARCHAR NOT NULL", "Athlete who logged the food"),
     ("local_date", "DATE NOT NULL", "Day in the athlete's local time, as the tracker logged it"),
@@ -254,6 +269,9 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
          "Food logged, one row per export row (entry, meal or day grain)", None),
         ("raw", "body_measurement_imports", BODY_IMPORTS,
          "Body weight and fat from nutrition and scale exports", None),
+        ("raw", "strength_log", STRENGTH_LOG,
+         "Strength sessions from strength log CSVs (athletes with strength_source = log), "
+         "one row per accepted CSV row", "athlete_id, source_sha256, source_line"),
         ("raw", "reported_exercise", REPORTED_EXERCISE,
          "Exercise as trackers report it (not training data)", None),
         ("raw", "export_coverage", EXPORT_COVERAGE,

@@ -28,6 +28,8 @@ _RAW = {
     "sports": ("fit_sport", "athlete_id, source_sha256, sport, sub_sport"),
     "nutrition_entries": ("nutrition_entries", "*"),
     "body_measurements": ("body_measurements", "*"),
+    "strength_log": ("strength_log", "athlete_id, source_sha256, source_line, local_date, "
+                                     "start_time_local, minutes, sets, reps, volume_kg"),
 }
 
 

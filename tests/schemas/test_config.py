@@ -278,6 +278,17 @@ def test_non_utf8_file(tmp_path: Path) -> None:
         pytest.param(config_dict(athlete_dict(zone_model="lthr")), "needs lthr", id="zone-lthr"),
         pytest.param(config_dict(athlete_dict(zone_model="hrr")), "needs resting_hr", id="hrr"),
         pytest.param(config_dict(athlete_dict(zone_model="x")), "'hrmax', 'hrr' or 'lthr'", id="z"),
+        pytest.param(config_dict(athlete_dict(strength_source="log")),
+                     'athletes[0].strength_log: strength_source = "log" needs strength_log',
+                     id="strength-log-missing"),
+        pytest.param(config_dict(athlete_dict(strength_log=["lifts.csv"])),
+                     'athletes[0].strength_log: is only read with strength_source = "log" '
+                     '(strength_source is "watch")', id="strength-log-unused"),
+        pytest.param(config_dict(athlete_dict(strength_source="none", strength_log=["l.csv"])),
+                     '(strength_source is "none")', id="strength-log-none"),
+        pytest.param(config_dict(athlete_dict(strength_source="gym")),
+                     "athletes[0].strength_source: expected 'watch', 'log' or 'none'",
+                     id="strength-source"),
         pytest.param(config_dict(ingest={"workers": 0}), "ingest.workers: must be", id="workers"),
         pytest.param(config_dict(display={"units": "us"}), "'metric' or 'imperial'",
                      id="units"),
@@ -500,3 +511,14 @@ def test_the_zone_model_auto_resolves_and_an_explicit_one_overrides(settings, mo
     athlete = config.athlete("me")
     assert (athlete.zone_model, athlete.resolved_zone_model) == (model, resolved)
     assert resolve_zone_model(model, athlete.resting_hr, athlete.lthr) == resolved
+
+
+def test_strength_source_defaults_to_the_watch_and_a_log_resolves_its_paths() -> None:
+    """No strength keys: the watch records strength; strength_source = "log" takes its
+    files and folders relative to the config's folder."""
+    plain = config_from_dict(config_dict(), base_dir=Path("/cfg")).athlete("me")
+    assert (plain.strength_source, plain.strength_log) == ("watch", ())
+    logged = config_from_dict(
+        config_dict(athlete_dict(strength_source="log", strength_log=["lifts.csv", "/gym"])),
+        base_dir=Path("/cfg")).athlete("me")
+    assert logged.strength_log == (Path("/cfg/lifts.csv"), Path("/gym"))

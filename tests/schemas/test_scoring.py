@@ -206,12 +206,13 @@ def test_the_daily_fact_defaults_are_the_transforms_constants() -> None:
         min_logged_kcal=transforms.daily_nutrition.MIN_LOGGED_KCAL,
         activity_factor=transforms.daily_energy.NON_EXERCISE_ACTIVITY_FACTOR,
         body_fat_carry_days=transforms.body_weight.BODY_FAT_CARRY_DAYS,
-        strength_near_run_h=transforms.daily_training.STRENGTH_NEAR_RUN_H)
+        strength_near_run_h=transforms.daily_training.STRENGTH_NEAR_RUN_H,
+        full_session_sets=transforms.daily_training.FULL_SESSION_SETS)
     assert FactConstants().model_dump() == {
         "max_gap_s": 10.0, "trimp_female_a": 0.86, "acute_load_days": 7,
         "chronic_load_days": 28, "fitness_load_days": 42, "meal_protein_g_per_kg": 0.4,
         "min_logged_kcal": 800.0, "activity_factor": 1.2, "body_fat_carry_days": 28,
-        "strength_near_run_h": 6.0}
+        "strength_near_run_h": 6.0, "full_session_sets": 6.0}
 
 
 # --------------------------------------------------------------------------------------

@@ -84,10 +84,12 @@ def test_training_file_without_sets_counts_but_sets_are_unknown() -> None:
                  ("ana", "hiit", "rest", None, None, 15.0))
     out = strength_by_day(sessions, sets)
     assert out.rows() == [
-        # day, sessions, min, sets, reps, volume
-        ("ana", D1, 1, pytest.approx(1500 / 60), None, None, None),  # no set messages
-        ("ana", D2, 1, pytest.approx(600 / 60), None, None, None),
-        ("ana", D3, 1, pytest.approx(900 / 60), 1, 20, None),  # reps but no load: volume null
+        # day, sessions, min, sets, reps, volume, session credit (no sets: a whole
+        # session; 1 active set: 1 of the 6 of a full session)
+        ("ana", D1, 1, pytest.approx(1500 / 60), None, None, None, 1.0),  # no set messages
+        ("ana", D2, 1, pytest.approx(600 / 60), None, None, None, 1.0),
+        # reps but no load: volume null
+        ("ana", D3, 1, pytest.approx(900 / 60), 1, 20, None, pytest.approx(1 / 6)),
     ]
     assert out.schema["strength_sessions"] == pl.Int32
     assert out.schema["strength_sets"] == pl.Int32
@@ -317,3 +319,37 @@ def test_generated_strength_file_sets_match_fitparse() -> None:
     assert out["strength_volume_kg"] == pytest.approx(
         sum(r * w for r, w in loads if r is not None and w is not None))
     assert other_cardio_by_day(sessions, tables["fit_sets"].with_columns(*keys)).height == 0
+
+
+def test_generated_strength_files_are_credited_by_the_active_sets_both_decoders_count() -> None:
+    """A watch's strength files with FIT `set` messages: the session credit is
+    min(1, active sets / 6), the active sets counted by fitparse and by Garmin's SDK."""
+    files = [f for f in generate_athlete_files(SyntheticAthlete(), date(2026, 3, 2), weeks=2)
+             if f.kind == "strength"]
+    assert files
+    for f in files:
+        by_fitparse = reference_read(_active_sets, f.data)
+        by_sdk = reference_read(_sdk_active_sets, f.data)
+        assert by_fitparse == by_sdk > 0
+        decoded = decode_fit(f.data).tables
+        keys = {"athlete_id": "lifter", "source_sha256": f.name}
+        sessions = decoded["fit_sessions"].with_columns(
+            pl.col("start_time_utc").dt.date().alias("local_date"),
+            **{k: pl.lit(v) for k, v in keys.items()})
+        sets = decoded["fit_sets"].with_columns(**{k: pl.lit(v) for k, v in keys.items()})
+        out = strength_by_day(sessions, sets).row(0, named=True)
+        assert out["strength_sets"] == by_fitparse
+        assert out["strength_session_credit"] == pytest.approx(min(1.0, by_fitparse / 6))
+
+
+def _active_sets(data: bytes) -> int:
+    return sum(1 for m in fitparse.FitFile(io.BytesIO(data)).get_messages("set")
+               if m.get_value("set_type") == "active")
+
+
+def _sdk_active_sets(data: bytes) -> int:
+    from garmin_fit_sdk import Decoder, Stream
+
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read()
+    assert not errors
+    return sum(1 for m in messages.get("set_mesgs", []) if m.get("set_type") == "active")

@@ -27,6 +27,7 @@ from transforms.scoring.score_reasons import (
     insufficient_data_reason,
     low_intake_reason,
     reason_texts,
+    unknown_inputs_note,
 )
 from transforms.scoring.score_windows import KEYS, daily_inputs, score_memory, windows
 
@@ -63,11 +64,12 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     ).with_columns(band(col("score"), k).alias("band"))
 
 
-def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> pl.DataFrame:
+def _reasons(scored: pl.DataFrame, k: ScoreConstants, facts: FactConstants) -> pl.DataFrame:
     """Per day: `main_factor` (costliest component) and `reasons`: the flags that are set
     (`flag_reasons`, in their order), then the components below 80 costliest first, at
-    most `max_reasons` texts in all."""
-    texts = reason_texts(k, meal_g_per_kg)
+    most `max_reasons` texts in all, then what the score could not look at
+    (`unknown_inputs_note`)."""
+    texts = reason_texts(k, facts.meal_protein_g_per_kg, facts.full_session_sets)
     flags = flag_reasons(k)
     long = pl.concat([
         *(scored.select(*KEYS, pl.lit(None, pl.String).alias("component"),
@@ -92,8 +94,10 @@ def _reasons(scored: pl.DataFrame, k: ScoreConstants, meal_g_per_kg: float) -> p
              col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
     )
     return scored.join(ranked, on=list(KEYS), how="left").with_columns(
-        pl.when(col("score").is_null()).then(insufficient_data_reason(k))
-        .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score))))
+        pl.concat_str([
+            pl.when(col("score").is_null()).then(insufficient_data_reason(k))
+            .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score)))),
+            unknown_inputs_note()], separator="; ", ignore_nulls=True)
         .alias("reasons"))
 
 
@@ -121,7 +125,7 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
     inputs = daily_inputs(training, nutrition, energy).join(
         sexes, on="athlete_id", how="left", maintain_order="left")
     parts = component_parts(windows(inputs, k), k)
-    scored = _with_low_intake(_reasons(_verdict(parts, k), k, facts.meal_protein_g_per_kg),
+    scored = _with_low_intake(_reasons(_verdict(parts, k), k, facts),
                               facts.min_logged_kcal).rename(RENAMES)
     return score_memory(scored, k).with_columns(
         per_lb(col("protein_g_per_kg_7d")).alias("protein_g_per_lb_7d"),

@@ -135,13 +135,22 @@ def intensity_score(k: ScoreConstants) -> pl.Expr:
             .then(ramp(high_intensity_share(), 0.0, k.high_share_full_credit)))
 
 
+def strength_effective_sessions(k: ScoreConstants) -> pl.Expr:
+    """Sessions' worth of strength in 7 days: the sessions weighted by their hard sets
+    (`strength_session_credit_7d`), a session less than 6 h from a run counting
+    `near_run_session_credit` (half, Murach & Bagley 2016) of its credit
+    (`strength_near_run_credit_7d`). Without sets every credit is 1: sessions - 0.5 x
+    near sessions. Null when strength is unknown."""
+    return (col("strength_session_credit_7d")
+            - (1.0 - k.near_run_session_credit) * col("strength_near_run_credit_7d"))
+
+
 def strength_score(k: ScoreConstants) -> pl.Expr:
-    """Strength, 0-100: ramp of strength sessions in 7 days from 0 to 2, a session less
-    than 6 h from a run counting half (Murach & Bagley 2016)."""
-    effective = (col("strength_sessions_7d")
-                 - (1.0 - k.near_run_session_credit) * col("strength_near_run_7d"))
+    """Strength, 0-100: ramp of `strength_effective_sessions` in 7 days from 0 to 2; null
+    when strength is recorded nowhere (strength_source = "none") or training is not
+    known on all 7 days."""
     return pl.when(col("known_days_7d") >= WINDOW_DAYS).then(
-        ramp(effective, 0.0, k.strength_sessions_target))
+        ramp(strength_effective_sessions(k), 0.0, k.strength_sessions_target))
 
 
 def recovery_parts(k: ScoreConstants) -> dict[str, pl.Expr]:

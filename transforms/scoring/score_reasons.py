@@ -153,8 +153,9 @@ def intensity_reason(k: ScoreConstants) -> pl.Expr:
                      pl.lit(_lit(k.high_share_full_credit * 100.0, 0)))
 
 
-def strength_reason(k: ScoreConstants) -> pl.Expr:
-    """Days since the last session, or sessions against the target."""
+def strength_reason(k: ScoreConstants, full_session_sets: float) -> pl.Expr:
+    """Days since the last session, sessions near runs, sessions short of their sets, or
+    sessions against the target."""
     none = pl.format("no strength session in {} days", col("days_since_strength"))
     near = pl.format("{} of {} strength sessions close to a run (target {} apart from runs)",
                      col("strength_near_run_7d"), col("strength_sessions_7d"),
@@ -162,9 +163,27 @@ def strength_reason(k: ScoreConstants) -> pl.Expr:
     few = pl.format("strength sessions: {} in the last {} days (target {})",
                     col("strength_sessions_7d"), pl.lit(WINDOW_DAYS),
                     pl.lit(_lit(k.strength_sessions_target, 0)))
+    light = pl.format("strength sessions: {} in the last {} days, worth {} full sessions by "
+                      "their hard sets ({} a session; target {})",
+                      col("strength_sessions_7d"), pl.lit(WINDOW_DAYS),
+                      _num(col("strength_session_credit_7d")),
+                      pl.lit(f"{full_session_sets:g}"),
+                      pl.lit(_lit(k.strength_sessions_target, 0)))
     return (pl.when(col("strength_sessions_7d") == 0).then(none)
             .when(col("strength_near_run_7d") > 0).then(near)
+            .when(col("strength_session_credit_7d") < col("strength_sessions_7d")).then(light)
             .otherwise(few))
+
+
+#: The note on every day of an athlete whose strength training is recorded nowhere.
+STRENGTH_UNKNOWN = "strength training not recorded (strength_source = none)"
+
+
+def unknown_inputs_note() -> pl.Expr:
+    """What the score could not look at although the data it had were enough: strength
+    training, for an athlete with ``strength_source = "none"`` (the component is null and
+    left out of the score, so no reason of the components can say so); null otherwise."""
+    return pl.when(col("strength_source") == "none").then(pl.lit(STRENGTH_UNKNOWN))
 
 
 def recovery_reason(k: ScoreConstants) -> pl.Expr:
@@ -176,15 +195,17 @@ def recovery_reason(k: ScoreConstants) -> pl.Expr:
     return _costliest([(col("easy_days"), 0.5, hard), (col("hard_streak"), 0.5, streak)])
 
 
-def reason_texts(k: ScoreConstants, meal_g_per_kg: float) -> dict[str, pl.Expr]:
-    """Component name -> its reason text expression."""
+def reason_texts(k: ScoreConstants, meal_g_per_kg: float, full_session_sets: float
+                 ) -> dict[str, pl.Expr]:
+    """Component name -> its reason text expression (`meal_g_per_kg` and
+    `full_session_sets`: the daily facts' constants)."""
     return {
         "protein": protein_reason(k, meal_g_per_kg),
         "energy": energy_reason(k),
         "carbohydrate": carbohydrate_reason(),
         "running_load": running_load_reason(k),
         "intensity": intensity_reason(k),
-        "strength": strength_reason(k),
+        "strength": strength_reason(k, full_session_sets),
         "recovery": recovery_reason(k),
     }
 

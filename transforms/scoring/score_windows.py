@@ -7,6 +7,10 @@ unlogged day is unknown, never zero intake. A very-low-intake day (under
 `min_logged_kcal`, "very low or incomplete") is usable: it counts in the means and as a
 deficit day unless the athlete or the tracker marked it incomplete. Training windows count
 *known* days (inside the athlete's span of watch data, where no session means a known 0).
+Strength has its own
+marker: an athlete whose strength is recorded nowhere (`strength_source = "none"`) has
+known training and unknown strength, so the strength windows are null while the
+running, intensity and recovery windows are not.
 """
 
 from __future__ import annotations
@@ -100,7 +104,10 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     """
     w, c = WINDOW_DAYS, k.chronic_window_days
     usable = pl.col("logged").fill_null(False) & ~pl.col("incomplete").fill_null(False)
-    known = pl.col("strength_sessions").is_not_null()  # training known (inside the FIT span)
+    # training known (inside the FIT span, where no run is a known 0); strength known: the
+    # same days, unless strength is recorded nowhere (strength_source = "none")
+    known = pl.col("run_sessions").is_not_null()
+    strength_known = pl.col("strength_sessions").is_not_null()
     z45 = pl.col("z4_min") + pl.col("z5_min")
     high = pl.col("high_intensity_min")  # at or above the zone model's second threshold
     endurance_min = (pl.col("run_moving_min") + pl.col("cycling_min") + pl.col("swimming_min")
@@ -120,11 +127,12 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         (weighed - weighed.mean().over("athlete_id")).alias("__weigh_kg"),
         weighed.mean().over("athlete_id").alias("__weigh_ref_kg"),
         usable.alias("__usable"), known.alias("__known"), hard.alias("__hard"),
+        strength_known.alias("__strength_known"),
         carbohydrate_need(endurance_min, k).alias("carbohydrate_need_g_per_kg"),
         (~hard | gap).cast(pl.Int32).cum_sum().over("athlete_id").alias("__hard_group"),
         pl.when(pl.col("strength_sessions") > 0).then(pl.col("local_date"))
         .forward_fill().over("athlete_id").alias("__last_strength"),
-        pl.when(known).then(pl.col("local_date")).min().over("athlete_id")
+        pl.when(strength_known).then(pl.col("local_date")).min().over("athlete_id")
         .alias("__first_known"),
     ).with_columns(
         pl.col("__hard").cast(pl.Int32).cum_sum().over("athlete_id", "__hard_group")
@@ -147,9 +155,15 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     base_km_unknown = (_count(km_unknown, c) - _count(km_unknown, w)) > 0
     full_week = _count(pl.col("__known"), w) >= w  # training known on every day of the week
 
+    full_strength_week = _count(pl.col("__strength_known"), w) >= w
+
     def week(expr: pl.Expr) -> pl.Expr:
         """A training sum over the week: null unless every day's training is known."""
         return pl.when(full_week).then(expr)
+
+    def strength_week(expr: pl.Expr) -> pl.Expr:
+        """A strength sum over the week: null unless every day's strength is known."""
+        return pl.when(full_strength_week).then(expr)
 
     return staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
@@ -180,9 +194,14 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_sum(z45, w)).alias("zone45_min_7d"),
         week(_sum(high, w)).alias("high_intensity_min_7d"),
         week(_sum(pl.col("hr_covered_min"), w)).alias("hr_covered_min_7d"),
-        week(_sum(pl.col("strength_sessions"), w)).alias("strength_sessions_7d"),
-        week(_sum(pl.col("strength_near_run_sessions"), w)).alias("strength_near_run_7d"),
-        pl.when(known).then(
+        strength_week(_sum(pl.col("strength_sessions"), w)).alias("strength_sessions_7d"),
+        strength_week(_sum(pl.col("strength_session_credit"), w))
+        .alias("strength_session_credit_7d"),
+        strength_week(_sum(pl.col("strength_near_run_sessions"), w))
+        .alias("strength_near_run_7d"),
+        strength_week(_sum(pl.col("strength_near_run_credit"), w))
+        .alias("strength_near_run_credit_7d"),
+        pl.when(strength_known).then(
             (pl.col("local_date") - pl.coalesce("__last_strength", pl.col("__first_known")
                                                 - pl.duration(days=1))).dt.total_days()
         ).alias("days_since_strength"),

@@ -955,3 +955,47 @@ def test_the_worked_example_with_five_reasons_and_with_a_low_availability() -> N
         "bone (Loucks & Thuma 2003, IOC REDs 2023)",
         "protein 1.4 g/kg (target 2.0 in a deficit)",
         "3 of the last 7 days in deficit above 500 kcal (mean balance -550 kcal/day)"]
+
+
+# --------------------------------------------------------------------------------------
+# Strength recorded nowhere (strength_source = "none")
+# --------------------------------------------------------------------------------------
+
+STRENGTH_UNKNOWN = {"strength_sessions": None, "strength_min": None, "strength_sets": None,
+                    "strength_reps": None, "strength_volume_kg": None,
+                    "strength_near_run_sessions": None, "strength_session_credit": None,
+                    "strength_near_run_credit": None, "strength_source": "none"}
+
+
+def test_strength_recorded_nowhere_is_left_out_of_the_score_and_said() -> None:
+    row = last(score_days(*make_facts(14, every=STRENGTH_UNKNOWN)))
+    assert row["strength_score"] is None
+    # the other six are known: completeness 1 - 0.15 = 0.85, above min_completeness 0.7
+    assert row["data_completeness"] == pytest.approx(1 - W["strength"])
+    known = {c: row[f"{c}_score"] for c in COMPONENTS if c != "strength"}
+    assert None not in known.values()
+    expected = sum(W[c] * v for c, v in known.items()) / (1 - W["strength"])
+    assert row["score"] == pytest.approx(round(expected, 1))
+    assert row["reasons"].endswith("strength training not recorded (strength_source = none)")
+    assert row["main_factor"] != "strength"
+
+
+def test_a_lifter_without_watch_strength_gets_no_strength_penalty_with_none() -> None:
+    # no strength session at all for 14 days: "watch" scores strength 0, "none" leaves it out
+    watch = last(score_days(*make_facts(14, every={"strength_sessions": 0,
+                                                   "strength_min": 0.0})))
+    assert watch["strength_score"] == 0.0
+    assert watch["reasons"].startswith("no strength session in 14 days")
+    none = last(score_days(*make_facts(14, every=STRENGTH_UNKNOWN)))
+    assert none["score"] > watch["score"]
+    assert "no strength session" not in none["reasons"]
+
+
+def test_sessions_short_of_their_sets_are_named_with_their_worth() -> None:
+    # Tuesdays and Fridays, 3 hard sets each: 2 sessions worth 2 x 3/6 = 1.0 in the week
+    half = {i: {"strength_session_credit": 0.5} for i in range(14) if is_strength_day(i)}
+    row = last(score_days(*make_facts(14, days=half)))
+    assert row["strength_score"] == pytest.approx(1.0 / 2 * 100)
+    assert row["main_factor"] == "strength"
+    assert row["reasons"].startswith("strength sessions: 2 in the last 7 days, worth 1.0 full "
+                                     "sessions by their hard sets (6 a session; target 2)")

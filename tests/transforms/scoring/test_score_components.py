@@ -623,10 +623,47 @@ def test_strength_near_run_credit_is_configurable() -> None:
 
 
 def test_strength_on_literal_windows() -> None:
+    # without sets every session's credit is 1: credit = sessions
     frame = pl.DataFrame({"known_days_7d": [7, 7, 6], "strength_sessions_7d": [1, 3, 2],
-                          "strength_near_run_7d": [1, 1, 0]})
+                          "strength_session_credit_7d": [1.0, 3.0, 2.0],
+                          "strength_near_run_7d": [1, 1, 0],
+                          "strength_near_run_credit_7d": [1.0, 1.0, 0.0]})
     got = frame.select(strength_score(ScoreConstants())).to_series().to_list()
     assert got == [pytest.approx((1 - 0.5) / 2 * 100), 100.0, None]
+
+
+def test_strength_sessions_count_by_their_hard_sets() -> None:
+    # Tuesday 2 sets (2/6 of a full session), Friday 12 sets (capped at 1), Sunday 3 sets
+    # (3/6), no set count on Wednesday (a whole session): credit 2/6 + 1 + 3/6 + 1
+    credits = {1: 2 / 6, 2: 1.0, 4: 1.0, 6: 3 / 6}
+    days = {i: {"strength_sessions": 1 if i in credits else 0,
+                "strength_session_credit": credits.get(i, 0.0)} for i in range(7)}
+    got = last(make_facts(7, days=days))
+    assert got["strength_session_credit_7d"] == pytest.approx(2 / 6 + 1 + 1 + 3 / 6)
+    assert got["strength_score"] == 100.0  # 2.83 sessions' worth >= the target 2
+    light = {1: 1 / 6, 4: 3 / 6}  # one set on Tuesday, three on Friday
+    days = {i: {"strength_sessions": 1 if i in light else 0,
+                "strength_session_credit": light.get(i, 0.0)} for i in range(7)}
+    got = last(make_facts(7, days=days))
+    assert got["strength_score"] == pytest.approx((1 / 6 + 3 / 6) / 2 * 100)  # 33.3
+    # Friday's session near a run: its 3/6 counts half, 4/6 - 0.5 x 3/6 = 5/12 sessions
+    days[4].update({"strength_near_run_sessions": 1, "strength_near_run_credit": 3 / 6})
+    got = last(make_facts(7, days=days))
+    assert got["strength_score"] == pytest.approx((4 / 6 - 0.5 * 3 / 6) / 2 * 100)  # 20.8
+
+
+def test_strength_recorded_nowhere_is_null_while_training_stays_known() -> None:
+    unknown = {"strength_sessions": None, "strength_min": None, "strength_sets": None,
+               "strength_reps": None, "strength_volume_kg": None,
+               "strength_near_run_sessions": None, "strength_session_credit": None,
+               "strength_near_run_credit": None,
+               "strength_source": "none"}
+    got = last(make_facts(14, every=unknown))
+    assert got["strength_score"] is None
+    assert got["strength_sessions_7d"] is None and got["days_since_strength"] is None
+    assert got["known_days_7d"] == 7  # runs are known: the other training components stay
+    for c in ("running_load", "intensity", "recovery"):
+        assert got[f"{c}_score"] is not None, c
 
 
 # --------------------------------------------------------------------------------------

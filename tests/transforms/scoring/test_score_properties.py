@@ -40,6 +40,7 @@ _NON_FLOAT = {
     # training
     "run_sessions": pl.Int32, "strength_sessions": pl.Int32, "strength_sets": pl.Int32,
     "strength_reps": pl.Int64, "strength_near_run_sessions": pl.Int32,
+    "strength_source": pl.String,
     "exercise_kcal_method": pl.String, "max_hr_source": pl.String,
     # nutrition
     "logged": pl.Boolean, "very_low_intake": pl.Boolean, "incomplete": pl.Boolean,
@@ -202,6 +203,9 @@ def _training_row(t: Training | None) -> dict[str, Any]:
         "strength_reps": 40 * t.strength_sessions if t.strength_sessions else None,
         "strength_volume_kg": 1200.0 * t.strength_sessions,
         "strength_near_run_sessions": t.strength_near_run,
+        # 4 sets a session, credited whole here (as when no sets are recorded)
+        "strength_session_credit": float(t.strength_sessions),
+        "strength_near_run_credit": float(t.strength_near_run), "strength_source": "watch",
         "cycling_min": t.cycling_min, "swimming_min": 0.0, "walking_min": 0.0,
         "hiking_min": 0.0, "rowing_min": 0.0, "other_cardio_min": other,
         "exercise_kcal": 10.0 * (t.run_min + other) + 6.0 * strength_min,
@@ -381,9 +385,11 @@ def _add_strength_session(base: Frames, day: date, near_run: bool,
     changes: dict[str, Any] = {
         "strength_sessions": row["strength_sessions"] + 1,
         "strength_min": row["strength_min"] + minutes,
+        "strength_session_credit": row["strength_session_credit"] + 1.0,
     }
     if near_run:
         changes["strength_near_run_sessions"] = row["strength_near_run_sessions"] + 1
+        changes["strength_near_run_credit"] = row["strength_near_run_credit"] + 1.0
     return base.update("training", day, **changes)
 
 
