@@ -305,21 +305,36 @@ def write_activity(writer: FitWriter, end: datetime, timer_s: int, local_end: da
 
 
 def weight_file(
-    athlete: SyntheticAthlete, when: datetime, weight_kg: float, rng: random.Random, name: str
+    athlete: SyntheticAthlete,
+    when: datetime,
+    weight_kg: float,
+    rng: random.Random,
+    name: str,
+    *,
+    body_fat: bool = True,
 ) -> GeneratedFile:
-    """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message."""
+    """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message.
+
+    With ``body_fat`` (a body-composition scale) the message also holds body fat (24 % for a
+    woman, 16 % for a man at ``weight_kg``, 0.6 points per kg above or below it), hydration,
+    muscle and bone mass; without it, the weight alone (the same random draws are made).
+    """
     base_fat = 24.0 if athlete.sex == "female" else 16.0
     percent_fat = round(base_fat + (weight_kg - athlete.weight_kg) * 0.6 + rng.gauss(0, 0.3), 1)
+    hydration = round(55.0 + rng.gauss(0, 0.5), 1)
+    composition = {
+        "percent_fat": percent_fat,
+        "percent_hydration": hydration,
+        "muscle_mass": round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
+        "bone_mass": round(weight_kg * 0.045, 2),
+    }
     writer = FitWriter()
     write_preamble(writer, athlete, when, "garmin", file_type="weight")
     writer.add(
         "weight_scale",
         timestamp=when,
         weight=weight_kg,
-        percent_fat=percent_fat,
-        percent_hydration=round(55.0 + rng.gauss(0, 0.5), 1),
-        muscle_mass=round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
-        bone_mass=round(weight_kg * 0.045, 2),
+        **(composition if body_fat else {}),
         user_profile_index=0,
     )
     return GeneratedFile(

@@ -318,20 +318,36 @@ def _laps(plan: RunPlan, trace: _RunTrace) -> list[_Lap]:
 # --------------------------------------------------------------------------------------------
 
 
-def _record_columns(trace: _RunTrace, start_ts: int, first: int, end: int) -> list[Sequence[float]]:
-    """Columns for the `record` definition of :func:`_encode_run`, records [first, end)."""
-    part = slice(first, end)
-    columns: list[Sequence[float]] = [[start_ts + e for e in trace.elapsed_s[part]]]
+def _record_rows(first: int, end: int, every: int) -> slice | list[int]:
+    """The simulated seconds [first, end) written as records: every ``every``-th one and the
+    last (so the stretch's distance and end are exact); all of them when ``every`` is 1."""
+    if every == 1:
+        return slice(first, end)
+    rows = list(range(first, end, every))
+    if rows[-1] != end - 1:
+        rows.append(end - 1)
+    return rows
+
+
+def _pick(values: list, rows: slice | list[int]) -> list:
+    return values[rows] if isinstance(rows, slice) else [values[i] for i in rows]
+
+
+def _record_columns(trace: _RunTrace, start_ts: int, rows: slice | list[int]
+                    ) -> list[Sequence[float]]:
+    """Columns for the `record` definition of :func:`_encode_run`, for the simulated
+    seconds ``rows`` (:func:`_record_rows`)."""
+    columns: list[Sequence[float]] = [[start_ts + e for e in _pick(trace.elapsed_s, rows)]]
     if trace.lat is not None and trace.lon is not None:
-        columns += [trace.lat[part], trace.lon[part]]
-    speed, altitude = trace.speed_mps[part], trace.altitude_m[part]
-    distance = [cm / 100 for cm in trace.distance_cm[part]]
+        columns += [_pick(trace.lat, rows), _pick(trace.lon, rows)]
+    speed, altitude = _pick(trace.speed_mps, rows), _pick(trace.altitude_m, rows)
+    distance = [cm / 100 for cm in _pick(trace.distance_cm, rows)]
     return columns + [
         distance,
         speed,
         speed,
-        trace.heart_rate[part],
-        trace.cadence[part],
+        _pick(trace.heart_rate, rows),
+        _pick(trace.cadence, rows),
         altitude,
         altitude,
     ]
@@ -452,9 +468,15 @@ def _lap_calories(athlete: SyntheticAthlete, trace: _RunTrace) -> list[int]:
 
 
 def _encode_run(
-    plan: RunPlan, trace: _RunTrace, athlete: SyntheticAthlete, local_end: datetime
-) -> bytes:
-    """The FIT activity file of a simulated run; ``local_end`` is the end in local time."""
+    plan: RunPlan,
+    trace: _RunTrace,
+    athlete: SyntheticAthlete,
+    local_end: datetime,
+    record_interval_s: int = 1,
+) -> tuple[bytes, int]:
+    """The FIT activity file of a simulated run and its number of `record` messages;
+    ``local_end`` is the end in local time, ``record_interval_s`` the seconds between
+    written records."""
     start = plan.start_utc
     start_ts = to_fit_timestamp(start)
     end = start + timedelta(seconds=trace.end_s)
@@ -477,11 +499,14 @@ def _encode_run(
     record = writer.define("record", fields)
     hrv = writer.define("hrv", [("time", 5)])
     lap_calories = _lap_calories(athlete, trace)
+    records = 0
     for index, lap in enumerate(trace.laps):
         for first, stop in _chunks(lap, trace.pause_before):
             if first != lap.first:  # the chunk starts right after a pause
                 _write_pause(writer, start, trace.pauses[trace.pause_before[first]])
-            writer.write_columns(record, _record_columns(trace, start_ts, first, stop))
+            rows = _record_rows(first, stop, record_interval_s)
+            records += stop - first if isinstance(rows, slice) else len(rows)
+            writer.write_columns(record, _record_columns(trace, start_ts, rows))
             if plan.hrv:
                 writer.write_rows(hrv, _hrv_rows(trace, first, stop))
         if lap.end in trace.pause_before:  # a pause on a lap boundary belongs to this lap
@@ -491,7 +516,7 @@ def _encode_run(
         _write_lap(writer, plan, trace, index, lap_calories[index])
     _write_run_session(writer, athlete, plan, trace)
     write_activity(writer, end, trace.timer_s, local_end)
-    return writer.to_bytes()
+    return writer.to_bytes(), records
 
 
 def _chunks(lap: _Lap, pause_before: dict[int, int]) -> list[tuple[int, int]]:
@@ -547,13 +572,17 @@ def run_file(
     rng: random.Random,
     name: str,
     offset_at: OffsetFn,
+    *,
+    record_interval_s: int = 1,
 ) -> GeneratedFile:
-    """Simulate and encode ``plan``; ``offset_at`` gives the zone's UTC offset at an instant."""
+    """Simulate and encode ``plan``; ``offset_at`` gives the zone's UTC offset at an instant.
+    ``record_interval_s``: seconds between the written records (the run is simulated every
+    second either way)."""
     trace = _simulate_run(plan, athlete, route, rng)
     end = plan.start_utc + timedelta(seconds=trace.end_s)
     offset_s = offset_at(end)
     local_end = end.replace(tzinfo=None) + timedelta(seconds=offset_s)
-    data = _encode_run(plan, trace, athlete, local_end)
+    data, records = _encode_run(plan, trace, athlete, local_end, record_interval_s)
     return GeneratedFile(
         name=name,
         data=data,
@@ -562,7 +591,7 @@ def run_file(
         start_utc=plan.start_utc,
         end_utc=end,
         utc_offset_s=offset_s,
-        record_count=trace.timer_s,
+        record_count=records,
         total_distance_m=trace.distance_m,
         total_timer_time_s=float(trace.timer_s),
         set_count=0,
