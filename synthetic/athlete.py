@@ -23,7 +23,9 @@ from typing import Any
 
 from synthetic.fit_writer import FitWriter
 
-__all__ = ["GeneratedFile", "OffsetFn", "SyntheticAthlete", "config_toml"]
+__all__ = [
+    "GeneratedFile", "OffsetFn", "SyntheticAthlete", "config_toml", "pick", "record_rows",
+]
 
 #: Garmin product ids (FIT profile ``garmin_product``): Forerunner 935 and Index smart scale.
 _FR935 = 2691
@@ -297,6 +299,27 @@ def write_activity(writer: FitWriter, end: datetime, timer_s: int, local_end: da
         event_type="stop",
         local_timestamp=local_end,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Sparse records
+# --------------------------------------------------------------------------------------------
+
+
+def record_rows(first: int, end: int, every: int) -> slice | list[int]:
+    """The simulated seconds [first, end) written as records: every ``every``-th one and the
+    last (so the stretch's distance and end are exact); all of them when ``every`` is 1."""
+    if every == 1:
+        return slice(first, end)
+    rows = list(range(first, end, every))
+    if rows and rows[-1] != end - 1:
+        rows.append(end - 1)
+    return rows
+
+
+def pick(values: Sequence, rows: slice | list[int]) -> list:
+    """The items of ``values`` at ``rows`` (:func:`record_rows`)."""
+    return values[rows] if isinstance(rows, slice) else [values[i] for i in rows]
 
 
 # --------------------------------------------------------------------------------------------

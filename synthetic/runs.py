@@ -23,6 +23,8 @@ from synthetic.athlete import (
     OffsetFn,
     Physiology,
     SyntheticAthlete,
+    pick,
+    record_rows,
     write_activity,
     write_preamble,
     write_sport_header,
@@ -318,36 +320,21 @@ def _laps(plan: RunPlan, trace: _RunTrace) -> list[_Lap]:
 # --------------------------------------------------------------------------------------------
 
 
-def _record_rows(first: int, end: int, every: int) -> slice | list[int]:
-    """The simulated seconds [first, end) written as records: every ``every``-th one and the
-    last (so the stretch's distance and end are exact); all of them when ``every`` is 1."""
-    if every == 1:
-        return slice(first, end)
-    rows = list(range(first, end, every))
-    if rows[-1] != end - 1:
-        rows.append(end - 1)
-    return rows
-
-
-def _pick(values: list, rows: slice | list[int]) -> list:
-    return values[rows] if isinstance(rows, slice) else [values[i] for i in rows]
-
-
 def _record_columns(trace: _RunTrace, start_ts: int, rows: slice | list[int]
                     ) -> list[Sequence[float]]:
     """Columns for the `record` definition of :func:`_encode_run`, for the simulated
-    seconds ``rows`` (:func:`_record_rows`)."""
-    columns: list[Sequence[float]] = [[start_ts + e for e in _pick(trace.elapsed_s, rows)]]
+    seconds ``rows`` (:func:`synthetic.athlete.record_rows`)."""
+    columns: list[Sequence[float]] = [[start_ts + e for e in pick(trace.elapsed_s, rows)]]
     if trace.lat is not None and trace.lon is not None:
-        columns += [_pick(trace.lat, rows), _pick(trace.lon, rows)]
-    speed, altitude = _pick(trace.speed_mps, rows), _pick(trace.altitude_m, rows)
-    distance = [cm / 100 for cm in _pick(trace.distance_cm, rows)]
+        columns += [pick(trace.lat, rows), pick(trace.lon, rows)]
+    speed, altitude = pick(trace.speed_mps, rows), pick(trace.altitude_m, rows)
+    distance = [cm / 100 for cm in pick(trace.distance_cm, rows)]
     return columns + [
         distance,
         speed,
         speed,
-        _pick(trace.heart_rate, rows),
-        _pick(trace.cadence, rows),
+        pick(trace.heart_rate, rows),
+        pick(trace.cadence, rows),
         altitude,
         altitude,
     ]
@@ -504,7 +491,7 @@ def _encode_run(
         for first, stop in _chunks(lap, trace.pause_before):
             if first != lap.first:  # the chunk starts right after a pause
                 _write_pause(writer, start, trace.pauses[trace.pause_before[first]])
-            rows = _record_rows(first, stop, record_interval_s)
+            rows = record_rows(first, stop, record_interval_s)
             records += stop - first if isinstance(rows, slice) else len(rows)
             writer.write_columns(record, _record_columns(trace, start_ts, rows))
             if plan.hrv:

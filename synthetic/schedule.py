@@ -54,9 +54,9 @@ class TrainingPlan:
     * ``weight_change_pct_per_week``: the weight the weigh-ins scatter around changes by
       this percentage a week, compounded (``-1.2``: it falls 1.2 %/week from ``weight_kg``).
       Default 0 (it stays at ``weight_kg``).
-    * ``record_interval_s``: seconds between the `record` messages of runs (the run is
-      still simulated every second; the last second of each timer stretch is always
-      written, so distance and moving time stay exact). Default 1.
+    * ``record_interval_s``: seconds between the `record` messages of runs and strength
+      sessions (still simulated every second; the last second of each timer stretch, set
+      and rest is always written, so distance and moving time stay exact). Default 1.
 
     The plan does not touch the span's special runs: the first Friday (or the span's last
     day, if earlier) still has the 23:30 ``midnight_run``, also when Friday is not in
@@ -270,7 +270,8 @@ class _Schedule:
         if weekday in strength_days:
             start = _local_instant(day, 18, rng.randint(0, 59), self.zone)
             name = self._name(start, "strength")
-            files.append(strength_file(self.athlete, start, rng, name, self.offset_at))
+            files.append(strength_file(self.athlete, start, rng, name, self.offset_at,
+                                       record_interval_s=self.plan.record_interval_s or 1))
         return sorted(files, key=lambda f: f.start_utc)
 
     def _name(self, start_utc: datetime, kind: str) -> str:

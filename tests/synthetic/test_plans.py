@@ -312,7 +312,7 @@ def test_weight_trend_of_the_weigh_ins(pct_per_week: float) -> None:
     assert last == pytest.approx(expected, abs=0.7)
 
 
-def test_sparse_records_keep_distance_and_moving_time(
+def test_sparse_records_keep_distance_moving_time_and_sets(
     default_files: list[GeneratedFile],
 ) -> None:
     sparse = generate_athlete_files(ATHLETE, START, WEEKS, seed=SEED,
@@ -334,6 +334,16 @@ def test_sparse_records_keep_distance_and_moving_time(
         # a stretch of n moving seconds spans n - 1 s between its first and last record
         moving = sum(g for g in gaps if g <= 5)
         assert f.total_timer_time_s - 2 <= moving <= f.total_timer_time_s - 1, f.name
+    lifts = [f for f in sparse if f.kind == "strength"]
+    assert lifts
+    for f in lifts[:3]:
+        d = dense[f.name]
+        assert (f.set_count, f.end_utc) == (d.set_count, d.end_utc)
+        records = sdk_records(f.data)
+        assert len(records) == f.record_count < d.record_count / 4
+        times = [r["timestamp"] for r in records]
+        assert times[0] == f.start_utc and times[-1] == f.end_utc - timedelta(seconds=1)
+        assert max((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)) <= 5
 
 
 def test_crash_days_are_logged_under_800_kcal(default_files: list[GeneratedFile]) -> None:
