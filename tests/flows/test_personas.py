@@ -456,3 +456,40 @@ def test_the_volume_spike_is_named_in_its_first_week(marts: Marts) -> None:
     assert wrong == [], _table(wrong)
     week = {w["week_start"]: w["score"] for w in marts.weeks["volume_spike"]}
     assert week[SPIKE_WEEK] < week[SPIKE_WEEK - timedelta(days=7)], week
+
+
+def test_low_energy_availability_is_flagged(marts: Marts) -> None:
+    """The low-EA runner eats 700 kcal/day below resting x 1.2 + exercise: intake - exercise
+    = 1.2 x 1228 (Mifflin-St Jeor: 10 x 52 + 6.25 x 163 - 5 x 30 - 161) - 700 = 773 kcal
+    over ~39.5 kg FFM (24 % body fat): about 20 kcal/kg FFM (21 with the resting energy of
+    the exercise minutes added back), under 30 on every day. The lean runner at balance has
+    about 1.2 x resting / FFM (34-37), above 30."""
+    low = [d for d in marts.last_14("female_low_ea")
+           if d.get("low_energy_availability") is not True]
+    assert low == [], _table(low)
+    lean = [d for d in marts.last_14("lean_maintenance")
+            if d.get("low_energy_availability") is not False]
+    assert lean == [], _table(lean)
+
+
+@pytest.mark.parametrize("persona_id", [p.id for p in PERSONAS
+                                        if p.training[0][1].scale != "none"])
+def test_weight_trend_is_the_scales(marts: Marts, persona_id: str) -> None:
+    """The published weight trend on the last day is the trend the weigh-ins were generated
+    with (TrainingPlan.weight_change_pct_per_week), within 0.3 %/week (the weigh-ins
+    scatter about 0.2 kg around it)."""
+    planned = BY_ID[persona_id].training[0][1].weight_change_pct_per_week or 0.0
+    last = marts.days[persona_id][-1]
+    assert last.get("weight_trend_pct_per_week") == pytest.approx(planned, abs=0.3), _line(last)
+
+
+STEADY = ("lean_maintenance", "marathon_block", "lifter_log", "easy_runner", "masters_runner")
+
+
+@pytest.mark.parametrize("persona_id", STEADY)
+def test_a_steady_persona_trends_the_same(marts: Marts, persona_id: str) -> None:
+    """Eight weeks of the same training, food and weight: the last 28 days score as the 28
+    before them, so the coach's trend is "same"."""
+    last = marts.days[persona_id][-1]
+    assert last.get("trend_28d") == "same", (_line(last), last.get("score_28d"),
+                                             last.get("score_28d_previous"))
