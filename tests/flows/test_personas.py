@@ -214,9 +214,9 @@ PERSONAS: tuple[Persona, ...] = (
         SyntheticAthlete("crash_days", **CUTTER),
         ((WEEKS, _plan(scale="weight", weight_change=-1.0)),),
         _food(CUT_FOOD["protein"], CUT_FOOD["deficit_kcal"], crash_days=_weekdays(2, 5)),
-        Verdict("two days a week logged at ~650 kcal: days of very low EA; the week's "
-                "mean deficit is ~700 kcal/day; never better than the same cut without "
-                "them",
+        Verdict("two days a week logged at ~650 kcal: days of very low EA (under 15 "
+                "kcal/kg FFM); the week's mean deficit is ~550-600 kcal/day (about 1 %/week); "
+                "never better than the same cut without them",
                 "Mountjoy 2023 IOC REDs; Loucks & Thuma 2003; Garthe 2011",
                 bands=NOT_LOW, must=(r"very low|under 800",))),
     Persona(
