@@ -23,7 +23,9 @@ from typing import Any
 
 from synthetic.fit_writer import FitWriter
 
-__all__ = ["GeneratedFile", "OffsetFn", "SyntheticAthlete", "config_toml"]
+__all__ = [
+    "GeneratedFile", "OffsetFn", "SyntheticAthlete", "config_toml", "pick", "record_rows",
+]
 
 #: Garmin product ids (FIT profile ``garmin_product``): Forerunner 935 and Index smart scale.
 _FR935 = 2691
@@ -300,26 +302,62 @@ def write_activity(writer: FitWriter, end: datetime, timer_s: int, local_end: da
 
 
 # --------------------------------------------------------------------------------------------
+# Sparse records
+# --------------------------------------------------------------------------------------------
+
+
+def record_rows(first: int, end: int, every: int) -> slice | list[int]:
+    """The simulated seconds [first, end) written as records: every ``every``-th one and the
+    last (so the stretch's distance and end are exact); all of them when ``every`` is 1."""
+    if every == 1:
+        return slice(first, end)
+    rows = list(range(first, end, every))
+    if rows and rows[-1] != end - 1:
+        rows.append(end - 1)
+    return rows
+
+
+def pick(values: Sequence, rows: slice | list[int]) -> list:
+    """The items of ``values`` at ``rows`` (:func:`record_rows`)."""
+    return values[rows] if isinstance(rows, slice) else [values[i] for i in rows]
+
+
+# --------------------------------------------------------------------------------------------
 # Weigh-ins
 # --------------------------------------------------------------------------------------------
 
 
 def weight_file(
-    athlete: SyntheticAthlete, when: datetime, weight_kg: float, rng: random.Random, name: str
+    athlete: SyntheticAthlete,
+    when: datetime,
+    weight_kg: float,
+    rng: random.Random,
+    name: str,
+    *,
+    body_fat: bool = True,
 ) -> GeneratedFile:
-    """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message."""
+    """A smart-scale FIT file (type ``weight``): user_profile plus one weight_scale message.
+
+    With ``body_fat`` (a body-composition scale) the message also holds body fat (24 % for a
+    woman, 16 % for a man at ``weight_kg``, 0.6 points per kg above or below it), hydration,
+    muscle and bone mass; without it, the weight alone (the same random draws are made).
+    """
     base_fat = 24.0 if athlete.sex == "female" else 16.0
     percent_fat = round(base_fat + (weight_kg - athlete.weight_kg) * 0.6 + rng.gauss(0, 0.3), 1)
+    hydration = round(55.0 + rng.gauss(0, 0.5), 1)
+    composition = {
+        "percent_fat": percent_fat,
+        "percent_hydration": hydration,
+        "muscle_mass": round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
+        "bone_mass": round(weight_kg * 0.045, 2),
+    }
     writer = FitWriter()
     write_preamble(writer, athlete, when, "garmin", file_type="weight")
     writer.add(
         "weight_scale",
         timestamp=when,
         weight=weight_kg,
-        percent_fat=percent_fat,
-        percent_hydration=round(55.0 + rng.gauss(0, 0.5), 1),
-        muscle_mass=round(weight_kg * (0.42 if athlete.sex == "female" else 0.48), 2),
-        bone_mass=round(weight_kg * 0.045, 2),
+        **(composition if body_fat else {}),
         user_profile_index=0,
     )
     return GeneratedFile(

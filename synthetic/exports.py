@@ -264,7 +264,7 @@ def generate_nutrition_exports(
         servings = day_servings(
             day_rng, athlete, files, day, types[i], i in deficit, i in low_protein, plan
         )
-        completed = day_rng.random() < 0.85
+        completed = day_rng.random() < 0.85 or day in plan.crash_days
         note = day_rng.choice(_NOTES) if i in note_days else ""
         sums = _sum_cents(servings)
         meals = [m for m in MEALS if any(s.group == m for s in servings)]

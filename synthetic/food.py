@@ -527,6 +527,8 @@ _PLAN_ENERGY_NOISE_KCAL = 40.0  # NutritionPlan.deficit_kcal: uniform noise of t
 #: NutritionPlan.protein_g_per_kg: protein (g) above the target, after rounding and correction,
 #: that sends the day to the low-protein menus.
 _PROTEIN_SLACK_G = 1.0
+#: A crash day's intake is at most NutritionPlan.crash_kcal + this, kcal.
+_CRASH_SLACK_KCAL = 25.0
 #: NutritionPlan.protein_g_per_kg: targets are drawn this far (g/kg, at most a quarter of the
 #: range) inside each end of the range, so that the day's protein after rounding stays inside.
 _PLAN_PROTEIN_MARGIN_G_PER_KG = 0.02
@@ -576,6 +578,11 @@ class NutritionPlan:
     * ``unlogged_from``: no day on or after this local date is logged (the days keep their
       :class:`DayIntake` with ``logged`` False and appear in no export).
     * ``random_unlogged``: False = no randomly unlogged days (only ``unlogged_from`` applies).
+    * ``crash_days``: local dates logged as "crash days": the whole day's intake is
+      planned at ``crash_kcal`` (default 650 kcal; 25 % of it protein, 50 % carbohydrate,
+      25 % fat) and never above it by more than 25 kcal (servings are left out where the
+      smallest ones add up to more), whatever the training, protein range or deficit say;
+      Cronometer marks them ``Completed`` (the athlete logged everything).
 
     Carbohydrate still follows the day's training and fat fills the rest, as without a plan.
     """
@@ -585,8 +592,13 @@ class NutritionPlan:
     activity_factor: float | None = None
     unlogged_from: date | None = None
     random_unlogged: bool = True
+    crash_days: frozenset[date] = frozenset()
+    crash_kcal: float = 650.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "crash_days", frozenset(self.crash_days))
+        if not (math.isfinite(self.crash_kcal) and 300.0 <= self.crash_kcal <= 1000.0):
+            raise ValueError(f"crash_kcal must be between 300 and 1000, got {self.crash_kcal}")
         if self.protein_g_per_kg is not None:
             low, high = (float(x) for x in self.protein_g_per_kg)
             if not (0.0 < low <= high and math.isfinite(high)):
@@ -948,8 +960,29 @@ def day_servings(
     targets = _targets(rng, athlete, expenditure, kind, deficit, low_protein, plan)
     exact_protein = plan.protein_g_per_kg is not None
     exact_energy = plan.deficit_kcal is not None
+    if day in plan.crash_days:
+        kcal = plan.crash_kcal
+        targets = _Targets(kcal, 0.25 * kcal / 4.0, 0.5 * kcal / 4.0, 0.25 * kcal / 9.0)
+        kind, exact_protein, exact_energy = "rest", True, True
     planned = _plan_meals(rng, kind, targets, low_protein, exact_protein, exact_energy)
+    if day in plan.crash_days:
+        planned = _trim(planned, plan.crash_kcal + _CRASH_SLACK_KCAL)
     return _servings(rng, planned, _local_minutes(files, day, ZoneInfo(athlete.timezone)))
+
+
+def _trim(planned: list[tuple[str, Food, float]], most_kcal: float
+          ) -> list[tuple[str, Food, float]]:
+    """``planned`` without servings until its energy is at most ``most_kcal``: each time the
+    smallest serving that removes the excess alone, else the largest (a crash day's smallest
+    servings can add up to more than its target)."""
+    planned = list(planned)
+    while (excess := _totals([(f, q) for _, f, q in planned])[0] - most_kcal) > 0:
+        energies = [_totals([(f, q)])[0] for _, f, q in planned]
+        enough = [i for i, e in enumerate(energies) if e >= excess]
+        drop = (min(enough, key=energies.__getitem__) if enough
+                else max(range(len(planned)), key=energies.__getitem__))
+        del planned[drop]
+    return planned
 
 
 def typical_servings(portions: Sequence[float]) -> dict[str, list[tuple[Food, float]]]:

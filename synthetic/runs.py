@@ -23,6 +23,8 @@ from synthetic.athlete import (
     OffsetFn,
     Physiology,
     SyntheticAthlete,
+    pick,
+    record_rows,
     write_activity,
     write_preamble,
     write_sport_header,
@@ -318,20 +320,21 @@ def _laps(plan: RunPlan, trace: _RunTrace) -> list[_Lap]:
 # --------------------------------------------------------------------------------------------
 
 
-def _record_columns(trace: _RunTrace, start_ts: int, first: int, end: int) -> list[Sequence[float]]:
-    """Columns for the `record` definition of :func:`_encode_run`, records [first, end)."""
-    part = slice(first, end)
-    columns: list[Sequence[float]] = [[start_ts + e for e in trace.elapsed_s[part]]]
+def _record_columns(trace: _RunTrace, start_ts: int, rows: slice | list[int]
+                    ) -> list[Sequence[float]]:
+    """Columns for the `record` definition of :func:`_encode_run`, for the simulated
+    seconds ``rows`` (:func:`synthetic.athlete.record_rows`)."""
+    columns: list[Sequence[float]] = [[start_ts + e for e in pick(trace.elapsed_s, rows)]]
     if trace.lat is not None and trace.lon is not None:
-        columns += [trace.lat[part], trace.lon[part]]
-    speed, altitude = trace.speed_mps[part], trace.altitude_m[part]
-    distance = [cm / 100 for cm in trace.distance_cm[part]]
+        columns += [pick(trace.lat, rows), pick(trace.lon, rows)]
+    speed, altitude = pick(trace.speed_mps, rows), pick(trace.altitude_m, rows)
+    distance = [cm / 100 for cm in pick(trace.distance_cm, rows)]
     return columns + [
         distance,
         speed,
         speed,
-        trace.heart_rate[part],
-        trace.cadence[part],
+        pick(trace.heart_rate, rows),
+        pick(trace.cadence, rows),
         altitude,
         altitude,
     ]
@@ -452,9 +455,15 @@ def _lap_calories(athlete: SyntheticAthlete, trace: _RunTrace) -> list[int]:
 
 
 def _encode_run(
-    plan: RunPlan, trace: _RunTrace, athlete: SyntheticAthlete, local_end: datetime
-) -> bytes:
-    """The FIT activity file of a simulated run; ``local_end`` is the end in local time."""
+    plan: RunPlan,
+    trace: _RunTrace,
+    athlete: SyntheticAthlete,
+    local_end: datetime,
+    record_interval_s: int = 1,
+) -> tuple[bytes, int]:
+    """The FIT activity file of a simulated run and its number of `record` messages;
+    ``local_end`` is the end in local time, ``record_interval_s`` the seconds between
+    written records."""
     start = plan.start_utc
     start_ts = to_fit_timestamp(start)
     end = start + timedelta(seconds=trace.end_s)
@@ -477,11 +486,14 @@ def _encode_run(
     record = writer.define("record", fields)
     hrv = writer.define("hrv", [("time", 5)])
     lap_calories = _lap_calories(athlete, trace)
+    records = 0
     for index, lap in enumerate(trace.laps):
         for first, stop in _chunks(lap, trace.pause_before):
             if first != lap.first:  # the chunk starts right after a pause
                 _write_pause(writer, start, trace.pauses[trace.pause_before[first]])
-            writer.write_columns(record, _record_columns(trace, start_ts, first, stop))
+            rows = record_rows(first, stop, record_interval_s)
+            records += stop - first if isinstance(rows, slice) else len(rows)
+            writer.write_columns(record, _record_columns(trace, start_ts, rows))
             if plan.hrv:
                 writer.write_rows(hrv, _hrv_rows(trace, first, stop))
         if lap.end in trace.pause_before:  # a pause on a lap boundary belongs to this lap
@@ -491,7 +503,7 @@ def _encode_run(
         _write_lap(writer, plan, trace, index, lap_calories[index])
     _write_run_session(writer, athlete, plan, trace)
     write_activity(writer, end, trace.timer_s, local_end)
-    return writer.to_bytes()
+    return writer.to_bytes(), records
 
 
 def _chunks(lap: _Lap, pause_before: dict[int, int]) -> list[tuple[int, int]]:
@@ -547,13 +559,17 @@ def run_file(
     rng: random.Random,
     name: str,
     offset_at: OffsetFn,
+    *,
+    record_interval_s: int = 1,
 ) -> GeneratedFile:
-    """Simulate and encode ``plan``; ``offset_at`` gives the zone's UTC offset at an instant."""
+    """Simulate and encode ``plan``; ``offset_at`` gives the zone's UTC offset at an instant.
+    ``record_interval_s``: seconds between the written records (the run is simulated every
+    second either way)."""
     trace = _simulate_run(plan, athlete, route, rng)
     end = plan.start_utc + timedelta(seconds=trace.end_s)
     offset_s = offset_at(end)
     local_end = end.replace(tzinfo=None) + timedelta(seconds=offset_s)
-    data = _encode_run(plan, trace, athlete, local_end)
+    data, records = _encode_run(plan, trace, athlete, local_end, record_interval_s)
     return GeneratedFile(
         name=name,
         data=data,
@@ -562,7 +578,7 @@ def run_file(
         start_utc=plan.start_utc,
         end_utc=end,
         utc_offset_s=offset_s,
-        record_count=trace.timer_s,
+        record_count=records,
         total_distance_m=trace.distance_m,
         total_timer_time_s=float(trace.timer_s),
         set_count=0,

@@ -7,6 +7,7 @@ Pure and deterministic: same arguments, same bytes.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from synthetic.athlete import GeneratedFile, OffsetFn, SyntheticAthlete, weight_
 from synthetic.runs import RunPlan, Segment, route_for, run_file
 from synthetic.strength import strength_file
 
-__all__ = ["MARATHONER_PLAN", "MIXED_RUNNER_PLAN", "TrainingPlan", "generate_athlete_files"]
+__all__ = ["MARATHONER_PLAN", "MIXED_RUNNER_PLAN", "SCALES", "TrainingPlan",
+           "generate_athlete_files"]
 
 #: Default duration ranges (inclusive, whole minutes) of the easy runs and of the long run
 #: (whose last 10 minutes are a little faster).
@@ -25,6 +27,8 @@ _EASY_RUN_MIN = (35, 55)
 _LONG_RUN_MIN = (80, 115)
 #: Minutes at the end of the long run that are run a little faster.
 _LONG_RUN_FINISH_MIN = 10
+#: What a weigh-in records (:attr:`TrainingPlan.scale`).
+SCALES = ("body_fat", "weight", "none")
 
 
 @dataclass(frozen=True)
@@ -44,22 +48,44 @@ class TrainingPlan:
     * ``easy_run_min``: duration of each easy run, minutes. Default ``(35, 55)``.
     * ``long_run_min``: total duration of the long run, minutes, the last 10 of them a
       little faster (so at least 11). Default ``(80, 115)``.
+    * ``scale``: what the weigh-ins record: ``"body_fat"`` (weight, body fat, hydration,
+      muscle and bone mass: the default), ``"weight"`` (weight only, a plain scale) or
+      ``"none"`` (no weigh-in files).
+    * ``weight_change_pct_per_week``: the weight the weigh-ins scatter around changes by
+      this percentage a week, compounded (``-1.2``: it falls 1.2 %/week from ``weight_kg``).
+      Default 0 (it stays at ``weight_kg``).
+    * ``record_interval_s``: seconds between the `record` messages of runs and strength
+      sessions (still simulated every second; the last second of each timer stretch, set
+      and rest is always written, so distance and moving time stay exact). Default 1.
 
     The plan does not touch the span's special runs: the first Friday (or the span's last
     day, if earlier) still has the 23:30 ``midnight_run``, also when Friday is not in
     ``run_weekdays`` (then that Friday is a seventh run day), and a day on which the zone's
     UTC offset changes has the 2 h ``dst_run`` instead of its planned run. The treadmill run
     is the first Thursday easy run (none when Thursday is not a run day), the guaranteed
-    pause is on a long run (none without Sunday runs). Weigh-ins are the same as without a
-    plan.
+    pause is on a long run (none without Sunday runs). Weigh-ins fall on the same days and
+    times as without a plan, and ``scale`` and ``weight_change_pct_per_week`` change only
+    what they record: the random draws of every file stay the same.
     """
 
     strength_weekdays: frozenset[int] | None = None
     run_weekdays: frozenset[int] | None = None
     easy_run_min: tuple[int, int] | None = None
     long_run_min: tuple[int, int] | None = None
+    scale: str | None = None
+    weight_change_pct_per_week: float | None = None
+    record_interval_s: int | None = None
 
     def __post_init__(self) -> None:
+        if self.scale is not None and self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {self.scale!r}")
+        change = self.weight_change_pct_per_week
+        if change is not None and not (math.isfinite(change) and -5.0 <= change <= 5.0):
+            raise ValueError(
+                f"weight_change_pct_per_week must be between -5 and 5, got {change}")
+        interval = self.record_interval_s
+        if interval is not None and not (isinstance(interval, int) and 1 <= interval <= 10):
+            raise ValueError(f"record_interval_s must be whole seconds 1..10, got {interval}")
         for name in ("strength_weekdays", "run_weekdays"):
             days = getattr(self, name)
             if days is None:
@@ -215,6 +241,7 @@ class _Schedule:
     ) -> None:
         self.athlete = athlete
         self.plan = plan
+        self.first = first
         self.zone = ZoneInfo(athlete.timezone)
         self.offset_at = _zone_offset(self.zone)
         self.last_day = first + timedelta(days=days - 1)
@@ -229,9 +256,11 @@ class _Schedule:
         """All files of one day, in time order."""
         files = []
         weekday = day.weekday()
-        self.weight_kg += 0.2 * (self.athlete.weight_kg - self.weight_kg) + rng.gauss(0, 0.12)
+        self.weight_kg += 0.2 * (self._trend_kg(day) - self.weight_kg) + rng.gauss(0, 0.12)
         if weekday in week.weigh_days:
-            files.append(self._weigh_in(day, rng))
+            weigh_in = self._weigh_in(day, rng)
+            if self.plan.scale != "none":  # drawn all the same: the day's other files stay
+                files.append(weigh_in)
         run = self._run_plan(day, week, rng)
         if run is not None:
             files.append(self._run(run, rng))
@@ -241,7 +270,8 @@ class _Schedule:
         if weekday in strength_days:
             start = _local_instant(day, 18, rng.randint(0, 59), self.zone)
             name = self._name(start, "strength")
-            files.append(strength_file(self.athlete, start, rng, name, self.offset_at))
+            files.append(strength_file(self.athlete, start, rng, name, self.offset_at,
+                                       record_interval_s=self.plan.record_interval_s or 1))
         return sorted(files, key=lambda f: f.start_utc)
 
     def _name(self, start_utc: datetime, kind: str) -> str:
@@ -254,10 +284,16 @@ class _Schedule:
         self.names.add(name)
         return name
 
+    def _trend_kg(self, day: date) -> float:
+        """The weight the day's weigh-in scatters around, kg (the plan's weekly change)."""
+        weekly = 1.0 + (self.plan.weight_change_pct_per_week or 0.0) / 100.0
+        return self.athlete.weight_kg * weekly ** ((day - self.first).days / 7.0)
+
     def _weigh_in(self, day: date, rng: random.Random) -> GeneratedFile:
         when = _local_instant(day, 6, rng.randint(15, 40), self.zone)
         kg = round(self.weight_kg + rng.gauss(0, 0.08), 2)  # FIT weight resolution: 0.01 kg
-        return weight_file(self.athlete, when, kg, rng, self._name(when, "weight"))
+        return weight_file(self.athlete, when, kg, rng, self._name(when, "weight"),
+                           body_fat=self.plan.scale in (None, "body_fat"))
 
     def _run_plan(self, day: date, week: _WeekPlan, rng: random.Random) -> RunPlan | None:
         weekday = day.weekday()
@@ -305,7 +341,8 @@ class _Schedule:
     def _run(self, plan: RunPlan, rng: random.Random) -> GeneratedFile:
         route = route_for(rng, plan.sub_sport)
         name = self._name(plan.start_utc, plan.kind)
-        return run_file(plan, self.athlete, route, rng, name, self.offset_at)
+        return run_file(plan, self.athlete, route, rng, name, self.offset_at,
+                        record_interval_s=self.plan.record_interval_s or 1)
 
 
 def generate_athlete_files(

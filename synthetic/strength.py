@@ -19,6 +19,8 @@ from synthetic.athlete import (
     OffsetFn,
     Physiology,
     SyntheticAthlete,
+    pick,
+    record_rows,
     write_activity,
     write_preamble,
     write_sport_header,
@@ -94,9 +96,16 @@ def _plan_sets(rng: random.Random, warmup_s: int) -> list[_StrengthSet]:
 
 
 def strength_file(
-    athlete: SyntheticAthlete, start: datetime, rng: random.Random, name: str, offset_at: OffsetFn
+    athlete: SyntheticAthlete,
+    start: datetime,
+    rng: random.Random,
+    name: str,
+    offset_at: OffsetFn,
+    *,
+    record_interval_s: int = 1,
 ) -> GeneratedFile:
-    """A strength session: HR-only 1 Hz records, alternating active/rest `set` messages."""
+    """A strength session: HR-only records (every ``record_interval_s`` seconds, and the last
+    second of every set and rest), alternating active/rest `set` messages."""
     warmup_s = rng.randint(240, 420)
     sets = _plan_sets(rng, warmup_s)
     end_s = sets[-1].start_s + sets[-1].duration_s + rng.randint(60, 180)  # cool-down
@@ -107,7 +116,7 @@ def strength_file(
     write_preamble(writer, athlete, start, "garmin")
     write_sport_header(writer, athlete, "training", "strength_training", "Strength")
     writer.add("event", timestamp=start, event="timer", event_type="start", event_group=0)
-    _write_strength_body(writer, start, sets, heart)
+    records = _write_strength_body(writer, start, sets, heart, record_interval_s)
     writer.add("event", timestamp=end, event="timer", event_type="stop_all", event_group=0)
     _write_strength_summary(writer, athlete, start, end_s, heart)
     write_activity(writer, end, end_s, end.replace(tzinfo=None) + timedelta(seconds=offset_s))
@@ -119,7 +128,7 @@ def strength_file(
         start_utc=start,
         end_utc=end,
         utc_offset_s=offset_s,
-        record_count=end_s,
+        record_count=records,
         total_distance_m=None,
         total_timer_time_s=float(end_s),
         set_count=len(sets),
@@ -140,9 +149,14 @@ def _strength_heart_rate(
 
 
 def _write_strength_body(
-    writer: FitWriter, start: datetime, sets: Sequence[_StrengthSet], heart: Sequence[int]
-) -> None:
-    """Records in time order, each `set` message right after the records it spans."""
+    writer: FitWriter,
+    start: datetime,
+    sets: Sequence[_StrengthSet],
+    heart: Sequence[int],
+    every: int = 1,
+) -> int:
+    """Records in time order (every ``every`` seconds), each `set` message right after the
+    records it spans; returns the number of records."""
     start_ts = to_fit_timestamp(start)
     record = writer.define("record", ["timestamp", "heart_rate"])
     set_def = writer.define(
@@ -160,12 +174,17 @@ def _write_strength_body(
             "message_index",
         ],
     )
-    written = 0
+    written = records = 0
+
+    def write_records(first: int, end: int) -> int:
+        rows = record_rows(first, end, every)
+        seconds = pick(range(len(heart)), rows)
+        writer.write_columns(record, ([start_ts + t for t in seconds], pick(heart, rows)))
+        return len(seconds)
+
     for index, s in enumerate(sets):
         set_end = s.start_s + s.duration_s
-        writer.write_columns(
-            record, ([start_ts + t for t in range(written, set_end)], heart[written:set_end])
-        )
+        records += write_records(written, set_end)
         written = set_end
         ex = s.exercise
         writer.write_row(
@@ -183,9 +202,7 @@ def _write_strength_body(
                 index,
             ),
         )
-    writer.write_columns(
-        record, ([start_ts + t for t in range(written, len(heart))], heart[written:])
-    )
+    return records + write_records(written, len(heart))
 
 
 def _write_strength_summary(

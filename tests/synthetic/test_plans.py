@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import statistics
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from fitparse import FitFile
 
 from synthetic import (
     MARATHONER_PLAN,
@@ -27,6 +31,7 @@ from synthetic import (
     generate_nutrition_exports,
     resting_energy_kcal,
 )
+from tests.helpers import sdk_records
 
 #: Monday; the span 2026-04-06 .. 2026-05-03 has no DST change in Europe/Berlin.
 START = date(2026, 4, 6)
@@ -250,3 +255,135 @@ def test_empty_nutrition_plan_is_the_default(default_files: list[GeneratedFile])
 def test_nutrition_plan_rejects_nonsense(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         NutritionPlan(**kwargs)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Scales, weight trends and sparse records (the personas' needs)
+# --------------------------------------------------------------------------------------------
+
+
+def _weigh_ins(files: list[GeneratedFile]) -> list[dict[str, object]]:
+    """The weight_scale messages of the weigh-in files, as fitparse reads them."""
+    out = []
+    for f in files:
+        if f.kind == "weight":
+            (message,) = FitFile(io.BytesIO(f.data)).get_messages("weight_scale")
+            out.append(message.get_values())
+    return out
+
+
+def test_plain_scale_writes_the_weight_alone(default_files: list[GeneratedFile]) -> None:
+    plain = generate_athlete_files(ATHLETE, START, WEEKS, seed=SEED,
+                                   plan=TrainingPlan(scale="weight"))
+    full, weight_only = _weigh_ins(default_files), _weigh_ins(plain)
+    assert full and len(weight_only) == len(full)
+    assert all(m["percent_fat"] is not None for m in full)
+    for a, b in zip(full, weight_only, strict=True):
+        assert (b["timestamp"], b["weight"]) == (a["timestamp"], a["weight"])
+        assert b.get("percent_fat") is None and b.get("muscle_mass") is None
+    # the activities are the same files
+    assert ([(f.name, f.data) for f in plain if f.kind != "weight"]
+            == [(f.name, f.data) for f in default_files if f.kind != "weight"])
+
+
+def test_no_scale_writes_no_weigh_ins(default_files: list[GeneratedFile]) -> None:
+    files = generate_athlete_files(ATHLETE, START, WEEKS, seed=SEED,
+                                   plan=TrainingPlan(scale="none"))
+    assert not [f for f in files if f.kind == "weight" or f.weight_kg is not None]
+    assert ([(f.name, f.data) for f in files]
+            == [(f.name, f.data) for f in default_files if f.kind != "weight"])
+
+
+@pytest.mark.parametrize("pct_per_week", [-1.2, -0.5, 0.4])
+def test_weight_trend_of_the_weigh_ins(pct_per_week: float) -> None:
+    """Least-squares slope of ln(weight) over the weigh-ins of weeks 3-8 (after the scatter
+    has caught up with the trend), as %/week: within 0.15 of the plan."""
+    files = generate_athlete_files(ATHLETE, START, 8, seed=SEED,
+                                   plan=TrainingPlan(weight_change_pct_per_week=pct_per_week))
+    points = [((_local_date(f) - START).days, math.log(f.weight_kg or 0.0))
+              for f in files if f.kind == "weight" and _local_date(f) >= START + timedelta(14)]
+    assert len(points) >= 12
+    slope, _ = statistics.linear_regression(*zip(*points, strict=True))
+    assert (math.exp(7 * slope) - 1) * 100 == pytest.approx(pct_per_week, abs=0.15)
+    last = [f.weight_kg for f in files if f.kind == "weight"][-1]
+    # the scatter reverts 20 % a day towards the trend, so it trails it by (1 - 0.2) / 0.2
+    # = 4 days; its own spread is about 0.2 kg (0.12 kg a day, 0.08 kg per weigh-in)
+    expected = ATHLETE.weight_kg * (1 + pct_per_week / 100) ** ((55 - 4) / 7)
+    assert last == pytest.approx(expected, abs=0.7)
+
+
+def test_sparse_records_keep_distance_moving_time_and_sets(
+    default_files: list[GeneratedFile],
+) -> None:
+    sparse = generate_athlete_files(ATHLETE, START, WEEKS, seed=SEED,
+                                    plan=TrainingPlan(record_interval_s=5))
+    dense = {f.name: f for f in default_files}
+    runs = [f for f in sparse if f.sport == "running"]
+    assert len(runs) >= 4 * WEEKS
+    for f in runs[:6]:
+        d = dense[f.name]
+        assert (f.total_distance_m, f.total_timer_time_s) == (d.total_distance_m,
+                                                               d.total_timer_time_s)
+        records = sdk_records(f.data)
+        assert len(records) == f.record_count < d.record_count / 4
+        assert records[-1]["distance"] == pytest.approx(f.total_distance_m, abs=0.01)
+        times = [r["timestamp"] for r in records]
+        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+        # 5 s apart (the last step of a stretch shorter), longer only across the one pause
+        assert len([g for g in gaps if g > 5]) <= 1, f.name
+        # a stretch of n moving seconds spans n - 1 s between its first and last record
+        moving = sum(g for g in gaps if g <= 5)
+        assert f.total_timer_time_s - 2 <= moving <= f.total_timer_time_s - 1, f.name
+    lifts = [f for f in sparse if f.kind == "strength"]
+    assert lifts
+    for f in lifts[:3]:
+        d = dense[f.name]
+        assert (f.set_count, f.end_utc) == (d.set_count, d.end_utc)
+        records = sdk_records(f.data)
+        assert len(records) == f.record_count < d.record_count / 4
+        times = [r["timestamp"] for r in records]
+        assert times[0] == f.start_utc and times[-1] == f.end_utc - timedelta(seconds=1)
+        assert max((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)) <= 5
+
+
+def test_crash_days_are_logged_under_800_kcal(default_files: list[GeneratedFile]) -> None:
+    crash = frozenset(START + timedelta(days=i) for i in (2, 5, 9, 13, 20))
+    base = NutritionPlan(protein_g_per_kg=(1.8, 2.0), deficit_kcal=300, activity_factor=1.2,
+                         random_unlogged=False)
+    plain = generate_nutrition_exports(ATHLETE, default_files, START, WEEKS, seed=2, plan=base)
+    crashed = generate_nutrition_exports(ATHLETE, default_files, START, WEEKS, seed=2,
+                                         plan=replace(base, crash_days=crash))
+    for before, after in zip(plain.days, crashed.days, strict=True):
+        if after.local_date in crash:
+            assert after.logged and 550 <= after.energy_kcal <= 650 + 25 < 800, after
+            assert after.meals >= 2
+        else:  # the other days are what the plan without crash days gives
+            assert after == before
+    summary = csv.DictReader(io.StringIO(crashed.cronometer_dailysummary_csv.decode()))
+    completed = {date.fromisoformat(r["Date"]): r["Completed"] for r in summary}
+    assert all(completed[d] == "true" for d in crash)
+    servings = csv.DictReader(io.StringIO(crashed.cronometer_servings_csv.decode()))
+    kcal: dict[date, float] = defaultdict(float)
+    for row in servings:
+        kcal[date.fromisoformat(row["Day"])] += float(row["Energy (kcal)"])
+    assert all(kcal[d] < 800 for d in crash)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"scale": "bathroom"},
+        {"weight_change_pct_per_week": 8.0},
+        {"weight_change_pct_per_week": float("nan")},
+        {"record_interval_s": 0},
+        {"record_interval_s": 11},
+    ],
+)
+def test_training_plan_rejects_bad_scale_trend_and_interval(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        TrainingPlan(**kwargs)  # type: ignore[arg-type]
+
+
+def test_nutrition_plan_rejects_a_crash_day_target_out_of_range() -> None:
+    with pytest.raises(ValueError):
+        NutritionPlan(crash_kcal=100.0)
