@@ -116,6 +116,9 @@ TRIMP_MAX = 10_000
 #: heaviest weight the door accepts, 300 kg, a week at 7700 kcal/kg, rounded up).
 WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -20, 20),
                        ("trend_balance_kcal_per_day", -70_000, 70_000))
+#: Points the energy-protein interaction may take off (energy_protein_interaction x 100 at
+#: the most; the key is bounded only below, so 0-100 like the score).
+PENALTY_RANGE = ("energy_protein_penalty", 0, 100)
 #: (column, min, max) per table (max None: no upper bound); units in the column names.
 #: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
 #: never fail; the others (distance, energy, grams) are plausibility checks, whose
@@ -169,7 +172,8 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("high_intensity_share_7d", 0, 1), ("seiler_high_share_7d", 0, 1),
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
         ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
-        ("very_low_intake_days_7d", 0, 7), *WEIGHT_TREND_RANGES,
+        ("very_low_intake_days_7d", 0, 7), *WEIGHT_TREND_RANGES, PENALTY_RANGE,
+        ("scored_balance_kcal_per_day", -70_000, 15_000),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -179,6 +183,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("protein_g_per_lb_mean", 0, PROTEIN_G_PER_LB), ("logged_days", 0, 7),
         ("strength_sessions", 0, 140), ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
         ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7), *WEIGHT_TREND_RANGES,
+        PENALTY_RANGE,
     ),
 }
 #: (column, allowed values) per table.
@@ -206,9 +211,9 @@ NOT_NULL: dict[str, tuple[str, ...]] = {
     "daily_training": ("zone_model", "strength_source"),
     "daily_nutrition": ("logged",),
     "daily_muscle_balance": ("data_completeness", "model_version", "reasons",
-                             "very_low_intake_days_7d"),
+                             "very_low_intake_days_7d", "energy_protein_penalty"),
     "weekly_muscle_balance": ("week_start", "days", "model_version", "very_low_intake_days",
-                              "incomplete_days"),
+                              "incomplete_days", "energy_protein_penalty"),
 }
 
 
@@ -325,6 +330,7 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     if table == "daily_muscle_balance":
         checks += _known_together(gxe, "low_energy_availability",
                                   "energy_availability_kcal_per_kg_ffm_7d")
+        checks += _known_together(gxe, "scored_balance_kcal_per_day", "balance_kcal_7d")
     if table.endswith("_muscle_balance"):
         checks += _known_together(gxe, "trend_balance_kcal_per_day",
                                   "weight_trend_pct_per_week")

@@ -119,7 +119,8 @@ DAILY_ENERGY: tuple[tuple[str, str], ...] = KEYS + (
 
 _COMPONENT_SCORES = (
     ("protein_score", "Protein component 0-100: 7-day g/kg against the target, and meal spread"),
-    ("energy_score", "Energy component 0-100: 7-day mean balance -1000..-250 kcal/day"),
+    ("energy_score", "Energy component 0-100: scored_balance_kcal_per_day from -1000 (0) to "
+                     "-250 kcal/day (100)"),
     ("carbohydrate_score", "Carbohydrate component 0-100: 7-day g/kg against the training band"),
     ("running_load_score", "Running-load component 0-100: weekly hours, progression, long run, "
                            "acute:chronic ratio"),
@@ -128,6 +129,10 @@ _COMPONENT_SCORES = (
     ("strength_score", "Strength component 0-100: sessions in 7 days weighted by their hard "
                        "sets (2 = full credit; null: strength not recorded)"),
     ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
+    ("energy_protein_penalty",
+     "Points taken off the weighted mean of the components when energy and protein fall "
+     "short together: 0.25 x (100 - energy_score) x (100 - protein_score) / 100, 0-25 (0 "
+     "when either is unknown)"),
 )
 _VERDICT = (
     ("score", "Muscle-balance score 0-100 (higher = muscle better protected; null: too "
@@ -166,6 +171,9 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
      "kcal/day) or the weight loss (0.5-1 %/week); null without protein data"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
     ("balance_kcal_7d", "Mean energy balance over usable food-log days, last 7 days, kcal/day"),
+    ("scored_balance_kcal_per_day",
+     "Balance the energy component scored, kcal/day: balance_kcal_7d, or "
+     "trend_balance_kcal_per_day when that is lower (null without balance_kcal_7d)"),
     ("deficit_days_7d", "Days in the last 7 with a deficit above 500 kcal"),
     ("energy_availability_kcal_per_kg_ffm_7d",
      "Mean energy availability (intake - net exercise energy, per kg fat-free mass), last 7 "

@@ -238,6 +238,11 @@ class ScoreConstants(_Constants):
     weight_intensity: NonNegative = 0.05        # modest: Steele et al. 2021
     weight_strength: NonNegative = 0.15
     weight_recovery: NonNegative = 0.08
+    # points taken off per (100 - energy) x (100 - protein) / 100: a deficit costs lean mass
+    # mostly when protein is low, and low protein mostly in a deficit (Mettler 2010: the
+    # same 40 % deficit lost 1.6 kg lean mass on 1.0 g/kg, 0.3 kg on 2.3 g/kg; Helms 2014;
+    # Longland 2016), so the pair costs more than its two weights; 0.25 is a model choice
+    energy_protein_interaction: NonNegative = 0.25
     # share of the weights that must be usable: food alone (0.6) or training alone is not
     # enough
     min_completeness: Annotated[Share, Field(gt=0)] = 0.7

@@ -229,13 +229,17 @@ PERSONAS: tuple[Persona, ...] = (
                 bands=frozenset({"low"}), main_not=frozenset({"energy", "protein"}),
                 must_not=(r"protein", r"deficit", r"energy availability"))),
     Persona(
-        SyntheticAthlete("under_logging", sex="male", birth_year=1987, height_cm=175,
+        SyntheticAthlete("scale_below_log", sex="male", birth_year=1987, height_cm=175,
                          weight_kg=72, max_hr=187, resting_hr=50, lthr=170),
         ((WEEKS, _plan(scale="body_fat", weight_change=-1.2)),), _food(ADEQUATE),
-        Verdict("the log says maintenance, the scale -1.2 %/week (~900 kcal/day): the "
-                "log is incomplete and the loss is fast; trust the scale",
-                "Hill & Davies 2001 (athletes under-report intake); Garthe 2011",
-                bands=NOT_LOW, must=(r"weight",))),
+        Verdict("the log says maintenance, the scale -1.2 %/week (~900 kcal/day): intake "
+                "is lower than logged or expenditure higher than estimated, and the loss "
+                "is fast; trust the scale",
+                "Garthe 2011 (1.4 %/week: no lean-mass gain); O'Driscoll 2020 (wearables "
+                "misestimate energy expenditure); Hill & Davies 2001 (self-reported intake "
+                "is inaccurate in athletes)",
+                bands=NOT_LOW, main_in=frozenset({"energy", "protein"}),
+                must=(r"weight falling",))),
     Persona(
         SyntheticAthlete("easy_runner", sex="female", birth_year=1989, height_cm=168,
                          weight_kg=60, max_hr=188, resting_hr=50, lthr=170),

@@ -51,16 +51,31 @@ def per_lb(g_per_kg: pl.Expr) -> pl.Expr:
     return g_per_kg * KG_PER_LB
 
 
+def energy_protein_penalty(k: ScoreConstants) -> pl.Expr:
+    """Points taken off the weighted mean when energy and protein fall short together,
+    0-25: `energy_protein_interaction` (0.25) x (100 - energy) x (100 - protein) / 100. A
+    deficit costs lean mass mostly on low protein and low protein mostly in a deficit
+    (Mettler 2010; Helms 2014; Longland 2016), so the pair costs more than the sum of its
+    weights: 0 when either is at 100, 25 when both are 0; 0 when either is unknown. Smooth
+    in both (a product of two ramps), so no step."""
+    return (k.energy_protein_interaction * (100.0 - col("energy_score"))
+            * (100.0 - col("protein_score")) / 100.0).fill_null(0.0)
+
+
 def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
-    """Score, completeness and band from the component columns."""
+    """Score, completeness and band from the component columns: the weighted mean of the
+    known components less `energy_protein_penalty`, at least 0."""
     weighted = [(col(f"{c}_score"), k.weight(c)) for c in COMPONENTS]
     total = sum(k.weight(c) for c in COMPONENTS)
     completeness = present_weight(weighted) / total
     rounded = parts.with_columns([col(f"{c}_score").round(1) for c in COMPONENTS])
-    return rounded.with_columns(
+    penalised = rounded.with_columns(
+        energy_protein_penalty(k).round(1).alias("energy_protein_penalty"))
+    return penalised.with_columns(
         completeness.round(3).alias("data_completeness"),
         pl.when(completeness >= k.min_completeness - 1e-9)
-        .then(weighted_mean(weighted)).round(1).alias("score"),
+        .then((weighted_mean(weighted) - col("energy_protein_penalty")).clip(lower_bound=0.0))
+        .round(1).alias("score"),
     ).with_columns(band(col("score"), k).alias("band"))
 
 
@@ -162,6 +177,7 @@ def weekly_muscle_balance(scored: pl.DataFrame, k: ScoreConstants | None = None
                 col("score").filter(col("score").is_not_null())).first().alias("worst_day"),
             col("data_completeness").mean().round(3).alias("data_completeness"),
             *[col(f"{c}_score").mean().round(1).alias(f"{c}_score") for c in COMPONENTS],
+            col("energy_protein_penalty").mean().round(1),
             pl.when(col("run_distance_km").is_not_null().any())
             .then(col("run_distance_km").sum()).alias("run_distance_km"),
             pl.when(col("run_moving_min").is_not_null().any())

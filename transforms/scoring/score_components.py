@@ -52,12 +52,22 @@ def protein_score(k: ScoreConstants) -> pl.Expr:
     ]))
 
 
+def scored_balance() -> pl.Expr:
+    """The balance the energy component scores, kcal/day: the 7-day mean balance of the
+    food log, or the balance the weigh-ins' 28-day trend implies when that is lower (the
+    scale measures what the log and the expenditure estimate only estimate; a deficit
+    either shows is a risk); null without the food log's balance."""
+    return pl.when(col("balance_kcal_7d").is_not_null()).then(
+        pl.min_horizontal("balance_kcal_7d", "trend_balance_kcal_per_day"))
+
+
 def energy_score(k: ScoreConstants) -> pl.Expr:
-    """Energy, 0-100: ramp of the 7-day mean energy balance from -1000 to -250 kcal/day
-    (Garthe 2011), whether or not fat-free mass is known (energy availability is a flag of
-    its own, `low_energy_availability`); null without 4 usable food-log days with a
-    balance."""
-    return ramp(col("balance_kcal_7d"), k.balance_zero_credit_kcal, k.balance_full_credit_kcal)
+    """Energy, 0-100: ramp of `scored_balance` (the 7-day mean energy balance, or the
+    weight trend's when lower) from -1000 to -250 kcal/day (Garthe 2011), whether or not
+    fat-free mass is known (energy availability is a flag of its own,
+    `low_energy_availability`); null without 4 usable food-log days with a balance."""
+    return ramp(col("scored_balance_kcal_per_day"), k.balance_zero_credit_kcal,
+                k.balance_full_credit_kcal)
 
 
 def low_energy_availability(k: ScoreConstants) -> pl.Expr:
@@ -174,7 +184,8 @@ def recovery_score(k: ScoreConstants) -> pl.Expr:
 def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     """`frame` (window columns) with the protein target, the sub-scores and the seven
     `<component>_score` columns."""
-    staged = frame.with_columns(protein_target(k).alias("protein_target_g_per_kg"))
+    staged = frame.with_columns(protein_target(k).alias("protein_target_g_per_kg"),
+                                scored_balance().alias("scored_balance_kcal_per_day"))
     staged = staged.with_columns(
         **{name: e for name, e in protein_parts(k).items()},
         **{name: e for name, e in running_load_parts(k).items()},

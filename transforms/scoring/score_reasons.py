@@ -55,7 +55,13 @@ def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
 
 
 def energy_reason(k: ScoreConstants) -> pl.Expr:
-    """Deficit days and mean balance, or the mean balance against its target."""
+    """The weight trend's balance when the energy component scored it (lower than the
+    food log's); else deficit days and mean balance, or the mean balance against its
+    target."""
+    trend = pl.format("weight trend {} %/week: a balance of about {} kcal/day (target {} or "
+                      "above)", _num(col("weight_trend_pct_per_week"), 1),
+                      _num(col("trend_balance_kcal_per_day"), 0),
+                      pl.lit(_lit(k.balance_full_credit_kcal, 0)))
     deficit_days = pl.format("{} of the last {} days in deficit above {} kcal (mean balance {} "
                              "kcal/day)", col("deficit_days_7d"), pl.lit(WINDOW_DAYS),
                              pl.lit(_lit(k.deficit_day_kcal, 0)),
@@ -63,7 +69,8 @@ def energy_reason(k: ScoreConstants) -> pl.Expr:
     mean = pl.format("mean balance {} kcal/day over the last {} days (target {} or above)",
                      _num(col("balance_kcal_7d"), 0), pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(k.balance_full_credit_kcal, 0)))
-    return pl.when(col("deficit_days_7d") > 0).then(deficit_days).otherwise(mean)
+    return (pl.when(col("trend_balance_kcal_per_day") < col("balance_kcal_7d")).then(trend)
+            .when(col("deficit_days_7d") > 0).then(deficit_days).otherwise(mean))
 
 
 #: The note after a low energy availability, by the athlete's sex (null: not known).
@@ -90,7 +97,8 @@ def low_energy_availability_reason(k: ScoreConstants) -> pl.Expr:
 def weight_trend_reason(k: ScoreConstants) -> pl.Expr:
     """When the balance the weight trend implies and the food log's 7-day balance differ by
     more than `trend_disagreement_kcal` (500): `weight falling 1.2 %/week although the food
-    log says maintenance: expenditure may be higher than estimated`, or the mirror case
+    log says maintenance: intake may be lower than logged or expenditure higher than
+    estimated (the energy component scores the scale's balance)`, or the mirror case
     `weight stable although the food log says a deficit of 800 kcal/day: logging may be
     incomplete`; null otherwise. The log says maintenance within the energy component's
     full-credit band (+-250 kcal/day)."""
@@ -106,7 +114,8 @@ def weight_trend_reason(k: ScoreConstants) -> pl.Expr:
            .otherwise(pl.lit("maintenance")))
     gap = col("trend_balance_kcal_per_day") - balance
     cause = (pl.when(gap < -k.trend_disagreement_kcal)
-             .then(pl.lit("expenditure may be higher than estimated"))
+             .then(pl.lit("intake may be lower than logged or expenditure higher than "
+                          "estimated (the energy component scores the scale's balance)"))
              .when(gap > k.trend_disagreement_kcal).then(pl.lit("logging may be incomplete")))
     return pl.when(cause.is_not_null()).then(
         pl.format("{} although the food log says {}: {}", weight, log, cause))

@@ -80,7 +80,7 @@ def _verdict_facts(*, hr_covered: float | None = None):
 # The verdict
 # --------------------------------------------------------------------------------------
 
-def test_the_score_is_the_weighted_mean_of_the_seven_components() -> None:
+def test_the_score_is_the_weighted_mean_of_the_seven_components_less_the_penalty() -> None:
     row = last(score_days(*_verdict_facts()))
     recovery = round(((4 - 2) / (5 - 2) * 100 + 100) / 2, 1)   # 83.3
     components = {"protein": 59.0, "energy": 50.0, "carbohydrate": 50.0,
@@ -91,7 +91,9 @@ def test_the_score_is_the_weighted_mean_of_the_seven_components() -> None:
     expected = sum(W[c] * v for c, v in components.items()) / sum(W.values())
     # 0.25*59 + 0.25*50 + 0.1*50 + 0.12*100 + 0.05*100 + 0.15*50 + 0.08*83.3 = 63.414
     assert expected == pytest.approx(63.414)
-    assert row["score"] == pytest.approx(round(expected, 1))
+    # energy 50 and protein 59 short together: 0.25 x 50 x 41 / 100 = 5.125, shown 5.1
+    assert row["energy_protein_penalty"] == pytest.approx(5.1)
+    assert row["score"] == pytest.approx(round(expected - 5.1, 1))  # 58.3
     assert row["data_completeness"] == pytest.approx(1.0)
     assert row["band"] == "moderate"
     assert row["protein_target_g_per_kg"] == pytest.approx(2.125)
@@ -106,7 +108,8 @@ def test_a_null_component_is_left_out_and_the_weights_renormalised() -> None:
              "strength": 50.0, "recovery": 100.0}
     expected = sum(W[c] * v for c, v in known.items()) / (1.0 - W["intensity"])
     assert expected == pytest.approx(59.75 / 0.95)
-    assert row["score"] == pytest.approx(round(expected, 1))
+    # the penalty is not renormalised: 0.25 x (100 - 50) x (100 - 59) / 100 = 5.1
+    assert row["score"] == pytest.approx(round(expected - 5.1, 1))
     assert row["data_completeness"] == pytest.approx(0.95)
 
 
@@ -345,12 +348,13 @@ def test_an_energy_availability_at_30_sets_no_flag() -> None:
 
 def test_a_flag_leads_the_reasons_and_counts_toward_max_reasons() -> None:
     # the verdict week (energy 12.5, protein 10.25, strength 7.5 points) with availability
-    # 25: the flag first, then the two costliest components; the score is unchanged
+    # 25: the flag first, then the two costliest components; the score is unchanged (63.414
+    # less the energy-protein penalty 5.1)
     facts = _verdict_facts()
     facts = facts._replace(energy=facts.energy.with_columns(
         pl.lit(25.0).alias("energy_availability_kcal_per_kg_ffm")))
     row = last(score_days(*facts, athletes=MALE))
-    assert row["score"] == pytest.approx(63.4)
+    assert row["score"] == pytest.approx(58.3)
     assert row["main_factor"] == "energy"
     assert row["reasons"] == "; ".join([
         "energy availability 25 kcal/kg FFM (low below 30): thresholds for men are less "
@@ -365,16 +369,23 @@ def test_a_weight_trend_falling_faster_than_the_log_says_is_a_reason() -> None:
     # -792 kcal/day at 7700 kcal/kg), food log at balance 0: 792 > 500 kcal apart. The
     # trend is % of the mean weigh-in (day 14 of 1..27: 60 + 0.1029 x 13 = 61.34 kg):
     # 0.1029 x 7 / 61.34 = 1.17 %/week, which also raises the protein target to 2.3
-    # (protein 1.8: amount (1.8 - 0.8) / 1.5 = 66.7, score 75)
+    # (protein 1.8: amount (1.8 - 0.8) / 1.5 = 66.7, score 75). The trend's -792 kcal/day
+    # is below the log's 0, so energy scores it: (1000 - 792) / 750 x 100 = 27.7
     row = last(score_days(*make_facts(28, days=weigh_ins(-1.2))))
     slope = 60 * 0.012 / 7
     assert row["trend_balance_kcal_per_day"] == pytest.approx(-slope * 7700)
     assert row["weight_trend_pct_per_week"] == pytest.approx(-slope * 7 / (60 + slope * 13)
                                                              * 100)
+    assert row["balance_kcal_7d"] == pytest.approx(0.0)
+    assert row["scored_balance_kcal_per_day"] == pytest.approx(-slope * 7700)
+    assert row["energy_score"] == pytest.approx(round((1000 - slope * 7700) / 750 * 100, 1))
     assert row["protein_score"] == pytest.approx(75.0)
-    assert row["reasons"] == ("weight falling 1.2 %/week although the food log says "
-                              "maintenance: expenditure may be higher than estimated; protein "
-                              "1.8 g/kg (target 2.3 in a deficit)")
+    assert row["main_factor"] == "energy"
+    assert row["reasons"] == (
+        "weight falling 1.2 %/week although the food log says maintenance: intake may be "
+        "lower than logged or expenditure higher than estimated (the energy component "
+        "scores the scale's balance); weight trend -1.2 %/week: a balance of about -792 "
+        "kcal/day (target -250 or above); protein 1.8 g/kg (target 2.3 in a deficit)")
 
 
 def test_a_stable_weight_against_a_logged_deficit_is_a_reason() -> None:
@@ -928,7 +939,9 @@ def test_the_worked_example_of_the_documentation() -> None:
     assert row["balance_kcal_7d"] == pytest.approx(-550.0)
     total = sum(W[c] * v for c, v in expected.items())  # 61.774
     assert total == pytest.approx(61.774)
-    assert row["score"] == pytest.approx(61.8)
+    penalty = 0.25 * (100 - 60.0) * (100 - 49.4) / 100            # 5.06
+    assert row["energy_protein_penalty"] == pytest.approx(round(penalty, 1))
+    assert row["score"] == pytest.approx(round(total - round(penalty, 1), 1))  # 56.7
     assert row["main_factor"] == "protein"
     assert row["reasons"] == (
         "protein 1.4 g/kg (target 2.0 in a deficit); 3 of the last 7 days in deficit above "
@@ -949,7 +962,7 @@ def test_the_worked_example_with_five_reasons_and_with_a_low_availability() -> N
     low = facts._replace(energy=facts.energy.with_columns(
         pl.lit(28.0).alias("energy_availability_kcal_per_kg_ffm")))
     row = last(score_days(*low, athletes=FEMALE))
-    assert row["score"] == pytest.approx(61.8)
+    assert row["score"] == pytest.approx(56.7)
     assert row["reasons"].split("; ") == [
         "energy availability 28 kcal/kg FFM (low below 30): a risk to menstrual function and "
         "bone (Loucks & Thuma 2003, IOC REDs 2023)",
