@@ -173,7 +173,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("high_intensity_min_7d", 0, 7 * DAY_MIN),
         ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
         ("very_low_intake_days_7d", 0, 7), *WEIGHT_TREND_RANGES, PENALTY_RANGE,
-        ("scored_balance_kcal_per_day", -70_000, 15_000),
+        ("scored_balance_kcal_per_day", -70_000, 15_000), ("below_resting_days_7d", 0, 7),
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),

@@ -33,6 +33,7 @@ CSV_DECIMALS: tuple[tuple[str, int, str], ...] = (
     (r".*_ratio", 4, "ratio"),
     (r".*_per_day(_7d)?", 2, "count per day"),
     (r".*_credit(_7d)?", 3, "sessions weighted by their sets"),
+    (r"below_resting_days_7d", 2, "day equivalents"),
     (r"(.*_)?score(_28d(_previous)?)?|energy_protein_penalty", 1, "score points, 0-100"),
     (r"trimp|(acute|chronic|fitness)_load", 1, "TRIMP (arbitrary units)"),
 )

@@ -171,6 +171,9 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
      "kcal/day) or the weight loss (0.5-1 %/week); null without protein data"),
     ("protein_meals_per_day_7d", "Mean meals a day reaching 0.4 g/kg protein, last 7 days"),
     ("balance_kcal_7d", "Mean energy balance over usable food-log days, last 7 days, kcal/day"),
+    ("below_resting_days_7d",
+     "Usable days of the last 7 eaten below resting energy, each 0-1 (1 at 60 % of resting "
+     "energy or less), 0-7: each costs the energy component 10 points"),
     ("scored_balance_kcal_per_day",
      "Balance the energy component scored, kcal/day: balance_kcal_7d, or "
      "trend_balance_kcal_per_day when that is lower (null without balance_kcal_7d)"),

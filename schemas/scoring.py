@@ -148,6 +148,11 @@ class ScoreConstants(_Constants):
     ea_adequate_kcal_per_kg_ffm: NonNegative = 45.0  # full credit at or above (adequate EA)
     balance_zero_credit_kcal: Signed = -1000.0  # ~1.4 %/week for a 60-70 kg runner (Garthe)
     balance_full_credit_kcal: Signed = -250.0   # within logging noise of balance
+    # a usable day eaten below resting energy costs the energy component up to 10 points,
+    # a whole day's worth at 60 % of resting energy or less (within-day and day-level
+    # deficiency: Fahrenholtz 2018; IOC REDs 2023; the numbers are model choices)
+    below_resting_day_points: NonNegative = 10.0
+    below_resting_full_share: Annotated[Share, Field(lt=1)] = 0.6
     deficit_day_kcal: NonNegative = 500.0       # a "deficit day" in the reasons
 
     # -- weight trend: least-squares slope of the measured weigh-ins of the last 28 days

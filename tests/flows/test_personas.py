@@ -226,7 +226,11 @@ PERSONAS: tuple[Persona, ...] = (
                 "two lifts a week keeps lean mass",
                 "Garthe 2011 (0.7 %/week kept and even gained lean mass); Helms 2014; "
                 "Jäger 2017",
-                bands=frozenset({"low"}), main_not=frozenset({"energy", "protein"}),
+                # The model is more cautious than the verdict on one point: on days when
+                # the scale's trend reaches 0.6-0.7 %/week (about -400 to -460 kcal/day)
+                # energy scores 71-79 (full credit only from -250 kcal/day), so it may be
+                # the main factor of a low-risk day; docs/scoring.md lists the difference.
+                bands=frozenset({"low"}), main_not=frozenset({"protein"}),
                 must_not=(r"protein", r"deficit", r"energy availability"))),
     Persona(
         SyntheticAthlete("scale_below_log", sex="male", birth_year=1987, height_cm=175,

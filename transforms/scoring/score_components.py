@@ -63,11 +63,16 @@ def scored_balance() -> pl.Expr:
 
 def energy_score(k: ScoreConstants) -> pl.Expr:
     """Energy, 0-100: ramp of `scored_balance` (the 7-day mean energy balance, or the
-    weight trend's when lower) from -1000 to -250 kcal/day (Garthe 2011), whether or not
-    fat-free mass is known (energy availability is a flag of its own,
-    `low_energy_availability`); null without 4 usable food-log days with a balance."""
-    return ramp(col("scored_balance_kcal_per_day"), k.balance_zero_credit_kcal,
-                k.balance_full_credit_kcal)
+    weight trend's when lower) from -1000 to -250 kcal/day (Garthe 2011), less
+    `below_resting_day_points` (10) for each usable day of the week eaten below resting
+    energy (`score_windows.below_resting`, a day at 60 % of it or less counting whole), at
+    least 0; whether or not fat-free mass is known (energy availability is a flag of its
+    own, `low_energy_availability`); null without 4 usable food-log days with a
+    balance."""
+    balance = ramp(col("scored_balance_kcal_per_day"), k.balance_zero_credit_kcal,
+                   k.balance_full_credit_kcal)
+    below = col("below_resting_days_7d").fill_null(0.0)
+    return (balance - k.below_resting_day_points * below).clip(0.0, 100.0)
 
 
 def low_energy_availability(k: ScoreConstants) -> pl.Expr:

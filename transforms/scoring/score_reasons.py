@@ -54,10 +54,15 @@ def protein_reason(k: ScoreConstants, meal_g_per_kg: float) -> pl.Expr:
                        (col("protein_spread"), 1.0 - k.protein_amount_share, spread)])
 
 
+#: Days' worth eaten below resting energy from which the energy reason names them (less
+#: is a day a few kcal under, not worth a word).
+BELOW_RESTING_NAMED_FROM_DAYS = 0.5
+
+
 def energy_reason(k: ScoreConstants) -> pl.Expr:
     """The weight trend's balance when the energy component scored it (lower than the
     food log's); else deficit days and mean balance, or the mean balance against its
-    target."""
+    target; then the days eaten below resting energy, from half a day's worth."""
     trend = pl.format("weight trend {} %/week: a balance of about {} kcal/day (target {} or "
                       "above)", _num(col("weight_trend_pct_per_week"), 1),
                       _num(col("trend_balance_kcal_per_day"), 0),
@@ -69,8 +74,12 @@ def energy_reason(k: ScoreConstants) -> pl.Expr:
     mean = pl.format("mean balance {} kcal/day over the last {} days (target {} or above)",
                      _num(col("balance_kcal_7d"), 0), pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(k.balance_full_credit_kcal, 0)))
-    return (pl.when(col("trend_balance_kcal_per_day") < col("balance_kcal_7d")).then(trend)
+    text = (pl.when(col("trend_balance_kcal_per_day") < col("balance_kcal_7d")).then(trend)
             .when(col("deficit_days_7d") > 0).then(deficit_days).otherwise(mean))
+    below = pl.format(", and {} days' worth eaten below resting energy",
+                      _num(col("below_resting_days_7d"), 1))
+    return pl.when(col("below_resting_days_7d") >= BELOW_RESTING_NAMED_FROM_DAYS).then(
+        pl.concat_str([text, below])).otherwise(text)
 
 
 #: The note after a low energy availability, by the athlete's sex (null: not known).

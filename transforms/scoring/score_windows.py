@@ -91,10 +91,21 @@ def daily_inputs(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.Dat
                            "protein_g_per_kg", "carbohydrate_g_per_kg",
                            "meals_reaching_protein_target")
     en = energy.select(*KEYS, "balance_kcal", "energy_availability_kcal_per_kg_ffm",
-                       "weight_kg", "weight_source")
+                       "weight_kg", "weight_source", "intake_kcal", "resting_kcal")
     return (training.join(nut, on=list(KEYS), how="full", coalesce=True)
             .join(en, on=list(KEYS), how="full", coalesce=True)
             .sort(*KEYS))
+
+
+def below_resting(k: ScoreConstants) -> pl.Expr:
+    """How far a day's intake fell below the day's resting energy, 0-1: 0 at or above
+    resting energy, rising in a straight line to 1 at `below_resting_full_share` (0.6) of
+    it or less; null when intake or resting energy is unknown. Eating below resting energy
+    is a clinical red flag for low energy availability, and single days of deep
+    within-day deficiency count beyond the week's mean (Fahrenholtz et al. 2018, Scand J
+    Med Sci Sports 28:1139; IOC REDs 2023); the shape is a model choice."""
+    short = (pl.col("resting_kcal") - pl.col("intake_kcal")) / pl.col("resting_kcal")
+    return (short / (1.0 - k.below_resting_full_share)).clip(0.0, 1.0)
 
 
 def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -175,6 +186,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
                     k.min_logged_days).alias("protein_meals_per_day_7d"),
         _mean_where(pl.col("balance_kcal"), u, w, k.min_logged_days).alias("balance_kcal_7d"),
         _count(u & (pl.col("balance_kcal") < -k.deficit_day_kcal), w).alias("deficit_days_7d"),
+        _sum(pl.when(u).then(below_resting(k)), w).alias("below_resting_days_7d"),
         _mean_where(pl.col("energy_availability_kcal_per_kg_ffm"), u, w, k.min_logged_days)
         .alias("energy_availability_7d"),
         _mean_where(pl.col("carbohydrate_g_per_kg"), carb_days, w, k.min_logged_days)

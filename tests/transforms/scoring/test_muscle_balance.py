@@ -1012,3 +1012,14 @@ def test_sessions_short_of_their_sets_are_named_with_their_worth() -> None:
     assert row["main_factor"] == "strength"
     assert row["reasons"].startswith("strength sessions: 2 in the last 7 days, worth 1.0 full "
                                      "sessions by their hard sets (6 a session; target 2)")
+
+
+def test_days_eaten_below_resting_energy_are_named_in_the_energy_reason() -> None:
+    # days 9-13 eaten at 700 kcal against 1400 kcal of resting energy (each a whole day):
+    # the balance stays 0, energy 100 - 10 x 5 = 50, cost 12.5: the only reason
+    days = {i: {"intake_kcal": 700.0} for i in range(9, 14)}
+    row = last(score_days(*make_facts(14, days=days)))
+    assert row["energy_score"] == pytest.approx(50.0)
+    assert row["main_factor"] == "energy"
+    assert row["reasons"] == ("mean balance 0 kcal/day over the last 7 days (target -250 or "
+                              "above), and 5.0 days' worth eaten below resting energy")

@@ -246,6 +246,27 @@ def test_energy_uses_the_mean_over_usable_days() -> None:
     assert got["energy_score"] == pytest.approx((mean + 1000) / (-250 + 1000) * 100)
 
 
+
+def test_days_eaten_below_resting_energy_cost_the_energy_component() -> None:
+    # resting energy 1400 kcal every day (the factory's). Day 4 eaten at 700 kcal: 50 %
+    # of resting, under 60 %: a whole day. Day 5 at 1120 kcal: (1400 - 1120) / 1400 = 20 %
+    # short, of the 40 % that count whole: half a day. Day 6 at 1500: above, nothing. The
+    # balances stay 0 (energy 100 before the days below resting): 100 - 10 x 1.5 = 85
+    days: dict[int, dict[str, object]] = {4: {"intake_kcal": 700.0},
+                                          5: {"intake_kcal": 1120.0},
+                                          6: {"intake_kcal": 1500.0}}
+    got = last(make_facts(7, days=days))
+    assert got["below_resting_days_7d"] == pytest.approx(1.5)
+    assert got["energy_score"] == pytest.approx(100 - 10 * 1.5)
+    # an unusable day (marked incomplete) below resting counts for nothing
+    days[4] = {"intake_kcal": 700.0, "incomplete": True}
+    got = last(make_facts(7, days=days))
+    assert got["below_resting_days_7d"] == pytest.approx(0.5)
+    # a deep deficit and many such days: the component stops at 0
+    deep = {i: {"intake_kcal": 300.0, "balance_kcal": -1500.0} for i in range(7)}
+    assert last(make_facts(7, days=deep))["energy_score"] == pytest.approx(0.0)
+
+
 # --------------------------------------------------------------------------------------
 # Carbohydrate: 7-day mean eaten / 7-day mean band lower bound, 0.5 -> 1.0
 # --------------------------------------------------------------------------------------
