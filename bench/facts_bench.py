@@ -10,19 +10,27 @@ local; runs are added until the records reach `--records` (the last run is kept 
 The raw frames have exactly the columns and dtypes `warehouse.facts.read_raw` returns (the
 schema is read from an empty in-memory warehouse made by `warehouse.ddl.create_all`):
 records, one session and one activity message per run (activity `utc_offset_s` is the
-Europe/Berlin offset at the run's end, so every file is "recorded at home"), no strength
-sets, one day-grain nutrition row per day and a weekly weigh-in; a file_id per run (one
-watch's serial number, created at the run's start) and status `loaded` per file, so the
-facts' check for files of the same activity (`transforms.activity_identity`) runs as in a
-build (it finds none: each run is one file).
+Europe/Berlin offset at the run's end, so every file is "recorded at home"), a lap per
+started kilometre and one `sport` message per run (every file has its session, so the
+facts take no sport from them, as in a build of complete files), no strength sets and an
+empty strength log (the athlete's strength_source is "watch"), one day-grain nutrition row
+per day (Cronometer's daily summary, each day marked completed) and a weekly weigh-in; a
+file_id per run (one watch's serial number, created at the run's start) and status
+`loaded` per file, so the facts' check for files of the same activity
+(`transforms.activity_identity`) runs as in a build (it finds none: each run is one file).
+The athletes frame has the columns `flows.build.athlete_frame` gives (sex included), and
+the `[scoring]` constants are the defaults (`schemas.scoring.Scoring()`), passed as a build
+passes them.
 
 Measured, alternating in each repeat, medians reported, after one warm-up of each on the
 first 10 runs:
-- musclebalance: `daily_facts(raw, athletes, today)` in this process (all three fact
-  frames: local days, sport per sample, deltas, running volume, zones, TRIMP, load, body
-  weight, nutrition, energy);
-- scoring (not compared: no other tool computes it): `transforms.scoring.muscle_balance` on the
-  facts just computed, daily and weekly, timed after the facts (median reported);
+- musclebalance: `daily_facts(raw, athletes, today, scoring)` in this process (all three
+  fact frames: local days, sport per sample, deltas, running volume, zones, TRIMP, load,
+  strength, body weight, nutrition, energy);
+- scoring (not compared: no other tool computes it): `transforms.scoring.muscle_balance` on
+  the facts just computed, as `flows.build.stage_marts` calls it (`score_days(training,
+  nutrition, energy, scoring, scoring, athletes=athletes)`, then the daily and weekly
+  marts), timed after the facts (median reported);
 - baseline: one DuckDB SQL query over the same records frame (`con.register`, no copy):
   per local day (`timestamp_utc AT TIME ZONE 'Europe/Berlin'`, cast to DATE) the running
   distance (sum of positive `lag` differences of `distance_m` within each file and segment,
@@ -55,6 +63,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from schemas.frames import RawFrames  # noqa: E402
+from schemas.scoring import Scoring  # noqa: E402
 from transforms.daily_facts import daily_facts  # noqa: E402
 from transforms.running_volume import MAX_GAP_S  # noqa: E402
 from transforms.scoring.muscle_balance import (  # noqa: E402
@@ -218,6 +227,7 @@ def generate(min_records: int, schemas: dict[str, pl.Schema]) -> RawFrames:
         pl.lit(hex_digests(rng, 1)[0]).alias("source_sha256"),
         (pl.int_range(pl.len()) + 2).alias("source_row"),  # line 1 is the header
         pl.lit(exported).alias("exported_at"),
+        pl.lit(True).alias("day_completed"),  # the daily summary's "Completed"
     )
     weigh_days = days.gather_every(7)
     body = pl.DataFrame({
@@ -238,10 +248,19 @@ def generate(min_records: int, schemas: dict[str, pl.Schema]) -> RawFrames:
         pl.col("start_time_utc").alias("time_created_utc"),
     )
     files = sessions.select("athlete_id", "source_sha256", pl.lit("loaded").alias("status"))
+    # the watch's auto-lap: one lap per started kilometre; one sport message per file
+    laps = records.group_by("run", (pl.col("distance_m") // 1000).alias("km")).agg(
+        pl.col("timestamp_utc").first().alias("start_time_utc"), pl.col("timestamp_utc").last(),
+    ).sort("run", "km").join(runs.select("run", "source_sha256"), on="run").select(
+        pl.lit(ATHLETE).alias("athlete_id"), "source_sha256", "start_time_utc",
+        "timestamp_utc", pl.lit("running").alias("sport"), pl.lit("generic").alias("sub_sport"),
+    )
+    sports = sessions.select("athlete_id", "source_sha256", "sport", "sub_sport")
 
     frames = {"records": records, "sessions": sessions,
               "activity": activity, "sets": pl.DataFrame(), "nutrition_entries": nutrition,
-              "body_measurements": body, "file_id": file_id, "files": files}
+              "body_measurements": body, "file_id": file_id, "files": files, "laps": laps,
+              "sports": sports, "strength_log": pl.DataFrame()}
     typed = {}
     for key, schema in schemas.items():
         frame = frames[key]
@@ -265,19 +284,25 @@ def first_runs(raw: RawFrames, runs: int) -> RawFrames:
         body_measurements=raw.body_measurements.filter(pl.col("local_date") <= last),
         file_id=raw.file_id.filter(pl.col("source_sha256").is_in(shas)),
         files=raw.files.filter(pl.col("source_sha256").is_in(shas)),
+        laps=raw.laps.filter(pl.col("source_sha256").is_in(shas)),
+        sports=raw.sports.filter(pl.col("source_sha256").is_in(shas)),
+        strength_log=raw.strength_log.filter(pl.col("local_date") <= last),
     )
 
 
 def athlete_frame() -> pl.DataFrame:
-    """One athlete, as `flows.build.athlete_frame` builds it."""
+    """One athlete, as `flows.build.athlete_frame` builds it (same columns and dtypes; no
+    day marked incomplete, strength from the watch)."""
     return pl.DataFrame(
         [{"athlete_id": ATHLETE, "timezone": ZONE, "sex": "female", "birth_year": 1990,
           "height_cm": 168.0, "weight_kg": 60.0, "max_hr": 188.0, "resting_hr": 50.0,
-          "lthr": 170.0, "zone_model": "hrmax"}],
+          "lthr": 170.0, "zone_model": "hrmax", "incomplete_days": [],
+          "strength_source": "watch"}],
         schema={"athlete_id": pl.String, "timezone": pl.String, "sex": pl.String,
                 "birth_year": pl.Int32, "height_cm": pl.Float64, "weight_kg": pl.Float64,
                 "max_hr": pl.Float64, "resting_hr": pl.Float64, "lthr": pl.Float64,
-                "zone_model": pl.String},
+                "zone_model": pl.String, "incomplete_days": pl.List(pl.Date),
+                "strength_source": pl.String},
     )
 
 
@@ -354,11 +379,12 @@ def main() -> None:
     generate_s = time.perf_counter() - t0
     generate_peak = rss.now_mb()
     athletes = athlete_frame()
+    scoring = Scoring()  # the [scoring] defaults, as a build without a [scoring] table
     today = raw.sessions["timestamp_utc"].max().date() + timedelta(days=1)
 
     con = duckdb.connect(":memory:")
     small = first_runs(raw, WARMUP_RUNS)
-    daily_facts(small, athletes, today)  # warm-ups: imports, caches, thread pools
+    daily_facts(small, athletes, today, scoring)  # warm-ups: imports, caches, thread pools
     con.register("records", small.records)
     run_baseline(con)
     con.unregister("records")
@@ -367,16 +393,17 @@ def main() -> None:
 
     facts_runs, base_runs = [], []
     for _ in range(args.repeats):  # alternating, so machine noise hits both alike
-        facts_runs.append(timed(lambda: daily_facts(raw, athletes, today), rss))
+        facts_runs.append(timed(lambda: daily_facts(raw, athletes, today, scoring), rss))
         base_runs.append(timed(lambda: run_baseline(con), rss))
     facts, base = facts_runs[-1][2], base_runs[-1][2]
     check = agreement(facts.training, base)
     assert check["days_in_only_one"] == 0, check
     assert check["max_abs_diff_km"] < 1e-6 and check["max_abs_diff_moving_min"] < 1e-6, check
 
-    def score(facts=facts):  # the scoring stage of a build, on the facts just computed
-        scored = score_days(facts.training, facts.nutrition, facts.energy)
-        return daily_muscle_balance(scored), weekly_muscle_balance(scored)
+    def score(facts=facts):  # the scoring stage of a build (flows.build.stage_marts)
+        scored = score_days(facts.training, facts.nutrition, facts.energy, scoring, scoring,
+                            athletes=athletes)
+        return daily_muscle_balance(scored), weekly_muscle_balance(scored, scoring)
 
     score(facts)  # warm-up
     score_runs = [timed(score, rss) for _ in range(args.repeats)]
