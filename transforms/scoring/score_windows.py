@@ -133,6 +133,10 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     weighed = pl.when(measured).then(pl.col("weight_kg"))
     # consecutive hard days: a streak breaks on a day that is not hard or after a gap
     gap = (pl.col("local_date").diff().over("athlete_id") != pl.duration(days=1)).fill_null(True)
+    # a streak's length: rows since the last row that is not hard (or before a hard row
+    # after a gap); every athlete's first row has a gap, so no streak crosses athletes
+    row = pl.int_range(pl.len())
+    streak_start = pl.when(~hard).then(row).when(gap).then(row - 1).forward_fill()
     staged = days.with_columns(
         pl.when(measured).then(day_number).alias("__weigh_day"),
         (weighed - weighed.mean().over("athlete_id")).alias("__weigh_kg"),
@@ -145,9 +149,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .forward_fill().over("athlete_id").alias("__last_strength"),
         pl.when(strength_known).then(pl.col("local_date")).min().over("athlete_id")
         .alias("__first_known"),
-    ).with_columns(
-        pl.col("__hard").cast(pl.Int32).cum_sum().over("athlete_id", "__hard_group")
-        .alias("__hard_streak"),
+        (row - streak_start).cast(pl.Int32).alias("__hard_streak"),
     )
     u = pl.col("__usable")
     very_low = u & pl.col("very_low_intake").fill_null(False)
@@ -176,7 +178,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         """A strength sum over the week: null unless every day's strength is known."""
         return pl.when(full_strength_week).then(expr)
 
-    return staged.with_columns(
+    return with_weight_trend(staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
         _count(very_low, w).alias("very_low_intake_days_7d"),
         _dates_in_window(very_low, w).alias("very_low_intake_dates_7d"),
@@ -220,8 +222,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
         week(_longest_streak_in_window(pl.col("__hard_streak"), w))
         .alias("max_hard_streak_7d"),
-        *weight_trend(k),
-    )
+    ), k)
 
 
 def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -265,8 +266,8 @@ def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
     return pl.concat_list(picked).list.drop_nulls()
 
 
-def weight_trend(k: ScoreConstants) -> tuple[pl.Expr, pl.Expr]:
-    """`weight_trend_pct_per_week` (%/week, negative: losing) and
+def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """`frame` with `weight_trend_pct_per_week` (%/week, negative: losing) and
     `trend_balance_kcal_per_day` (kcal/day) from the measured weigh-ins of the last 28
     days (`weight_trend_window_days`; interpolated, carried and configured weights never
     count): the ordinary least-squares slope of weight on day, kg/day, as % of the
@@ -277,21 +278,28 @@ def weight_trend(k: ScoreConstants) -> tuple[pl.Expr, pl.Expr]:
     between them and can be checked with a spreadsheet's SLOPE(); an exponentially
     smoothed trend (Walker's Hacker's Diet, MacroFactor) reacts faster but depends on
     every weigh-in before the window and on how the days without one are filled. Sums of
-    day numbers (integers) are exact; weights enter less the athlete's mean weigh-in."""
+    day numbers (integers) are exact; weights enter less the athlete's mean weigh-in. The
+    window sums are taken once, in columns dropped again."""
     days = k.weight_trend_window_days
     x, y = pl.col("__weigh_day"), pl.col("__weigh_kg")
-    n = _rolling(x.is_not_null().cast(pl.Int64), days)
-    sx, sxx = _rolling(x, days), _rolling(x * x, days)
-    sy, sxy = _rolling(y, days), _rolling(x.cast(pl.Float64) * y, days)
-    span = (x.rolling_max_by("local_date", _days(days))
-            - x.rolling_min_by("local_date", _days(days))).over("athlete_id")
-    enough = (n >= k.weight_trend_min_weighins) & (span >= k.weight_trend_min_span_days)
+    sums = {"__n": x.is_not_null().cast(pl.Int64), "__sx": x, "__sxx": x * x, "__sy": y,
+            "__sxy": x.cast(pl.Float64) * y}
+    n, sx, sxx, sy, sxy = (pl.col(name) for name in sums)
+    windowed = frame.with_columns(
+        *(_rolling(expr, days).alias(name) for name, expr in sums.items()),
+        (x.rolling_max_by("local_date", _days(days)) - x.rolling_min_by("local_date", _days(days))
+         ).over("athlete_id").alias("__span"))
+    enough = (n >= k.weight_trend_min_weighins) & (pl.col("__span")
+                                                    >= k.weight_trend_min_span_days)
     spread = (n * sxx - sx * sx).cast(pl.Float64)
-    slope_kg_per_day = pl.when(enough).then((n * sxy - sx * sy) / spread)
+    windowed = windowed.with_columns(
+        pl.when(enough).then((n * sxy - sx * sy) / spread).alias("__slope"))
+    slope_kg_per_day = pl.col("__slope")
     mean_kg = sy / n + pl.col("__weigh_ref_kg")
-    return ((slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
-            (slope_kg_per_day * k.weight_change_kcal_per_kg)
-            .alias("trend_balance_kcal_per_day"))
+    return windowed.with_columns(
+        (slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
+        (slope_kg_per_day * k.weight_change_kcal_per_kg).alias("trend_balance_kcal_per_day"),
+    ).drop(*sums, "__span", "__slope")
 
 
 def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:
