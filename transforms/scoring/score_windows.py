@@ -150,13 +150,16 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         pl.when(strength_known).then(pl.col("local_date")).min().over("athlete_id")
         .alias("__first_known"),
         (row - streak_start).cast(pl.Int32).alias("__hard_streak"),
+        # window counts read several times below, taken once (dropped at the end)
+        _count(known, w).alias("__known_7d"), _count(known, c).alias("__known_chronic"),
+        _count(strength_known, w).alias("__strength_known_7d"),
     )
     u = pl.col("__usable")
     very_low = u & pl.col("very_low_intake").fill_null(False)
     carb_days = u & pl.col("carbohydrate_g_per_kg").is_not_null() \
         & pl.col("carbohydrate_need_g_per_kg").is_not_null()
     # the baseline: the chronic window minus the scored week
-    base_known = _count(pl.col("__known"), c) - _count(pl.col("__known"), w)
+    base_known = pl.col("__known_chronic") - pl.col("__known_7d")
     base_min = _non_negative(_sum(pl.col("run_moving_min"), c)
                              - _sum(pl.col("run_moving_min"), w))
     base_km = _non_negative(_sum(pl.col("run_distance_km"), c)
@@ -166,9 +169,9 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     km_unknown = (pl.col("run_moving_min") > 0) & pl.col("run_distance_km").is_null()
     week_km_unknown = _count(km_unknown, w) > 0
     base_km_unknown = (_count(km_unknown, c) - _count(km_unknown, w)) > 0
-    full_week = _count(pl.col("__known"), w) >= w  # training known on every day of the week
+    full_week = pl.col("__known_7d") >= w  # training known on every day of the week
 
-    full_strength_week = _count(pl.col("__strength_known"), w) >= w
+    full_strength_week = pl.col("__strength_known_7d") >= w
 
     def week(expr: pl.Expr) -> pl.Expr:
         """A training sum over the week: null unless every day's training is known."""
@@ -195,7 +198,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .alias("carbohydrate_g_per_kg_7d"),
         _mean_where(pl.col("carbohydrate_need_g_per_kg"), carb_days, w, k.min_logged_days)
         .alias("carbohydrate_need_g_per_kg_7d"),
-        _count(pl.col("__known"), w).alias("known_days_7d"),
+        pl.col("__known_7d").alias("known_days_7d"),
         week(_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
         week(pl.when(~week_km_unknown).then(_sum(pl.col("run_distance_km"), w)))
         .alias("run_km_7d"),
@@ -222,7 +225,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
         week(_longest_streak_in_window(pl.col("__hard_streak"), w))
         .alias("max_hard_streak_7d"),
-    ), k)
+    ), k).drop("__known_7d", "__known_chronic", "__strength_known_7d")
 
 
 def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -256,14 +259,24 @@ def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
     """The dates, oldest first, of the rows where `mask` holds in the window of `days`
     ending on the row's day (a list; empty when none). Rows sorted by athlete and day, one
     per calendar day, as in `_longest_streak_in_window`."""
-    date = pl.col("local_date")
     picked = []
     for back in reversed(range(days)):
-        earlier = date.shift(back).over("athlete_id")
-        inside = (date - earlier).dt.total_days() < days
-        picked.append(pl.when(inside & mask.fill_null(False).shift(back).over("athlete_id")
-                              .fill_null(False)).then(earlier))
+        picked.append(pl.when(_in_window(back, days) & mask.fill_null(False).shift(back)
+                              .fill_null(False)).then(pl.col("local_date").shift(back)))
     return pl.concat_list(picked).list.drop_nulls()
+
+
+def _days_before(back: int) -> pl.Expr:
+    """Days from the row `back` rows earlier (in the frame) to the row's day."""
+    return (pl.col("local_date") - pl.col("local_date").shift(back)).dt.total_days()
+
+
+def _in_window(back: int, days: int) -> pl.Expr:
+    """Whether the row `back` rows earlier is the same athlete's and inside the window of
+    `days` ending on the row's day (rows sorted by athlete and day): a shift of the whole
+    frame, cheaper than one per athlete; null on the frame's first rows."""
+    athlete = pl.col("athlete_id")
+    return (_days_before(back) < days) & (athlete.shift(back) == athlete)
 
 
 def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -312,11 +325,8 @@ def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:
     calendar day), so the rows 0..days-1 before each row, by position within its athlete
     and taken only while their date lies in the window, are all of them (rows sorted by
     athlete and day)."""
-    date = pl.col("local_date")
     parts = []
     for back in range(days):
-        offset = (date - date.shift(back).over("athlete_id")).dt.total_days()
-        inside = pl.min_horizontal(streak.shift(back).over("athlete_id"),
-                                   pl.lit(days, pl.Int64) - offset)
-        parts.append(pl.when(offset < days).then(inside))
+        inside = pl.min_horizontal(streak.shift(back), pl.lit(days, pl.Int64) - _days_before(back))
+        parts.append(pl.when(_in_window(back, days)).then(inside))
     return pl.max_horizontal(parts).cast(pl.Int32)
