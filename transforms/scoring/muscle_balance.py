@@ -79,41 +79,60 @@ def _verdict(parts: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     ).with_columns(band(col("score"), k).alias("band"))
 
 
+def _ranks(costs: list[pl.Expr]) -> list[pl.Expr]:
+    """Per row, each candidate's place among the candidates, 0 first: costliest first,
+    ties in their order; null for a candidate whose cost is null (not a reason). The
+    number of candidates placed before it, so no sort."""
+    return [pl.when(cost_j.is_not_null()).then(pl.sum_horizontal([
+        ((cost_i >= cost_j) if i < j else (cost_i > cost_j)).fill_null(False).cast(pl.Int32)
+        for i, cost_i in enumerate(costs) if i != j]))
+        for j, cost_j in enumerate(costs)]
+
+
 def _reasons(scored: pl.DataFrame, k: ScoreConstants, facts: FactConstants) -> pl.DataFrame:
     """Per day: `main_factor` (costliest component) and `reasons`: the flags that are set
     (`flag_reasons`, in their order), then the components below 80 costliest first, at
     most `max_reasons` texts in all, then what the score could not look at
     (`unknown_inputs_note`)."""
     texts = reason_texts(k, facts.meal_protein_g_per_kg, facts.full_session_sets)
-    flags = flag_reasons(k)
-    long = pl.concat([
-        *(scored.select(*KEYS, pl.lit(None, pl.String).alias("component"),
-                        pl.lit(i - len(flags)).alias("__order"),
-                        pl.lit(float("inf")).alias("__cost"), text.alias("__text"))
-          .filter(col("__text").is_not_null())
-          for i, (_, text) in enumerate(flags)),
-        *(scored.filter(col(f"{name}_score") < k.reason_below_score)
-          .select(*KEYS, pl.lit(name).alias("component"), pl.lit(i).alias("__order"),
-                  (k.weight(name) * (100.0 - col(f"{name}_score"))).alias("__cost"),
-                  texts[name].alias("__text"))
-          .filter(col("__cost") > 0)
-          for i, name in enumerate(COMPONENTS)
-          if name != "intensity" or k.intensity_reasons),  # opt-in: still in the score
-    ])
-    ranked = (
-        long.join(scored.filter(col("score").is_not_null()).select(*KEYS), on=list(KEYS),
-                  how="inner")
-        .sort([*KEYS, "__cost", "__order"], descending=[False, False, True, False])
-        .group_by(*KEYS, maintain_order=True)
-        .agg(col("component").drop_nulls().first().alias("main_factor"),
-             col("__text").head(k.max_reasons).str.join("; ").alias("reasons"))
-    )
-    return scored.join(ranked, on=list(KEYS), how="left").with_columns(
+    named = [name for name in COMPONENTS
+             if name != "intensity" or k.intensity_reasons]  # opt-in: still in the score
+    flags = [text for _, text in flag_reasons(k)]
+    # the candidates: the flags (an infinite cost when set), then the components below 80
+    cost_exprs = [pl.when(text.is_not_null()).then(pl.lit(float("inf"))) for text in flags]
+    for name in named:
+        cost = pl.when(col(f"{name}_score") < k.reason_below_score).then(
+            k.weight(name) * (100.0 - col(f"{name}_score")))
+        cost_exprs.append(pl.when(cost > 0).then(cost))
+    n = len(cost_exprs)
+    cost = [col(f"__cost{j}") for j in range(n)]
+    text = [col(f"__text{j}") for j in range(n)]
+    rank = [col(f"__rank{j}") for j in range(n)]
+    staged = scored.with_columns(
+        *(e.alias(f"__cost{j}") for j, e in enumerate(cost_exprs)),
+        *(e.alias(f"__text{j}") for j, e in enumerate([*flags, *(texts[c] for c in named)])))
+    staged = staged.with_columns(r.alias(f"__rank{j}") for j, r in enumerate(_ranks(cost)))
+    component_costs = cost[len(flags):]
+    highest = pl.max_horizontal(component_costs)
+    main = pl.lit(None, pl.String)
+    for name, cost_j in reversed(list(zip(named, component_costs, strict=True))):
+        main = pl.when(cost_j == highest).then(pl.lit(name)).otherwise(main)
+    shown = []
+    for place in range(k.max_reasons):
+        text_at = pl.lit(None, pl.String)
+        for rank_j, text_j in zip(reversed(rank), reversed(text), strict=True):
+            text_at = pl.when(rank_j == place).then(text_j).otherwise(text_at)
+        shown.append(text_at)
+    scored_day = col("score").is_not_null()
+    return staged.with_columns(
+        pl.when(scored_day).then(main).alias("main_factor"),
         pl.concat_str([
-            pl.when(col("score").is_null()).then(insufficient_data_reason(k))
-            .otherwise(col("reasons").fill_null(NO_REASON.format(int(k.reason_below_score)))),
+            pl.when(~scored_day).then(insufficient_data_reason(k))
+            .when(pl.any_horizontal([c.is_not_null() for c in cost]))
+            .then(pl.concat_str(shown, separator="; ", ignore_nulls=True))
+            .otherwise(pl.lit(NO_REASON.format(int(k.reason_below_score)))),
             unknown_inputs_note()], separator="; ", ignore_nulls=True)
-        .alias("reasons"))
+        .alias("reasons")).drop(*(c.meta.output_name() for c in (*cost, *text, *rank)))
 
 
 def _with_low_intake(scored: pl.DataFrame, min_logged_kcal: float) -> pl.DataFrame:

@@ -133,6 +133,10 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     weighed = pl.when(measured).then(pl.col("weight_kg"))
     # consecutive hard days: a streak breaks on a day that is not hard or after a gap
     gap = (pl.col("local_date").diff().over("athlete_id") != pl.duration(days=1)).fill_null(True)
+    # a streak's length: rows since the last row that is not hard (or before a hard row
+    # after a gap); every athlete's first row has a gap, so no streak crosses athletes
+    row = pl.int_range(pl.len())
+    streak_start = pl.when(~hard).then(row).when(gap).then(row - 1).forward_fill()
     staged = days.with_columns(
         pl.when(measured).then(day_number).alias("__weigh_day"),
         (weighed - weighed.mean().over("athlete_id")).alias("__weigh_kg"),
@@ -145,16 +149,17 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .forward_fill().over("athlete_id").alias("__last_strength"),
         pl.when(strength_known).then(pl.col("local_date")).min().over("athlete_id")
         .alias("__first_known"),
-    ).with_columns(
-        pl.col("__hard").cast(pl.Int32).cum_sum().over("athlete_id", "__hard_group")
-        .alias("__hard_streak"),
+        (row - streak_start).cast(pl.Int32).alias("__hard_streak"),
+        # window counts read several times below, taken once (dropped at the end)
+        _count(known, w).alias("__known_7d"), _count(known, c).alias("__known_chronic"),
+        _count(strength_known, w).alias("__strength_known_7d"),
     )
     u = pl.col("__usable")
     very_low = u & pl.col("very_low_intake").fill_null(False)
     carb_days = u & pl.col("carbohydrate_g_per_kg").is_not_null() \
         & pl.col("carbohydrate_need_g_per_kg").is_not_null()
     # the baseline: the chronic window minus the scored week
-    base_known = _count(pl.col("__known"), c) - _count(pl.col("__known"), w)
+    base_known = pl.col("__known_chronic") - pl.col("__known_7d")
     base_min = _non_negative(_sum(pl.col("run_moving_min"), c)
                              - _sum(pl.col("run_moving_min"), w))
     base_km = _non_negative(_sum(pl.col("run_distance_km"), c)
@@ -164,9 +169,9 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     km_unknown = (pl.col("run_moving_min") > 0) & pl.col("run_distance_km").is_null()
     week_km_unknown = _count(km_unknown, w) > 0
     base_km_unknown = (_count(km_unknown, c) - _count(km_unknown, w)) > 0
-    full_week = _count(pl.col("__known"), w) >= w  # training known on every day of the week
+    full_week = pl.col("__known_7d") >= w  # training known on every day of the week
 
-    full_strength_week = _count(pl.col("__strength_known"), w) >= w
+    full_strength_week = pl.col("__strength_known_7d") >= w
 
     def week(expr: pl.Expr) -> pl.Expr:
         """A training sum over the week: null unless every day's training is known."""
@@ -176,7 +181,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         """A strength sum over the week: null unless every day's strength is known."""
         return pl.when(full_strength_week).then(expr)
 
-    return staged.with_columns(
+    return with_weight_trend(staged.with_columns(
         _count(u, w).alias("logged_days_7d"),
         _count(very_low, w).alias("very_low_intake_days_7d"),
         _dates_in_window(very_low, w).alias("very_low_intake_dates_7d"),
@@ -193,7 +198,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         .alias("carbohydrate_g_per_kg_7d"),
         _mean_where(pl.col("carbohydrate_need_g_per_kg"), carb_days, w, k.min_logged_days)
         .alias("carbohydrate_need_g_per_kg_7d"),
-        _count(pl.col("__known"), w).alias("known_days_7d"),
+        pl.col("__known_7d").alias("known_days_7d"),
         week(_sum(pl.col("run_moving_min"), w) / 60.0).alias("run_h_7d"),
         week(pl.when(~week_km_unknown).then(_sum(pl.col("run_distance_km"), w)))
         .alias("run_km_7d"),
@@ -220,8 +225,7 @@ def windows(days: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         week(_count(pl.col("__hard"), w)).alias("hard_days_7d"),
         week(_longest_streak_in_window(pl.col("__hard_streak"), w))
         .alias("max_hard_streak_7d"),
-        *weight_trend(k),
-    )
+    ), k).drop("__known_7d", "__known_chronic", "__strength_known_7d")
 
 
 def score_memory(scored: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
@@ -255,18 +259,28 @@ def _dates_in_window(mask: pl.Expr, days: int) -> pl.Expr:
     """The dates, oldest first, of the rows where `mask` holds in the window of `days`
     ending on the row's day (a list; empty when none). Rows sorted by athlete and day, one
     per calendar day, as in `_longest_streak_in_window`."""
-    date = pl.col("local_date")
     picked = []
     for back in reversed(range(days)):
-        earlier = date.shift(back).over("athlete_id")
-        inside = (date - earlier).dt.total_days() < days
-        picked.append(pl.when(inside & mask.fill_null(False).shift(back).over("athlete_id")
-                              .fill_null(False)).then(earlier))
+        picked.append(pl.when(_in_window(back, days) & mask.fill_null(False).shift(back)
+                              .fill_null(False)).then(pl.col("local_date").shift(back)))
     return pl.concat_list(picked).list.drop_nulls()
 
 
-def weight_trend(k: ScoreConstants) -> tuple[pl.Expr, pl.Expr]:
-    """`weight_trend_pct_per_week` (%/week, negative: losing) and
+def _days_before(back: int) -> pl.Expr:
+    """Days from the row `back` rows earlier (in the frame) to the row's day."""
+    return (pl.col("local_date") - pl.col("local_date").shift(back)).dt.total_days()
+
+
+def _in_window(back: int, days: int) -> pl.Expr:
+    """Whether the row `back` rows earlier is the same athlete's and inside the window of
+    `days` ending on the row's day (rows sorted by athlete and day): a shift of the whole
+    frame, cheaper than one per athlete; null on the frame's first rows."""
+    athlete = pl.col("athlete_id")
+    return (_days_before(back) < days) & (athlete.shift(back) == athlete)
+
+
+def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
+    """`frame` with `weight_trend_pct_per_week` (%/week, negative: losing) and
     `trend_balance_kcal_per_day` (kcal/day) from the measured weigh-ins of the last 28
     days (`weight_trend_window_days`; interpolated, carried and configured weights never
     count): the ordinary least-squares slope of weight on day, kg/day, as % of the
@@ -277,21 +291,28 @@ def weight_trend(k: ScoreConstants) -> tuple[pl.Expr, pl.Expr]:
     between them and can be checked with a spreadsheet's SLOPE(); an exponentially
     smoothed trend (Walker's Hacker's Diet, MacroFactor) reacts faster but depends on
     every weigh-in before the window and on how the days without one are filled. Sums of
-    day numbers (integers) are exact; weights enter less the athlete's mean weigh-in."""
+    day numbers (integers) are exact; weights enter less the athlete's mean weigh-in. The
+    window sums are taken once, in columns dropped again."""
     days = k.weight_trend_window_days
     x, y = pl.col("__weigh_day"), pl.col("__weigh_kg")
-    n = _rolling(x.is_not_null().cast(pl.Int64), days)
-    sx, sxx = _rolling(x, days), _rolling(x * x, days)
-    sy, sxy = _rolling(y, days), _rolling(x.cast(pl.Float64) * y, days)
-    span = (x.rolling_max_by("local_date", _days(days))
-            - x.rolling_min_by("local_date", _days(days))).over("athlete_id")
-    enough = (n >= k.weight_trend_min_weighins) & (span >= k.weight_trend_min_span_days)
+    sums = {"__n": x.is_not_null().cast(pl.Int64), "__sx": x, "__sxx": x * x, "__sy": y,
+            "__sxy": x.cast(pl.Float64) * y}
+    n, sx, sxx, sy, sxy = (pl.col(name) for name in sums)
+    windowed = frame.with_columns(
+        *(_rolling(expr, days).alias(name) for name, expr in sums.items()),
+        (x.rolling_max_by("local_date", _days(days)) - x.rolling_min_by("local_date", _days(days))
+         ).over("athlete_id").alias("__span"))
+    enough = (n >= k.weight_trend_min_weighins) & (pl.col("__span")
+                                                    >= k.weight_trend_min_span_days)
     spread = (n * sxx - sx * sx).cast(pl.Float64)
-    slope_kg_per_day = pl.when(enough).then((n * sxy - sx * sy) / spread)
+    windowed = windowed.with_columns(
+        pl.when(enough).then((n * sxy - sx * sy) / spread).alias("__slope"))
+    slope_kg_per_day = pl.col("__slope")
     mean_kg = sy / n + pl.col("__weigh_ref_kg")
-    return ((slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
-            (slope_kg_per_day * k.weight_change_kcal_per_kg)
-            .alias("trend_balance_kcal_per_day"))
+    return windowed.with_columns(
+        (slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
+        (slope_kg_per_day * k.weight_change_kcal_per_kg).alias("trend_balance_kcal_per_day"),
+    ).drop(*sums, "__span", "__slope")
 
 
 def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:
@@ -304,11 +325,8 @@ def _longest_streak_in_window(streak: pl.Expr, days: int) -> pl.Expr:
     calendar day), so the rows 0..days-1 before each row, by position within its athlete
     and taken only while their date lies in the window, are all of them (rows sorted by
     athlete and day)."""
-    date = pl.col("local_date")
     parts = []
     for back in range(days):
-        offset = (date - date.shift(back).over("athlete_id")).dt.total_days()
-        inside = pl.min_horizontal(streak.shift(back).over("athlete_id"),
-                                   pl.lit(days, pl.Int64) - offset)
-        parts.append(pl.when(offset < days).then(inside))
+        inside = pl.min_horizontal(streak.shift(back), pl.lit(days, pl.Int64) - _days_before(back))
+        parts.append(pl.when(_in_window(back, days)).then(inside))
     return pl.max_horizontal(parts).cast(pl.Int32)
