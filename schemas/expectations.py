@@ -114,7 +114,7 @@ FFM_KG = (MIN_BODY_WEIGHT_KG * (1 - MAX_BODY_FAT_PCT / 100),
 TRIMP_MAX = 10_000
 #: A weight trend no body shows (plausibility: 20 %/week; the balance of 20 % of the
 #: heaviest weight the door accepts, 300 kg, a week at 7700 kcal/kg, rounded up).
-WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -20, 20),
+WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -5, 5),
                        ("trend_balance_kcal_per_day", -70_000, 70_000))
 #: Points the energy-protein interaction may take off (energy_protein_interaction x 100 at
 #: the most; the key is bounded only below, so 0-100 like the score).

@@ -155,8 +155,8 @@ _MEMORY = (
 _WEIGHT_TREND = (
     ("weight_trend_pct_per_week",
      "Weight trend, %/week of body weight (negative: losing): least-squares slope of the "
-     "measured weigh-ins of the last 28 days (null: under 4 weigh-ins or spanning under 14 "
-     "days)"),
+     "measured weigh-ins of the last 28 days (null: under 4 weigh-ins, spanning under 14 "
+     "days, or steeper than 5 %/week: weigh-ins that disagree)"),
     ("trend_balance_kcal_per_day",
      "Energy balance the weight trend implies, kcal/day: slope kg/day x 7700 kcal/kg "
      "(Wishnofsky 1958; Hall 2008: an average, early losses are partly water)"),

@@ -279,6 +279,12 @@ def _in_window(back: int, days: int) -> pl.Expr:
     return (_days_before(back) < days) & (athlete.shift(back) == athlete)
 
 
+#: The steepest weight trend taken as one, %/week either way: sustained loss in the
+#: largest deficits is about 1-2 %/week after the first week's water (Hall 2008), so 5
+#: leaves room for water and scale noise (a model choice).
+MAX_WEIGHT_TREND_PCT_PER_WEEK = 5.0
+
+
 def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     """`frame` with `weight_trend_pct_per_week` (%/week, negative: losing) and
     `trend_balance_kcal_per_day` (kcal/day) from the measured weigh-ins of the last 28
@@ -292,7 +298,10 @@ def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     smoothed trend (Walker's Hacker's Diet, MacroFactor) reacts faster but depends on
     every weigh-in before the window and on how the days without one are filled. Sums of
     day numbers (integers) are exact; weights enter less the athlete's mean weigh-in. The
-    window sums are taken once, in columns dropped again."""
+    window sums are taken once, in columns dropped again. A trend steeper than
+    `MAX_WEIGHT_TREND_PCT_PER_WEEK` (5 %/week either way) is null: no diet moves a body
+    that fast for weeks, so the weigh-ins disagree (two scales, lb read as kg, another
+    person) and say nothing of the balance."""
     days = k.weight_trend_window_days
     x, y = pl.col("__weigh_day"), pl.col("__weigh_kg")
     sums = {"__n": x.is_not_null().cast(pl.Int64), "__sx": x, "__sxx": x * x, "__sy": y,
@@ -307,8 +316,12 @@ def with_weight_trend(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     spread = (n * sxx - sx * sx).cast(pl.Float64)
     windowed = windowed.with_columns(
         pl.when(enough).then((n * sxy - sx * sy) / spread).alias("__slope"))
-    slope_kg_per_day = pl.col("__slope")
     mean_kg = sy / n + pl.col("__weigh_ref_kg")
+    pct = pl.col("__slope") * 7.0 / mean_kg * 100.0
+    plausible = pct.abs() <= MAX_WEIGHT_TREND_PCT_PER_WEEK
+    windowed = windowed.with_columns(
+        pl.when(plausible).then(pl.col("__slope")).alias("__slope"))
+    slope_kg_per_day = pl.col("__slope")
     return windowed.with_columns(
         (slope_kg_per_day * 7.0 / mean_kg * 100.0).alias("weight_trend_pct_per_week"),
         (slope_kg_per_day * k.weight_change_kcal_per_kg).alias("trend_balance_kcal_per_day"),

@@ -1023,3 +1023,19 @@ def test_days_eaten_below_resting_energy_are_named_in_the_energy_reason() -> Non
     assert row["main_factor"] == "energy"
     assert row["reasons"] == ("mean balance 0 kcal/day over the last 7 days (target -250 or "
                               "above), and 5.0 days' worth eaten below resting energy")
+
+
+def test_a_weight_trend_steeper_than_5_percent_a_week_is_unknown() -> None:
+    # a line losing 4.9 % of 60 kg a week is a trend (the slope recovers it); weigh-ins of
+    # 60 kg and then 132 kg (lb read as kg) two weeks later are no trend: null, and the
+    # energy component falls back on the food log's balance (0: full credit)
+    steep = last(score_days(*make_facts(28, days=weigh_ins(-4.9))))
+    slope = 60 * 0.049 / 7  # kg/day; % of the mean weigh-in, as in the test above
+    assert steep["weight_trend_pct_per_week"] == pytest.approx(-slope * 7 / (60 + slope * 13)
+                                                               * 100)
+    mixed = {i: {"weight_kg": 60.0 if i < 14 else 132.0, "weight_source": "measured"}
+             for i in range(0, 28, 3)}
+    row = last(score_days(*make_facts(28, days=mixed)))
+    assert row["weight_trend_pct_per_week"] is None
+    assert row["trend_balance_kcal_per_day"] is None
+    assert row["energy_score"] == pytest.approx(100.0)
