@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from schemas.fit import EXTRA_COLUMN, FIT_FIELDS_COLUMNS, FIT_FIELDS_TABLE, FIT_TABLES, KEY_COLUMNS
+from schemas.wellness import WELLNESS_COMMENTS, WELLNESS_TABLES
 from warehouse.connection import quote_ident, sql_string, transaction
 
 Columns = tuple[tuple[str, str, str], ...]
@@ -285,6 +286,8 @@ def _all_tables() -> list[tuple[str, str, Columns, str, str | None]]:
     ]
     for t in FIT_TABLES:
         tables.append(("raw", t.table, fit_table_columns(t.table), t.comment, None))
+    for name, columns in WELLNESS_TABLES.items():
+        tables.append(("raw", name, columns, WELLNESS_COMMENTS[name], None))
     return tables
 
 

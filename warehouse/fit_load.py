@@ -9,10 +9,13 @@ import duckdb
 import polars as pl
 
 from schemas.fit import FIT_FIELDS_TABLE, FIT_TABLES, DecodedFit
+from schemas.wellness import WELLNESS_TABLES
 from warehouse.connection import quote_ident, transaction
 from warehouse.manifest import SourceFile, SourcePath, upsert_source_files, upsert_source_paths
 
-_FIT_TABLE_NAMES = tuple(t.table for t in FIT_TABLES) + (FIT_FIELDS_TABLE,)
+#: Wellness FIT files (sleep, HRV status, monitoring) also fill the wellness raw tables.
+_FIT_TABLE_NAMES = (tuple(t.table for t in FIT_TABLES) + (FIT_FIELDS_TABLE,)
+                    + tuple(WELLNESS_TABLES))
 
 
 @dataclass(frozen=True)
