@@ -37,7 +37,13 @@ GRAIN_PRECEDENCE: tuple[str, ...] = ("entry", "meal", "day")
 NUTRIENTS = ("energy_kcal", "protein_g", "carbohydrate_g", "fat_g", "fiber_g")
 
 _KEYS = ["athlete_id", "local_date"]
-_EXPORT = ["source_format", "grain", "source_sha256"]
+_EXPORT = ["source_format", "grain", "source_sha256", "_app"]
+#: Formats that carry copies of other trackers' logs (Apple Health holds what MyFitnessPal,
+#: Lose It! ... wrote into it, one record per food or nutrient): a day one of them speaks
+#: for is taken from a tracker's own export when there is one, and within such a file one
+#: app (raw `food` holds the writing app) speaks for the day, never two summed. A project
+#: decision: the tracker's export is the first-hand log, with meals.
+SECOND_HAND_FORMATS: tuple[str, ...] = ("apple_health",)
 #: Export format -> the tracker it comes from (one diary, one completion flag).
 _FAMILY = {f.name: f.family for f in FORMATS}
 
@@ -106,6 +112,9 @@ def daily_nutrition(
     2. the most recent ``exported_at`` (so of two exports of one format overlapping a
        day, the newer speaks for it, as design.md's "newer export replaces those dates");
     3. ``source_format`` name, then ``source_sha256``, alphabetically (deterministic).
+    Before all three: a tracker's own export over a copy (`SECOND_HAND_FORMATS`: Apple
+    Health, whose food records each app wrote; there the unit is one app of one file, the
+    one with the most records that day).
 
     Output columns, besides ``athlete_id`` and ``local_date``:
 
@@ -149,6 +158,9 @@ def daily_nutrition(
         pl.col("meal").cast(pl.String).str.strip_chars().replace("", None).alias("_meal"),
         (pl.col("day_completed").cast(pl.Boolean) if "day_completed" in entries.columns
          else pl.lit(None, pl.Boolean)).alias("_completed"),
+        pl.when(pl.col("source_format").is_in(SECOND_HAND_FORMATS))
+        .then(pl.col("food").cast(pl.String)).alias("_app"),
+        pl.col("source_format").is_in(SECOND_HAND_FORMATS).alias("_second_hand"),
     )
     calendar = calendar_weights.select(
         *(pl.col(k).cast(t) for k, t in key_types.items()),
@@ -167,16 +179,18 @@ def daily_nutrition(
     usable = rows.filter(pl.col("grain").is_in(precedence))
     chosen_exports = (
         usable.group_by([*_KEYS, *_EXPORT])
-        .agg(pl.col("exported_at").max())
+        .agg(pl.col("exported_at").max(), pl.col("_second_hand").first(),
+             pl.when(pl.col("_second_hand").first()).then(pl.len()).alias("_records"))
         .sort(
-            [*_KEYS, grain_rank, "exported_at", "source_format", "source_sha256"],
-            descending=[False, False, False, True, False, False],
+            [*_KEYS, "_second_hand", grain_rank, "exported_at", "_records", "source_format",
+             "source_sha256", "_app"],
+            descending=[False, False, False, False, True, True, False, False, False],
             nulls_last=True,
         )
         .unique(subset=_KEYS, keep="first", maintain_order=True)
         .select(*_KEYS, *_EXPORT)
     )
-    chosen = usable.join(chosen_exports, on=[*_KEYS, *_EXPORT], how="semi")
+    chosen = usable.join(chosen_exports, on=[*_KEYS, *_EXPORT], how="semi", nulls_equal=True)
 
     meal = pl.col("_meal")
     days = chosen.group_by(_KEYS).agg(

@@ -361,3 +361,35 @@ def test_output_schema() -> None:
             "nutrition_sources_available": pl.String,
         }
     )
+
+
+def _apple(n: int, app: str, kcal: float | None, protein: float | None,
+           exported_at: datetime = EXPORT_2) -> dict[str, object]:
+    """An Apple Health food record (one nutrient per record, the writing app in `food`)."""
+    return {**entry(n, "apple_health", "entry", None, kcal, protein, exported_at=exported_at),
+            "food": app}
+
+
+def test_a_tracker_export_wins_over_its_copy_in_apple_health() -> None:
+    # Day 0: Cronometer's own export (900 kcal) and Apple's newer copy (600 + 300 kcal of
+    # the same diary): the export speaks, never the sum (1,800) nor the copy.
+    out = daily_nutrition(entries(entry(0, "cronometer_servings", "entry", "Lunch", 900.0, 40.0),
+                                  _apple(0, "Cronometer", 600.0, None),
+                                  _apple(0, "Cronometer", 300.0, None)),
+                          weights({0: 70.0}))
+    assert row(out, 0)["energy_kcal"] == 900.0
+    assert row(out, 0)["nutrition_source"] == "cronometer_servings"
+
+
+def test_one_app_speaks_for_an_apple_health_day() -> None:
+    # Day 0 only in Apple Health, written by two apps: MyFitnessPal wrote 3 records
+    # (800 + 700 kcal, 60 g protein), Lose It! 1 record (500 kcal). The app with the most
+    # records speaks: 1,500 kcal and 60 g, not 2,000 kcal.
+    out = daily_nutrition(entries(_apple(0, "MyFitnessPal", 800.0, None),
+                                  _apple(0, "MyFitnessPal", 700.0, None),
+                                  _apple(0, "MyFitnessPal", None, 60.0),
+                                  _apple(0, "Lose It!", 500.0, None)),
+                          weights({0: 70.0}))
+    assert row(out, 0)["energy_kcal"] == 1500.0
+    assert row(out, 0)["protein_g"] == 60.0
+    assert row(out, 0)["nutrition_source"] == "apple_health"
