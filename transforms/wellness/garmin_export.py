@@ -4,8 +4,10 @@
 (`schemas.garmin_export.garmin_json_role`), into a `WellnessRead` of source kind
 `garmin_json`. Every row keeps the array index of its record (`source_index`); a record
 that is not a measurement is skipped and listed (`WellnessRead.skipped`: index, key, what it
-held, what a measurement holds), never stored as zero. A record with a date or instant the
-reader cannot read is skipped the same way, never half-read. Raw keeps what each file says:
+held, what a measurement holds), never stored as zero; so is a value nulled in a row that
+is kept (an implausible 7-day resting HR beside a good day's value, a muscle mass above the
+weight, a nap without seconds in a night's record). A record with a date or instant the
+reader cannot read is skipped, never half-read. Raw keeps what each file says:
 a day that two overlapping chunks both hold gives a row per file, chosen once downstream.
 
 Per file (keys and units: `schemas/garmin_export.py`):
