@@ -49,6 +49,7 @@ __all__ = [
     "GarminWellness",
     "WeighIn",
     "WellnessDay",
+    "chunks",
     "garmin_export_files",
     "garmin_wellness",
     "session_load_au",
@@ -70,8 +71,11 @@ SESSION_RPE = {
 #: (Stanley, Peake & Buchheit 2013, Sports Med 43:1259), so a hard day's effect is mostly
 #: gone after 2-3 nights.
 FATIGUE_TAU_DAYS = 1.2
-#: Fatigue (AU) at which the effects below reach 1 - 1/e of their maximum: a model choice
-#: (a 100-min long run at RPE 5 is 500 AU).
+#: Fatigue (AU) at which the effects below reach 1 - 1/e of their maximum; the effect is
+#: f = 1 - exp(-(F / FATIGUE_SCALE_AU)^2), nearly nil after an easy session (parasympathetic
+#: activity recovers within 24 h after low-intensity exercise: Stanley et al. 2013) and
+#: large after long or hard ones. A model choice (a 100-min long run at RPE 5 is 500 AU,
+#: a 45-min easy run at RPE 3 135 AU).
 FATIGUE_SCALE_AU = 400.0
 #: Largest fall of overnight HRV under acute fatigue, as a fraction of baseline: a model
 #: choice of the size of the 1-2 day suppression after hard sessions in Stanley et al. 2013
@@ -160,6 +164,9 @@ BASELINE_NIGHTS = 21
 #: on worn nights ("UNKNOWN", value 0). Shares are a model choice.
 NOT_WORN_SHARE = 0.02
 HRV_UNKNOWN_SHARE = 0.03
+#: A day Garmin's summary calls vigorous (UDS isVigorousDay): a model choice, about an
+#: interval session or a long run.
+VIGOROUS_DAY_AU = 300.0
 #: Garmin writes daily and nightly files in chunks of this many days, named <from>_<to>
 #: with to = from + CHUNK_DAYS; the next chunk starts on the previous one's last day.
 CHUNK_DAYS = 100
@@ -281,8 +288,8 @@ def garmin_wellness(
     intake - :func:`daily_expenditure_kcal` is the balance it planned.
 
     Per night (the one ending on day d): acute fatigue F (AU) = the session-RPE loads of the
-    days before, decaying with :data:`FATIGUE_TAU_DAYS`; with f = 1 - exp(-F /
-    :data:`FATIGUE_SCALE_AU`) the overnight HRV is baseline x (1 - :data:`HRV_MAX_DROP` f)
+    days before, decaying with :data:`FATIGUE_TAU_DAYS`; with f = 1 - exp(-(F /
+    :data:`FATIGUE_SCALE_AU`)^2) the overnight HRV is baseline x (1 - :data:`HRV_MAX_DROP` f)
     with lognormal noise (:data:`HRV_DAY_CV`), and the day's resting HR is the configured
     ``resting_hr`` + :data:`RHR_MAX_RISE_BPM` f + a rise in a 7-day deficit + noise. Body mass
     changes by the previous day's balance / :data:`KCAL_PER_KG`, fat-free mass by its share
@@ -333,7 +340,7 @@ def garmin_wellness(
             ffm += share * change
         water = max(-WATER_MAX_KG, min(WATER_MAX_KG,
                                        WATER_PHI * water + day_rng.gauss(0.0, water_step_sd)))
-        f = 1.0 - math.exp(-fatigue / FATIGUE_SCALE_AU)
+        f = 1.0 - math.exp(-((fatigue / FATIGUE_SCALE_AU) ** 2))
         week = balance[max(0, i - 7):i]
         deficit = -sum(week) / len(week) if week else 0.0
         rhr_rise = min(RHR_DEFICIT_MAX_BPM, max(0.0, deficit) / RHR_DEFICIT_KCAL * RHR_DEFICIT_BPM)
@@ -485,7 +492,7 @@ class _Writer:
         begin = datetime.combine(d, time(), tzinfo=self.zone)
         end = datetime.combine(d + timedelta(days=1), time(), tzinfo=self.zone)
         runs = [f for f in self.w.activity_files if f.start_utc.astimezone(self.zone).date() == d]
-        hard = day.load_au >= 300.0
+        hard = day.load_au >= VIGOROUS_DAY_AU
         record: dict[str, Any] = {
             "userProfilePK": self.pk, "calendarDate": d.isoformat(), "version": 1,
             "durationInMilliseconds": int((end - begin).total_seconds() * 1000),
