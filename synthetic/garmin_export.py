@@ -167,6 +167,9 @@ HRV_UNKNOWN_SHARE = 0.03
 #: A day Garmin's summary calls vigorous (UDS isVigorousDay): a model choice, about an
 #: interval session or a long run.
 VIGOROUS_DAY_AU = 300.0
+#: Sweat loss Garmin estimates per hour of exercise, ml (a model choice; runners lose about
+#: 0.5-1.5 l/h: Sawka et al. 2007, ACSM position stand, Med Sci Sports Exerc 39:377).
+SWEAT_ML_PER_H = 700.0
 #: Garmin writes daily and nightly files in chunks of this many days, named <from>_<to>
 #: with to = from + CHUNK_DAYS; the next chunk starts on the previous one's last day.
 CHUNK_DAYS = 100
@@ -491,12 +494,14 @@ class _Writer:
         d = day.local_date
         begin = datetime.combine(d, time(), tzinfo=self.zone)
         end = datetime.combine(d + timedelta(days=1), time(), tzinfo=self.zone)
-        runs = [f for f in self.w.activity_files if f.start_utc.astimezone(self.zone).date() == d]
+        sessions = [f for f in self.w.activity_files
+                    if f.start_utc.astimezone(self.zone).date() == d]
+        runs = [f for f in sessions if f.sport == "running"]
         hard = day.load_au >= VIGOROUS_DAY_AU
         record: dict[str, Any] = {
             "userProfilePK": self.pk, "calendarDate": d.isoformat(), "version": 1,
             "durationInMilliseconds": int((end - begin).total_seconds() * 1000),
-            "includesWellnessData": day.worn, "includesActivityData": bool(runs),
+            "includesWellnessData": day.worn, "includesActivityData": bool(sessions),
             "isVigorousDay": hard,
             "wellnessStartTimeGmt": _iso(begin.astimezone(UTC)),
             "wellnessEndTimeGmt": _iso(end.astimezone(UTC)),
@@ -508,12 +513,12 @@ class _Writer:
         total = round(self.w.expenditure_kcal[i])
         bmr = round(resting_energy_kcal(self.w.athlete, d))
         run_m = sum(f.total_distance_m or 0.0 for f in runs)
-        run_s = sum(f.total_timer_time_s or 0.0 for f in runs)
+        active_s = sum(f.total_timer_time_s or 0.0 for f in sessions)
         steps = round(rng.gauss(7000, 1500) + run_m / 1.1)
         walk_m = round(steps * 0.78)
         vigorous = round(sum((f.total_timer_time_s or 0.0) / 60 for f in runs
                              if f.kind in ("intervals", "long_run")))
-        moderate = round(run_s / 60) - vigorous + rng.randint(5, 25)
+        moderate = round(active_s / 60) - vigorous + rng.randint(5, 25)
         rhr = day.resting_hr_bpm or 0
         stress = rng.randint(18, 38) if rng.random() > 0.05 else -1
         bb_high = max(40, min(100, round(95 - 0.04 * day.load_au + rng.gauss(0, 5))))
@@ -524,7 +529,7 @@ class _Writer:
             "remainingKilocalories": float(total),
             "totalSteps": steps, "dailyStepGoal": 9000, "totalDistanceMeters": walk_m,
             "wellnessDistanceMeters": walk_m,
-            "highlyActiveSeconds": round(run_s) + rng.randint(300, 1200),
+            "highlyActiveSeconds": round(active_s) + rng.randint(300, 1200),
             "activeSeconds": rng.randint(3000, 6000),
             "sedentarySeconds": rng.randint(36000, 46000),
             "sleepingSeconds": round((day.sleep_h or 0.0) * 3600),
@@ -551,7 +556,7 @@ class _Writer:
                 {"bodyBatteryStatType": "HIGHEST", "statsValue": bb_high},
                 {"bodyBatteryStatType": "LOWEST", "statsValue": rng.randint(10, 35)}]},
             "hydration": {"calendarDate": d.isoformat(), "valueInML": 0.0, "goalInML": 2500.0,
-                          "sweatLossInML": float(round(run_s / 3600 * 700))},
+                          "sweatLossInML": float(round(active_s / 3600 * SWEAT_ML_PER_H))},
         })
         return record
 
@@ -663,7 +668,7 @@ class _Writer:
             seconds = f.total_timer_time_s or (f.end_utc - f.start_utc).total_seconds()
             out.append({"userProfilePK": self.pk, "calendarDate": local.date().isoformat(),
                         "valueInML": 0.0,
-                        "estimatedSweatLossInML": float(round(seconds / 3600 * 700)),
+                        "estimatedSweatLossInML": float(round(seconds / 3600 * SWEAT_ML_PER_H)),
                         "duration": float(seconds), "activityId": 14_000_000_000 + len(out),
                         "hydrationSource": "GARMIN_ACTIVITY", "capped": False,
                         "timestampLocal": _iso(local + timedelta(seconds=seconds)),
