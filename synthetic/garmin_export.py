@@ -81,9 +81,10 @@ FATIGUE_SCALE_AU = 400.0
 #: choice of the size of the 1-2 day suppression after hard sessions in Stanley et al. 2013
 #: and of the day-to-day swings in Plews et al. 2013 (Sports Med 43:773).
 HRV_MAX_DROP = 0.30
-#: Day-to-day coefficient of variation of overnight HRV (ms), about 7-10 % in trained
-#: endurance athletes (Plews et al. 2012 Eur J Appl Physiol 112:3729; Plews et al. 2013):
-#: lognormal noise of this SD.
+#: Day-to-day coefficient of variation of overnight HRV (ms), as lognormal noise of this SD.
+#: Plews et al. 2012 (Eur J Appl Physiol 112:3729) and 2013 track the day-to-day CV of
+#: (Ln)rMSSD in endurance athletes and read its rise as a warning; 8 % of the ms value is a
+#: model choice of that order (7-10 %).
 HRV_DAY_CV = 0.08
 #: Range of the athlete's HRV baseline, ms (Garmin overnight average; a model choice within
 #: what recreational endurance athletes show).
@@ -97,8 +98,8 @@ RHR_MAX_RISE_BPM = 4.0
 RHR_DEFICIT_BPM = 1.0
 RHR_DEFICIT_KCAL = 300.0
 RHR_DEFICIT_MAX_BPM = 2.5
-#: Day-to-day SD of resting HR, bpm (a model choice; Buchheit 2014 puts the day-to-day CV of
-#: morning HR near 3 %, about 1.5 bpm at 50 bpm).
+#: Day-to-day SD of resting HR, bpm (a model choice: a few bpm of daily scatter, of the
+#: order Buchheit 2014 discusses for resting and morning HR).
 RHR_DAY_SD_BPM = 1.3
 #: Sleep: mean time asleep (deep + light + REM), its SD and bounds, hours; weekend mornings
 #: longer. A model choice inside 6.5-8 h (adults who train sleep about 7 h: Hirshkowitz
@@ -168,7 +169,7 @@ HRV_UNKNOWN_SHARE = 0.03
 #: interval session or a long run.
 VIGOROUS_DAY_AU = 300.0
 #: Sweat loss Garmin estimates per hour of exercise, ml (a model choice; runners lose about
-#: 0.5-1.5 l/h: Sawka et al. 2007, ACSM position stand, Med Sci Sports Exerc 39:377).
+#: 0.5-2 l/h: Sawka et al. 2007, ACSM position stand, Med Sci Sports Exerc 39:377).
 SWEAT_ML_PER_H = 700.0
 #: Garmin writes daily and nightly files in chunks of this many days, named <from>_<to>
 #: with to = from + CHUNK_DAYS; the next chunk starts on the previous one's last day.
