@@ -8,7 +8,8 @@ generate_athlete_files``); the FIT encoder they are written with is
 Modules, each importing only those above it: ``fit_writer`` (the encoder), ``athlete`` (the
 runner, its heart rate and devices, weigh-ins), ``runs`` and ``strength`` (one activity
 file each), ``schedule`` (the training weeks), ``food`` (energy needs, foods, a day's
-servings), ``exports`` (the tracker CSV files).
+servings), ``exports`` (the tracker CSV files), ``garmin_export`` (a Garmin account export:
+sleep, resting HR, HRV and scale readings answering the training and the food).
 """
 
 from synthetic.athlete import GeneratedFile, SyntheticAthlete, config_toml
@@ -34,6 +35,15 @@ from synthetic.food import (
     exercise_energy_kcal,
     resting_energy_kcal,
 )
+from synthetic.garmin_export import (
+    GarminWellness,
+    WeighIn,
+    WellnessDay,
+    garmin_export_files,
+    garmin_wellness,
+    write_garmin_export,
+    zip_garmin_export,
+)
 from synthetic.runs import one_hour_run
 from synthetic.schedule import (
     MARATHONER_PLAN,
@@ -53,20 +63,27 @@ __all__ = [
     "MIXED_RUNNER_PLAN",
     "STRENGTH_LOG_HEADER",
     "DayIntake",
+    "GarminWellness",
     "GeneratedFile",
     "LoggedLift",
     "NutritionExports",
     "NutritionPlan",
     "SyntheticAthlete",
     "TrainingPlan",
+    "WeighIn",
+    "WellnessDay",
     "config_toml",
     "cronometer_servings_rows",
     "daily_expenditure_kcal",
     "exercise_energy_kcal",
+    "garmin_export_files",
+    "garmin_wellness",
     "generate_athlete_files",
     "generate_nutrition_exports",
     "one_hour_run",
     "resting_energy_kcal",
     "strength_log_csv",
     "weekly_lifts",
+    "write_garmin_export",
+    "zip_garmin_export",
 ]
