@@ -225,7 +225,7 @@ def _resting_hr(messages: Indexed, infos: Indexed,
         offsets, left_on="timestamp", right_on="info_utc", strategy="backward")
     first = offsets["offset_s"][0] if offsets.height else None
     local = (pl.col("timestamp").dt.replace_time_zone(None)
-             + pl.duration(seconds=pl.col("offset_s").fill_null(first)))
+             + pl.duration(seconds=pl.col("offset_s").fill_null(pl.lit(first, pl.Int64))))
     local = pl.when(local.dt.time() == time(0)).then(local - pl.duration(seconds=1)
                                                      ).otherwise(local)
     return frame.select(
