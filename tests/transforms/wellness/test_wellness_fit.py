@@ -305,3 +305,23 @@ def test_a_creation_time_after_the_first_level_is_not_the_start() -> None:
     assert night["start_utc"] == bed + timedelta(minutes=10)
     assert (night["awake_s"], night["light_s"], night["deep_s"]) == (0, 1800, 1800)
 
+
+
+def test_a_wellness_message_in_a_file_of_another_type_is_found_by_fitparse_names() -> None:
+    stamp = datetime(2024, 3, 4, 18, 0, tzinfo=UTC)
+    data = _encode("activity", stamp, [("MONITORING_HR_DATA", {
+        "timestamp": stamp, "resting_heart_rate": 49, "current_day_resting_heart_rate": 47})])
+    decoded = decode_fit(data)
+    assert decoded.tables["fit_file_id"]["file_type"].to_list() == ["activity"]
+    assert decoded.other_messages == {"unknown_211": 1}  # fitparse's name, counted
+    assert is_wellness_fit(decoded)
+    read = read_wellness_fit(data)
+    assert read is not None and _only(read, "resting_hr")["resting_hr_bpm"] == 47
+
+
+def test_fitparse_counts_the_monitoring_files_unstored_messages() -> None:
+    """The generator wrote 1 full-stamp, 4 timestamp_16 and 2 counter monitoring messages,
+    2 stress levels, 1 respiration rate (297) and 1 monitoring_hr_data (211)."""
+    decoded = decode_fit(_fixture("synthetic_monitoring_b_2024-03-04.fit"))
+    assert decoded.other_messages == {"monitoring_info": 1, "monitoring": 7, "stress_level": 2,
+                                      "unknown_297": 1, "unknown_211": 1}
