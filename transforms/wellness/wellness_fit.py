@@ -59,14 +59,7 @@ from garmin_fit_sdk import Decoder, Stream
 
 from schemas.fit import FIT_EPOCH_UNIX_S, MAX_UTC_OFFSET_S, DecodedFit
 from schemas.plausibility import HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM
-from schemas.wellness import (
-    HRV_MEASUREMENTS,
-    RESTING_HR,
-    SLEEP_SESSIONS,
-    NotMeasurement,
-    WellnessRead,
-    frame_schema,
-)
+from schemas.wellness import WELLNESS_TABLES, NotMeasurement, WellnessRead, frame_schema
 
 SOURCE_KIND = "garmin_fit"
 #: FIT file types (file_id.type) that carry wellness: 49 and 68 are not in the public
@@ -160,8 +153,7 @@ def _source_name(file_ids: Indexed) -> str | None:
 
 def _provenance(frame: pl.DataFrame, name: str | None, table: str) -> pl.DataFrame:
     """The frame in its raw table's columns and order, with source kind and name."""
-    schema = frame_schema({"resting_hr": RESTING_HR, "hrv_measurements": HRV_MEASUREMENTS,
-                           "sleep_sessions": SLEEP_SESSIONS}[table])
+    schema = frame_schema(WELLNESS_TABLES[table])
     frame = frame.with_columns(pl.lit(SOURCE_KIND).alias("source_kind"),
                                pl.lit(name, pl.String).alias("source_name"))
     return frame.select(
@@ -191,8 +183,8 @@ def _skip(frame: pl.DataFrame, valid: pl.Expr, key: str, expected: str,
 
 
 def _heart_rate(name: str) -> pl.Expr:
-    value = pl.col(name)
-    return value.is_between(HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM)
+    """Whether the column holds a heart rate (0 and sensor faults do not)."""
+    return pl.col(name).is_between(HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM)
 
 
 def _offsets(infos: Indexed) -> pl.DataFrame:
