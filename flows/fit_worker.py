@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import forkserver
 
 from flows.sources import ArchiveLimits, Kind, read_input
@@ -22,6 +22,7 @@ from flows.stopping import PARENT_ENV
 from schemas.fit import DecodedFit
 from transforms.fit_decode import FitDecodeError, decode_fit
 from transforms.plausibility import DateWindow, instant_problem
+from transforms.wellness.wellness_fit import is_wellness_fit, read_wellness_fit
 
 
 @dataclass
@@ -59,7 +60,7 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     if hashlib.sha256(data).hexdigest() != expected_sha256:
         return DecodeResult(None, None, changed=True)
     try:
-        decoded = decode_fit(data)
+        decoded = with_wellness(decode_fit(data), data)
         problem = None if window is None else instant_problem(decoded.tables, window)
     except FitDecodeError as exc:
         return DecodeResult(None, exc.reason)
@@ -68,6 +69,19 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     if problem:
         return DecodeResult(None, problem, undatable=True)
     return DecodeResult(decoded, None)
+
+
+def with_wellness(decoded: DecodedFit, data: bytes) -> DecodedFit:
+    """The decoded file with its wellness rows (resting HR, overnight HRV, sleep: raw
+    wellness tables) and the wellness records that are no measurement, when it is a
+    wellness file; read again with Garmin's FIT SDK, which knows those messages."""
+    if not is_wellness_fit(decoded):
+        return decoded
+    wellness = read_wellness_fit(data)
+    if wellness is None:
+        return decoded
+    return replace(decoded, tables={**decoded.tables, **wellness.tables},
+                   not_measurements=[*decoded.not_measurements, *wellness.skipped])
 
 
 #: How long `DecodingPool.first_done` waits between looks at its workers, in seconds.

@@ -21,6 +21,8 @@ from typing import Literal
 
 import polars as pl
 
+from schemas.wellness import NotMeasurement
+
 #: Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z). FIT SDK, "Timestamps".
 FIT_EPOCH_UNIX_S = 631_065_600
 #: FIT date_time values below this are seconds since device power-on, not dates. FIT SDK.
@@ -288,6 +290,12 @@ class DecodedFit:
     nulled: dict[str, int] = field(default_factory=dict)
     #: How often the records' cumulative distance goes back (it is kept as recorded).
     distance_resets: int = 0
+    #: Data messages of types without a raw FIT table, by fitparse name (`unknown_275` for
+    #: a message its profile does not know): counted, not stored.
+    other_messages: dict[str, int] = field(default_factory=dict)
+    #: Wellness records of the file that are no measurement (an HRV of 0, a night without
+    #: stages), skipped: see transforms/wellness/wellness_fit.py.
+    not_measurements: list[NotMeasurement] = field(default_factory=list)
 
     @property
     def record_count(self) -> int:

@@ -93,3 +93,27 @@ RECORD_RULES: tuple[RangeRule, ...] = (
     RangeRule("power_w", POWER_MAX_W, above=True, unit="W"),
     RangeRule("altitude_m", ALTITUDE_MAX_M, above=True, unit="m"),
 )
+
+#: Beat-to-beat (RR) intervals of an activity's `hrv` messages, s, kept for rMSSD
+#: (transforms/wellness/activity_hrv.py). FIT writes 0xFFFF (65.535 s after the scale of
+#: 1000) where a beat was not detected: no interval.
+RR_INVALID_S = 65.535
+#: Shortest and longest RR interval taken as a beat, s: 0.3 s is 200 bpm, 2.0 s is 30 bpm,
+#: the range of heart rates in the first easy minutes of a run with a margin; shorter or
+#: longer intervals are missed or doubled beats (a model choice within the physical
+#: heart-rate range above).
+RR_MIN_S = 0.3
+RR_MAX_S = 2.0
+#: Largest change from the previous interval for a beat to count as normal, as a share of
+#: the previous: the 20 % filter of Malik et al. 1993 (Med Biol Eng Comput 31:539-544),
+#: which removes ectopic beats and detection errors before time-domain HRV.
+RR_MAX_CHANGE = 0.20
+#: The activity window of rMSSD: from RMSSD_SKIP_S after the first beat (the first minute,
+#: when the strap settles and the heart rate climbs, is left out) for RMSSD_WINDOW_S (the
+#: 5-minute short-term recording of the Task Force 1996, Circulation 93:1043-1065).
+RMSSD_SKIP_S = 60.0
+RMSSD_WINDOW_S = 300.0
+#: Fewest successive differences of clean beats for an rMSSD: about one minute of beats
+#: at an easy-running heart rate; rMSSD over 60 s agrees with 5-minute values (Munoz et al.
+#: 2015, PLoS One 10:e0138921).
+RMSSD_MIN_DIFFERENCES = 150

@@ -15,6 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIT_FIXTURES = SHARED / "fixtures" / "fit"
+WELLNESS_FIXTURES = SHARED / "fixtures" / "wellness"
 
 def athlete_config(athlete_id: str, *, sex: str, birth_year: int, height_cm: int,
                    weight_kg: float, max_hr: int | None = None, resting_hr: int | None = None,
@@ -150,6 +151,15 @@ def require_fixtures() -> Path:
         pytest.skip(f"real FIT fixtures not found at {FIT_FIXTURES} (the shared/ folder "
                     "beside the repository); generated-file tests still run")
     return FIT_FIXTURES
+
+
+def require_wellness_fixtures() -> Path:
+    """The example wellness inputs folder (Garmin export, wellness FIT, Apple Health);
+    skips the test with the reason where it is absent."""
+    if not (WELLNESS_FIXTURES / "README.md").exists():
+        pytest.skip(f"wellness fixtures not found at {WELLNESS_FIXTURES} (the shared/ "
+                    "folder beside the repository); generated-file tests still run")
+    return WELLNESS_FIXTURES
 
 
 #: Where reference_read keeps what the independent decoders read (inside pytest's cache

@@ -1,9 +1,9 @@
 """Packaging guard: no other installed distribution provides our top-level packages, the
 package is marked private (PyPI refuses to upload it), and `tests` is this repository's.
 
-Known clash, checked precisely below: garmin-fit-sdk (a dev-only dependency, Garmin's FIT
-decoder the tests check files with) installs its own top-level `tests` package into
-site-packages. Our tests/__init__.py makes `tests` a regular package, so with the
+Known clash, checked precisely below: garmin-fit-sdk (Garmin's FIT decoder, which reads
+wellness FIT files and which the tests check files with) installs its own top-level `tests`
+package into site-packages. Our tests/__init__.py makes `tests` a regular package, so with the
 repository's folder first on sys.path (pytest's `pythonpath = ["."]`, or `python -c` run
 in the repository) `import tests` finds ours; without it a namespace `tests/` folder lost to
 garmin-fit-sdk's package.
@@ -25,7 +25,7 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 #: The packages our wheel ships (hatch's list), and the test suite's package.
 OURS = frozenset(PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
 #: Distributions known to install a top-level name of ours, and why that is accepted.
-KNOWN_CLASHES = {"tests": {"garmin-fit-sdk"}}  # its own unit tests; a dev-only dependency
+KNOWN_CLASHES = {"tests": {"garmin-fit-sdk"}}  # its own unit tests, shipped in its wheel
 
 
 def _canonical(name: str) -> str:
@@ -82,14 +82,15 @@ def test_no_other_distribution_provides_our_packages() -> None:
     assert clashes == KNOWN_CLASHES
 
 
-def test_garmin_fit_sdk_is_a_dev_dependency_only() -> None:
-    """The one accepted clash comes only with the test tools, never with the package."""
+def test_garmin_fit_sdk_is_a_runtime_dependency_listed_once() -> None:
+    """The one accepted clash comes with a dependency of the package itself (it decodes
+    wellness FIT files), declared once: not again among the test tools."""
     runtime = {_canonical(re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0])
                for r in md.requires("musclebalance") or ()}
     dev = {_canonical(re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0])
            for r in PYPROJECT["dependency-groups"]["dev"]}
-    assert "garmin-fit-sdk" in dev
-    assert "garmin-fit-sdk" not in runtime
+    assert "garmin-fit-sdk" in runtime
+    assert "garmin-fit-sdk" not in dev
 
 
 def test_tests_is_this_repositorys_package() -> None:

@@ -235,8 +235,10 @@ def _reason(exc: Exception, at: int, size: int) -> str:
     return f"unreadable FIT file: {type(exc).__name__}: {exc} {where}"
 
 
-def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int, Fault | None]:
-    """Parse every data message into per-message-type column lists, up to the first fault.
+def _gather(data: bytes, others: dict[str, int]
+            ) -> tuple[dict[str, _MessageColumns], int, Fault | None]:
+    """Parse every data message into per-message-type column lists, up to the first fault;
+    count the data messages of other types in `others`, by name.
 
     Raises FitDecodeError when the fault comes before any data message was read."""
     if not data:
@@ -259,6 +261,7 @@ def _gather(data: bytes) -> tuple[dict[str, _MessageColumns], int, Fault | None]
                 continue
             name = message.name
             if name not in TABLE_BY_MESSAGE:
+                others[name] = others.get(name, 0) + 1
                 seq += 1
                 continue
             cols = gathered.get(name)
@@ -441,7 +444,8 @@ def decode_fit(data: bytes) -> DecodedFit:
     saying why and where. Record values outside their physical range are null, counted in
     `nulled` (transforms.plausibility). Raises `FitDecodeError` when no data message can be read.
     """
-    gathered, segments, fault = _gather(data)
+    others: dict[str, int] = {}
+    gathered, segments, fault = _gather(data, others)
     tables = {
         TABLE_BY_MESSAGE[m].table: cols.frame() for m, cols in gathered.items()
     }
@@ -461,6 +465,7 @@ def decode_fit(data: bytes) -> DecodedFit:
         partial=fault,
         nulled=nulled,
         distance_resets=resets,
+        other_messages=others,
     )
 
 
