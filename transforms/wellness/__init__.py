@@ -1,0 +1,1 @@
+"""Readers of recovery and body-composition inputs, one module per format."""
