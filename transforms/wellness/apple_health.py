@@ -152,15 +152,41 @@ def _doctype_end(text: bytes, after: int) -> int | None:
     return None
 
 
+#: Kept records move from Python lists into a polars frame (compact, Arrow strings) every
+#: this many rows, so what is kept of a multi-GB export stays small too.
+FLUSH_ROWS = 50_000
+
+
+class _Columns:
+    """Column lists of kept records, flushed into frames every FLUSH_ROWS rows."""
+
+    def __init__(self, schema: dict[str, pl.DataType]) -> None:
+        self.schema = schema
+        self.lists: dict[str, list] = {name: [] for name in schema}
+        self.chunks: list[pl.DataFrame] = []
+
+    def flush(self) -> None:
+        if self.lists["index"]:
+            self.chunks.append(pl.DataFrame(self.lists, schema=self.schema))
+            for values in self.lists.values():
+                values.clear()
+
+    def frame(self) -> pl.DataFrame:
+        self.flush()
+        return pl.concat(self.chunks) if self.chunks else pl.DataFrame(schema=self.schema)
+
+
 class _Records:
-    """Column lists of the records kept, filled while streaming (turned into frames once)."""
+    """The records kept, filled while streaming, and what was skipped or not used."""
 
     def __init__(self) -> None:
-        # quantity records: table, column, value, with their record number, source and dates
-        self.q: dict[str, list] = {k: [] for k in ("index", "table", "column", "value",
-                                                     "source_name", "start", "end")}
-        self.sleep: dict[str, list] = {k: [] for k in ("index", "stage", "source_name",
-                                                         "start", "end")}
+        self.quantities = _Columns({
+            "index": pl.Int32(), "table": pl.String(), "column": pl.String(),
+            "value": pl.Float64(), "source_name": pl.String(), "start": pl.String(),
+            "end": pl.String()})
+        self.sleep = _Columns({
+            "index": pl.Int32(), "stage": pl.String(), "source_name": pl.String(),
+            "start": pl.String(), "end": pl.String()})
         self.skipped: list[NotMeasurement] = []
         self.not_used: Counter[str] = Counter()
 
@@ -189,7 +215,7 @@ class _Records:
                 or (spec.max_raw is not None and raw > spec.max_raw)):
             self.skipped.append(NotMeasurement(index, "value", str(text), spec.expected))
             return
-        q = self.q
+        q = self.quantities.lists
         q["index"].append(index)
         q["table"].append(spec.table)
         q["column"].append(spec.column)
@@ -197,6 +223,8 @@ class _Records:
         q["source_name"].append(attrib.get("sourceName"))
         q["start"].append(attrib.get("startDate"))
         q["end"].append(attrib.get("endDate"))
+        if len(q["index"]) >= FLUSH_ROWS:
+            self.quantities.flush()
 
     def sleep_record(self, index: int, attrib: dict[str, str]) -> None:
         value = attrib.get("value")
@@ -205,12 +233,14 @@ class _Records:
             self.skipped.append(NotMeasurement(index, "value", str(value),
                                                "a HKCategoryValueSleepAnalysis value or 0-5"))
             return
-        s = self.sleep
+        s = self.sleep.lists
         s["index"].append(index)
         s["stage"].append(stage)
         s["source_name"].append(attrib.get("sourceName"))
         s["start"].append(attrib.get("startDate"))
         s["end"].append(attrib.get("endDate"))
+        if len(s["index"]) >= FLUSH_ROWS:
+            self.sleep.flush()
 
 
 def read_apple_health(stream: BinaryIO) -> WellnessRead:
@@ -255,13 +285,9 @@ def read_apple_health(stream: BinaryIO) -> WellnessRead:
 
 def _frames(records: _Records) -> WellnessRead:
     """The WellnessRead of the streamed records: dates parsed and checked, frames built."""
-    q = pl.DataFrame(records.q, schema={
-        "index": pl.Int32, "table": pl.String, "column": pl.String, "value": pl.Float64,
-        "source_name": pl.String, "start": pl.String, "end": pl.String})
+    q = records.quantities.frame()
     q, bad_q = _dated(q)
-    sleep = pl.DataFrame(records.sleep, schema={
-        "index": pl.Int32, "stage": pl.String, "source_name": pl.String, "start": pl.String,
-        "end": pl.String})
+    sleep = records.sleep.frame()
     sleep, bad_sleep = _dated(sleep)
     backwards = sleep.filter(pl.col("end_utc") <= pl.col("start_utc"))
     sleep = sleep.filter(pl.col("end_utc") > pl.col("start_utc"))

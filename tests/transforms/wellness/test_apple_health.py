@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import tracemalloc
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -27,6 +28,7 @@ from schemas.wellness import (
 )
 from synthetic.apple_health import write_apple_health_export
 from tests.helpers import SHARED
+from transforms.wellness import apple_health
 from transforms.wellness.apple_health import read_apple_health
 
 EXPORT = SHARED / "fixtures" / "wellness" / "apple_health_export" / "export.xml"
@@ -213,6 +215,19 @@ def test_food_records_one_row_each_and_what_is_not_used_is_counted() -> None:
     assert got.skipped == []
 
 
+def test_the_export_read_inside_its_zip_gives_the_same_rows(tmp_path: Path) -> None:
+    path = fixture_export()
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(path, "apple_health_export/export.xml")
+    direct = read_apple_health(path.open("rb"))
+    with zipfile.ZipFile(archive) as zf, zf.open("apple_health_export/export.xml") as fh:
+        zipped = read_apple_health(fh)
+    for name, frame in direct.tables.items():
+        assert zipped.tables[name].equals(frame), name
+    assert zipped.nutrition.equals(direct.nutrition)
+
+
 # --- hand-written exports -----------------------------------------------------------------
 
 def test_pounds_to_kg_and_kilojoules_to_kcal() -> None:
@@ -372,10 +387,12 @@ def test_any_records_never_raise_and_never_give_a_zero_or_negative(recs: list[di
     assert len(indexes) == len(set(indexes)) and all(1 <= i <= len(recs) for i in indexes)
 
 
-def test_generated_export_gives_the_rows_it_was_written_with(tmp_path: Path) -> None:
+def test_generated_export_gives_the_rows_it_was_written_with(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "export.xml"
     with path.open("wb") as fh:
         truth = write_apple_health_export(fh, 3_000_000, seed=7)
+    monkeypatch.setattr(apple_health, "FLUSH_ROWS", 97)  # kept rows moved to frames in chunks
     got = read_apple_health(path.open("rb"))
     food = sum(truth.records[f"{Q}{k}"] for k in
                ("DietaryEnergyConsumed", "DietaryProtein", "DietaryCarbohydrates"))
