@@ -283,6 +283,20 @@ def test_ios16_malformed_dtd_and_vertical_tabs_parse() -> None:
     assert got.not_used == {"Workout": 1}
 
 
+@pytest.mark.parametrize("doctype", ["", "<!DOCTYPE HealthData>\n",
+                                     '<!DOCTYPE HealthData SYSTEM "health.dtd">\n'])
+def test_exports_without_an_internal_dtd_read_alike(doctype: str) -> None:
+    got = read(export(record(f"{Q}RestingHeartRate", "48", "2024-03-02 07:00:00 +0200",
+                             unit="count/min"), doctype))
+    assert got.tables["resting_hr"]["resting_hr_bpm"].to_list() == [48.0]
+
+
+def test_a_dtd_that_never_ends_is_refused_without_reading_the_file_whole() -> None:
+    data = b"<!DOCTYPE HealthData [\n<!-- " + b"x" * 12_000_000
+    with pytest.raises(ValueError, match="no root element within the first 8 MB"):
+        read(data + b" -->\n]>\n<HealthData/>")
+
+
 @pytest.mark.parametrize("data", [
     b'<?xml version="1.0"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><id/></ClinicalDocument>',
     b"<gpx><trk/></gpx>",
