@@ -100,11 +100,11 @@ STAGED = ("light", "deep", "rem")
 #: wake-ups within a night are minutes long, the shortest day between two nights is longer.
 SLEEP_SESSION_GAP_S = 2 * 3600
 
-#: Top-level elements other than Record that an export holds; counted as recognised, not
-#: used (Workouts come from FIT files, whose samples the score needs).
-OTHER_ELEMENTS = ("Workout", "ActivitySummary", "Correlation", "ClinicalRecord",
-                  "Audiogram", "VisionPrescription")
-#: Top-level elements that are the export's header, neither records nor counted.
+#: Top-level elements that are the export's header, neither records nor counted. Every
+#: other top-level element (Workout, ActivitySummary, Correlation, ClinicalRecord, ...) and
+#: every Record type not in QUANTITY_TYPES or SLEEP_TYPE (BodyMassIndex, HeartRate,
+#: StepCount, ...) is counted by name as recognised, not used: workouts come from FIT
+#: files, BMI is weight over height squared, the rest is not an input of the score.
 HEADER_ELEMENTS = ("ExportDate", "Me")
 
 
