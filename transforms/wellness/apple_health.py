@@ -127,8 +127,9 @@ class CleanedExport(io.RawIOBase):
                 return text
             if doctype is not None:
                 end = _doctype_end(text, doctype.end())
-                if end is not None:
-                    return text[: doctype.start()] + text[end:]
+                if end is not None:  # its line breaks stay: parse errors name true lines
+                    breaks = b"\n" * text.count(b"\n", doctype.start(), end)
+                    return text[: doctype.start()] + breaks + text[end:]
             if not chunk:
                 return text  # the parser says what is wrong with it
             if len(text) > MAX_PROLOG_BYTES:

@@ -306,10 +306,15 @@ def test_a_root_other_than_health_data_is_refused_with_the_reason(data: bytes) -
         read(data)
 
 
-def test_a_truncated_export_is_refused_with_the_reason() -> None:
-    data = export(record(f"{Q}BodyMass", "70", "2024-03-02 07:31:10 +0200"))[:-40]
+def test_a_damaged_export_is_refused_with_the_reason_and_its_line() -> None:
+    doctype = "<!DOCTYPE HealthData [\n<!ELEMENT HealthData ANY>\n]>\n"
+    data = export(record(f"{Q}BodyMass", "70", "2024-03-02 07:31:10 +0200") * 3, doctype)
     with pytest.raises(ValueError, match="truncated or damaged"):
-        read(data)
+        read(data[:-40])
+    broken = data.replace(b"<Record", b"<Record <", 1)
+    line = broken[:broken.index(b"<Record <")].count(b"\n") + 1  # counted in the file
+    with pytest.raises(ValueError, match=f"at line {line}, column"):
+        read(broken)
 
 
 def test_values_that_are_not_measurements_are_reported_never_zero() -> None:
