@@ -170,6 +170,8 @@ class WellnessRead:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     nutrition: pl.DataFrame | None = None  # NUTRITION_RECORDS frame (Apple Health)
     skipped: list[NotMeasurement] = field(default_factory=list)
+    #: records recognised but not used, by type (Apple: HK type identifier or element name)
+    not_used: dict[str, int] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
