@@ -25,6 +25,13 @@ per athlete and local day:
   in-bed and asleep records, a nap inside a default window) would be counted twice, and
   the 7 h guideline (Watson et al. 2015) is about the night.
 
+HRV statistics are taken on the values in ms, not on ln rMSSD as Plews et al. (2012, 2013)
+do: the published means, SD and band read in the unit the watch shows, one rule serves
+every measure of `HRV_SERIES` (SDNN and Garmin's overnight value included), and within
+one athlete's 28 days the right skew that the logarithm evens out is small, so the flag
+below the smallest worthwhile change differs from the ln one only at its edge (a model
+choice).
+
 Rolling statistics run over a complete calendar per athlete (every day from the first to
 the last day any input covers), so a window of N rows is N calendar days.
 """
@@ -328,7 +335,12 @@ def body_trend_columns(frame: pl.DataFrame, value: str, prefix: str,
     day)), `{prefix}_rate_pct_per_week` (slope x 7 / mean x 100) and
     `{prefix}_rate_kg_per_week` (slope x 7), with the count and span of the days. Day
     numbers count from the athlete's first day (integers: exact sums); values enter less
-    the athlete's mean."""
+    the athlete's mean.
+
+    The fit is the score's, with its constants; `with_weight_trend` itself gives only the
+    rate of the score's weigh-ins (it keeps neither the window means the line's level
+    needs nor counts, and reads the score's own staged columns), so the same sums are
+    taken here for any mass series (a test checks both rates agree)."""
     days = k.weight_trend_window_days
     y_raw = pl.col(value)
     day = (pl.col("local_date") - pl.col("local_date").min().over("athlete_id")).dt.total_days()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from schemas.expectations import RANGES, RECOVERY_TOGETHER, SETS
 from schemas.marts import DAILY_RECOVERY
-from tests.factories import recovery
+from tests.factories import START, make_facts, on, recovery, weigh_ins, window_frame
 
 D0 = date(2024, 3, 1)
 
@@ -231,6 +231,24 @@ def test_weight_trend_and_rate_by_hand_with_each_weigh_in_counted_once() -> None
     early = row(out, D0 + timedelta(days=12))
     assert (early["weigh_ins_28d"], early["weigh_in_span_days_28d"]) == (7, 12)
     assert early["weight_trend_kg"] is None and early["weight_rate_pct_per_week"] is None
+
+
+@pytest.mark.parametrize("pct_per_week", [-1.0, 0.4])
+def test_the_weight_rate_is_the_scores_weight_trend_on_the_same_weigh_ins(
+        pct_per_week: float) -> None:
+    days = weigh_ins(pct_per_week)  # every other day, 60 kg on the last of 28
+    score = on(window_frame(make_facts(28, days=days)), 27)["weight_trend_pct_per_week"]
+    scale = [{"timestamp_utc": datetime.combine(START + timedelta(days=i), datetime.min.time(),
+                                                UTC) + timedelta(hours=6),
+              "weight_kg": d["weight_kg"]} for i, d in days.items()]
+    mine = row(recovery(scale=scale), START + timedelta(days=27))
+    assert mine["weight_rate_pct_per_week"] == pytest.approx(score, abs=1e-4)
+    # a straight line: its rate is the line's slope over the window's mean weigh-in
+    weights = [d["weight_kg"] for d in days.values()]
+    slope_kg_per_week = 60.0 * pct_per_week / 100
+    assert mine["weight_rate_pct_per_week"] == pytest.approx(
+        slope_kg_per_week / statistics.mean(weights) * 100, abs=1e-4)
+    assert mine["weight_trend_kg"] == pytest.approx(60.0, abs=1e-4)
 
 
 def test_weigh_ins_that_disagree_beyond_5_pct_a_week_give_no_trend() -> None:
