@@ -104,19 +104,15 @@ BODY_SERIES = (("weight_kg", "weight"), ("fat_free_mass_kg", "fat_free_mass"),
                ("muscle_mass_kg", "muscle_mass"))
 
 
-def _utc(column: str) -> pl.Expr:
-    """An instant column as UTC (naive datetimes are read as UTC)."""
-    return pl.col(column).dt.convert_time_zone("UTC")
-
-
 def _as_utc(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """`frame` with the instant `columns` in UTC (naive datetimes are read as UTC)."""
     fixed = []
     for c in columns:
         dtype = frame.schema[c]
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
             fixed.append(pl.col(c).dt.replace_time_zone("UTC"))
         elif isinstance(dtype, pl.Datetime):
-            fixed.append(_utc(c))
+            fixed.append(pl.col(c).dt.convert_time_zone("UTC"))
         else:
             fixed.append(pl.col(c).cast(pl.Datetime("us", "UTC")))
     return frame.with_columns(fixed)
