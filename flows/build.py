@@ -33,6 +33,7 @@ from schemas.config import Athlete
 from schemas.marts import MARTS
 from schemas.scoring import Scoring
 from transforms.daily_facts import daily_facts
+from transforms.recovery import recovery_from_raw
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,
@@ -191,8 +192,8 @@ def previous_rows(warehouse: str, athlete_ids: list[str]) -> dict[str, int | Non
 @io_task
 def stage_marts(warehouse: str, athletes: list[Athlete], scoring: Scoring | None = None
                 ) -> dict[str, int]:
-    """Compute the daily facts and scores into `staging.*` with the config's [scoring]
-    constants (defaults when None); returns rows per table."""
+    """Compute the daily facts, scores and recovery into `staging.*` with the config's
+    [scoring] constants (defaults when None); returns rows per table."""
     frame = athlete_frame(athletes)
     scoring = scoring or Scoring()
     with connect(Path(warehouse)) as con:
@@ -206,7 +207,8 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: Scoring | None
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),
-                  "weekly_muscle_balance": weekly_muscle_balance(scored, scoring)}
+                  "weekly_muscle_balance": weekly_muscle_balance(scored, scoring),
+                  "daily_recovery": recovery_from_raw(raw, frame, scoring)}
         write_staging(con, tables, facts.superseded)
     return {name: f.height for name, f in tables.items()}
 

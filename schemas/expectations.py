@@ -25,7 +25,16 @@ from typing import Any
 
 import polars as pl
 
-from schemas.marts import INCOMPLETE_SOURCES, LONGEST_LOCAL_DAY_MIN, MINUTES_PER_DAY
+from schemas.marts import (
+    HRV_MS_RANGE,
+    HRV_SERIES,
+    INCOMPLETE_SOURCES,
+    LONGEST_LOCAL_DAY_MIN,
+    MINUTES_PER_DAY,
+    RECOVERY_SOURCES,
+    RESTING_HR_BPM_RANGE,
+    SLEEP_H_RANGE,
+)
 from schemas.nutrition import (
     KG_PER_LB,
     MAX_BODY_FAT_PCT,
@@ -90,6 +99,7 @@ KEYS = {
     "daily_energy": ("athlete_id", "local_date"),
     "daily_muscle_balance": ("athlete_id", "local_date"),
     "weekly_muscle_balance": ("athlete_id", "iso_year", "iso_week"),
+    "daily_recovery": ("athlete_id", "local_date"),
 }
 #: Minute sums of a day's samples (running, zones, covered) are clipped to the day's
 #: length in the athlete's zone: at most the longest local day (`schemas.marts`).
@@ -119,6 +129,34 @@ WEIGHT_TREND_RANGES = (("weight_trend_pct_per_week", -5, 5),
 #: Points the energy-protein interaction may take off (energy_protein_interaction x 100 at
 #: the most; the key is bounded only below, so 0-100 like the score).
 PENALTY_RANGE = ("energy_protein_penalty", 0, 100)
+#: Recovery: a mean, a baseline and their difference stay within the day's range; the
+#: sample SD of values within a range of width w is at most w / 2 x sqrt(n / (n - 1)), under
+#: w for the 14 days or more a baseline needs; the SWC is half of it.
+_RHR_WIDTH = RESTING_HR_BPM_RANGE[1] - RESTING_HR_BPM_RANGE[0]
+_HRV_WIDTH = HRV_MS_RANGE[1] - HRV_MS_RANGE[0]
+#: A smoothed mass is the 28-day line read up to 27 days from the mean of its weigh-ins, at
+#: most 5 %/week: within 20 % of the lightest and heaviest weigh-in the door accepts; its
+#: slope at most 5 %/week of the heaviest (15 kg/week). Fat-free and muscle mass within
+#: FFM_KG likewise.
+TREND_KG = (MIN_BODY_WEIGHT_KG * 0.8, MAX_BODY_WEIGHT_KG * 1.2)
+RATE_KG_PER_WEEK = MAX_BODY_WEIGHT_KG * 0.05
+RECOVERY_RANGES = (
+    ("sleep_h", *SLEEP_H_RANGE), ("resting_hr_bpm", *RESTING_HR_BPM_RANGE),
+    ("resting_hr_7d_mean_bpm", *RESTING_HR_BPM_RANGE),
+    ("resting_hr_baseline_bpm", *RESTING_HR_BPM_RANGE),
+    ("resting_hr_delta_bpm", -_RHR_WIDTH, _RHR_WIDTH),
+    ("hrv_ms", *HRV_MS_RANGE), ("hrv_7d_mean_ms", *HRV_MS_RANGE),
+    ("hrv_baseline_ms", *HRV_MS_RANGE), ("hrv_baseline_sd_ms", 0, _HRV_WIDTH),
+    ("hrv_swc_ms", 0, _HRV_WIDTH / 2), ("hrv_delta_ms", -_HRV_WIDTH, _HRV_WIDTH),
+    *((f"{p}weigh_ins_28d", 0, 28) for p in ("", "ffm_", "muscle_")),
+    *((c, 0, 27) for c in ("weigh_in_span_days_28d", "ffm_span_days_28d",
+                           "muscle_span_days_28d")),
+    ("weight_trend_kg", *TREND_KG), ("weight_rate_pct_per_week", -5, 5),
+    ("fat_free_mass_trend_kg", FFM_KG[0] * 0.8, FFM_KG[1] * 1.2),
+    ("muscle_mass_trend_kg", FFM_KG[0] * 0.8, FFM_KG[1] * 1.2),
+    ("fat_free_mass_rate_kg_per_week", -RATE_KG_PER_WEEK, RATE_KG_PER_WEEK),
+    ("muscle_mass_rate_kg_per_week", -RATE_KG_PER_WEEK, RATE_KG_PER_WEEK),
+)
 #: (column, min, max) per table (max None: no upper bound); units in the column names.
 #: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
 #: never fail; the others (distance, energy, grams) are plausibility checks, whose
@@ -185,6 +223,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("very_low_intake_days", 0, 7), ("incomplete_days", 0, 7), *WEIGHT_TREND_RANGES,
         PENALTY_RANGE,
     ),
+    "daily_recovery": RECOVERY_RANGES,
 }
 #: (column, allowed values) per table.
 SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -200,6 +239,8 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                              ("trend_28d", ("better", "same", "worse"))),
     "weekly_muscle_balance": (("band", ("low", "moderate", "high")),
                               ("trend_28d", ("better", "same", "worse"))),
+    "daily_recovery": (("sleep_source", RECOVERY_SOURCES), ("resting_hr_source", RECOVERY_SOURCES),
+                       ("hrv_source", RECOVERY_SOURCES), ("hrv_measure", HRV_SERIES)),
 }
 #: (g/kg column, its g/lb copy) per table: the copy is known exactly when the g/kg value is.
 PER_LB: dict[str, tuple[str, str]] = {
@@ -214,7 +255,17 @@ NOT_NULL: dict[str, tuple[str, ...]] = {
                              "very_low_intake_days_7d", "energy_protein_penalty"),
     "weekly_muscle_balance": ("week_start", "days", "model_version", "very_low_intake_days",
                               "incomplete_days", "energy_protein_penalty"),
+    "daily_recovery": ("weigh_ins_28d", "ffm_weigh_ins_28d", "muscle_weigh_ins_28d"),
 }
+#: daily_recovery: (column, the column it is known with): null exactly where the other is.
+RECOVERY_TOGETHER = (
+    ("sleep_source", "sleep_h"), ("sleep_measured", "sleep_h"),
+    ("resting_hr_source", "resting_hr_bpm"), ("hrv_source", "hrv_ms"),
+    ("hrv_baseline_sd_ms", "hrv_baseline_ms"), ("hrv_swc_ms", "hrv_baseline_ms"),
+    ("weight_rate_pct_per_week", "weight_trend_kg"),
+    ("fat_free_mass_rate_kg_per_week", "fat_free_mass_trend_kg"),
+    ("muscle_mass_rate_kg_per_week", "muscle_mass_trend_kg"),
+)
 
 
 @dataclass(frozen=True)
@@ -334,6 +385,41 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
     if table.endswith("_muscle_balance"):
         checks += _known_together(gxe, "trend_balance_kcal_per_day",
                                   "weight_trend_pct_per_week")
+    if table == "daily_recovery":
+        checks += _recovery_checks(gxe)
+    return checks
+
+
+def _recovery_checks(gxe: Any) -> list[Any]:
+    """Sources, SD and rates known exactly with their values; a day's HRV only with the
+    athlete's measure; deltas and the SWC flag null exactly when a mean or the baseline is
+    unknown; a trend only over at least 2 days with a value (the score needs 4)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    checks = [c for column, source in RECOVERY_TOGETHER
+              for c in _known_together(gxe, column, source)]
+    for prefix, unit in (("resting_hr", "bpm"), ("hrv", "ms")):
+        mean, base = Column(f"{prefix}_7d_mean_{unit}"), Column(f"{prefix}_baseline_{unit}")
+        checks += [
+            gxe.ExpectColumnValuesToBeNull(column=f"{prefix}_delta_{unit}",
+                                           row_condition=mean.is_null() | base.is_null()),
+            gxe.ExpectColumnValuesToNotBeNull(column=f"{prefix}_delta_{unit}",
+                                              row_condition=mean.is_not_null()
+                                              & base.is_not_null())]
+    mean, base = Column("hrv_7d_mean_ms"), Column("hrv_baseline_ms")
+    checks += [
+        gxe.ExpectColumnValuesToBeNull(column="hrv_below_swc",
+                                       row_condition=mean.is_null() | base.is_null()),
+        gxe.ExpectColumnValuesToNotBeNull(column="hrv_below_swc",
+                                          row_condition=mean.is_not_null() & base.is_not_null()),
+        gxe.ExpectColumnValuesToNotBeNull(column="hrv_measure",
+                                          row_condition=Column("hrv_ms").is_not_null()),
+    ]
+    for count, trend in (("weigh_ins_28d", "weight_trend_kg"),
+                         ("ffm_weigh_ins_28d", "fat_free_mass_trend_kg"),
+                         ("muscle_weigh_ins_28d", "muscle_mass_trend_kg")):
+        checks.append(gxe.ExpectColumnValuesToBeNull(column=trend,
+                                                      row_condition=Column(count) < 2))
     return checks
 
 

@@ -32,3 +32,11 @@ class RawFrames:
     #: raw.strength_log (schemas.strength_log.RAW_COLUMNS): the strength log rows of
     #: athletes with strength_source = "log"; None: no strength log.
     strength_log: pl.DataFrame | None = None
+    #: The recovery inputs (schemas.wellness): raw.sleep_sessions, raw.resting_hr,
+    #: raw.hrv_measurements, raw.body_composition, and raw.fit_weight_scale (FIT
+    #: weigh-ins with muscle mass); None: not read.
+    sleep_sessions: pl.DataFrame | None = None
+    resting_hr: pl.DataFrame | None = None
+    hrv_measurements: pl.DataFrame | None = None
+    body_composition: pl.DataFrame | None = None
+    weight_scale: pl.DataFrame | None = None

@@ -264,12 +264,85 @@ WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("model_version", "Scoring model version"),
 )
 
+#: Plausible values of the recovery measures (a value outside is not a measurement and is
+#: never chosen): a night of sleep 0-16 h (a longer window is a watch left on the
+#: nightstand); resting HR 25-120 bpm (elite endurance athletes reach the upper 20s; above
+#: 120 at rest is not resting); HRV 1-300 ms (rMSSD and SDNN of healthy adults at rest
+#: lie within 5-250 ms; 0 is Garmin's "not measured").
+SLEEP_H_RANGE = (0.0, 16.0)
+RESTING_HR_BPM_RANGE = (25.0, 120.0)
+HRV_MS_RANGE = (1.0, 300.0)
+#: marts.daily_recovery.hrv_measure values, in the order that breaks ties between measures
+#: with as many days: Garmin's overnight value, rMSSD, Apple's SDNN, rMSSD of the first
+#: easy minutes of runs (a different state from rest: never mixed with the others).
+HRV_SERIES = ("garmin_overnight", "rmssd", "sdnn", "activity_rmssd")
+#: marts.daily_recovery source kinds: schemas.wellness.SOURCE_KINDS, and `export` for the
+#: weigh-ins of nutrition and scale exports (raw.body_measurement_imports).
+RECOVERY_SOURCES = ("garmin_json", "garmin_fit", "apple_health", "activity_fit", "export")
+
+_CHOSEN = ("chosen once per day: the first source kind of schemas.wellness.PRECEDENCE "
+           "with a value, within it the latest record")
+DAILY_RECOVERY: tuple[tuple[str, str], ...] = KEYS + (
+    ("sleep_h", "Sleep of the night that ended this day (wake-up day, local), h: time asleep "
+                "of the longest session of the chosen source (naps left out); a default or "
+                "in-bed window counts as its length; " + _CHOSEN),
+    ("sleep_source", "Source kind the sleep came from: garmin_json, garmin_fit or "
+                     "apple_health (null: no sleep)"),
+    ("sleep_measured", "Whether sleep stages were measured (false: a default or in-bed "
+                       "window; null: no sleep)"),
+    ("resting_hr_bpm", "Resting heart rate of the day, bpm (25-120), " + _CHOSEN),
+    ("resting_hr_source", "Source kind the resting HR came from (null: none)"),
+    ("resting_hr_7d_mean_bpm", "Mean resting HR over the days with a value among the last 7 "
+                               "(this day and 6 before), bpm; null with fewer than 3"),
+    ("resting_hr_baseline_bpm", "Baseline resting HR: mean over the days with a value among "
+                                "the 28 days before the 7 (days -34..-7), bpm; null with "
+                                "fewer than 14"),
+    ("resting_hr_delta_bpm", "resting_hr_7d_mean_bpm - resting_hr_baseline_bpm, bpm "
+                             "(positive: higher than usual; null when either is)"),
+    ("hrv_ms", "HRV of the day, ms, in the athlete's one measure (hrv_measure); null on days "
+               "with only another measure; " + _CHOSEN),
+    ("hrv_measure", "The athlete's HRV measure, one for all days: the one with the most "
+                    "days (ties: garmin_overnight, rmssd, sdnn, activity_rmssd); null: no HRV"),
+    ("hrv_source", "Source kind the day's HRV came from (null: none)"),
+    ("hrv_7d_mean_ms", "Mean HRV over the days with a value among the last 7, ms; null with "
+                       "fewer than 3"),
+    ("hrv_baseline_ms", "Baseline HRV: mean over the days with a value among the 28 days "
+                        "before the 7 (days -34..-7), ms; null with fewer than 14"),
+    ("hrv_baseline_sd_ms", "Sample standard deviation of those baseline days, ms"),
+    ("hrv_swc_ms", "Smallest worthwhile change, ms: 0.5 x hrv_baseline_sd_ms (Plews et al. "
+                   "2013; Buchheit 2014)"),
+    ("hrv_delta_ms", "hrv_7d_mean_ms - hrv_baseline_ms, ms (negative: lower than usual)"),
+    ("hrv_below_swc", "Whether hrv_7d_mean_ms < hrv_baseline_ms - hrv_swc_ms: HRV down by "
+                      "more than the smallest worthwhile change (null when either is "
+                      "unknown)"),
+    ("weigh_ins_28d", "Days with a weigh-in among the 28 ending this day"),
+    ("weigh_in_span_days_28d", "Days from the first to the last of those weigh-ins"),
+    ("weight_trend_kg", "Smoothed body weight, kg: the least-squares line through the "
+                        "weigh-ins of the 28 days ending this day, read at this day (null: "
+                        "under 4 weigh-ins, spanning under 14 days, or steeper than 5 %/week)"),
+    ("weight_rate_pct_per_week", "Slope of that line, %/week of the window's mean weigh-in "
+                                 "(negative: losing); null as weight_trend_kg"),
+    ("ffm_weigh_ins_28d", "Days with a fat-free mass among the 28 ending this day"),
+    ("ffm_span_days_28d", "Days from the first to the last of those"),
+    ("fat_free_mass_trend_kg", "Smoothed fat-free mass, kg (measured lean mass, else weight "
+                               "x (1 - body fat/100)), the same line and rules as "
+                               "weight_trend_kg; null where not measured"),
+    ("fat_free_mass_rate_kg_per_week", "Slope of the fat-free-mass line, kg/week "
+                                       "(negative: losing)"),
+    ("muscle_weigh_ins_28d", "Days with a scale muscle mass among the 28 ending this day"),
+    ("muscle_span_days_28d", "Days from the first to the last of those"),
+    ("muscle_mass_trend_kg", "Smoothed skeletal muscle mass the scale estimates, kg, the "
+                             "same line and rules; null where not measured"),
+    ("muscle_mass_rate_kg_per_week", "Slope of the muscle-mass line, kg/week"),
+)
+
 MARTS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_training": DAILY_TRAINING,
     "daily_nutrition": DAILY_NUTRITION,
     "daily_energy": DAILY_ENERGY,
     "daily_muscle_balance": DAILY_MUSCLE_BALANCE,
     "weekly_muscle_balance": WEEKLY_MUSCLE_BALANCE,
+    "daily_recovery": DAILY_RECOVERY,
 }
 TABLE_COMMENTS = {
     "daily_training": "Training per athlete and local day: running volume, zones, load, "
@@ -280,4 +353,6 @@ TABLE_COMMENTS = {
     "daily_muscle_balance": "Muscle-balance score per athlete and local day: verdict, band, "
                             "components, reasons (a training-log heuristic, not a diagnosis)",
     "weekly_muscle_balance": "Muscle-balance score rolled up per athlete and ISO week",
+    "daily_recovery": "Sleep, resting HR, HRV and body-composition trends per athlete and "
+                      "local day, one value per measure chosen among the wellness sources",
 }

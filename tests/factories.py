@@ -1,12 +1,12 @@
 """Builders of test data shared by several test files: the three daily fact frames of the
 score tests (N consecutive days of one athlete, every day a "good" runner day unless a test
-overrides a column for every day or for one day), and a warehouse with a published
-nutrition mart for the tests of the readers' files."""
+overrides a column for every day or for one day), a warehouse with a published
+nutrition mart for the tests of the readers' files, and raw recovery rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -14,6 +14,13 @@ import polars as pl
 
 from schemas.marts import DAILY_NUTRITION
 from schemas.scoring import ScoreConstants
+from schemas.wellness import BODY_COMPOSITION, HRV_MEASUREMENTS, RESTING_HR, SLEEP_SESSIONS
+from transforms.recovery import (
+    BODY_MEASUREMENTS_SCHEMA,
+    WEIGHT_SCALE_SCHEMA,
+    daily_recovery,
+    raw_schema,
+)
 from transforms.scoring.score_windows import daily_inputs, windows
 from warehouse.connection import connect
 from warehouse.ddl import create_all
@@ -249,3 +256,66 @@ def publish_nutrition(warehouse: Path, n: int, protein: float, run: str) -> Path
         write_staging(con, {"daily_nutrition": nutrition_days(n, protein)})
         publish(con, ["daily_nutrition"])
         return publish_files(con, warehouse.parent / "published", run)
+
+
+# --- raw recovery rows ----------------------------------------------------------------
+#: Defaults of a raw wellness row: one athlete, a Garmin JSON file, record 0.
+_RAW_DEFAULTS = {"athlete_id": "a", "source_sha256": "f1", "source_kind": "garmin_json",
+                 "source_index": 0, "measured": True}
+RECOVERY_TABLES = {"sleep": SLEEP_SESSIONS, "resting_hr": RESTING_HR, "hrv": HRV_MEASUREMENTS,
+                   "body": BODY_COMPOSITION}
+
+
+def raw_recovery(table: str, rows: Iterable[Mapping[str, object]] = ()) -> pl.DataFrame:
+    """A raw wellness frame (`RECOVERY_TABLES[table]`, loader keys included) of `rows`:
+    columns not given are null (`_RAW_DEFAULTS` where they have one)."""
+    schema = raw_schema(RECOVERY_TABLES[table])
+    full = [{c: r.get(c, _RAW_DEFAULTS.get(c)) for c in schema} for r in rows]
+    return pl.DataFrame(full, schema=schema, orient="row")
+
+
+def weight_scale_rows(rows: Iterable[Mapping[str, object]] = ()) -> pl.DataFrame:
+    """raw.fit_weight_scale rows (the columns a build reads); missing columns null."""
+    defaults = {"athlete_id": "a", "source_sha256": "fit1", "message_seq": 0}
+    return pl.DataFrame([{c: r.get(c, defaults.get(c)) for c in WEIGHT_SCALE_SCHEMA}
+                         for r in rows], schema=WEIGHT_SCALE_SCHEMA, orient="row")
+
+
+def recovery(*, sleep=(), resting_hr=(), hrv=(), body=(), scale=(), exports=(),
+             zones: Mapping[str, str] | None = None, activity_hrv: pl.DataFrame | None = None,
+             k: ScoreConstants | None = None) -> pl.DataFrame:
+    """`transforms.recovery.daily_recovery` of raw rows given as dicts (`exports`: rows of
+    the raw.body_measurements view); `zones`: athlete id -> zone (default a: UTC)."""
+    athletes = pl.DataFrame(list((zones or {"a": "UTC"}).items()),
+                            schema={"athlete_id": pl.String, "timezone": pl.String},
+                            orient="row")
+    measurements = pl.DataFrame([{c: r.get(c) for c in BODY_MEASUREMENTS_SCHEMA}
+                                 for r in exports], schema=BODY_MEASUREMENTS_SCHEMA, orient="row")
+    return daily_recovery(raw_recovery("sleep", sleep), raw_recovery("resting_hr", resting_hr),
+                          raw_recovery("hrv", hrv), raw_recovery("body", body),
+                          weight_scale_rows(scale), measurements, athletes, k, activity_hrv)
+
+
+def recovery_rows(n: int = 42, *, start: date = START, athlete: str = "a"
+                  ) -> dict[str, list[dict[str, object]]]:
+    """Raw recovery rows (keyword arguments of `recovery`) for `n` days from `start`: a
+    night ending 05:30 UTC every day (6.5-8 h asleep), resting HR 44-50 bpm and Garmin
+    overnight HRV 55-65 ms every day but every fifth, and a FIT weigh-in every other day on
+    a line from 62 kg losing 0.02 kg/day (20 % body fat, 28 kg muscle)."""
+    def day(i: int) -> date:
+        return start + timedelta(days=i)
+
+    wake = [datetime.combine(day(i), time(5, 30), UTC) for i in range(n)]
+    keys = {"athlete_id": athlete}
+    return {
+        "sleep": [{**keys, "start_utc": w - timedelta(hours=9), "end_utc": w,
+                   "asleep_s": (6.5 + (i % 4) * 0.5) * 3600, "source_index": i}
+                  for i, w in enumerate(wake)],
+        "resting_hr": [{**keys, "local_date": day(i), "resting_hr_bpm": 44.0 + i % 7}
+                       for i in range(n) if i % 5],
+        "hrv": [{**keys, "local_date": day(i), "hrv_ms": 55.0 + (i * 3) % 11,
+                 "measure": "garmin_overnight"} for i in range(n) if i % 5],
+        "scale": [{**keys, "timestamp_utc": w, "weight_kg": 62.0 - 0.02 * i,
+                   "body_fat_pct": 20.0, "muscle_mass_kg": 28.0, "message_seq": 0}
+                  for i, w in enumerate(wake) if i % 2 == 0],
+    }

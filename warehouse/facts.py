@@ -30,6 +30,13 @@ _RAW = {
     "body_measurements": ("body_measurements", "*"),
     "strength_log": ("strength_log", "athlete_id, source_sha256, source_line, local_date, "
                                      "start_time_local, minutes, sets, reps, volume_kg"),
+    "sleep_sessions": ("sleep_sessions", "*"),
+    "resting_hr": ("resting_hr", "*"),
+    "hrv_measurements": ("hrv_measurements", "*"),
+    "body_composition": ("body_composition", "*"),
+    "weight_scale": ("fit_weight_scale", "athlete_id, source_sha256, message_seq, "
+                                         "timestamp_utc, weight_kg, body_fat_pct, "
+                                         "muscle_mass_kg"),
 }
 
 

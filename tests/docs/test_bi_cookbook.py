@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import re
 import stat
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from synthetic import (
     generate_athlete_files,
     generate_nutrition_exports,
 )
+from tests.factories import recovery
 from tests.helpers import REPO
 
 DOC = REPO / "docs" / "bi.md"
@@ -66,6 +68,10 @@ EXPECTED_COLUMNS = {
     "completeness_by_week": ["athlete_id", "week_start", "days", "food_logged_days",
                              "food_complete_days", "training_known_days", "weigh_in_days",
                              "run_hr_coverage_pct", "scored_days", "mean_data_completeness"],
+    "short_nights": ["athlete_id", "wake_day", "sleep_h", "sleep_source", "sleep_measured",
+                     "score_that_day", "score_next_day"],
+    "hrv_baseline_band": ["athlete_id", "local_date", "hrv_measure", "hrv_ms", "hrv_7d_mean_ms",
+                          "band_low_ms", "band_high_ms", "position", "resting_hr_delta_bpm"],
     "expectation_runs": ["run_id", "checked_at", "expectations", "failed", "failures"],
     "failed_expectations": ["checked_at", "table_name", "expectation", "columns",
                             "unexpected_count", "example_keys", "held_back_keys", "source_files",
@@ -443,3 +449,69 @@ def test_every_decimal_in_the_published_csv_keeps_its_units_precision(published)
                 assert abs(float(cell) - value) <= 0.5 * 10**-decimals + 1e-9, (table, column)
                 checked += 1
     assert checked > 1000  # real rows were compared, not an empty export
+
+
+# --- recovery: a file of hand-made rows (the generated athletes have no sleep or HRV) -----
+def _recovery_file(tmp_path: Path, rows: dict, scores: dict[date, float]) -> Path:
+    """A DuckDB file with marts.daily_recovery built from raw rows and a
+    marts.daily_muscle_balance holding only `scores` (athlete a)."""
+    path = tmp_path / "recovery.duckdb"
+    mart = recovery(**rows)
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.register("mart", mart)
+        con.execute("CREATE TABLE marts.daily_recovery AS SELECT * FROM mart")
+        con.execute("CREATE TABLE marts.daily_muscle_balance (athlete_id VARCHAR, "
+                    "local_date DATE, score DOUBLE)")
+        if scores:
+            con.executemany("INSERT INTO marts.daily_muscle_balance VALUES ('a', ?, ?)",
+                            list(scores.items()))
+    return path
+
+
+def test_short_nights_are_the_last_28_days_nights_under_7_h_with_their_scores(tmp_path) -> None:
+    day0 = date(2026, 3, 2)
+    short = {1: 6.5, 5: 6.0, 20: 6.99, 29: 5.0}  # hours; every other night 7.5 h
+    sleep = [{"start_utc": datetime.combine(day0 + timedelta(days=i), time(0), UTC)
+              - timedelta(hours=9),
+              "end_utc": datetime.combine(day0 + timedelta(days=i), time(5), UTC),
+              "asleep_s": short.get(i, 7.5) * 3600} for i in range(30)]
+    scores = {day0 + timedelta(days=i): 50.0 + i for i in range(30)}
+    path = _recovery_file(tmp_path, {"sleep": sleep}, scores)
+    columns, rows = _query(path, COOKBOOK["short_nights"])
+    assert columns == EXPECTED_COLUMNS["short_nights"]
+    # the last day is day 29: its 28 days are days 2..29, so day 1's 6.5 h is too old
+    assert [(r["wake_day"], r["sleep_h"], r["score_that_day"], r["score_next_day"])
+            for r in rows] == [
+        (day0 + timedelta(days=5), pytest.approx(6.0), 55.0, 56.0),
+        (day0 + timedelta(days=20), pytest.approx(6.99), 70.0, 71.0),
+        (day0 + timedelta(days=29), pytest.approx(5.0), 79.0, None)]
+    assert {(r["sleep_source"], r["sleep_measured"]) for r in rows} == {("garmin_json", True)}
+
+
+def test_the_hrv_band_is_the_baseline_plus_or_minus_half_its_sd(tmp_path) -> None:
+    day0 = date(2026, 3, 2)
+    values = [60.0 + (i % 3) for i in range(28)] + [50.0] * 7  # 35 days, a fall at the end
+    hrv = [{"local_date": day0 + timedelta(days=i), "hrv_ms": v, "measure": "garmin_overnight"}
+           for i, v in enumerate(values)]
+    path = _recovery_file(tmp_path, {"hrv": hrv}, {})
+    columns, rows = _query(path, COOKBOOK["hrv_baseline_band"])
+    assert columns == EXPECTED_COLUMNS["hrv_baseline_band"]
+    by_day = {r["local_date"]: r for r in rows}
+    # the first day with a baseline of 14 days: day 20 (days 0..13 before its week)
+    assert min(by_day) == day0 + timedelta(days=20)
+    for i in (20, 28, 31, 34):
+        week = values[i - 6:i + 1]
+        base = values[max(0, i - 34):i - 6]
+        mean, sd = statistics.mean(base), statistics.stdev(base)
+        got = by_day[day0 + timedelta(days=i)]
+        assert got["band_low_ms"] == pytest.approx(mean - sd / 2, abs=2e-4)
+        assert got["band_high_ms"] == pytest.approx(mean + sd / 2, abs=2e-4)
+        mean7 = statistics.mean(week)
+        expected = ("below" if mean7 < mean - sd / 2 else "above" if mean7 > mean + sd / 2
+                    else "within")
+        assert got["position"] == expected, i
+    assert by_day[day0 + timedelta(days=34)]["position"] == "below"
+    flagged = {r["local_date"] for r in _query(path, "SELECT local_date FROM "
+                                                     "marts.daily_recovery WHERE hrv_below_swc")[1]}
+    assert flagged == {d for d, r in by_day.items() if r["position"] == "below"}

@@ -54,7 +54,8 @@ def built(tmp_path_factory) -> tuple[Path, list, object]:
     config = config_from_dict(athlete.config(str(warehouse), [str(fit)]), base_dir=tmp)
     summary = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
     assert set(summary.rows) == {"daily_training", "daily_nutrition", "daily_energy",
-                                 "daily_muscle_balance", "weekly_muscle_balance"}
+                                 "daily_muscle_balance", "weekly_muscle_balance",
+                                 "daily_recovery"}
     return warehouse, files, exports
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from schemas.expectations import KEYS, SuiteInputs, calendar_rows, held_back, suite
 from schemas.marts import MARTS
-from tests.factories import START, concat_facts, make_facts
+from tests.factories import START, concat_facts, make_facts, recovery, recovery_rows
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,
@@ -29,7 +29,8 @@ def tables() -> dict[str, pl.DataFrame]:
     scored = score_days(facts.training, facts.nutrition, facts.energy)
     return {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
             "daily_energy": facts.energy, "daily_muscle_balance": daily_muscle_balance(scored),
-            "weekly_muscle_balance": weekly_muscle_balance(scored)}
+            "weekly_muscle_balance": weekly_muscle_balance(scored),
+            "daily_recovery": recovery(**recovery_rows(42))}
 
 
 def _failed(name: str, frame: pl.DataFrame, inputs: SuiteInputs = INPUTS) -> list:
@@ -58,6 +59,11 @@ PLANTED = [  # (table, row, column, bad value, the expectation that must catch i
     ("daily_muscle_balance", 10, "band", "high", "expect_column_values_to_be_in_set"),
     ("weekly_muscle_balance", 1, "band", "moderate", "expect_column_values_to_be_in_set"),
     ("weekly_muscle_balance", 2, "score", -1.0, "expect_column_values_to_be_between"),
+    ("daily_recovery", 3, "sleep_h", 16.5, "expect_column_values_to_be_between"),
+    ("daily_recovery", 4, "resting_hr_bpm", 121.0, "expect_column_values_to_be_between"),
+    ("daily_recovery", 40, "hrv_7d_mean_ms", 0.5, "expect_column_values_to_be_between"),
+    ("daily_recovery", 6, "hrv_measure", "rmssd_ln", "expect_column_values_to_be_in_set"),
+    ("daily_recovery", 7, "sleep_source", "whoop", "expect_column_values_to_be_in_set"),
 ]
 
 

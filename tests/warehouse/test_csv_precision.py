@@ -14,6 +14,7 @@ import pytest
 
 from schemas.export_precision import csv_decimals
 from transforms.daily_facts import daily_facts
+from transforms.recovery import recovery_from_raw
 from transforms.scoring.muscle_balance import (
     daily_muscle_balance,
     score_days,
@@ -38,12 +39,14 @@ def _mart_schemas() -> dict[str, pl.Schema]:
          "height_cm": [168.0], "weight_kg": [60.0], "max_hr": [190.0], "resting_hr": [50.0],
          "lthr": [170.0], "zone_model": ["hrmax"]},
         schema_overrides={"birth_year": pl.Int32})
-    facts = daily_facts(read_raw(con, ["a"]), athletes, date(2026, 6, 1))
+    raw = read_raw(con, ["a"])
+    facts = daily_facts(raw, athletes, date(2026, 6, 1))
     scored = score_days(facts.training, facts.nutrition, facts.energy)
     return {name: frame.schema for name, frame in {
         "daily_training": facts.training, "daily_nutrition": facts.nutrition,
         "daily_energy": facts.energy, "daily_muscle_balance": daily_muscle_balance(scored),
-        "weekly_muscle_balance": weekly_muscle_balance(scored)}.items()}
+        "weekly_muscle_balance": weekly_muscle_balance(scored),
+        "daily_recovery": recovery_from_raw(raw, athletes)}.items()}
 
 
 @pytest.fixture(scope="module")
