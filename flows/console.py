@@ -203,7 +203,14 @@ def _print_door(summaries) -> None:
             err.print(f"[yellow]distance back[/yellow] {safe_text(path)}: its cumulative distance "
                       f"goes back {n:,} time(s); kept as recorded, the daily distance counts "
                       "only its increases", highlight=False, soft_wrap=True)
-        more = max(len(nulled) - DOOR_SHOWN, 0) + max(len(resets) - DOOR_SHOWN, 0)
+        skipped = getattr(s, "not_measurements", ())
+        for path, n, first in skipped[:DOOR_SHOWN]:
+            err.print(f"[yellow]not measurements[/yellow] {safe_text(path)}: {n:,} record(s) "
+                      f"skipped, not stored as zeros ({safe_text('; '.join(first))}"
+                      f"{'; ...' if n > len(first) else ''}); the file's other records are "
+                      "loaded", highlight=False, soft_wrap=True)
+        more = (max(len(nulled) - DOOR_SHOWN, 0) + max(len(resets) - DOOR_SHOWN, 0)
+                + max(len(skipped) - DOOR_SHOWN, 0))
         if more:
             err.print(f"  and {more} more file(s) of {safe_text(s.athlete_id)}: musclebalance "
                       "status sums them; raw.source_files has values_nulled and "
@@ -219,13 +226,12 @@ def _print_unread(summaries) -> None:
         unread = getattr(s, "unread", ())
         if not unread:
             continue
-        groups: dict[str, list[str]] = defaultdict(list)
-        advice = {}
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         for path, file_type, text in unread:
-            groups[file_type].append(path)
-            advice[file_type] = text
-        rows = [(t, advice[t], len(paths), paths[:UNREAD_SHOWN])
-                for t, paths in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))]
+            groups[(file_type, text)].append(path)
+        rows = [(t, text, len(paths), paths[:UNREAD_SHOWN])
+                for (t, text), paths in sorted(groups.items(),
+                                               key=lambda g: (-len(g[1]), g[0]))]
         err.print(f"[yellow]not read[/yellow]: {len(unread)} file(s) under the FIT paths of "
                   f"{safe_text(s.athlete_id)} are not FIT files (the run goes on without them; "
                   "musclebalance status lists them again):", highlight=False, soft_wrap=True)

@@ -24,12 +24,13 @@ from prefect import flow, get_run_logger
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.fit_worker import DecodeResult, decode_file, decoding_pool
+from flows.health_ingest import load_health_files
 from flows.plan import Found, IngestPlan, Policy, Retry, WorkItem, list_inputs, plan_inputs
 from flows.runtime import RunSummary, io_task, pipeline_run, utc_now
 from flows.settings import AthleteInputs
 from flows.sources import (
     ArchiveLimits,
-    fit_kind,
+    activity_or_health_kind,
     not_fit_advice,
     not_fit_type,
     scratch_folder,
@@ -91,6 +92,7 @@ class ChunkResult:
     partial: list[tuple[str, str]] = field(default_factory=list)
     nulled: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     distance_resets: list[tuple[str, int]] = field(default_factory=list)
+    not_measurements: list[tuple[str, int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +108,8 @@ class IngestSummary(RunSummary):
     distance_resets: list[tuple[str, int]] = field(default_factory=list)
     #: Files under the athlete's FIT paths that are not FIT: (path, type, advice).
     unread: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Health files' records skipped as not measurements: (path, count, first few named).
+    not_measurements: list[tuple[str, int, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,11 @@ class Reread:
 
 #: FIT inputs: .fit, .fit.gz and zips of them; members that are not FIT are named in the
 #: summary; a path's new content replaces the rows of the one it held before.
-FIT = Policy(kind_of=fit_kind, default_kind="fit", supersede=True, note_unread=True)
+#: Garmin account-export and Apple Health files among them are read too (flows.health_ingest).
+FIT = Policy(kind_of=activity_or_health_kind, default_kind="fit", supersede=True,
+             note_unread=True)
+#: Work item kinds the health loader reads (the others are FIT files).
+HEALTH_KINDS = ("json", "xml")
 
 
 @io_task
@@ -156,7 +164,7 @@ def _note_unread(con, plan: Plan, inputs: AthleteInputs, found: list[Found],
     roots = [str(Path(p).expanduser().resolve()) for p in inputs.paths]
     def described(path: str, in_archive: bool) -> tuple[str, str]:
         kind = not_fit_type(path)
-        return kind, not_fit_advice(kind, in_archive)
+        return kind, not_fit_advice(kind, in_archive, path)
 
     kinds = {path: described(path, False) for path in loose}
     kinds |= {path: described(path, True) for members in plan.unread_in_archives.values()
@@ -272,6 +280,10 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
             result.nulled.append((item.path, out.decoded.nulled))
         if resets:
             result.distance_resets.append((item.path, resets))
+        skipped = out.decoded.not_measurements
+        if skipped:
+            result.not_measurements.append(
+                (item.path, len(skipped), [m.describe(item.path) for m in skipped[:3]]))
         if fault is None:
             result.replaced += len(item.replace)
             replaces = item.replace
@@ -310,6 +322,8 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) 
                     result.nulled = [p for p in result.nulled if p[0] != path]
                     result.distance_resets = [p for p in result.distance_resets
                                               if p[0] != path]
+                    result.not_measurements = [p for p in result.not_measurements
+                                               if p[0] != path]
                 if entry.file.sha256 in again:
                     result.problems.append((entry.file.path,
                                             f"{reason}; what it gave before is kept"))
@@ -403,6 +417,15 @@ def ingest_fit_flow(
     return summaries
 
 
+def _add_health(summary: IngestSummary, health) -> None:
+    """Fold what loading the health files did into the athlete's ingest summary."""
+    summary.loaded += health.loaded
+    summary.records += health.rows
+    summary.quarantined.extend(health.quarantined)
+    summary.problems.extend(health.problems)
+    summary.not_measurements.extend(health.not_measurements)
+
+
 def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits: ArchiveLimits,
                     retry_quarantined: bool, show_progress: bool, batch_files: int,
                     reread: Reread | None = None) -> IngestSummary:
@@ -417,6 +440,11 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
         summary.quarantined.extend(plan.quarantined)
         summary.problems.extend(plan.problems)
         summary.unread = plan.unread
+        health = [w for w in plan.work if w.kind in HEALTH_KINDS]
+        plan.work = [w for w in plan.work if w.kind not in HEALTH_KINDS]
+        if health:
+            _add_health(summary, load_health_files(warehouse, inputs.athlete_id, health,
+                                                   limits))
         for chunk in plan.chunks():
             done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
                                    show_progress, batch_files, inputs.timezone)
@@ -428,6 +456,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
             summary.partial.extend(done.partial)
             summary.nulled.extend(done.nulled)
             summary.distance_resets.extend(done.distance_resets)
+            summary.not_measurements.extend(done.not_measurements)
         summary.replaced += record_paths(warehouse, plan, inputs.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

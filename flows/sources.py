@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
-Kind = Literal["fit", "fit.gz", "zip", "csv"]
+from schemas.apple_health import apple_not_used, is_apple_export
+from schemas.garmin_export import garmin_json_role, garmin_not_used
+
+Kind = Literal["fit", "fit.gz", "zip", "csv", "json", "xml"]
 KindOf = Callable[[str], "Kind | None"]
 
 #: Default archive limits. A Garmin export of many years is a few GB; these leave room.
@@ -101,7 +104,8 @@ def open_regular(path: str | Path) -> BinaryIO:
 def read_cap(kind: Kind, limits: ArchiveLimits) -> int:
     """Most bytes read from one input file of this kind (a `.fit.gz` is capped on what it
     expands to, see `read_input`)."""
-    return {"zip": limits.max_total_bytes, "csv": limits.max_export_bytes}.get(
+    return {"zip": limits.max_total_bytes, "xml": limits.max_total_bytes,
+            "csv": limits.max_export_bytes, "json": limits.max_export_bytes}.get(
         kind, limits.max_member_bytes)
 
 
@@ -135,6 +139,27 @@ def _kind_by_extension(name: str, kinds: tuple[Kind, ...]) -> Kind | None:
 def fit_kind(name: str) -> Kind | None:
     """The kind of input a file name announces, or None for files to ignore."""
     return _kind_by_extension(name, ("fit", "fit.gz", "zip"))
+
+
+def _base_name(path: str) -> str:
+    """The file name of a path, a zip member (`a.zip!x/y.json`) or an entry name."""
+    return path.replace("\\", "/").rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+
+
+def health_kind(name: str) -> Kind | None:
+    """`json` for a Garmin account-export file that is read (`schemas.garmin_export`),
+    `xml` for an Apple Health export.xml (`schemas.apple_health`), else None. The name
+    chooses the reader; the reader checks the content."""
+    base = _base_name(name)
+    if garmin_json_role(base) is not None:
+        return "json"
+    return "xml" if is_apple_export(base) else None
+
+
+def activity_or_health_kind(name: str) -> Kind | None:
+    """What the FIT inputs read: FIT files, zips, and the recovery and body-composition
+    files of Garmin account and Apple Health exports."""
+    return fit_kind(name) or health_kind(name)
 
 
 #: Files that operating systems leave in folders and zips (macOS Finder and its zip tool,
@@ -178,9 +203,12 @@ def not_fit_type(path: str) -> str:
 _DATA_TYPES = ("JSON", "XML")
 
 
-def not_fit_advice(file_type: str, in_archive: bool = False) -> str:
+def not_fit_advice(file_type: str, in_archive: bool = False, path: str = "") -> str:
     """What to do about a file of this type found among the FIT inputs (in a zip, or in a
-    folder)."""
+    folder); a file of a Garmin or Apple export that is known but not used says so."""
+    known = garmin_not_used(_base_name(path)) or apple_not_used(_base_name(path))
+    if known:
+        return f"recognised, not used: {known}"
     if file_type in _DATA_TYPES:
         source = "Garmin account data" if in_archive else "app data"
         return f"{file_type} is not read ({source}, not activities): nothing to do"
@@ -452,7 +480,7 @@ def _extract(
         budget.counter += 1
         target = scratch / f"{budget.counter:07d}.{kind}"
         try:
-            _copy_member(archive, info, entry_label, target, budget)
+            _copy_member(archive, info, entry_label, target, budget, kind)
         except ArchiveRefused:
             raise
         except Exception as exc:  # corrupt data, encryption, unsupported compression
@@ -476,11 +504,14 @@ def _extract(
 
 
 def _copy_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, target: Path, budget: _Budget
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, target: Path, budget: _Budget,
+    kind: Kind = "fit",
 ) -> None:
     limits = budget.limits
     ratio_cap = max(info.compress_size, 1) * limits.max_ratio
-    if info.file_size > limits.max_member_bytes or info.file_size > budget.bytes_left:
+    member_cap = (limits.max_member_bytes if kind in ("fit", "fit.gz", "zip")
+                  else read_cap(kind, limits))  # an Apple export.xml reaches 4 GB
+    if info.file_size > member_cap or info.file_size > budget.bytes_left:
         raise ArchiveRefused(f"{label}: declares {info.file_size:,} bytes, over the size limit")
     written = 0
     with archive.open(info) as src, open(target, "wb") as dst:
@@ -491,7 +522,7 @@ def _copy_member(
                     f"{label}: expands more than {limits.max_ratio}x its compressed size "
                     "(zip bomb)"
                 )
-            if written > limits.max_member_bytes or written > budget.bytes_left:
+            if written > member_cap or written > budget.bytes_left:
                 raise ArchiveRefused(f"{label}: expands beyond the archive size limit (zip bomb)")
             dst.write(chunk)
     budget.bytes_left -= written

@@ -113,3 +113,15 @@ def is_apple_export(name: str) -> bool:
     folder; `export_cda.xml` is the clinical document, not this format). The content is
     checked when read (root element `HealthData`)."""
     return PurePath(name.replace("\\", "/")).name.lower() == EXPORT_FILE_NAME
+
+
+#: Other files of an Apple Health export, recognised and not used (lower-case file name
+#: -> what it is).
+NOT_USED_FILES = {
+    "export_cda.xml": "Apple Health clinical document (CDA): the same records as export.xml",
+}
+
+
+def apple_not_used(name: str) -> str | None:
+    """What a file of an Apple Health export is when it is known but not read, else None."""
+    return NOT_USED_FILES.get(PurePath(name.replace("\\", "/")).name.lower())

@@ -133,8 +133,13 @@ def test_ingest_names_them_keeps_them_and_forgets_them_when_gone(tmp_path: Path)
     advice = {t: a for _, t, a in first.unread}
     assert advice["GPX"] == ("GPX is not read: export the original FIT file of the activity "
                              "instead")
-    assert advice["JSON"] == ("JSON is not read (Garmin account data, not activities): "
-                              "nothing to do")
+    assert advice["XML"] == ("XML is not read (Garmin account data, not activities): "
+                             "nothing to do")
+    by_path = {Path(p.rsplit("!", 1)[-1]).name: a for p, _, a in first.unread}
+    # files of a Garmin export that are known but not used say so
+    assert by_path["a_summarizedActivities.json"] == (
+        "recognised, not used: Garmin activity summaries (the FIT files are read instead)")
+    assert by_path["user_profile.json"] == "recognised, not used: Garmin user profile"
     assert not_fit_advice("JSON") == "JSON is not read (app data, not activities): nothing to do"
 
     again = ingest()  # nothing changed: the zip is not opened, its members still named
@@ -169,15 +174,16 @@ def test_the_command_line_names_them_and_exits_0_and_status_lists_them(
     start = lines.index("not read: 9 file(s) under the FIT paths of me are not FIT files (the "
                         "run goes on without them; musclebalance status lists them again):")
     real, archive = folder.resolve(), export.resolve()
-    assert lines[start + 1:start + 6] == [
+    assert lines[start + 1:start + 7] == [
         f"  3 GPX: {archive}!DI_CONNECT/uploads.zip!up-1.gpx, {real / 'a.gpx'}, "
         f"{real / 'sub' / 'b.gpx'}. GPX is not read: export the original FIT file of the "
         "activity instead",
-        f"  2 JSON: {archive}!DI_CONNECT/DI-Connect-Fitness/a_summarizedActivities.json, "
-        f"{archive}!DI_CONNECT/DI-Connect-User/user_profile.json. JSON is not read (Garmin "
-        "account data, not activities): nothing to do",
         f"  1 CSV: {archive}!food.csv. CSV is not read as FIT: a food or weight export belongs "
         "under [[athletes.nutrition]] (or ingest --nutrition)",
+        f"  1 JSON: {archive}!DI_CONNECT/DI-Connect-Fitness/a_summarizedActivities.json. "
+        "recognised, not used: Garmin activity summaries (the FIT files are read instead)",
+        f"  1 JSON: {archive}!DI_CONNECT/DI-Connect-User/user_profile.json. recognised, not "
+        "used: Garmin user profile",
         f"  1 TCX: {real / 'c.tcx'}. TCX is not read: export the original FIT file of the "
         "activity instead",
         f"  1 XML: {archive}!DI_CONNECT/settings.xml. XML is not read (Garmin account data, "
