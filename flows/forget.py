@@ -44,7 +44,7 @@ from warehouse.forget import (
 def configured_roots(config: Config) -> dict[str, tuple[str, ...]]:
     """Per athlete: every configured input path (FIT, nutrition, strength log), resolved."""
     return {a.id: tuple(str(Path(p).expanduser().resolve())
-                        for p in (*a.fit_paths, *(n.path for n in a.nutrition),
+                        for p in (*a.fit_paths, *a.health_paths, *(n.path for n in a.nutrition),
                                   *a.strength_log))
             for a in config.athletes}
 

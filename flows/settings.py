@@ -120,7 +120,8 @@ def ingest_request(
                          "athletes")
     fit_inputs, food_inputs, strength_inputs = [], [], []
     for a in chosen:
-        fit_paths = tuple(str(p) for p in fit or ()) if given else tuple(map(str, a.fit_paths))
+        fit_paths = (tuple(str(p) for p in fit or ()) if given
+                     else tuple(map(str, (*a.fit_paths, *a.health_paths))))
         sources = (_cli_sources(nutrition, nutrition_format) if given
                    else tuple(_config_source(n) for n in a.nutrition))
         zone = timezone or a.timezone
@@ -152,6 +153,8 @@ def missing_config_paths(config: Config, athlete_ids: Sequence[str] | None = Non
         if athlete_ids is not None and athlete.id not in athlete_ids:
             continue
         keyed = [(f"athletes[{i}].fit_paths[{j}]", p) for j, p in enumerate(athlete.fit_paths)]
+        keyed += [(f"athletes[{i}].health_paths[{j}]", p)
+                  for j, p in enumerate(athlete.health_paths)]
         keyed += [(f"athletes[{i}].nutrition[{j}].path", n.path)
                   for j, n in enumerate(athlete.nutrition)]
         keyed += [(f"athletes[{i}].strength_log[{j}]", p)

@@ -329,6 +329,10 @@ class Athlete(_Model):
     incomplete_days: tuple[Day, ...] = ()
     strength_source: StrengthSource = "watch"
     strength_log: Annotated[tuple[ConfigPath, ...], Field(validate_default=True)] = ()
+    #: Recovery and body-composition inputs kept apart from fit_paths: a Garmin account
+    #: export (folder or zip), an Apple Health export (export.zip or export.xml), wellness
+    #: FIT files. Read like fit_paths, which read them too.
+    health_paths: tuple[ConfigPath, ...] = ()
 
     @field_validator("strength_log")
     @classmethod
@@ -652,8 +656,14 @@ height_cm = 168
 # resting_hr = 50
 # Lactate threshold heart rate in bpm, 80-220, below max_hr (optional; required by "lthr").
 # lthr = 170
-# FIT activity sources: a list of .fit files, folders or .zip archives.
+# FIT activity sources: a list of .fit files, folders or .zip archives. A Garmin account
+# export (its folder or zip) listed here is read for everything it holds: activities,
+# sleep, resting HR, HRV and scale readings; an Apple Health export too.
 fit_paths = ["fit"]
+# Recovery and body-composition sources kept apart from fit_paths (optional): a Garmin
+# account export (folder or zip), an Apple Health export (export.zip or export.xml), or
+# a folder of Garmin wellness FIT files (sleep, HRV status, monitoring).
+# health_paths = ["~/exports/apple_health_export/export.xml"]
 # Default unit of body weights in nutrition exports: "kg" or "lb" (optional).
 # weight_unit = "kg"
 # Heart-rate zone model: "auto", "hrmax" (% of max HR), "hrr" (% of heart-rate reserve)
