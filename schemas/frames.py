@@ -40,3 +40,6 @@ class RawFrames:
     hrv_measurements: pl.DataFrame | None = None
     body_composition: pl.DataFrame | None = None
     weight_scale: pl.DataFrame | None = None
+    #: raw.fit_hrv (activity RR intervals, s), reduced to one rMSSD per activity
+    #: (transforms.wellness.activity_hrv); None: not read.
+    fit_hrv: pl.DataFrame | None = None

@@ -64,11 +64,13 @@ from schemas.wellness import (
     PRECEDENCE,
     RESTING_HR,
     SLEEP_SESSIONS,
+    SOURCE_KINDS,
     Columns,
     frame_schema,
 )
 from transforms.physiology import fat_free_mass_kg
 from transforms.scoring.score_windows import MAX_WEIGHT_TREND_PCT_PER_WEEK
+from transforms.wellness.activity_hrv import activity_hrv_measurements, activity_rmssd
 
 KEYS = ["athlete_id", "local_date"]
 
@@ -243,7 +245,8 @@ def weigh_ins(body_composition: pl.DataFrame, fit_weight_scale: pl.DataFrame,
         local_date(None, "timestamp_utc", zones).alias("local_date"),
         pl.col("timestamp_utc").alias("instant"), pl.lit("garmin_fit").alias("source_kind"),
         pl.col("message_seq").alias("source_index"))
-    exports = body_measurements.filter(pl.col("source") != "fit").with_columns(
+    exports = body_measurements.filter(
+        ~pl.col("source").is_in(["fit", *SOURCE_KINDS])).with_columns(
         pl.lit(EXPORT_KIND).alias("source_kind"),
         # the local wall clock orders one day's export weigh-ins (no instant is stated)
         pl.col("local_date").dt.combine(pl.col("local_time")).dt.replace_time_zone("UTC")
@@ -485,7 +488,10 @@ def _or_empty(frame: pl.DataFrame | None, schema: pl.Schema) -> pl.DataFrame:
 
 def recovery_from_raw(raw: RawFrames, athletes: pl.DataFrame, k: ScoreConstants | None = None,
                       activity_hrv: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`daily_recovery` of the raw frames a build reads (a table not read: no rows)."""
+    """`daily_recovery` of the raw frames a build reads (a table not read: no rows); the
+    activities' RR intervals (raw.fit_hrv) give their rMSSD unless `activity_hrv` is given."""
+    if activity_hrv is None and raw.fit_hrv is not None and not raw.fit_hrv.is_empty():
+        activity_hrv = activity_hrv_measurements(activity_rmssd(raw.fit_hrv, raw.sessions))
     return daily_recovery(
         _or_empty(raw.sleep_sessions, raw_schema(SLEEP_SESSIONS)),
         _or_empty(raw.resting_hr, raw_schema(RESTING_HR)),

@@ -191,14 +191,26 @@ SELECT w.athlete_id,
        w.weight_kg, w.body_fat_pct, 'fit' AS source, w.source_sha256
 FROM raw.fit_weight_scale w LEFT JOIN raw.athletes a USING (athlete_id)
 WHERE w.timestamp_utc IS NOT NULL AND (w.weight_kg IS NOT NULL OR w.body_fat_pct IS NOT NULL)
+UNION ALL
+SELECT b.athlete_id,
+       coalesce(b.local_date,
+                CAST(timezone(coalesce(a.timezone, 'UTC'), b.timestamp_utc) AS DATE)),
+       coalesce(b.local_time,
+                CAST(timezone(coalesce(a.timezone, 'UTC'), b.timestamp_utc) AS TIME)),
+       b.weight_kg, b.body_fat_pct, b.source_kind AS source, b.source_sha256
+FROM raw.body_composition b LEFT JOIN raw.athletes a USING (athlete_id)
+WHERE (b.local_date IS NOT NULL OR b.timestamp_utc IS NOT NULL)
+  AND (b.weight_kg IS NOT NULL OR b.body_fat_pct IS NOT NULL)
 """
 BODY_VIEW_COLUMNS: Columns = (
     *(c for c in BODY_IMPORTS if c[0] in ("athlete_id", "local_date", "local_time", "weight_kg",
                                            "body_fat_pct", "source_sha256")),
-    ("source", "VARCHAR", "Export format, or fit for FIT weight_scale messages"),
+    ("source", "VARCHAR", "Export format; fit for FIT weight_scale messages; garmin_json or "
+     "apple_health for the weigh-ins of raw.body_composition"),
 )
-BODY_VIEW_COMMENT = ("Body weight and fat per athlete and local day: imported exports and FIT "
-                     "weight_scale messages (source = 'fit')")
+BODY_VIEW_COMMENT = ("Body weight and fat per athlete and local day: imported exports, FIT "
+                     "weight_scale messages (source = 'fit') and the weigh-ins of Garmin "
+                     "account and Apple Health exports (raw.body_composition)")
 
 #: FIT files the last build left out of the daily facts (transforms.activity_identity),
 #: replaced by every build; raw.fit_files_used shows every FIT file against it.

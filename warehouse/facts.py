@@ -34,6 +34,7 @@ _RAW = {
     "resting_hr": ("resting_hr", "*"),
     "hrv_measurements": ("hrv_measurements", "*"),
     "body_composition": ("body_composition", "*"),
+    "fit_hrv": ("fit_hrv", "athlete_id, source_sha256, segment, message_seq, rr_s"),
     "weight_scale": ("fit_weight_scale", "athlete_id, source_sha256, message_seq, "
                                          "timestamp_utc, weight_kg, body_fat_pct, "
                                          "muscle_mass_kg"),
