@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.local_days import by_athlete
+
 #: Longest gap (s) between two samples still counted as moving time. Garmin's "smart
 #: recording" writes a sample every 1-8 s while moving (Garmin support: "Smart Recording
 #: records key points ... every 1 to 8 seconds"); 10 s leaves room without counting a stop
@@ -103,9 +105,19 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
     `run_sessions` (running files with a sample that day), `longest_run_min` (min, the
     longest moving time of one running file within the day) and `elevation_gain_m` (m).
     Days without running are absent here (the calendar supplies them)."""
+    athletes = by_athlete(deltas)
+    if len(athletes) != 1:
+        return _running_days(deltas, ["athlete_id", "local_date"], key)
+    ((athlete, samples),) = athletes  # one athlete: grouped without its id, added after
+    return _running_days(samples, ["local_date"], key).select(
+        pl.lit(athlete, deltas.schema["athlete_id"]).alias("athlete_id"), pl.all())
+
+
+def _running_days(deltas: pl.DataFrame, day: list[str], key: str) -> pl.DataFrame:
+    """`running_by_day` grouped by the `day` columns."""
     per_file_day = (
         deltas.filter(is_running() & pl.col("local_date").is_not_null())
-        .group_by("athlete_id", "local_date", key)
+        .group_by(*day, key)
         .agg(
             (_sum_or_null("delta_distance_m") / 1000).alias("km"),
             (pl.col("moving_s").sum() / 60).alias("min"),
@@ -113,7 +125,7 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
         )
     )
     return (
-        per_file_day.group_by("athlete_id", "local_date")
+        per_file_day.group_by(*day)
         .agg(
             _sum_or_null("km").alias("run_distance_km"),
             pl.col("min").sum().alias("run_moving_min"),
@@ -121,5 +133,5 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
             pl.col("min").max().alias("longest_run_min"),
             pl.col("climb").sum().alias("elevation_gain_m"),
         )
-        .sort("athlete_id", "local_date")
+        .sort(*day)
     )
