@@ -108,6 +108,27 @@ def _with_transitions(files: pl.DataFrame, zone_name: str) -> pl.DataFrame:
     return files.join(change, on=files.columns[0], how="left").drop("__first", "__last")
 
 
+def _sample_offset(files: pl.DataFrame, key: str) -> pl.Expr:
+    """`utc_offset_s` of each sample from its file's row of `files`: the offset before the
+    home offset changes (`__before`), and `__after` from the instant of the change
+    (`__change`) on; files without a change (nearly all) need only the first lookup."""
+    before = per_file(key, files, "__before")
+    if files["__change"].null_count() == files.height:
+        return before.alias("utc_offset_s")
+    change = per_file(key, files, "__change")
+    return (pl.when(change.is_null() | (pl.col("timestamp_utc") < change)).then(before)
+            .otherwise(per_file(key, files, "__after")).alias("utc_offset_s"))
+
+
+def _per_file_or_one(key: str, table: pl.DataFrame, column: str) -> pl.Expr:
+    """`per_file`, or the one value as a literal when every file has the same (no lookup
+    per row)."""
+    values = table[column]
+    if values.n_unique() == 1:
+        return pl.lit(values[0], values.dtype).alias(column)
+    return per_file(key, table, column)
+
+
 def day_length_min(zones: dict[str, str], longest_min: float) -> pl.Expr:
     """The length, min, of the row's `local_date` in its athlete's home zone (`zones`:
     athlete_id to IANA zone; missing athletes: UTC): 1380 or 1500 on a DST change, at least
@@ -156,18 +177,18 @@ def local_times(samples: pl.DataFrame, activity: pl.DataFrame, zones: dict[str, 
             .select(key, "utc_offset_s", "__away", "__home_first", "__home_last", "__first",
                     "__last")
         )
-        files = _with_transitions(files, zone)
-        joined = frame.with_columns(per_file(key, files, c) for c in files.columns[1:])
-        home = (pl.when(pl.col("__change").is_null() | (pl.col("timestamp_utc")
-                                                         < pl.col("__change")))
-                .then(pl.col("__home_first")).otherwise(pl.col("__home_last")))
-        parts.append(joined.with_columns(
+        files = _with_transitions(files, zone).select(
+            key, "__change",
             pl.when(pl.col("__away")).then(pl.col("utc_offset_s"))
-            .otherwise(home).cast(pl.Int32).alias("utc_offset_s"),
+            .otherwise(pl.col("__home_first")).cast(pl.Int32).alias("__before"),
+            pl.when(pl.col("__away")).then(pl.col("utc_offset_s"))
+            .otherwise(pl.col("__home_last")).cast(pl.Int32).alias("__after"),
             pl.when(pl.col("__away")).then(pl.lit("file"))
             .when(pl.col("utc_offset_s").is_null()).then(pl.lit("home_zone_no_file_offset"))
             .otherwise(pl.lit("home_zone")).alias("offset_source"),
-        ).drop("__away", "__home_first", "__home_last", "__change"))
+        )
+        parts.append(frame.with_columns(_sample_offset(files, key), _per_file_or_one(
+            key, files, "offset_source")))
     if not parts:
         return samples.with_columns(
             pl.lit(None, pl.Datetime("us")).alias("local_time"),
