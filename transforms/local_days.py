@@ -122,7 +122,7 @@ def _sample_offset(files: pl.DataFrame, key: str) -> pl.Expr:
 
 def _per_file_or_one(key: str, table: pl.DataFrame, column: str) -> pl.Expr:
     """`per_file`, or the one value as a literal when every file has the same (no lookup
-    per row)."""
+    per row; every row's file must be in `table`)."""
     values = table[column]
     if values.n_unique() == 1:
         return pl.lit(values[0], values.dtype).alias(column)
@@ -237,7 +237,10 @@ def session_sport(samples: pl.DataFrame, sessions: pl.DataFrame, key: str = FILE
     single = counts.filter(pl.col("__sessions") == 1).drop("__sessions")
     multi_keys = counts.filter(pl.col("__sessions") > 1).select(key)
     if multi_keys.height == 0:
-        return samples.with_columns(per_file(key, single, c) for c in ("sport", "sub_sport"))
+        files = samples[key]
+        covered = files.null_count() == 0 and files.unique().is_in(single[key].implode()).all()
+        lookup = _per_file_or_one if covered else per_file  # the one sport of every file
+        return samples.with_columns(lookup(key, single, c) for c in ("sport", "sub_sport"))
     plain = samples.join(multi_keys, on=key, how="anti").join(single, on=key, how="left")
     many = samples.join(multi_keys, on=key, how="semi")
     timed = starts.join(multi_keys, on=key, how="semi").drop_nulls("session_start")
