@@ -35,7 +35,7 @@ from transforms.daily_training import (
     strength_by_day,
     strength_near_run_by_day,
 )
-from transforms.intensity import choose_max_hr, trimp_by_day, zone_minutes_by_day
+from transforms.intensity import choose_max_hr, intensity_by_day
 from transforms.load import training_load
 from transforms.local_days import (
     by_athlete,
@@ -259,9 +259,8 @@ def daily_facts(raw: RawFrames, athletes: pl.DataFrame, today: date,
 
     flag = pl.lit(True)
     run = running_by_day(deltas, "file_code").with_columns(flag.alias("__run"))
-    zone_min = zone_minutes_by_day(deltas, settings.drop("max_hr_source"))
-    trimp = trimp_by_day(deltas, settings.drop("max_hr_source"),
-                         female_multiplier=k.trimp_female_a)
+    zone_min, trimp = intensity_by_day(deltas, settings.drop("max_hr_source"),
+                                       female_multiplier=k.trimp_female_a)
     sources = strength_sources(athletes)
     strength, near = strength_facts(sessions, sets, raw.strength_log, sources, zones, k)
     strength = strength.with_columns(flag.alias("__strength"))

@@ -77,6 +77,12 @@ def _per_athlete(deltas: pl.DataFrame, settings: pl.DataFrame):
             yield athlete, frame
 
 
+#: Columns of `zone_minutes_by_day`, after athlete_id and local_date.
+_ZONE_COLUMNS = (*[f"z{z}_min" for z in ZONES], "hr_covered_min", "hr_coverage_pct",
+                 "seiler_low_share", "seiler_threshold_share", "seiler_high_share",
+                 "high_intensity_min")
+
+
 def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.DataFrame:
     """Per athlete and local day of running: `z1_min` … `z5_min` (min), `hr_covered_min`
     (running minutes with heart rate), `hr_coverage_pct` (%), `high_intensity_min`
@@ -91,46 +97,7 @@ def zone_minutes_by_day(deltas: pl.DataFrame, settings: pl.DataFrame) -> pl.Data
     (1.0000000000000002). Each zone (and `high_intensity_min`) is therefore clipped to at
     most `hr_covered_min`, each share to 0-1 and `hr_coverage_pct` to 0-100: the published
     values never break their own expectations (schemas.expectations)."""
-    minutes = pl.col("moving_s") / 60
-    seiler = (SEILER_LOW, SEILER_THRESHOLD, SEILER_HIGH)
-    parts = []
-    for athlete, frame in _per_athlete(deltas, settings):
-        zone, band = sample_zone(athlete), sample_seiler_zone(athlete)
-        parts.append(
-            frame.filter(is_running() & pl.col("local_date").is_not_null())
-            .group_by("athlete_id", "local_date")
-            .agg(
-                *[minutes.filter(zone == z).sum().alias(f"z{z}_min") for z in ZONES],
-                minutes.filter(zone.is_not_null()).sum().alias("hr_covered_min"),
-                *[minutes.filter(band == name).sum().alias(f"__{name}_min") for name in seiler],
-                minutes.sum().alias("__all_min"),
-            )
-        )
-    if not parts:
-        return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
-                                    **{f"z{z}_min": pl.Float64 for z in ZONES},
-                                    "hr_covered_min": pl.Float64, "hr_coverage_pct": pl.Float64,
-                                    "high_intensity_min": pl.Float64,
-                                    "seiler_low_share": pl.Float64,
-                                    "seiler_threshold_share": pl.Float64,
-                                    "seiler_high_share": pl.Float64})
-    out = pl.concat(parts)
-    covered = pl.col("hr_covered_min")
-    out = out.with_columns(  # clipped: float sums in another order overshoot by an ulp
-        pl.when(pl.col("__all_min") > 0)
-        .then((100 * covered / pl.col("__all_min")).clip(0.0, 100.0))
-        .alias("hr_coverage_pct"),
-        *[(pl.col(f"__{name}_min") / covered).clip(0.0, 1.0).alias(f"seiler_{name}_share")
-          for name in seiler],
-        pl.min_horizontal(pl.col(f"__{SEILER_HIGH}_min"), covered).alias("high_intensity_min"),
-        *[pl.min_horizontal(pl.col(f"z{z}_min"), covered).alias(f"z{z}_min") for z in ZONES],
-    ).drop("__all_min", *[f"__{name}_min" for name in seiler])
-    no_hr = covered == 0
-    nullable = ([f"z{z}_min" for z in ZONES] + ["high_intensity_min"]
-                + [f"seiler_{n}_share" for n in seiler])
-    return out.with_columns(
-        [pl.when(no_hr).then(None).otherwise(pl.col(c)).alias(c) for c in nullable]
-    ).sort("athlete_id", "local_date")
+    return intensity_by_day(deltas, settings)[0]
 
 
 def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants: float
@@ -140,22 +107,75 @@ def trimp_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants
     as keyword arguments of `banister_trimp`). Days without heart rate are absent (null in
     the calendar), never 0; without a resting heart rate TRIMP cannot be computed and is
     null too."""
+    return intensity_by_day(deltas, settings, **trimp_constants)[1]
+
+
+def intensity_by_day(deltas: pl.DataFrame, settings: pl.DataFrame, **trimp_constants: float
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(`zone_minutes_by_day`, `trimp_by_day`) from one grouping of each athlete's samples
+    by local day: each sample's zone, Seiler zone and TRIMP are computed once, and the
+    running minutes per zone and the TRIMP of the samples with heart rate are sums over
+    the same groups, each filtered to its samples (running ones for the zones, those with
+    heart rate for TRIMP)."""
+    minutes = pl.col("__min")
+    running, with_hr = pl.col("__run"), pl.col("heart_rate_bpm").is_not_null()
+    zone, band, trimp = pl.col("__zone"), pl.col("__band"), pl.col("__trimp").filter(with_hr)
+    seiler = (SEILER_LOW, SEILER_THRESHOLD, SEILER_HIGH)
     parts = []
     for athlete, frame in _per_athlete(deltas, settings):
-        trimp = banister_trimp(
-            pl.col("moving_s") / 60, pl.col("heart_rate_bpm"),
-            pl.lit(athlete["resting_hr"], pl.Float64), pl.lit(athlete["max_hr"], pl.Float64),
-            pl.lit(athlete["sex"], pl.String), **trimp_constants)
+        per_sample = frame.filter(pl.col("local_date").is_not_null()).select(
+            "local_date", "heart_rate_bpm", (pl.col("moving_s") / 60).alias("__min"),
+            is_running().fill_null(False).alias("__run"),
+            sample_zone(athlete).alias("__zone"), sample_seiler_zone(athlete).alias("__band"),
+            banister_trimp(
+                pl.col("moving_s") / 60, pl.col("heart_rate_bpm"),
+                pl.lit(athlete["resting_hr"], pl.Float64),
+                pl.lit(athlete["max_hr"], pl.Float64), pl.lit(athlete["sex"], pl.String),
+                **trimp_constants).alias("__trimp"))
         parts.append(
-            frame.filter(pl.col("local_date").is_not_null()
-                         & pl.col("heart_rate_bpm").is_not_null())
-            .group_by("athlete_id", "local_date")
-            .agg(pl.when(trimp.is_not_null().any()).then(trimp.sum()).alias("trimp"))
+            per_sample.group_by("local_date")  # one athlete: the date alone is the key
+            .agg(
+                *[minutes.filter(running & (zone == z)).sum().alias(f"z{z}_min")
+                  for z in ZONES],
+                minutes.filter(running & zone.is_not_null()).sum().alias("hr_covered_min"),
+                *[minutes.filter(running & (band == name)).sum().alias(f"__{name}_min")
+                  for name in seiler],
+                minutes.filter(running).sum().alias("__all_min"),
+                pl.when(trimp.is_not_null().any()).then(trimp.sum()).alias("trimp"),
+                running.any().alias("__ran"),
+                with_hr.any().alias("__hr"),
+            )
+            .with_columns(pl.lit(athlete["athlete_id"], pl.String).alias("athlete_id"))
         )
     if not parts:
-        return pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
-                                    "trimp": pl.Float64})
-    return pl.concat(parts).sort("athlete_id", "local_date")
+        return (pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
+                                     **{f"z{z}_min": pl.Float64 for z in ZONES},
+                                     "hr_covered_min": pl.Float64,
+                                     "hr_coverage_pct": pl.Float64,
+                                     "high_intensity_min": pl.Float64,
+                                     "seiler_low_share": pl.Float64,
+                                     "seiler_threshold_share": pl.Float64,
+                                     "seiler_high_share": pl.Float64}),
+                pl.DataFrame(schema={"athlete_id": pl.String, "local_date": pl.Date,
+                                     "trimp": pl.Float64}))
+    days = pl.concat(parts).sort("athlete_id", "local_date")
+    covered = pl.col("hr_covered_min")
+    no_hr = covered == 0
+    zones = days.filter("__ran").with_columns(  # clipped: float sums in another order
+        pl.when(pl.col("__all_min") > 0)      # overshoot by an ulp
+        .then((100 * covered / pl.col("__all_min")).clip(0.0, 100.0))
+        .alias("hr_coverage_pct"),
+        *[(pl.col(f"__{name}_min") / covered).clip(0.0, 1.0).alias(f"seiler_{name}_share")
+          for name in seiler],
+        pl.min_horizontal(pl.col(f"__{SEILER_HIGH}_min"), covered).alias("high_intensity_min"),
+        *[pl.min_horizontal(pl.col(f"z{z}_min"), covered).alias(f"z{z}_min") for z in ZONES],
+    )
+    nullable = ([f"z{z}_min" for z in ZONES] + ["high_intensity_min"]
+                + [f"seiler_{n}_share" for n in seiler])
+    zones = zones.with_columns(
+        [pl.when(no_hr).then(None).otherwise(pl.col(c)).alias(c) for c in nullable]
+    ).select("athlete_id", "local_date", *_ZONE_COLUMNS)
+    return zones, days.filter("__hr").select("athlete_id", "local_date", "trimp")
 
 
 @dataclass(frozen=True)

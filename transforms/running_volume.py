@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.local_days import by_athlete
+
 #: Longest gap (s) between two samples still counted as moving time. Garmin's "smart
 #: recording" writes a sample every 1-8 s while moving (Garmin support: "Smart Recording
 #: records key points ... every 1 to 8 seconds"); 10 s leaves room without counting a stop
@@ -44,8 +46,9 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
     code = pl.col(key)
     if samples.schema[key] == pl.String:
         code = code.cast(pl.Categorical).to_physical()
-    ordered = samples.with_columns(code.alias("__file")).sort("__file", "segment",
-                                                              "timestamp_utc")
+    ordered = samples.with_columns(code.alias("__file"))
+    if not _in_order(ordered):  # rows read file by file are in order already: no sort
+        ordered = ordered.sort("__file", "segment", "timestamp_utc")
     same = (pl.col("__file") == pl.col("__file").shift(1)) & (
         pl.col("segment") == pl.col("segment").shift(1))
     ordered = ordered.with_columns(_carried("distance_m").alias("__distance"))
@@ -65,6 +68,19 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
         pl.when(pl.col("distance_m").is_null()).then(None)
         .otherwise(delta_d.clip(lower_bound=0).fill_null(0.0)).alias("delta_distance_m"),
     ).drop("__file", "__distance", "__dt", "__dd")
+
+
+def _in_order(frame: pl.DataFrame) -> bool:
+    """True when the rows are ordered by `__file`, segment and timestamp_utc, none null
+    (checked row against row, an order of magnitude faster than sorting millions)."""
+    keys = ("__file", "segment", "timestamp_utc")
+    if any(frame[k].null_count() for k in keys):
+        return False
+    file, segment, time = (pl.col(k) for k in keys)
+    later = (file > file.shift(1)) | ((file == file.shift(1)) & (
+        (segment > segment.shift(1)) | ((segment == segment.shift(1))
+                                        & (time >= time.shift(1)))))
+    return bool(frame.select(later.fill_null(True).all()).item())
 
 
 def _carried(column: str) -> pl.Expr:
@@ -103,9 +119,19 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
     `run_sessions` (running files with a sample that day), `longest_run_min` (min, the
     longest moving time of one running file within the day) and `elevation_gain_m` (m).
     Days without running are absent here (the calendar supplies them)."""
+    athletes = by_athlete(deltas)
+    if len(athletes) != 1:
+        return _running_days(deltas, ["athlete_id", "local_date"], key)
+    ((athlete, samples),) = athletes  # one athlete: grouped without its id, added after
+    return _running_days(samples, ["local_date"], key).select(
+        pl.lit(athlete, deltas.schema["athlete_id"]).alias("athlete_id"), pl.all())
+
+
+def _running_days(deltas: pl.DataFrame, day: list[str], key: str) -> pl.DataFrame:
+    """`running_by_day` grouped by the `day` columns."""
     per_file_day = (
         deltas.filter(is_running() & pl.col("local_date").is_not_null())
-        .group_by("athlete_id", "local_date", key)
+        .group_by(*day, key)
         .agg(
             (_sum_or_null("delta_distance_m") / 1000).alias("km"),
             (pl.col("moving_s").sum() / 60).alias("min"),
@@ -113,7 +139,7 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
         )
     )
     return (
-        per_file_day.group_by("athlete_id", "local_date")
+        per_file_day.group_by(*day)
         .agg(
             _sum_or_null("km").alias("run_distance_km"),
             pl.col("min").sum().alias("run_moving_min"),
@@ -121,5 +147,5 @@ def running_by_day(deltas: pl.DataFrame, key: str = "source_sha256") -> pl.DataF
             pl.col("min").max().alias("longest_run_min"),
             pl.col("climb").sum().alias("elevation_gain_m"),
         )
-        .sort("athlete_id", "local_date")
+        .sort(*day)
     )

@@ -120,3 +120,51 @@ def test_a_sample_exactly_at_the_change_takes_the_new_offset() -> None:
     out = local_times(samples, _activity(("a", _utc(2026, 10, 25, 1, 30), 3600)), BERLIN)
     assert [t.strftime("%H:%M:%S") for t in out.sort("timestamp_utc")["local_time"]] == [
         "02:59:59", "02:00:00", "02:30:00"]
+
+
+def _single_sessions(*rows: tuple[str, str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"source_sha256": [r[0] for r in rows], "start_time_utc": [_utc(2026, 5, 1, 8)] * len(rows),
+         "timestamp_utc": [_utc(2026, 5, 1, 9)] * len(rows), "sport": [r[1] for r in rows],
+         "sub_sport": [r[2] for r in rows]},
+        schema_overrides={"start_time_utc": pl.Datetime("us", "UTC"),
+                          "timestamp_utc": pl.Datetime("us", "UTC")},
+    )
+
+
+def test_files_of_one_sport_share_it_and_a_file_without_a_session_has_none() -> None:
+    samples = pl.concat([_samples("a", _utc(2026, 5, 1, 8, 10)),
+                         _samples("b", _utc(2026, 5, 2, 8, 10), _utc(2026, 5, 2, 8, 11)),
+                         _samples("lost", _utc(2026, 5, 3, 8, 10))])
+    both_run = _single_sessions(("a", "running", "trail"), ("b", "running", "trail"))
+    out = session_sport(samples, both_run).sort("timestamp_utc")
+    assert out["sport"].to_list() == ["running", "running", "running", None]
+    assert out["sub_sport"].to_list() == ["trail", "trail", "trail", None]
+    mixed = _single_sessions(("a", "cycling", "road"), ("b", "running", "trail"))
+    out = session_sport(samples.head(3), mixed).sort("timestamp_utc")
+    assert out["sport"].to_list() == ["cycling", "running", "running"]
+
+
+def test_files_at_home_and_away_in_one_frame_keep_their_own_offsets_and_sources() -> None:
+    # July: Berlin is UTC+2; "trip" states UTC-4 (New York), "home" states +2, "none" none
+    samples = pl.concat([_samples("home", _utc(2026, 7, 1, 22, 30)),
+                         _samples("trip", _utc(2026, 7, 2, 2, 30)),
+                         _samples("none", _utc(2026, 7, 3, 21, 59))])
+    activity = _activity(("home", _utc(2026, 7, 1, 23, 0), 7200),
+                         ("trip", _utc(2026, 7, 2, 3, 0), -14400))
+    out = local_times(samples, activity, BERLIN).sort("timestamp_utc")
+    assert out["utc_offset_s"].to_list() == [7200, -14400, 7200]
+    assert out["offset_source"].to_list() == ["home_zone", "file", "home_zone_no_file_offset"]
+    assert out["local_time"].to_list() == [datetime(2026, 7, 2, 0, 30),
+                                           datetime(2026, 7, 1, 22, 30),
+                                           datetime(2026, 7, 3, 23, 59)]
+    assert out["local_date"].to_list() == [date(2026, 7, 2), date(2026, 7, 1), date(2026, 7, 3)]
+
+
+def test_two_athletes_are_placed_each_in_their_own_zone() -> None:
+    samples = pl.concat([_samples("a", _utc(2026, 1, 9, 23, 30)),
+                         _samples("b", _utc(2026, 1, 9, 23, 30), athlete="bo")])
+    out = local_times(samples, _activity(), {"ana": "Europe/Berlin", "bo": "UTC"})
+    # 23:30 UTC is 00:30 CET in Berlin; in UTC the same day
+    assert dict(out.select("athlete_id", "local_date").iter_rows()) == {
+        "ana": date(2026, 1, 10), "bo": date(2026, 1, 9)}

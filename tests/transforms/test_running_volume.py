@@ -95,3 +95,19 @@ def test_sparse_recording_while_moving_is_not_a_pause() -> None:
     trace = _trace([0, 15, 30, 45, 105], [0, 45, 90, 135, 135], [d] * 5)  # then a 60 s stop
     out = running_by_day(sample_deltas(trace)).row(0, named=True)
     assert out["run_moving_min"] == pytest.approx(45 / 60)
+
+
+def test_samples_out_of_order_are_ordered_by_file_segment_and_time_first() -> None:
+    d = date(2026, 5, 4)
+    first = _trace([0, 1, 2], [0, 3, 6], [d] * 3, sha="a")
+    second = _trace([0, 5, 9], [0, 10, 30], [d] * 3, sha="b").with_columns(
+        pl.col("segment") + 1)
+    shuffled = pl.concat([second, first]).reverse()  # b's times backwards, then a's
+    deltas = sample_deltas(shuffled)
+    # per file and segment, in time order: a 3 m a second, b 10 m in 5 s, 20 m in 4 s
+    by_file = {k: f.sort("timestamp_utc") for (k,), f in
+               deltas.partition_by("source_sha256", as_dict=True).items()}
+    assert by_file["a"]["delta_distance_m"].to_list() == [0, 3, 3]
+    assert by_file["b"]["delta_distance_m"].to_list() == [0, 10, 20]
+    assert by_file["b"]["moving_s"].to_list() == [0, 5, 4]
+    assert deltas.equals(sample_deltas(deltas))  # ordered rows come back unchanged
