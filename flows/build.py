@@ -202,13 +202,14 @@ def stage_marts(warehouse: str, athletes: list[Athlete], scoring: Scoring | None
             record_athletes(con, [(a.id, a.timezone) for a in athletes], utc_now())
         raw = read_raw(con, [a.id for a in athletes])
         facts = daily_facts(raw, frame, utc_now().date(), scoring)
+        recovery = recovery_from_raw(raw, frame, scoring)
         scored = score_days(facts.training, facts.nutrition, facts.energy, scoring, scoring,
-                            athletes=frame)
+                            athletes=frame, recovery=recovery)
         tables = {"daily_training": facts.training, "daily_nutrition": facts.nutrition,
                   "daily_energy": facts.energy,
                   "daily_muscle_balance": daily_muscle_balance(scored),
                   "weekly_muscle_balance": weekly_muscle_balance(scored, scoring),
-                  "daily_recovery": recovery_from_raw(raw, frame, scoring)}
+                  "daily_recovery": recovery}
         write_staging(con, tables, facts.superseded)
     return {name: f.height for name, f in tables.items()}
 

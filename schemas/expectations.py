@@ -28,9 +28,11 @@ import polars as pl
 from schemas.marts import (
     HRV_MS_RANGE,
     HRV_SERIES,
+    HRV_SWC_CLIP,
     INCOMPLETE_SOURCES,
     LONGEST_LOCAL_DAY_MIN,
     MINUTES_PER_DAY,
+    RECOVERY_BASES,
     RECOVERY_SOURCES,
     RESTING_HR_BPM_RANGE,
     SLEEP_H_RANGE,
@@ -157,6 +159,15 @@ RECOVERY_RANGES = (
     ("fat_free_mass_rate_kg_per_week", -RATE_KG_PER_WEEK, RATE_KG_PER_WEEK),
     ("muscle_mass_rate_kg_per_week", -RATE_KG_PER_WEEK, RATE_KG_PER_WEEK),
 )
+#: What the score reads of daily_recovery: the week's sleep within a night's range, the
+#: resting-HR rise as the mart's, HRV in smallest worthwhile changes clipped to +-10, the
+#: fat-free-mass change of 4 weeks at the mart's steepest rate.
+SCORE_RECOVERY_RANGES = (
+    ("sleep_h_7d", *SLEEP_H_RANGE), ("resting_hr_delta_bpm", -_RHR_WIDTH, _RHR_WIDTH),
+    ("hrv_delta_swc", -HRV_SWC_CLIP, HRV_SWC_CLIP),
+    ("fat_free_mass_change_kg_28d", -4 * RATE_KG_PER_WEEK, 4 * RATE_KG_PER_WEEK),
+    ("ffm_weigh_ins_28d", 0, 28),
+)
 #: (column, min, max) per table (max None: no upper bound); units in the column names.
 #: Bounds a column meets by construction (minutes, shares, counts of days, scores) can
 #: never fail; the others (distance, energy, grams) are plausibility checks, whose
@@ -212,6 +223,7 @@ RANGES: dict[str, tuple[tuple[str, float, float | None], ...]] = {
         ("score_28d", 0, 100), ("score_28d_previous", 0, 100),
         ("very_low_intake_days_7d", 0, 7), *WEIGHT_TREND_RANGES, PENALTY_RANGE,
         ("scored_balance_kcal_per_day", -70_000, 15_000), ("below_resting_days_7d", 0, 7),
+        *SCORE_RECOVERY_RANGES,
     ),
     "weekly_muscle_balance": (
         ("score", 0, 100), ("worst_score", 0, 100), ("data_completeness", 0, 1),
@@ -236,7 +248,8 @@ SETS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                                         "unknown")),
                      ("resting_method", ("cunningham", "mifflin_st_jeor"))),
     "daily_muscle_balance": (("band", ("low", "moderate", "high")),
-                             ("trend_28d", ("better", "same", "worse"))),
+                             ("trend_28d", ("better", "same", "worse")),
+                             ("recovery_basis", RECOVERY_BASES)),
     "weekly_muscle_balance": (("band", ("low", "moderate", "high")),
                               ("trend_28d", ("better", "same", "worse"))),
     "daily_recovery": (("sleep_source", RECOVERY_SOURCES), ("resting_hr_source", RECOVERY_SOURCES),
@@ -382,6 +395,8 @@ def suite(table: str, frame: pl.DataFrame, inputs: SuiteInputs) -> list[Any]:
         checks += _known_together(gxe, "low_energy_availability",
                                   "energy_availability_kcal_per_kg_ffm_7d")
         checks += _known_together(gxe, "scored_balance_kcal_per_day", "balance_kcal_7d")
+        checks += _known_together(gxe, "recovery_basis", "recovery_score")
+        checks += _known_together(gxe, "fat_free_mass_falling", "fat_free_mass_change_kg_28d")
     if table.endswith("_muscle_balance"):
         checks += _known_together(gxe, "trend_balance_kcal_per_day",
                                   "weight_trend_pct_per_week")

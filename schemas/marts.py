@@ -128,7 +128,9 @@ _COMPONENT_SCORES = (
                         "threshold (seiler_high_share_7d), full credit from 10 %"),
     ("strength_score", "Strength component 0-100: sessions in 7 days weighted by their hard "
                        "sets (2 = full credit; null: strength not recorded)"),
-    ("recovery_score", "Recovery component 0-100: easy days and consecutive hard days"),
+    ("recovery_score", "Recovery component 0-100: the measured sleep, resting HR and HRV "
+                       "against their baselines where present (recovery_basis), else easy "
+                       "days and consecutive hard days"),
     ("energy_protein_penalty",
      "Points taken off the weighted mean of the components when energy and protein fall "
      "short together: 0.25 x (100 - energy_score) x (100 - protein_score) / 100, 0-25 (0 "
@@ -220,8 +222,34 @@ DAILY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = KEYS + _VERDICT + _COMPONENT
      "7-day mean energy availability below 30 kcal/kg FFM/day (low: Loucks & Thuma 2003; IOC "
      "REDs 2023); null when energy availability is unknown"),
     *_WEIGHT_TREND,
+    ("recovery_basis", "What the recovery component used: the measured signals present "
+                       "(sleep, resting HR, HRV) or 'hard days'; null without a recovery "
+                       "score"),
+    ("sleep_h_7d", "Mean measured sleep of the last 7 nights, h (marts.daily_recovery; null "
+                   "with fewer than 4 measured nights)"),
+    ("resting_hr_delta_bpm", "Resting HR, 7-day mean minus 28-day baseline, bpm "
+                             "(marts.daily_recovery)"),
+    ("hrv_delta_swc", "HRV 7-day mean minus baseline, in smallest worthwhile changes (0.5 SD "
+                      "of the baseline; Plews 2013); negative: below baseline"),
+    ("fat_free_mass_change_kg_28d",
+     "Fat-free mass change of the 28-day scale trend, kg (slope x 4 weeks); null with fewer "
+     "than 6 readings or readings spanning under 21 days"),
+    ("ffm_weigh_ins_28d", "Scale readings with fat-free mass in the 28 days"),
+    ("fat_free_mass_falling",
+     "Fat-free mass fell beyond a home impedance scale's noise (1.5 kg) in 28 days: a reason "
+     "of its own and 20 points off the energy component; null when unknown"),
     ("model_version", "Scoring model version: changes with any constant or transfer function"),
 )
+
+#: How recovery_basis names the measured signals, in its order, and the hard-day count.
+RECOVERY_SIGNAL_NAMES = ("sleep", "resting HR", "HRV")
+HARD_DAYS_BASIS = "hard days"
+#: Every recovery_basis value: the signals present, comma-separated, or the hard days.
+RECOVERY_BASES = (*(", ".join(n for i, n in enumerate(RECOVERY_SIGNAL_NAMES) if mask >> i & 1)
+                    for mask in range(1, 2 ** len(RECOVERY_SIGNAL_NAMES))), HARD_DAYS_BASIS)
+#: hrv_delta_swc is clipped to +-10 smallest worthwhile changes (a baseline that barely
+#: varies has a tiny SWC; beyond -3 the recovery ramp gives 0 anyway).
+HRV_SWC_CLIP = 10.0
 
 WEEKLY_MUSCLE_BALANCE: tuple[tuple[str, str], ...] = (
     ("athlete_id", "Athlete id from the config"),

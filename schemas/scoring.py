@@ -227,6 +227,37 @@ class ScoreConstants(_Constants):
     easy_days_full_credit: NonNegative = 5.0    # full credit at 5 (at most 2 hard days)
     hard_streak_full_credit: NonNegative = 1.0  # consecutive hard days
     hard_streak_zero_credit: NonNegative = 3.0
+    # -- recovery signals, where a watch or phone measures them (they replace the hard-day
+    # count; docs/scoring.md, "Recovery"):
+    # sleep: adults need 7 h or more (Watson et al. 2015, AASM/SRS consensus); one night
+    # without sleep lowers muscle protein synthesis by 18 % (Lamon et al. 2021); athletes
+    # under 8 h are injured 1.7x as often (Milewski et al. 2014). Full credit from 7 h of
+    # measured sleep a night over the week, none at 6 h (the line between: a model choice)
+    sleep_full_credit_h: Positive = 7.0
+    sleep_zero_credit_h: Positive = 6.0
+    min_sleep_nights: Annotated[WholePositive, Field(le=WINDOW_DAYS)] = 4  # measured nights
+    # resting HR: the 7-day mean over the 28-day baseline, bpm; day-to-day noise is a few
+    # bpm and a sustained rise of ~5 bpm or more accompanies overreaching or illness
+    # (Buchheit 2014, Front Physiol 5:73). Full credit up to +2, none from +7 (model choice)
+    resting_hr_full_credit_bpm: Signed = 2.0
+    resting_hr_zero_credit_bpm: Signed = 7.0
+    # HRV: the 7-day mean against the baseline, in smallest worthwhile changes (0.5 SD of
+    # the baseline): a 7-day mean below baseline - 1 SWC marks a negative trend (Plews et
+    # al. 2013, Sports Med 43:773). Full credit down to -1 SWC, none at -3 (model choice)
+    hrv_full_credit_swc: Signed = -1.0
+    hrv_zero_credit_swc: Signed = -3.0
+    # -- fat-free mass from scale readings: a fall beyond what a home impedance scale
+    # varies is the most direct sign of muscle loss. Consumer bioimpedance scales read
+    # fat-free mass within about +-1-2 kg of a reference and shift with hydration by about
+    # 1 kg (Kyle et al. 2004, Clin Nutr 23:1226; Bosy-Westphal et al. 2008; Siedler et
+    # al. 2023): a fall of 1.5 kg or more of the 28-day trend line, over readings spanning
+    # 3 weeks or more, counts (a model choice within that band)
+    ffm_noise_kg: Positive = 1.5
+    min_ffm_weigh_ins: WholePositive = 6
+    min_ffm_span_days: WholePositive = 21
+    # points the energy component loses while fat-free mass falls (a model choice: the
+    # scale says what the food log may not)
+    ffm_fall_energy_points: NonNegative = 20.0
 
     # -- memory: the 28-day score and its trend (model choices, no study)
     # scored days the 28-day mean needs (half the window: two weeks of scores)

@@ -29,6 +29,7 @@ from transforms.scoring.score_reasons import (
     reason_texts,
     unknown_inputs_note,
 )
+from transforms.scoring.score_recovery import with_recovery
 from transforms.scoring.score_windows import KEYS, daily_inputs, score_memory, windows
 
 col = pl.col
@@ -145,12 +146,15 @@ def _with_low_intake(scored: pl.DataFrame, min_logged_kcal: float) -> pl.DataFra
 
 def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataFrame,
                k: ScoreConstants | None = None, facts: FactConstants | None = None,
-               athletes: pl.DataFrame | None = None) -> pl.DataFrame:
+               athletes: pl.DataFrame | None = None, recovery: pl.DataFrame | None = None
+               ) -> pl.DataFrame:
     """Every window, sub-score and component per athlete and day, with the verdict and
     reasons (a superset of `marts.daily_muscle_balance`, for the weekly rollup). `k`: the
     model's constants; `facts`: the constants the daily facts were built with (both part
     of `model_version`); defaults when None. `athletes` (athlete_id, sex) gives the
-    low-energy-availability reason its note by sex (a general note without it)."""
+    low-energy-availability reason its note by sex (a general note without it).
+    `recovery` (`marts.daily_recovery`) gives the recovery component its measured signals
+    and the energy component the fat-free-mass trend; None: none measured."""
     k = k or ScoreConstants()
     facts = facts or FactConstants()
     sexes = (athletes.select("athlete_id", pl.col("sex").cast(pl.String))
@@ -158,7 +162,7 @@ def score_days(training: pl.DataFrame, nutrition: pl.DataFrame, energy: pl.DataF
              pl.DataFrame(schema={"athlete_id": pl.String, "sex": pl.String}))
     inputs = daily_inputs(training, nutrition, energy).join(
         sexes, on="athlete_id", how="left", maintain_order="left")
-    parts = component_parts(windows(inputs, k), k)
+    parts = component_parts(with_recovery(windows(inputs, k), recovery, k), k)
     scored = _with_low_intake(_reasons(_verdict(parts, k), k, facts),
                               facts.min_logged_kcal).rename(RENAMES)
     return score_memory(scored, k).with_columns(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.marts import HARD_DAYS_BASIS, RECOVERY_SIGNAL_NAMES
 from schemas.scoring import WINDOW_DAYS, ScoreConstants
 from transforms.scoring.score_functions import ramp, weighted_mean
+from transforms.scoring.score_recovery import SIGNALS
 
 col = pl.col
 
@@ -66,13 +68,16 @@ def energy_score(k: ScoreConstants) -> pl.Expr:
     weight trend's when lower) from -1000 to -250 kcal/day (Garthe 2011), less
     `below_resting_day_points` (10) for each usable day of the week eaten below resting
     energy (`score_windows.below_resting`, a day at 60 % of it or less counting whole), at
-    least 0; whether or not fat-free mass is known (energy availability is a flag of its
-    own, `low_energy_availability`); null without 4 usable food-log days with a
-    balance."""
+    least 0, and less `ffm_fall_energy_points` (20) while the scale's fat-free mass falls
+    beyond its noise (`fat_free_mass_falling`); whether or not fat-free mass is known
+    (energy availability is a flag of its own, `low_energy_availability`); null without 4
+    usable food-log days with a balance."""
     balance = ramp(col("scored_balance_kcal_per_day"), k.balance_zero_credit_kcal,
                    k.balance_full_credit_kcal)
     below = col("below_resting_days_7d").fill_null(0.0)
-    return (balance - k.below_resting_day_points * below).clip(0.0, 100.0)
+    falling = pl.when(col("fat_free_mass_falling").fill_null(False)).then(
+        pl.lit(k.ffm_fall_energy_points)).otherwise(0.0)
+    return (balance - k.below_resting_day_points * below - falling).clip(0.0, 100.0)
 
 
 def low_energy_availability(k: ScoreConstants) -> pl.Expr:
@@ -170,25 +175,57 @@ def strength_score(k: ScoreConstants) -> pl.Expr:
 
 def recovery_parts(k: ScoreConstants) -> dict[str, pl.Expr]:
     """Easy days: ramp of easy-or-rest days in 7 from 2 to 5; streak: falling ramp of the
-    longest run of consecutive hard days from 1 (100) to 3 (0)."""
+    longest run of consecutive hard days from 1 (100) to 3 (0). Where measured: sleep, ramp
+    of the week's mean measured sleep from 6 h (0) to 7 h (100; Watson 2015); resting HR,
+    falling ramp of its 7-day rise over the 28-day baseline from +2 bpm (100) to +7 bpm (0;
+    Buchheit 2014); HRV, ramp of the 7-day mean's distance from the baseline in smallest
+    worthwhile changes from -3 (0) to -1 (100; Plews 2013). Null when not measured."""
     return {
         "easy_days": ramp(WINDOW_DAYS - col("hard_days_7d"), k.easy_days_zero_credit,
                           k.easy_days_full_credit),
         "hard_streak": ramp(col("max_hard_streak_7d"), k.hard_streak_zero_credit,
                             k.hard_streak_full_credit),
+        "sleep_part": ramp(col("sleep_h_7d"), k.sleep_zero_credit_h, k.sleep_full_credit_h),
+        "resting_hr_part": ramp(col("resting_hr_delta_bpm"), k.resting_hr_zero_credit_bpm,
+                                k.resting_hr_full_credit_bpm),
+        "hrv_part": ramp(col("hrv_delta_swc"), k.hrv_zero_credit_swc, k.hrv_full_credit_swc),
     }
 
 
+#: The measured recovery signals (sub-score column, how `recovery_basis` names it).
+RECOVERY_SIGNALS = tuple(zip(("sleep_part", "resting_hr_part", "hrv_part"),
+                             RECOVERY_SIGNAL_NAMES, strict=True))
+
+
+def _signals_score() -> pl.Expr:
+    return weighted_mean([(col(part), 1.0) for part, _ in RECOVERY_SIGNALS])
+
+
 def recovery_score(k: ScoreConstants) -> pl.Expr:
-    """Recovery, 0-100: the mean of the easy-days and hard-streak parts; null unless all
-    7 days of training are known."""
-    return pl.when(col("known_days_7d") >= WINDOW_DAYS).then(
+    """Recovery, 0-100: the mean of the measured signals present (sleep, resting HR, HRV;
+    equal weights, `recovery_parts`) when any is; else the mean of the easy-days and
+    hard-streak parts, null unless all 7 days of training are known."""
+    hard = pl.when(col("known_days_7d") >= WINDOW_DAYS).then(
         weighted_mean([(col("easy_days"), 0.5), (col("hard_streak"), 0.5)]))
+    return pl.coalesce(_signals_score(), hard)
+
+
+def recovery_basis() -> pl.Expr:
+    """What the recovery component used: the measured signals it had (`sleep, resting HR,
+    HRV`, those present), or `hard days` when none was measured; null without a score."""
+    named = pl.concat_str([pl.when(col(part).is_not_null()).then(pl.lit(name))
+                           for part, name in RECOVERY_SIGNALS], separator=", ",
+                          ignore_nulls=True)
+    return (pl.when(_signals_score().is_not_null()).then(named)
+            .when(col("recovery_score").is_not_null()).then(pl.lit(HARD_DAYS_BASIS)))
 
 
 def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
     """`frame` (window columns) with the protein target, the sub-scores and the seven
-    `<component>_score` columns."""
+    `<component>_score` columns. Recovery signals (`score_recovery.SIGNALS`) the frame
+    lacks are null: not measured."""
+    frame = frame.with_columns(pl.lit(None, dtype).alias(name)
+                               for name, dtype in SIGNALS.items() if name not in frame.columns)
     staged = frame.with_columns(protein_target(k).alias("protein_target_g_per_kg"),
                                 scored_balance().alias("scored_balance_kcal_per_day"))
     staged = staged.with_columns(
@@ -207,4 +244,4 @@ def component_parts(frame: pl.DataFrame, k: ScoreConstants) -> pl.DataFrame:
         intensity_score=intensity_score(k),
         strength_score=strength_score(k),
         recovery_score=recovery_score(k),
-    )
+    ).with_columns(recovery_basis=recovery_basis())

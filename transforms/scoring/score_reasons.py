@@ -133,7 +133,8 @@ def weight_trend_reason(k: ScoreConstants) -> pl.Expr:
 def flag_reasons(k: ScoreConstants) -> list[tuple[str, pl.Expr]]:
     """Reasons that are no component's: (name, text, null when the flag is not set), in the
     order they lead the reasons."""
-    return [("low_energy_availability", low_energy_availability_reason(k)),
+    return [("fat_free_mass_falling", fat_free_mass_reason(k)),
+            ("low_energy_availability", low_energy_availability_reason(k)),
             ("weight_trend", weight_trend_reason(k))]
 
 
@@ -205,12 +206,33 @@ def unknown_inputs_note() -> pl.Expr:
 
 
 def recovery_reason(k: ScoreConstants) -> pl.Expr:
-    """Hard days in the window, or the longest run of consecutive hard days."""
+    """The measured signal that cost the most (`sleep 6.4 h a night over the last 7
+    (target 7)`, `resting HR 4.0 bpm above its 28-day baseline`, `HRV 7-day mean 2.1
+    smallest worthwhile changes below its baseline (Plews 2013)`) when any is measured;
+    else hard days in the window, or the longest run of consecutive hard days."""
     hard = pl.format("{} hard days in the last {} (target at most {})", col("hard_days_7d"),
                      pl.lit(WINDOW_DAYS),
                      pl.lit(_lit(WINDOW_DAYS - k.easy_days_full_credit, 0)))
     streak = pl.format("{} hard days in a row", col("max_hard_streak_7d"))
-    return _costliest([(col("easy_days"), 0.5, hard), (col("hard_streak"), 0.5, streak)])
+    sleep = pl.format("sleep {} h a night over the last {} (target {})", _num(col("sleep_h_7d")),
+                      pl.lit(WINDOW_DAYS), pl.lit(f"{k.sleep_full_credit_h:g}"))
+    rhr = pl.format("resting HR {} bpm above its 28-day baseline",
+                    _num(col("resting_hr_delta_bpm")))
+    hrv = pl.format("HRV 7-day mean {} smallest worthwhile changes below its baseline "
+                    "(Plews 2013)", _num(-col("hrv_delta_swc")))
+    signals = _costliest([(col("sleep_part"), 1.0, sleep), (col("resting_hr_part"), 1.0, rhr),
+                          (col("hrv_part"), 1.0, hrv)])
+    return pl.coalesce(signals, _costliest([(col("easy_days"), 0.5, hard),
+                                            (col("hard_streak"), 0.5, streak)]))
+
+
+def fat_free_mass_reason(k: ScoreConstants) -> pl.Expr:
+    """`fat-free mass down 2.1 kg in 28 days on 9 scale readings (a home scale varies
+    +-1.5 kg): muscle may be being lost` while `fat_free_mass_falling`; null otherwise."""
+    return pl.when(col("fat_free_mass_falling")).then(pl.format(
+        "fat-free mass down {} kg in 28 days on {} scale readings (a home scale varies "
+        "+-{} kg): muscle may be being lost", _num(-col("fat_free_mass_change_kg_28d")),
+        col("ffm_weigh_ins_28d"), pl.lit(f"{k.ffm_noise_kg:g}")))
 
 
 def reason_texts(k: ScoreConstants, meal_g_per_kg: float, full_session_sets: float

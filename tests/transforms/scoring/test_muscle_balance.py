@@ -685,7 +685,39 @@ def test_recovery_reason_on_literal_sub_scores(easy: float | None, streak: float
                                                text: str) -> None:
     got = _text(recovery_reason(K), hard_days_7d=5, max_hard_streak_7d=3,
                 easy_days=pl.Series([easy], dtype=pl.Float64),
-                hard_streak=pl.Series([streak], dtype=pl.Float64))
+                hard_streak=pl.Series([streak], dtype=pl.Float64), **UNMEASURED)
+    assert got == text
+
+
+#: Recovery signals not measured: the reason counts hard days.
+UNMEASURED = {c: pl.Series([None], dtype=pl.Float64) for c in (
+    "sleep_part", "resting_hr_part", "hrv_part", "sleep_h_7d", "resting_hr_delta_bpm",
+    "hrv_delta_swc")}
+
+
+@pytest.mark.parametrize(("sleep", "rhr", "hrv", "text"), [
+    # sleep 6.4 h: (6.4 - 6) / (7 - 6) = 40 costs 60; resting HR +3 bpm: (7 - 3) / 5 = 80
+    (6.4, 3.0, None, "sleep 6.4 h a night over the last 7 (target 7)"),
+    # HRV 2.5 SWC below: (-2.5 + 3) / 2 = 25 costs 75 > sleep's 60
+    (6.4, None, -2.5, "HRV 7-day mean 2.5 smallest worthwhile changes below its baseline "
+                      "(Plews 2013)"),
+    # resting HR +6 bpm: (7 - 6) / 5 = 20 costs 80, the most
+    (6.4, 6.0, -2.5, "resting HR 6.0 bpm above its 28-day baseline"),
+])
+def test_recovery_reason_names_the_costliest_measured_signal(
+        sleep: float | None, rhr: float | None, hrv: float | None, text: str) -> None:
+    def part(value: float | None, zero: float, full: float) -> pl.Series:
+        return pl.Series([None if value is None else
+                          min(max((value - zero) / (full - zero), 0.0), 1.0) * 100],
+                         dtype=pl.Float64)
+
+    got = _text(recovery_reason(K), hard_days_7d=5, max_hard_streak_7d=3,
+                easy_days=pl.Series([0.0]), hard_streak=pl.Series([0.0]),
+                sleep_h_7d=pl.Series([sleep], dtype=pl.Float64),
+                resting_hr_delta_bpm=pl.Series([rhr], dtype=pl.Float64),
+                hrv_delta_swc=pl.Series([hrv], dtype=pl.Float64),
+                sleep_part=part(sleep, 6.0, 7.0), resting_hr_part=part(rhr, 7.0, 2.0),
+                hrv_part=part(hrv, -3.0, -1.0))
     assert got == text
 
 

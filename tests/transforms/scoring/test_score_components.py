@@ -728,7 +728,9 @@ def test_recovery_transfer_functions_at_fractional_thresholds() -> None:
     # quarter of the way from 1 to 3
     k = ScoreConstants()
     frame = pl.DataFrame({"hard_days_7d": [5.0, 3.5, 2.0], "max_hard_streak_7d": [3.0, 1.5, 1.0],
-                          "known_days_7d": [7, 7, 7]})
+                          "known_days_7d": [7, 7, 7],
+                          **{c: pl.Series([None] * 3, dtype=pl.Float64) for c in (
+                              "sleep_h_7d", "resting_hr_delta_bpm", "hrv_delta_swc")}})
     parts = frame.with_columns(**recovery_parts(k))
     assert parts["easy_days"].to_list() == [0.0, pytest.approx(50.0), 100.0]
     assert parts["hard_streak"].to_list() == [0.0, pytest.approx(75.0), 100.0]
