@@ -5,7 +5,11 @@ The demo writes, into one folder (owner-only: folders 0700, files 0600):
 * ``garmin/``: the FIT files of :func:`synthetic.generate_athlete_files` with its
   default plan: intervals on Tuesdays, easy runs (one on a treadmill), a Sunday long run,
   the 23:30 run past midnight on the first Friday, a 2 h run across the clock change when the
-  span holds one, 1-2 evening strength sessions a week, rest days and smart-scale weigh-ins.
+  span holds one, 1-2 evening strength sessions a week, rest days.
+* ``garmin/garmin_export/``: the runner's Garmin account export (``DI_CONNECT/...``) of
+  :func:`synthetic.write_garmin_export`: sleep, resting HR, HRV and scale readings with body
+  composition, which answer the training load and the energy balance; the scale's
+  weigh-ins are there, not in the FIT files.
 * ``food/``: the Cronometer export (``servings.csv`` and ``dailysummary.csv``) of
   :func:`synthetic.generate_nutrition_exports`, which follows the
   training and has a few unlogged days, deficit days and days low in protein.
@@ -38,11 +42,15 @@ from zoneinfo import ZoneInfo
 from flows.settings import UsageError
 from synthetic import (
     DayIntake,
+    GarminWellness,
     GeneratedFile,
     SyntheticAthlete,
+    TrainingPlan,
     config_toml,
+    garmin_wellness,
     generate_athlete_files,
     generate_nutrition_exports,
+    write_garmin_export,
 )
 from warehouse.private import owner_only, private_dir, write_private
 
@@ -76,6 +84,9 @@ SEED = 0
 #: Protein below this many g/kg body mass counts as a low-protein day in the description.
 LOW_PROTEIN_G_PER_KG = 1.2
 FIT_FOLDER = "garmin"
+#: The Garmin account export (sleep, resting HR, HRV, scale), inside the FIT folder where
+#: the README tells Garmin users to put theirs.
+GARMIN_EXPORT_FOLDER = "garmin_export"
 FOOD_FOLDER = "food"
 CONFIG_FILE = "musclebalance.toml"
 WAREHOUSE_FILE = "data/musclebalance.duckdb"
@@ -180,6 +191,7 @@ class DemoData:
     span: DemoSpan
     files: tuple[GeneratedFile, ...]
     food_days: tuple[DayIntake, ...]
+    wellness: GarminWellness
 
     def describe(self, athlete: SyntheticAthlete = ATHLETE) -> str:
         """One line: weeks, runs by kind, strength sessions, weigh-ins and food-log days."""
@@ -194,9 +206,11 @@ class DemoData:
             f"Generated {len(span.shown_weeks)} weeks for athlete {athlete.athlete_id!r} "
             f"({span.shown_from} to {span.last_day}) after a lead-in week from "
             f"{span.first_day}; in all {runs.total()} runs ({run_kinds}), "
-            f"{kinds['strength']} strength sessions, {kinds['weight']} weigh-ins, "
+            f"{kinds['strength']} strength sessions, "
             f"{len(logged)} days of food logged and {len(self.food_days) - len(logged)} days "
-            f"unlogged ({low} logged days below {LOW_PROTEIN_G_PER_KG} g/kg protein)."
+            f"unlogged ({low} logged days below {LOW_PROTEIN_G_PER_KG} g/kg protein), and a "
+            f"Garmin account export of {len(self.wellness.days)} days of sleep, resting HR "
+            f"and HRV with {len(self.wellness.weigh_ins)} scale weigh-ins."
         )
 
 
@@ -218,7 +232,10 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
 def generate(folder: Path, span: DemoSpan, athlete: SyntheticAthlete = ATHLETE) -> DemoData:
     """Write the athlete's FIT files to ``folder/garmin`` and the Cronometer export to
     ``folder/food``, each through ``span.last_day``."""
-    generated = generate_athlete_files(athlete, span.first_day, span.generated_weeks, seed=SEED)
+    # the scale's readings come with the Garmin account export (as a Garmin scale's do),
+    # so the FIT files hold none: one scale, not two
+    generated = generate_athlete_files(athlete, span.first_day, span.generated_weeks, seed=SEED,
+                                       plan=TrainingPlan(scale="none"))
     zone = ZoneInfo(athlete.timezone)
     files = tuple(f for f in generated if f.start_utc.astimezone(zone).date() <= span.last_day)
     fit = private_dir(folder / FIT_FOLDER)
@@ -232,7 +249,9 @@ def generate(folder: Path, span: DemoSpan, athlete: SyntheticAthlete = ATHLETE) 
     write_private(food / "dailysummary.csv", _through(exports.cronometer_dailysummary_csv,
                                                       span.last_day))
     days = tuple(d for d in exports.days if d.local_date <= span.last_day)
-    return DemoData(span, files, days)
+    wellness = garmin_wellness(athlete, files, days, seed=SEED)
+    write_garmin_export(fit / GARMIN_EXPORT_FOLDER, wellness)
+    return DemoData(span, files, days, wellness)
 
 
 def _through(csv_bytes: bytes, last_day: date) -> bytes:
