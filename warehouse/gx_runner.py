@@ -2,7 +2,8 @@
 
 GX 1.x cannot validate DuckDB through SQLAlchemy today, so the built frames are checked in
 memory: polars -> pandas via Arrow (dates stay `datetime.date`), one ephemeral context per
-process (nothing written to disk, no progress bars, no telemetry), `batch.validate(suite)`.
+process (nothing written to disk, no progress bars, no telemetry), `batch.validate(suite)`:
+once for every expectation with counts only, again for those with offending rows.
 A failed suite does not raise: the caller reads `CheckResult.success`. The suites
 themselves, and `CheckResult`, are contracts in `schemas.expectations`.
 
