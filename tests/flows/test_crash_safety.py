@@ -38,13 +38,13 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    write_synthetic_span(tmp_path, 2)
+    write_synthetic_span(tmp_path, 1)
     first = run_config_cli(tmp_path, env, "run")
     assert first.returncode == 0, first.stderr
     published = tmp_path / "data" / "published" / PUBLISHED_FILE
     old = _snapshot(published)
 
-    write_synthetic_span(tmp_path, 3)  # a week of new watch files and a longer food export
+    write_synthetic_span(tmp_path, 2)  # a week of new watch files and a longer food export
     seen, reported = [], []
     kills = [(point, signal.SIGKILL) for point in POINTS] + [
         ("files_written", signal.SIGTERM)]
@@ -77,7 +77,7 @@ def test_a_run_killed_anywhere_leaves_readers_a_whole_build_and_the_next_run_fin
     assert final.returncode == 0, final.stderr
     new = _snapshot(published)
     assert new != old
-    assert new["daily_training"][-1][1] > old["daily_training"][-1][1]  # the third week
+    assert new["daily_training"][-1][1] > old["daily_training"][-1][1]  # the second week
     for point, snapshot in seen:
         assert snapshot in (old, new), point  # the old build or the new one, never a mix
     files = len(list((tmp_path / "fit").iterdir()))

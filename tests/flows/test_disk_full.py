@@ -88,7 +88,7 @@ def test_a_full_disk_fails_the_publish_in_one_line_and_keeps_the_published_files
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    write_synthetic_span(tmp_path, 2)
+    write_synthetic_span(tmp_path, 1)
     for _ in range(2):  # the second run settles the warehouse's size (later runs reuse blocks)
         good = run_config_cli(tmp_path, env, "run")
         assert good.returncode == 0, good.stderr[-3000:]
@@ -137,7 +137,7 @@ def test_leftovers_that_fill_the_disk_are_removed_before_the_next_run_writes(
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    write_synthetic_span(tmp_path, 2)
+    write_synthetic_span(tmp_path, 1)
     first = run_config_cli(tmp_path, env, "run")
     assert first.returncode == 0, first.stderr[-3000:]
     folder = small_disk / "published"
@@ -152,7 +152,7 @@ def test_leftovers_that_fill_the_disk_are_removed_before_the_next_run_writes(
     _fill(small_disk, f"w.duckdb.tmp/duckdb_temp_{dead_pid()}_0_storage_DEFAULT-0.tmp")
     assert shutil.disk_usage(small_disk).free < 64 * 1024  # the disk is full
 
-    write_synthetic_span(tmp_path, 3)  # a week more to load
+    write_synthetic_span(tmp_path, 2)  # a week more to load
     second = run_config_cli(tmp_path, env, "run")
 
     assert second.returncode == 0, second.stderr[-3000:]
@@ -167,13 +167,13 @@ def test_a_run_killed_before_its_files_are_in_place_is_not_completed(
 ) -> None:
     env = {"PREFECT_API_URL": prefect_server}
     (tmp_path / "musclebalance.toml").write_text(SYNTHETIC_CONFIG)
-    write_synthetic_span(tmp_path, 2)
+    write_synthetic_span(tmp_path, 1)
     assert run_config_cli(tmp_path, env, "run").returncode == 0
     warehouse = tmp_path / "data" / "w.duckdb"
     folder = tmp_path / "data" / "published"
     before = _digest(folder)
 
-    write_synthetic_span(tmp_path, 3)
+    write_synthetic_span(tmp_path, 2)
     # killed once the marts are published, before the readers' files are
     killed = run_config_cli(tmp_path, env, "run", failpoint="files_written")
 

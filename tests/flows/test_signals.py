@@ -28,8 +28,8 @@ psutil = pytest.importorskip("psutil", reason="psutil (a dev dependency) counts 
 pytestmark = pytest.mark.flow  # runs and stops the command line in subprocesses
 
 START = date(2026, 1, 5)
-#: Weeks of generated files: enough that decoding lasts a while (about 150 FIT files).
-WEEKS = 16
+#: Weeks of generated files: enough that decoding lasts a while (about 90 FIT files).
+WEEKS = 10
 #: The stop the issue asks for, in seconds from the signal to the exit.
 STOP_S = 10.0
 #: Seconds a run may take to reach decoding on a busy machine (Prefect's server starts).

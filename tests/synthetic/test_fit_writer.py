@@ -34,8 +34,8 @@ from synthetic.fit_writer import (
 )
 from tests.helpers import reference_read
 
-START = date(2026, 3, 2)
-WEEKS = 6  # 2026-03-02 .. 2026-04-12: contains the Europe/Berlin DST change of 2026-03-29
+START = date(2026, 3, 16)
+WEEKS = 3  # 2026-03-16 .. 2026-04-05: contains the Europe/Berlin DST change of 2026-03-29
 BERLIN = ZoneInfo("Europe/Berlin")
 
 Messages = dict[str, list[dict[str, Any]]]
