@@ -20,6 +20,7 @@ from flows.ingest import ingest_fit_flow
 from flows.nutrition_ingest import ingest_nutrition_flow
 from flows.settings import AthleteInputs, NutritionInputs, NutritionSourceSpec
 from schemas.config import config_from_dict
+from schemas.marts import MARTS
 from synthetic import (
     SyntheticAthlete,
     config_toml,
@@ -176,8 +177,7 @@ def test_nightly_flow_ingests_then_builds_from_the_config(tmp_path: Path) -> Non
 def _marts(warehouse: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {t: con.execute(f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall()  # noqa: S608
-                for t in ("daily_training", "daily_nutrition", "daily_energy",
-                          "daily_muscle_balance", "weekly_muscle_balance")}
+                for t in MARTS}
 
 
 def _config(warehouse: Path, tmp_path: Path):
@@ -304,8 +304,7 @@ def _athlete_rows(warehouse: Path | str, athlete: str) -> dict[str, list[tuple]]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {t: con.execute(f"SELECT * FROM marts.{t} WHERE athlete_id = ? "  # noqa: S608
                                "ORDER BY ALL", [athlete]).fetchall()
-                for t in ("daily_training", "daily_nutrition", "daily_energy",
-                          "daily_muscle_balance", "weekly_muscle_balance")}
+                for t in MARTS}
 
 
 def _protein(warehouse: Path | str, athlete: str, day: date) -> float:
