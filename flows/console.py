@@ -318,7 +318,7 @@ def print_scores(path: Path, athlete_ids: list[str], units: str = "metric") -> N
     """The last 14 days and 8 weeks of each athlete's muscle-balance score, protein and
     body weight in `units` (the config's `[display] units`: "metric" or "imperial")."""
     from warehouse.connection import connect
-    from warehouse.scores import recent_days, recent_weeks
+    from warehouse.scores import recent_days, recent_recovery, recent_weeks
 
     with connect(path, read_only=True) as con:
         for athlete_id in athlete_ids:
@@ -334,7 +334,31 @@ def print_scores(path: Path, athlete_ids: list[str], units: str = "metric") -> N
                 table.add_row(day.isoformat(), _number(score, 1), _band(band),
                               f"{completeness:.0%}", safe_text(reason or ""))
             out.print(table)
+            recovery = recent_recovery(con, athlete_id)
+            if recovery:
+                out.print(recovery_table(athlete_id, recovery))
             out.print(weekly_table(weeks, units))
+
+
+def _signed(value: float | None, decimals: int) -> str:
+    return "-" if value is None else f"{value:+.{decimals}f}"
+
+
+def recovery_table(athlete_id: str, rows: list[tuple]) -> Table:
+    """The last days of marts.daily_recovery: sleep (h; `~` marks a default window, not
+    measured), resting HR and its 7-day rise over the baseline, HRV and its 7-day mean
+    against the baseline (`low`: below the smallest worthwhile change), the weight and
+    fat-free-mass trends."""
+    table = _score_table(f"Recovery of {safe_text(athlete_id)}, last {len(rows)} days",
+                         ("day", "sleep h", "rest HR", "7d vs base", "HRV ms",
+                          "7d vs base", "weight kg", "FFM kg"))
+    for (day, sleep, measured, rhr, rhr_delta, hrv, hrv_delta, low, weight, ffm) in rows:
+        table.add_row(day.isoformat(),
+                      "-" if sleep is None else f"{'' if measured else '~'}{sleep:.1f}",
+                      _number(rhr, 0), _signed(rhr_delta, 1), _number(hrv, 0),
+                      _signed(hrv_delta, 1) + (" low" if low else ""),
+                      _number(weight, 1), _number(ffm, 1))
+    return table
 
 
 SQL_FORMATS = ("table", "csv", "json")

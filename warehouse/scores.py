@@ -34,3 +34,19 @@ def recent_weeks(con: duckdb.DuckDBPyConnection, athlete_id: str, weeks: int = 8
         "USING (week_start) ORDER BY week_start",
         [athlete_id, weeks, athlete_id],
     ).fetchall()
+
+
+def recent_recovery(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 14
+                    ) -> list[tuple]:
+    """The athlete's last `days` days of `marts.daily_recovery` that hold any measure,
+    oldest first: date, sleep h, whether measured, resting HR and its 7-day rise over the
+    baseline (bpm), HRV (ms) and its 7-day mean's distance from the baseline (ms), below
+    the smallest worthwhile change or not, weight trend (kg), fat-free-mass trend (kg)."""
+    return con.execute(
+        "SELECT local_date, sleep_h, sleep_measured, resting_hr_bpm, resting_hr_delta_bpm, "
+        "hrv_ms, hrv_delta_ms, hrv_below_swc, weight_trend_kg, fat_free_mass_trend_kg "
+        "FROM (SELECT * FROM marts.daily_recovery WHERE athlete_id = ? "
+        "      AND coalesce(sleep_h, resting_hr_bpm, hrv_ms, weight_trend_kg) IS NOT NULL "
+        "      ORDER BY local_date DESC LIMIT ?) ORDER BY local_date",
+        [athlete_id, days],
+    ).fetchall()

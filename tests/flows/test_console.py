@@ -16,7 +16,14 @@ import typer
 from rich.console import Console
 
 from flows.build import AthletesHeldBack, BuildSummary, ExpectationsFailed, Failure
-from flows.console import describe_failure, guarded, report_failure, weekly_table, weight_text
+from flows.console import (
+    describe_failure,
+    guarded,
+    recovery_table,
+    report_failure,
+    weekly_table,
+    weight_text,
+)
 from flows.demo import DemoError
 from flows.nightly import NightlySummary, RunExpectationsFailed
 from flows.runtime import RunSummary
@@ -215,3 +222,21 @@ def test_guarded_exits_for_known_errors_and_lets_bugs_through(capsys) -> None:
     with pytest.raises(ZeroDivisionError):
         guarded(lambda: 1 / 0, WAREHOUSE)
     assert guarded(lambda: 42) == 42
+
+
+def test_the_recovery_table_marks_default_windows_and_low_hrv() -> None:
+    from datetime import date
+
+    rows = [(date(2024, 3, 2), 7.38, True, 47.0, 1.25, 62.5, -3.04, True, 71.6, 60.8),
+            (date(2024, 3, 3), 8.0, False, None, None, None, None, None, None, None)]
+    console = Console(file=io.StringIO(), width=120)
+    console.print(recovery_table("me", rows))
+    text = console.file.getvalue()
+    # 7.38 h measured shows 7.4; a default window of 8 h shows ~8.0; +1.25 bpm shows +1.2
+    # (Python rounds half to even at 1.25: f"{1.25:+.1f}" is +1.2); -3.04 ms below: -3.0 low
+    lines = {line.split()[0]: line.split() for line in text.splitlines()
+             if line.strip().startswith("2024-")}
+    assert lines["2024-03-02"] == ["2024-03-02", "7.4", "47", "+1.2", "62", "-3.0", "low",
+                                   "71.6", "60.8"]
+    assert lines["2024-03-03"] == ["2024-03-03", "~8.0", "-", "-", "-", "-", "-", "-"]
+    assert "Recovery of me, last 2 days" in text
