@@ -301,7 +301,8 @@ def _health_rows(replaced: dict[int, int]) -> Callable[[int, dict, Note], list[R
         metrics = record.get(g.METRICS)
         if not isinstance(metrics, list):
             raise _Skip(g.METRICS, record.get(g.METRICS, _ABSENT), "a list of metrics")
-        by_type = {m.get(g.METRIC_TYPE): m for m in reversed(metrics) if isinstance(m, dict)}
+        by_type = {m[g.METRIC_TYPE]: m for m in reversed(metrics)
+                   if isinstance(m, dict) and isinstance(m.get(g.METRIC_TYPE), str)}
         return [*_hrv_row(day, by_type.get(g.METRIC_HRV), note),
                 *_health_rhr_row(day, by_type.get(g.METRIC_HR), note)]
 

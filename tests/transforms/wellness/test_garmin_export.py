@@ -401,3 +401,14 @@ def test_any_order_extra_or_missing_keys_never_raise_nor_give_a_0_value(
                 assert (frame[column].drop_nulls() > 0).all(), column
     assert all(isinstance(s, NotMeasurement) and 0 <= s.index < len(records)
                for s in result.skipped)
+
+
+def test_a_metric_type_that_is_no_name_is_passed_over() -> None:
+    # a metric whose type is a list (found by the property test) names no measure; the
+    # record's HRV metric is still read
+    records = [{"calendarDate": "2024-03-04", "metrics": [
+        {"type": [], "value": 1.0},
+        {"type": "HRV", "value": 48.0, "baselineLowerLimit": 42.0, "baselineUpperLimit": 55.0,
+         "status": "IN_RANGE"}]}]
+    read = read_garmin_json(json.dumps(records).encode(), "1_healthStatusData.json")
+    assert read.tables["hrv_measurements"]["hrv_ms"].to_list() == [48.0]
