@@ -56,45 +56,52 @@ def _zip(folder: Path, target: Path) -> Path:
     return target
 
 
-def test_folder_and_zip_give_the_same_rows(garmin_export: Path, tmp_path: Path) -> None:
-    folder_summary = _ingest(tmp_path / "a.duckdb", garmin_export)
-    zipped = _zip(garmin_export, tmp_path / "0a1b2c_1.zip")
-    zip_summary = _ingest(tmp_path / "b.duckdb", zipped)
+@pytest.fixture(scope="module")
+def ingested(garmin_export: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The example export with an unknown JSON file added, ingested from its folder (and a
+    second time, which must read nothing) and from its zip, each into its own warehouse."""
+    root = tmp_path_factory.mktemp("health")
+    folder = root / "export"
+    shutil.copytree(garmin_export, folder)
+    (folder / "DI_CONNECT" / "DI-Connect-Wellness" / "something_new.json").write_text("[]")
+    first = _ingest(root / "a.duckdb", folder)
+    rows = {t: _rows(root / "a.duckdb", t) for t in TABLES}
+    second = _ingest(root / "a.duckdb", folder)
+    zipped = _ingest(root / "b.duckdb", _zip(folder, root / "0a1b2c_1.zip"))
+    return root, first, rows, second, zipped
+
+
+def test_folder_and_zip_give_the_same_rows(ingested) -> None:
+    root, first, rows, _, zipped = ingested
     for table in TABLES:
-        rows = _rows(tmp_path / "a.duckdb", table)
-        assert rows, table
-        assert rows == _rows(tmp_path / "b.duckdb", table), table
-    assert folder_summary.loaded == zip_summary.loaded
-    assert folder_summary.records == zip_summary.records
+        assert rows[table], table
+        assert rows[table] == _rows(root / "b.duckdb", table), table
+    assert first.loaded == zipped.loaded
+    assert first.records == zipped.records
 
 
-def test_grams_become_kilograms(garmin_export: Path, tmp_path: Path) -> None:
-    _ingest(tmp_path / "w.duckdb", garmin_export)
+def test_grams_become_kilograms(ingested, garmin_export: Path) -> None:
+    root = ingested[0]
     (bio,) = garmin_export.rglob("*_userBioMetrics.json")
     expected = sorted(e["weight"]["weight"] / 1000 for e in json.loads(bio.read_text())
                       if isinstance(e.get("weight"), dict) and e["weight"].get("weight"))
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(root / "a.duckdb"), read_only=True) as con:
         got = [w for (w,) in con.execute(
             "SELECT weight_kg FROM raw.body_composition WHERE source_kind = 'garmin_json' "
             "ORDER BY weight_kg").fetchall()]
     assert got == pytest.approx(expected)
 
 
-def test_a_second_run_reads_nothing_again(garmin_export: Path, tmp_path: Path) -> None:
-    first = _ingest(tmp_path / "w.duckdb", garmin_export)
-    before = {t: _rows(tmp_path / "w.duckdb", t) for t in TABLES}
-    second = _ingest(tmp_path / "w.duckdb", garmin_export)
+def test_a_second_run_reads_nothing_again(ingested) -> None:
+    root, first, rows, second, _ = ingested
     assert first.loaded > 0 and second.loaded == 0
-    assert {t: _rows(tmp_path / "w.duckdb", t) for t in TABLES} == before
+    assert {t: _rows(root / "a.duckdb", t) for t in TABLES} == rows
 
 
-def test_nothing_silent(garmin_export: Path, tmp_path: Path) -> None:
+def test_nothing_silent(ingested) -> None:
     """Records that are not measurements are named by file and index; files recognised but
     not used say so; an unknown JSON file is listed as not read."""
-    folder = tmp_path / "export"
-    shutil.copytree(garmin_export, folder)
-    (folder / "DI_CONNECT" / "DI-Connect-Wellness" / "something_new.json").write_text("[]")
-    summary = _ingest(tmp_path / "w.duckdb", folder)
+    summary = ingested[1]
     named = " ".join(t for _, _, first in summary.not_measurements for t in first)
     assert "_userBioMetrics.json [" in named or "_healthStatusData.json [" in named
     assert "not a measurement" in named
