@@ -25,7 +25,13 @@ import duckdb
 
 from flows.plan import WorkItem
 from flows.runtime import RunSummary, io_task, utc_now
-from flows.sources import ArchiveLimits, ChangedWhileRead, open_regular, read_unchanged
+from flows.sources import (
+    ArchiveLimits,
+    ChangedWhileRead,
+    open_regular,
+    read_again_reason,
+    read_unchanged,
+)
 from schemas.wellness import WellnessRead
 from transforms.wellness.apple_health import read_apple_health
 from transforms.wellness.garmin_export import read_garmin_json
@@ -124,12 +130,8 @@ def _load_one(con, athlete_id: str, item: WorkItem, summary: HealthSummary,
     does not read is quarantined; one changed since it was hashed waits for the next run."""
     try:
         read = read_health_item(item, limits)
-    except ChangedWhileRead as exc:
-        summary.problems.append((item.path, str(exc)))
-        return
-    except OSError as exc:
-        summary.problems.append((item.path, f"cannot read now: {type(exc).__name__}: {exc}; "
-                                            "read again next run"))
+    except (ChangedWhileRead, OSError) as exc:  # nothing recorded: read again next run
+        summary.problems.append((item.path, read_again_reason(exc)))
         return
     except Exception as exc:  # the file as a whole does not read: it alone is quarantined
         reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"

@@ -27,6 +27,7 @@ from flows.sources import (
     ArchiveLimits,
     ChangedWhileRead,
     csv_kind,
+    read_again_reason,
     read_unchanged,
     scratch_folder,
 )
@@ -194,12 +195,8 @@ def _load_one(con, inputs: NutritionInputs, item: ExportFile, summary: Nutrition
                          inputs.weight_kg)
     try:
         data = read_work_item(item, limits)
-    except ChangedWhileRead as exc:  # nothing recorded: the next run reads it again
-        summary.problems.append((item.path, str(exc)))
-        return
-    except OSError as exc:  # not the file's fault: read it again on the next run
-        summary.problems.append((item.path, f"cannot read now: {type(exc).__name__}: {exc}; "
-                                            "read again next run"))
+    except (ChangedWhileRead, OSError) as exc:  # nothing recorded: read again next run
+        summary.problems.append((item.path, read_again_reason(exc)))
         return
     except ValueError as exc:  # grown past the size limit, or no longer a regular file
         summary.problems.append((item.path, f"cannot read: {exc}"))

@@ -314,6 +314,17 @@ class ChangedWhileRead(Exception):
         super().__init__(CHANGED_WHILE_READ)
 
 
+def read_again_reason(exc: BaseException) -> str | None:
+    """Why reading an input failed for now, when it is not the file's fault (it changed
+    while it was read, or an I/O error): nothing of it is recorded and the next run reads
+    it again. None when the file itself is at fault."""
+    if isinstance(exc, ChangedWhileRead):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot read now: {type(exc).__name__}: {exc}; read again next run"
+    return None
+
+
 def read_unchanged(path: str | Path, kind: Kind, limits: ArchiveLimits, sha256: str,
                    seen: tuple[int, int] | None = None) -> bytes:
     """The bytes of a regular file, read once (`read_input`), that hash to `sha256`; with

@@ -21,7 +21,7 @@ from flows.nutrition_ingest import ingest_each, read_work_item
 from flows.plan import IngestPlan, Policy, Retry, WorkItem, list_inputs, plan_inputs
 from flows.runtime import RunSummary, io_task, utc_now
 from flows.settings import AthleteInputs
-from flows.sources import ArchiveLimits, ChangedWhileRead, csv_kind
+from flows.sources import ArchiveLimits, ChangedWhileRead, csv_kind, read_again_reason
 from transforms.strength_log import read_strength_log
 from warehouse.connection import WarehouseInUse, connect
 from warehouse.ddl import create_all
@@ -100,12 +100,8 @@ def _load_one(con, inputs: AthleteInputs, item: WorkItem, summary: StrengthSumma
     does not read at all is quarantined; one changed since it was hashed waits."""
     try:
         data = read_work_item(item, limits)
-    except ChangedWhileRead as exc:  # nothing recorded: the next run reads it again
-        summary.problems.append((item.path, str(exc)))
-        return
-    except OSError as exc:
-        summary.problems.append((item.path, f"cannot read now: {type(exc).__name__}: {exc}; "
-                                            "read again next run"))
+    except (ChangedWhileRead, OSError) as exc:  # nothing recorded: read again next run
+        summary.problems.append((item.path, read_again_reason(exc)))
         return
     except ValueError as exc:
         summary.problems.append((item.path, f"cannot read: {exc}"))
