@@ -143,6 +143,10 @@ class BuildSummary:
     published: str | None = None
     #: athletes whose failing rows held them back, with those rows' days or ISO weeks
     held_back: dict[str, list[str]] = field(default_factory=dict)
+    #: the report files written after the publish (published/report/*.html)
+    reports: list[str] = field(default_factory=list)
+    #: why the reports could not be written (the marts are published all the same)
+    report_error: str | None = None
 
     @property
     def ok(self) -> bool:
