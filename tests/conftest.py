@@ -1,10 +1,11 @@
 """Shared test fixtures: a Prefect test server for the flow tests, the demo run once per
-session, and the `flow` marker, put on every test that starts Prefect, the CLI or the demo.
+session, a headless Chromium per module, and the `flow` marker, put on every test that
+starts Prefect, the CLI, the demo or the browser.
 
-The marker is applied here, not by hand: a test that uses the `prefect_server` or `demo_run`
-fixture (directly or through another fixture) is a flow test. A test that spawns the CLI in
-a subprocess without either fixture carries `pytest.mark.flow` itself; `_flow_guard`
-fails any test without the marker that spawns the CLI or Prefect, or runs a Prefect
+The marker is applied here, not by hand: a test that uses the `prefect_server`, `demo_run`
+or `chromium` fixture (directly or through another fixture) is a flow test. A test that
+spawns the CLI in a subprocess without one of them carries `pytest.mark.flow` itself;
+`_flow_guard` fails any test without the marker that spawns the CLI or Prefect, or runs a Prefect
 flow in this process, so the marker cannot be forgotten and `-m "not flow"` stays fast.
 """
 
@@ -29,8 +30,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
-#: Fixtures that start Prefect or the demo: a test using one of them is a flow test.
-FLOW_FIXTURES = frozenset({"prefect_server", "demo_run"})
+#: Fixtures that start Prefect, the demo or a browser: a test using one is a flow test.
+FLOW_FIXTURES = frozenset({"prefect_server", "demo_run", "chromium"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,6 +102,16 @@ def prefect_server() -> Iterator[str]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield str(get_current_settings().api.url)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium (Debian's, see tests/browser.py) for the tests of a module;
+    skips without it, fails without it under CI."""
+    from tests.browser import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
