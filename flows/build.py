@@ -286,14 +286,16 @@ def publish_run_files(warehouse: str, run: PipelineRun, summary: BuildSummary,
 
 @flow(name="build")
 def build_flow(warehouse: str, athletes: list[Athlete], scoring: Scoring | None = None,
-               full: bool = False) -> BuildSummary:
+               full: bool = False, units: str = "metric") -> BuildSummary:
     """Rebuild every mart from the raw tables: stage, validate, publish (write-audit-
     publish). A failed expectation leaves the published marts as they were, records the
     run as failed and raises ExpectationsFailed; when the failing rows belong to some
     athletes only, the others are published first and AthletesHeldBack (an
     ExpectationsFailed) names the athletes held back and their days. `scoring`: the
     config's [scoring] table; `full`: accept fewer rows than the previous build (athletes
-    or files removed)."""
+    or files removed); `units`: the config's [display] units, for the reports written after
+    each publish (published/report/, flows.report)."""
+    from flows.report import reports_after_publish
     from warehouse.gx_runner import prewarm
 
     logger = get_run_logger()
@@ -315,6 +317,7 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: Scoring | None 
         held = AthletesHeldBack(verdict.failures, summary) if verdict.held_back else None
         if verdict.publish:
             publish_run_files(warehouse, run, summary, None if held is None else error_text(held))
+            reports_after_publish(warehouse, athletes, scoring, units, summary)
         if held is not None:  # the run is recorded failed, with what was held back
             raise held
     if verdict.failures:

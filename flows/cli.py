@@ -318,7 +318,8 @@ def _build(config, warehouse, full: bool = False) -> None:
 
     path = Path(warehouse or cfg.warehouse.path)
     summary = _guarded(path, lambda: build_flow(
-        warehouse=str(path), athletes=list(cfg.athletes), scoring=cfg.scoring, full=full))
+        warehouse=str(path), athletes=list(cfg.athletes), scoring=cfg.scoring, full=full,
+        units=cfg.display.units))
     print_build(summary, path, [a.id for a in cfg.athletes], cfg.display.units)
 
 
@@ -495,6 +496,53 @@ def status(
         raise fail(f"{path}: cannot open the warehouse now ({exc}); a run may be writing "
                    "it, try again when it has finished", 1) from None
     print_status(path, report)
+
+
+@app.command()
+def report(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    athlete: Annotated[list[str] | None, typer.Option(
+        "--athlete", help="Only this athlete's report (repeatable; default: every athlete).")
+    ] = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, help="Days drawn, ending on the last published day (default 365).")
+    ] = None,
+    open_: Annotated[bool, typer.Option(
+        "--open", help="Open the report in the default browser when written.")] = False,
+) -> None:
+    """Write each athlete's report from the published marts: one self-contained HTML page,
+    published/report/<athlete>.html beside the published files (and index.html for several
+    athletes), readable by its owner only and working offline. The nightly run, `build` and
+    `demo` write it after every publish; this writes it again (another range, or after a
+    \\[display] change). Exits 1 when nothing was published yet.
+
+    Example: musclebalance report --config musclebalance.toml --days 90 --open
+    """
+    cfg = _required_config(config, "report")
+    known = {a.id: a for a in cfg.athletes}
+    unknown = [a for a in athlete or [] if a not in known]
+    if unknown:
+        raise fail(f"--athlete {', '.join(unknown)}: not in the config (athletes: "
+                   f"{', '.join(known)})")
+    chosen = [known[a] for a in athlete] if athlete else list(cfg.athletes)
+    from flows.report import write_reports
+
+    path = Path(warehouse or cfg.warehouse.path)
+    try:
+        files = write_reports(path, chosen, days=days, units=cfg.display.units,
+                              scoring=cfg.scoring)
+    except FileNotFoundError as exc:
+        raise fail(str(exc), 1) from None
+    if not files:
+        raise fail(f"no published day for {', '.join(a.id for a in chosen)}: run "
+                   "`musclebalance run` first", 1)
+    for file in files:
+        out.print(f"report: {safe_text(str(file))}", highlight=False, soft_wrap=True)
+    if open_:
+        import webbrowser
+
+        webbrowser.open(files[-1].absolute().as_uri())
 
 
 @app.command()

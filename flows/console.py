@@ -261,7 +261,18 @@ def print_build(summary, path: Path, athlete_ids: list[str], units: str = "metri
         out.print(f"published for readers: {safe_text(summary.published)} (Parquet and CSV in "
                   f"{safe_text(str(folder / 'parquet'))}, {safe_text(str(folder / 'csv'))})",
                   highlight=False, soft_wrap=True)
+    print_reports(summary)
     print_scores(path, athlete_ids, units)
+
+
+def print_reports(summary) -> None:
+    """The report files the build wrote, or why they could not be written."""
+    for report in getattr(summary, "reports", []):
+        out.print(f"report: {safe_text(report)}", highlight=False, soft_wrap=True)
+    if getattr(summary, "report_error", None):
+        out.print(f"[yellow]report not written:[/] {safe_text(summary.report_error)} (the "
+                  "marts are published; `musclebalance report` writes it again)",
+                  highlight=False, soft_wrap=True)
 
 
 def _number(value: float | None, digits: int = 0) -> str:

@@ -292,6 +292,8 @@ class DemoResult:
     config: Path
     warehouse: Path
     published: Path
+    #: the runner's report (published/report/<athlete>.html); None when not written
+    report: Path | None = None
 
 
 def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None) -> DemoResult:
@@ -314,7 +316,9 @@ def run_demo(folder: Path, weeks: int = DEFAULT_WEEKS, today: date | None = None
 
     warehouse = folder / WAREHOUSE_FILE
     published = Path(summary.published or published_dir(warehouse) / PUBLISHED_FILE)
-    return DemoResult(data, config, warehouse, published)
+    reports = summary.build.reports if summary.build else []
+    return DemoResult(data, config, warehouse, published,
+                      Path(reports[0]) if reports else None)
 
 
 # ------------------------------------------------------------------------------ the command
@@ -359,7 +363,10 @@ def where_lines(result: DemoResult) -> list[str]:
         f"warehouse: {result.warehouse}",
         f"published: {published} (for readers; Parquet in {published.parent / 'parquet'}, "
         f"CSV in {published.parent / 'csv'})",
+        f"report:    {result.report} (open it in a browser; it works offline)"
+        if result.report else "report:    not written (run `musclebalance report`)",
         "next:",
+        f"  uv run musclebalance report --config {config} --open",
         f"  uv run musclebalance sql --config {config} {shlex.quote(sql)}",
         f"  uv run musclebalance status --config {config}",
         f"  uv run musclebalance build --config {config}",

@@ -135,5 +135,6 @@ def forget_flow(warehouse: str, what: str, config: Config | None = None) -> Forg
         result.removed = forget(warehouse, what)
         if result.removed and config is not None:
             result.build = build_flow.fn(warehouse=warehouse, athletes=list(config.athletes),
-                                         scoring=config.scoring, full=True)
+                                         scoring=config.scoring, full=True,
+                                         units=config.display.units)
     return result

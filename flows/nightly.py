@@ -118,7 +118,8 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
             summary.build = build_flow.fn(warehouse=str(path),
                                           athletes=list(settings.athletes),
                                           scoring=settings.scoring,
-                                          full=full or bool(summary.removed))
+                                          full=full or bool(summary.removed),
+                                          units=settings.display.units)
         except ExpectationsFailed as exc:
             summary.build = exc.build  # None, or the athletes not held back were published
             raise
@@ -157,4 +158,5 @@ def rebuild_flow(config: str, warehouse: str | None = None) -> BuildSummary:
     settings, path = _settings(config, warehouse)
     with pipeline_run(path, "rebuild"):
         return build_flow.fn(warehouse=str(path), athletes=list(settings.athletes),
-                             scoring=settings.scoring, full=True)
+                             scoring=settings.scoring, full=True,
+                             units=settings.display.units)

@@ -1,0 +1,132 @@
+"""Vega-Lite building blocks: a day axis, lines that break at missing days, points with
+tooltips, shaded bands and threshold rules. Specs are plain dicts (Vega-Lite's JSON), drawn in
+the page by vega-embed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+Spec = dict[str, Any]
+
+#: Chart height in pixels; the width follows the page.
+HEIGHT_PX = 200
+#: Colours of the risk bands (background) and of the series.
+BAND_COLOURS = {"low": "#dcefd9", "moderate": "#fbefcc", "high": "#f6d5d8"}
+INK = "#1f4e79"
+SECOND = "#c0504d"
+THIRD = "#6a8f3a"
+GREY = "#8c8c8c"
+
+
+def values(frame: pl.DataFrame, decimals: int = 2) -> list[dict[str, Any]]:
+    """The frame's rows as JSON-ready dicts: dates as `YYYY-MM-DD`, floats rounded (the page
+    only draws them), nulls left out (a gap, never zero)."""
+    out = frame.with_columns(
+        [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items()
+         if t == pl.Date]
+        + [pl.col(c).round(decimals) for c, t in frame.schema.items() if t.is_float()])
+    # a missing key is as invalid as null to Vega-Lite (a gap), and keeps the file small
+    return [{k: v for k, v in row.items() if v is not None} for row in out.to_dicts()]
+
+
+def day_axis(first: date, last: date, title: str | None = None) -> Spec:
+    """x: the local day (drawn in UTC so a day never shifts with the viewer's time zone),
+    over the report's whole range so every chart lines up."""
+    return {"field": "day", "type": "temporal", "title": title,
+            "scale": {"type": "utc", "domain": [f"{first}", f"{last}T23:59:59"]},
+            "axis": {"grid": False, "labelOverlap": True}}
+
+
+def chart(layers: list[Spec], x: Spec, data: list[dict[str, Any]], *,
+          height: int = HEIGHT_PX, independent_y: bool = False) -> Spec:
+    """A layered chart on one x axis and one data set, as wide as its container. The layers
+    on that data are drawn against `x`; bands and rules (data of their own) span the width."""
+    drawn = [layer if "data" in layer else
+             {**layer, "encoding": {"x": x, **layer["encoding"]}} for layer in layers]
+    spec: Spec = {"width": "container", "height": height, "data": {"values": data},
+                  "layer": drawn,
+                  "config": {"view": {"stroke": None}, "legend": {"orient": "top"},
+                             "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
+    if independent_y:
+        spec["resolve"] = {"scale": {"y": "independent"}}
+    return spec
+
+
+def legend_colour(label: str, labels: list[str], colours: list[str]) -> Spec:
+    """A constant colour that also names the series in the chart's shared legend."""
+    return {"datum": label, "type": "nominal", "title": None,
+            "scale": {"domain": labels, "range": colours}}
+
+
+def line(field: str, title: str, colour: Spec | str, *, dash: list[int] | None = None,
+         width: float = 2, y_scale: Spec | None = None, axis: Spec | None = None,
+         interpolate: str | None = None) -> Spec:
+    """A line through `field` that breaks where the value is null (a missing day is a gap,
+    not a zero and not a bridge)."""
+    mark: Spec = {"type": "line", "strokeWidth": width,
+                  "invalid": "break-paths-show-domains"}
+    if dash:
+        mark["strokeDash"] = dash
+    if interpolate:
+        mark["interpolate"] = interpolate
+    y: Spec = {"field": field, "type": "quantitative", "title": title}
+    if y_scale:
+        y["scale"] = y_scale
+    if axis is not None:
+        y["axis"] = axis
+    enc: Spec = {"y": y}
+    if isinstance(colour, dict):
+        enc["color"] = colour
+    else:
+        mark["color"] = colour
+    return {"mark": mark, "encoding": enc}
+
+
+def points(field: str, title: str, colour: str, tooltip: list[Spec], *, size: int = 28,
+           filled: bool = True, y_scale: Spec | None = None) -> Spec:
+    """One point per day with a value, with the day's details on hover."""
+    y: Spec = {"field": field, "type": "quantitative", "title": title}
+    if y_scale:
+        y["scale"] = y_scale
+    return {"mark": {"type": "point", "filled": filled, "size": size, "color": colour,
+                     "invalid": "filter"},
+            "encoding": {"y": y, "tooltip": tooltip}}
+
+
+def bars(field: str, title: str, colour: str, tooltip: list[Spec], *,
+         y_scale: Spec | None = None, opacity: float = 0.85) -> Spec:
+    """Bars from zero (days or weeks without a value draw none)."""
+    y: Spec = {"field": field, "type": "quantitative", "title": title}
+    if y_scale:
+        y["scale"] = y_scale
+    return {"mark": {"type": "bar", "color": colour, "opacity": opacity, "invalid": "filter"},
+            "encoding": {"y": y, "tooltip": tooltip}}
+
+
+def band(low: float, high: float, colour: str, label: str) -> Spec:
+    """A shaded horizontal band from `low` to `high` across the chart, named on hover."""
+    return {"data": {"values": [{"low": low, "high": high, "label": label}]},
+            "mark": {"type": "rect", "color": colour, "opacity": 0.6},
+            "encoding": {"y": {"field": "low", "type": "quantitative"},
+                         "y2": {"field": "high"},
+                         "tooltip": [{"field": "label", "title": "band"}]}}
+
+
+def rule(value: float, colour: str, label: str, dash: list[int] | None = None) -> Spec:
+    """A horizontal threshold line, named on hover."""
+    return {"data": {"values": [{"value": value, "label": label}]},
+            "mark": {"type": "rule", "color": colour, "strokeDash": dash or [4, 4],
+                     "strokeWidth": 1.5},
+            "encoding": {"y": {"field": "value", "type": "quantitative"},
+                         "tooltip": [{"field": "label", "title": "line"}]}}
+
+
+def tip(field: str, title: str, decimals: int | None = None) -> Spec:
+    """A tooltip row: a number with `decimals`, or the text as it is."""
+    if decimals is None:
+        return {"field": field, "title": title}
+    return {"field": field, "title": title, "type": "quantitative",
+            "format": f",.{decimals}f"}
