@@ -70,9 +70,20 @@ class OpenedPage:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def view_screenshot(self, view: str, path: Path) -> Path:
-        """A PNG of the report's view `view` (its `#view-<view>` section) at `path`."""
-        self.page.locator(f"#view-{view}").screenshot(path=str(path))
+    def view_screenshot(self, view: str, path: Path, *, above: str | None = None) -> Path:
+        """A PNG of the report's view `view` (its `#view-<view>` section) at `path`; with
+        `above` (a CSS selector inside the view) only the part above its first match."""
+        section = self.page.locator(f"#view-{view}")
+        if above is None or section.locator(above).count() == 0:
+            section.screenshot(path=str(path))
+            return path
+        top, left, width, cut = self.page.evaluate("""([view, above]) => {
+            const box = document.getElementById(`view-${view}`).getBoundingClientRect();
+            const end = document.querySelector(`#view-${view} ${above}`).getBoundingClientRect();
+            return [box.top + window.scrollY, box.left + window.scrollX, box.width,
+                    end.top + window.scrollY];}""", [view, above])
+        self.page.screenshot(path=str(path), full_page=True,
+                             clip={"x": left, "y": top, "width": width, "height": cut - top})
         return path
 
 

@@ -78,9 +78,13 @@ def test_a_vega_lite_chart_is_drawn_offline_as_svg_paths(chromium, tmp_path: Pat
         assert opened.page.locator("#view-recovery .chart").count() == 0
         full = opened.screenshot(tmp_path / "full.png")
         view = opened.view_screenshot("score", tmp_path / "score.png")
+        heading = opened.view_screenshot("score", tmp_path / "heading.png", above=".chart")
+        box = opened.page.locator("#view-score").bounding_box()
+        chart_top = opened.page.locator("#view-score .chart").bounding_box()["y"]
     assert png_size(full)[0] == harness.VIEWPORT["width"]
-    width, height = png_size(view)
-    assert 0 < width <= harness.VIEWPORT["width"] and height > 0
+    for png, height in ((view, box["height"]), (heading, chart_top - box["y"])):
+        width_px, height_px = png_size(png)  # whole pixels of a fractional box
+        assert abs(width_px - box["width"]) < 2 and abs(height_px - height) < 2, png.name
 
 
 def test_requests_leaving_the_file_are_blocked_and_named(chromium, tmp_path: Path) -> None:
