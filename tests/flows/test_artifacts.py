@@ -60,6 +60,15 @@ def test_the_table_rows_are_every_athletes_days_rounded_with_nulls_kept() -> Non
     ]
 
 
+def test_a_build_that_published_nothing_has_no_artifacts() -> None:
+    from flows.artifacts import publish_build_artifacts
+    from flows.build import BuildSummary
+
+    # without a published file no task starts (one would start Prefect, refused here)
+    assert publish_build_artifacts(["ana"], None) == 0
+    assert publish_build_artifacts(["ana"], BuildSummary(rows={}, seconds=1.0)) == 0
+
+
 # -- a real nightly run ------------------------------------------------------------------
 
 ATHLETES = ("demo", "food-only")
