@@ -25,6 +25,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.artifacts import publish_build_artifacts
 from flows.build import BuildSummary, ExpectationsFailed, build_flow
 from flows.forget import clear_vanished
 from flows.ingest import IngestSummary, Reread, ingest_fit_flow
@@ -123,6 +124,8 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
         except ExpectationsFailed as exc:
             summary.build = exc.build  # None, or the athletes not held back were published
             raise
+        finally:  # the night's verdict in the Prefect UI, whenever the build published
+            publish_build_artifacts([a.id for a in settings.athletes], summary.build)
     return summary
 
 

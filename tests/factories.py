@@ -319,3 +319,45 @@ def recovery_rows(n: int = 42, *, start: date = START, athlete: str = "a"
                    "body_fat_pct": 20.0, "muscle_mass_kg": 28.0, "message_seq": 0}
                   for i, w in enumerate(wake) if i % 2 == 0],
     }
+
+
+def mart_frames(n: int = 42, *, start: date = START, athlete: str = "a",
+                facts: Facts | None = None, recovered: bool = True) -> dict[str, pl.DataFrame]:
+    """Every published mart of one athlete over `n` days from `start`, as the build computes
+    them: `make_facts` (or `facts`), scored, and `recovery_rows` as marts.daily_recovery
+    (`recovered=False`: no recovery data, the mart empty)."""
+    from transforms.scoring.muscle_balance import (
+        daily_muscle_balance,
+        score_days,
+        weekly_muscle_balance,
+    )
+
+    facts = facts or make_facts(n, start=start, athlete=athlete)
+    rec = (recovery(**recovery_rows(n, start=start, athlete=athlete), zones={athlete: "UTC"})
+           if recovered else recovery(zones={athlete: "UTC"}))
+    scored = score_days(*facts, recovery=rec)
+    return {"daily_muscle_balance": daily_muscle_balance(scored),
+            "weekly_muscle_balance": weekly_muscle_balance(scored),
+            "daily_nutrition": facts.nutrition, "daily_energy": facts.energy,
+            "daily_training": facts.training, "daily_recovery": rec}
+
+
+def report_frames(n: int = 42, **kwargs: object):
+    """`schemas.report.ReportFrames` of `mart_frames(n, **kwargs)` over all its days."""
+    from schemas.report import ReportFrames
+
+    marts = mart_frames(n, **kwargs)  # type: ignore[arg-type]
+    days = marts["daily_muscle_balance"]["local_date"]
+    return ReportFrames(athlete_id=str(marts["daily_muscle_balance"]["athlete_id"][0]),
+                        first_day=days.min(), last_day=days.max(),  # type: ignore[arg-type]
+                        published_at=None, **marts)
+
+
+def publish_marts(warehouse: Path, frames: Mapping[str, pl.DataFrame], run: str = "r1") -> Path:
+    """A warehouse publishing `frames` (mart name -> rows) and the readers' files written
+    from it: the published DuckDB file's path."""
+    with connect(warehouse) as con:
+        create_all(con)
+        write_staging(con, dict(frames))
+        publish(con, list(frames))
+        return publish_files(con, warehouse.parent / "published", run)

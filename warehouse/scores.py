@@ -1,20 +1,47 @@
-"""Read-only queries for the score tables the command line prints after a build."""
+"""Read-only queries for the score tables the command line prints after a build and the
+nightly run's Prefect artifacts show."""
 
 from __future__ import annotations
 
 import duckdb
 
+#: The first reason of a scored day; all of them (what was missing) on a day without a score.
+_MAIN_REASON = ("CASE WHEN score IS NULL THEN reasons ELSE split_part(reasons, '; ', 1) END "
+                "AS main_reason")
+
+
+def _last_days(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int, columns: str
+               ) -> duckdb.DuckDBPyConnection:
+    """`columns` of the athlete's last `days` rows of marts.daily_muscle_balance, oldest
+    first (the executed query)."""
+    return con.execute(
+        f"SELECT {columns} "  # noqa: S608 - columns are this module's constants
+        "FROM (SELECT * FROM marts.daily_muscle_balance WHERE athlete_id = ? "
+        "      ORDER BY local_date DESC LIMIT ?) ORDER BY local_date",
+        [athlete_id, days],
+    )
+
 
 def recent_days(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 14) -> list[tuple]:
     """The athlete's last `days` days, oldest first: date, score, band, completeness, the
     first reason (all of them, what was missing, on a day without a score)."""
-    return con.execute(
-        "SELECT local_date, score, band, data_completeness, "
-        "CASE WHEN score IS NULL THEN reasons ELSE split_part(reasons, '; ', 1) END "
-        "FROM (SELECT * FROM marts.daily_muscle_balance WHERE athlete_id = ? "
-        "      ORDER BY local_date DESC LIMIT ?) ORDER BY local_date",
-        [athlete_id, days],
-    ).fetchall()
+    return _last_days(con, athlete_id, days,
+                      f"local_date, score, band, data_completeness, {_MAIN_REASON}").fetchall()
+
+
+#: The columns of `recent_verdicts`' rows, in order.
+VERDICT_COLUMNS = ("athlete_id", "local_date", "score", "band", "main_factor",
+                   "data_completeness", "main_reason")
+
+
+def recent_verdicts(con: duckdb.DuckDBPyConnection, athlete_id: str, days: int = 7
+                    ) -> list[dict[str, object]]:
+    """The athlete's last `days` days of marts.daily_muscle_balance, oldest first, as
+    dicts of VERDICT_COLUMNS: score 0-100 and band (null: too little data), the component
+    that cost the most points, the share of the model's weights with known inputs (0-1),
+    and the first reason (all of them, what was missing, on a day without a score)."""
+    cursor = _last_days(con, athlete_id, days, ", ".join((*VERDICT_COLUMNS[:-1], _MAIN_REASON)))
+    return [dict(zip(VERDICT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def recent_weeks(con: duckdb.DuckDBPyConnection, athlete_id: str, weeks: int = 8) -> list[tuple]:

@@ -386,3 +386,29 @@ def test_one_athletes_bad_day_holds_back_that_athlete_only(built, tmp_path, pref
     assert re.search(rf"held back b \([^)]*{day.isoformat()}", result.stderr), result.stderr
     assert "every other athlete was published" in result.stderr
     assert _athlete_rows(warehouse, "b") == before["b"]
+
+
+def test_the_build_writes_the_report_from_what_it_published(built) -> None:
+    import stat
+
+    warehouse, _, _ = built
+    report = warehouse.parent / "published" / "report" / "demo.html"
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    assert stat.S_IMODE(report.parent.stat().st_mode) == 0o700
+    ((last,),) = _rows(warehouse, "SELECT max(local_date) FROM marts.daily_muscle_balance")
+    html = report.read_text(encoding="utf-8")
+    assert f'<tr data-date="{last}">' in html  # the newest row of the days table
+    assert "http://" not in html.split("<script>")[0]  # the head links nothing
+
+
+def test_a_report_that_cannot_be_written_leaves_the_publish(built, tmp_path) -> None:
+    source, _, _ = built
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(source, warehouse)
+    config = _config(warehouse, tmp_path)
+    (tmp_path / "published").mkdir()
+    (tmp_path / "published" / "report").write_text("a file where the folder goes")
+    summary = build_flow(warehouse=str(warehouse), athletes=list(config.athletes))
+    assert summary.published and Path(summary.published).is_file()
+    assert summary.reports == []
+    assert summary.report_error and summary.report_error.startswith("FileExistsError")

@@ -139,6 +139,9 @@ def test_output_names_the_files(demo: DemoRun) -> None:
     assert str(demo.folder / "musclebalance.toml") in out
     assert f"Generated {WEEKS} weeks" in out
     assert "Weekly, last 8 weeks" in out
+    report = demo.published.parent / "report" / "demo.html"
+    assert f"report:    {report}" in out
+    assert report.is_file()
 
 
 def next_lines(stdout: str) -> list[list[str]]:
@@ -157,7 +160,7 @@ def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
     from flows.cli import app
 
     printed = next_lines(demo.result.stdout)
-    assert [w[3] for w in printed] == ["sql", "status", "build"]
+    assert [w[3] for w in printed] == ["report", "sql", "status", "build"]
     group = typer.main.get_command(app)
     parent = group.context_class(group, info_name="musclebalance")
     copy = tmp_path / "copy"
@@ -170,12 +173,16 @@ def test_the_next_lines_run_as_printed(demo: DemoRun, tmp_path: Path) -> None:
         if words[3] == "build":  # a whole build: tests/flows/test_cli.py runs one
             continue
         args = [str(copy / "musclebalance.toml") if w == str(demo.config) else w
-                for w in words[3:]]
+                for w in words[3:] if w != "--open"]  # no browser is opened here
         env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # no wrapping
         done = subprocess.run([sys.executable, "-m", "flows", *args], cwd=copy,
                               env={**env, "PYTHONPATH": str(REPO)},
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, (words, done.stderr)
+        if words[3] == "report":
+            report = copy / "data" / "published" / "report" / "demo.html"
+            assert done.stdout.strip() == f"report: {report}"
+            assert stat.S_IMODE(report.stat().st_mode) == 0o600
         if words[3] == "sql":
             with duckdb.connect(str(copy / "data" / "published" / "musclebalance.duckdb"),
                                 read_only=True) as con:
