@@ -43,9 +43,12 @@ def day_axis(first: date, last: date, title: str | None = None) -> Spec:
 def chart(layers: list[Spec], x: Spec, data: list[dict[str, Any]], *,
           height: int = HEIGHT_PX, independent_y: bool = False) -> Spec:
     """A layered chart on one x axis and one data set, as wide as its container. The layers
-    on that data are drawn against `x`; bands and rules (data of their own) span the width."""
+    on that data are drawn against `x` (a layer whose field has no value is left out: there
+    is nothing to draw); bands and rules (data of their own) span the width."""
+    present = {key for row in data for key in row}
     drawn = [layer if "data" in layer else
-             {**layer, "encoding": {"x": x, **layer["encoding"]}} for layer in layers]
+             {**layer, "encoding": {"x": x, **layer["encoding"]}} for layer in layers
+             if "data" in layer or layer["encoding"]["y"]["field"] in present]
     spec: Spec = {"width": "container", "height": height, "data": {"values": data},
                   "layer": drawn,
                   "config": {"view": {"stroke": None}, "legend": {"orient": "top"},

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.marts import MARTS
 from schemas.report import REPORT_MARTS, ReportFrames
 
 
@@ -31,8 +32,18 @@ def _published_at(con: duckdb.DuckDBPyConnection):
                        "WHERE finished_at IS NOT NULL").fetchall()[0][0]
 
 
+def _missing(mart: str) -> pl.DataFrame:
+    """No rows, with the mart's columns: a published file written before the mart existed
+    (the report then says its data are missing)."""
+    keys = {"athlete_id": pl.String, "local_date": pl.Date, "week_start": pl.Date}
+    return pl.DataFrame(schema={c: keys.get(c, pl.Float64) for c, _ in MARTS[mart]})
+
+
 def _frame(con: duckdb.DuckDBPyConnection, mart: str, athlete_id: str, first: date,
            last: date) -> pl.DataFrame:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+                       "AND table_name = ?", [mart]).fetchall()[0][0]:
+        return _missing(mart)
     # the mart names come from schemas.report.REPORT_MARTS, never from input
     if mart == "weekly_muscle_balance":
         where, order = "week_start + 6 >= ? AND week_start <= ?", "week_start"

@@ -185,3 +185,11 @@ def test_score_tooltips_split_the_reasons() -> None:
     data = rows(chart(score_view(r, K), "score-daily"))
     last = r.daily_muscle_balance.row(-1, named=True)
     assert data[f"{last['local_date']}"]["reason_1"] == last["reasons"].split("; ")[0]
+
+
+def test_a_line_without_any_value_is_left_out_of_its_chart() -> None:
+    r = report_frames(facts=full_facts())
+    r = type(r)(**{**r.__dict__, "daily_recovery": r.daily_recovery.clear()})
+    spec = chart(weight_view(r), "weight")
+    fields = [layer["encoding"]["y"]["field"] for layer in spec["layer"]]
+    assert fields == ["measured_kg"]  # no smoothed weight without daily_recovery rows

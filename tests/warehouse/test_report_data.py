@@ -52,3 +52,15 @@ def test_nothing_published_yet_is_said(tmp_path: Path) -> None:
         assert str(missing) in str(exc) and "nothing published yet" in str(exc)
     else:
         raise AssertionError("no error")
+
+
+def test_a_file_published_before_a_mart_existed_gives_it_no_rows(tmp_path: Path) -> None:
+    from report.page import render
+
+    marts = mart_frames(28)
+    del marts["daily_recovery"]
+    with open_published(publish_marts(tmp_path / "w.duckdb", marts)) as con:
+        r = read_report_frames(con, "a", 365)
+    assert r is not None and r.daily_recovery.is_empty()
+    assert "resting_hr_bpm" in r.daily_recovery.columns
+    assert "No recovery data in this range" in render(r)
