@@ -286,12 +286,10 @@ def test_the_tables_show_missing_values_as_missing(partial_reports, athlete: str
 
 
 @pytest.mark.parametrize("athlete", [
-    pytest.param(NO_FOOD.athlete_id, marks=pytest.mark.xfail(strict=True, reason=(
-        "the HRV chart layers a 7-day mean, baseline and band that have no value in 3 "
-        "weeks: Vega warns 'Infinite extent'"))),
+    NO_FOOD.athlete_id,
     pytest.param(NO_WATCH.athlete_id, marks=pytest.mark.xfail(strict=True, reason=(
         "the energy balance chart is drawn when intake is logged, but without expenditure "
-        "every balance is null: a chart of no marks"))),
+        "every balance is null: a chart of its threshold rules only, no bar or line"))),
 ])
 def test_every_chart_drawn_has_marks(partial_reports, athlete: str) -> None:
     _, opened = partial_reports
