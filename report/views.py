@@ -21,7 +21,7 @@ Columns drawn (marts.*):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -86,18 +86,10 @@ def too_little(what: str, n: int) -> str:
 
 # --- 1. score ------------------------------------------------------------------------------
 
-def _reasons(frame: pl.DataFrame) -> pl.DataFrame:
-    """reason_1 .. reason_3 from `reasons` (`; ` between them) for the tooltips."""
-    parts = pl.col("reasons").str.split("; ")
-    return frame.with_columns([parts.list.get(i, null_on_oob=True).alias(f"reason_{i + 1}")
-                               for i in range(3)])
-
-
 def score_view(r: ReportFrames, k: Scoring) -> View:
     """The daily score over its risk bands, and the weekly score."""
-    daily = _reasons(_on_days(r, r.daily_muscle_balance,
-                              ["score", "band", "main_factor", "reasons",
-                               "data_completeness"]))
+    daily = _on_days(r, r.daily_muscle_balance,
+                     ["score", "band", "main_factor", "reasons", "data_completeness"])
     high, low = k.high_risk_below_score, k.low_risk_min_score
     scored = _count(daily, "score")
     view = View(
@@ -114,8 +106,7 @@ def score_view(r: ReportFrames, k: Scoring) -> View:
     else:
         y = {"domain": [0, 100], "nice": False}
         tooltip = [s.tip("day", "day"), s.tip("score", "score", 1), s.tip("band", "band"),
-                   s.tip("main_factor", "main factor"), s.tip("reason_1", "reason"),
-                   s.tip("reason_2", "reason"), s.tip("reason_3", "reason"),
+                   s.tip("main_factor", "main factor"), s.tip("reasons", "reasons"),
                    s.tip("data_completeness", "data completeness", 2)]
         layers = [s.band(0, high, s.BAND_COLOURS["high"], f"high risk (below {high:g})"),
                   s.band(high, low, s.BAND_COLOURS["moderate"],
@@ -125,31 +116,30 @@ def score_view(r: ReportFrames, k: Scoring) -> View:
                   s.points("score", "score", s.INK, tooltip, y_scale=y)]
         view.charts.append(("score-daily", s.chart(
             layers, s.day_axis(r.first_day, r.last_day),
-            s.values(daily.drop("reasons"), 1))))
+            s.values(daily, 1))))
     weekly = r.weekly_muscle_balance
     weeks = _count(weekly, "score")
     if weeks:
-        data = _reasons(weekly.select(
+        data = weekly.select(
             pl.col("week_start").alias("day"),
             pl.format("{}-W{}", "iso_year",
                       pl.col("iso_week").cast(pl.String).str.zfill(2)).alias("week"),
-            "score", "band", "worst_score", "days_scored", "reasons"))
+            "score", "band", "worst_score", "days_scored", "reasons")
         colour = {"field": "band", "type": "nominal", "title": "band",
                   "scale": {"domain": ["low", "moderate", "high"],
                             "range": ["#4f9a48", "#d9a521", "#c0504d"]}}
         bar = s.bars("score", "weekly score", s.INK,
                      [s.tip("week", "week"), s.tip("score", "score", 1),
                       s.tip("band", "band"), s.tip("worst_score", "worst day", 1),
-                      s.tip("days_scored", "days scored"), s.tip("reason_1", "reason"),
-                      s.tip("reason_2", "reason"), s.tip("reason_3", "reason")],
+                      s.tip("days_scored", "days scored"),
+                      s.tip("reasons", "reasons (last scored day)")],
                      y_scale={"domain": [0, 100], "nice": False})
         bar["encoding"]["color"] = colour
-        x = s.day_axis(r.first_day - timedelta(days=r.first_day.weekday()), r.last_day)
-        x = {**x, "timeUnit": {"unit": "yearweek", "utc": True}, "title": "ISO week"}
         view.charts.append(("score-weekly", s.chart(
-            [bar, s.rule(low, "#4f9a48", f"low risk from {low:g}"),
+            [s.week_bar(bar), s.rule(low, "#4f9a48", f"low risk from {low:g}"),
              s.rule(high, "#c0504d", f"high risk below {high:g}")],
-            x, s.values(data.drop("reasons"), 1), height=150)))
+            s.week_axis(r.first_day, r.last_day), s.values(s.week_spans(data), 1),
+            height=150)))
     else:
         view.notes.append("Weekly score: no week has a scored day yet.")
     return view
@@ -275,13 +265,17 @@ def energy_view(r: ReportFrames, k: Scoring) -> View:
                               s.legend_colour("eaten", labels, colours)),
                        s.points("intake_kcal", "kcal/day", s.INK, tooltip, size=16)]
         else:
-            layers.append({**s.points("expenditure_kcal", "kcal/day", s.SECOND, tooltip,
-                                      size=40), "mark": {"type": "point", "opacity": 0}})
+            layers.append(s.points("expenditure_kcal", "kcal/day", s.SECOND, tooltip, size=40,
+                                   opacity=0))
         view.charts.append(("energy-intake", s.chart(
             layers, s.day_axis(r.first_day, r.last_day), s.values(day, 0))))
     else:
         view.notes.append(too_little("Energy spent", spent))
-    if eaten >= MIN_POINTS:
+    balance = _count(day, "balance_kcal")
+    if eaten >= MIN_POINTS and balance < MIN_POINTS:
+        view.notes.append("Balance: energy spent is unknown on the days with a food log (no "
+                          "watch data), so the balance is not drawn.")
+    if balance >= MIN_POINTS:
         btip = [s.tip("day", "day"), s.tip("balance_kcal", "balance kcal", 0),
                 s.tip("balance_kcal_7d", "7-day mean kcal/day", 0)]
         bars = s.bars("balance_kcal", "balance, kcal/day", s.INK, btip)
@@ -347,11 +341,11 @@ def weight_view(r: ReportFrames) -> View:
         labels, colours = ["weigh-in", "trend"], [s.GREY, s.INK]
         tooltip = [s.tip("day", "day"), s.tip("measured_kg", "weigh-in kg", 2),
                    s.tip("weight_trend_kg", "trend kg", 2)]
-        pts = s.points("measured_kg", "kg", s.GREY, tooltip, y_scale={"zero": False})
+        pts = s.points("measured_kg", "kg", s.GREY, tooltip, y_scale=s.LEVEL)
         pts["encoding"]["color"] = s.legend_colour("weigh-in", labels, colours)
         view.charts.append(("weight", s.chart(
             [pts, s.line("weight_trend_kg", "kg", s.legend_colour("trend", labels, colours),
-                         y_scale={"zero": False})],
+                         y_scale=s.LEVEL)],
             s.day_axis(r.first_day, r.last_day),
             s.values(day.select("day", "measured_kg", "weight_trend_kg"), 2))))
     ffm = _count(day, "measured_ffm_kg")
@@ -363,9 +357,9 @@ def weight_view(r: ReportFrames) -> View:
                    s.tip("fat_free_mass_trend_kg", "trend kg", 2)]
         view.charts.append(("weight-ffm", s.chart(
             [s.points("measured_ffm_kg", "fat-free mass, kg", s.GREY, tooltip,
-                      y_scale={"zero": False}),
+                      y_scale=s.LEVEL),
              s.line("fat_free_mass_trend_kg", "fat-free mass, kg", s.THIRD,
-                    y_scale={"zero": False})],
+                    y_scale=s.LEVEL)],
             s.day_axis(r.first_day, r.last_day),
             s.values(day.select("day", "measured_ffm_kg", "fat_free_mass_trend_kg"), 2),
             height=150)))
@@ -417,28 +411,27 @@ def training_view(r: ReportFrames) -> View:
          s.line("acute_load", "TRIMP", s.legend_colour(labels[1], labels, colours), width=1.5),
          s.line("form", "TRIMP", s.legend_colour(labels[2], labels, colours), dash=[5, 3]),
          s.rule(0, s.GREY, "form 0", dash=[1, 0]),
-         {**s.points("fitness_load", "TRIMP", s.INK, tooltip, size=8), "mark": {
-             "type": "point", "opacity": 0, "size": 40}}],
+         s.points("fitness_load", "TRIMP", s.INK, tooltip, size=40, opacity=0)],
         s.day_axis(r.first_day, r.last_day), s.values(t, 1))))
     weeks = training_weeks(r.daily_training)
-    x = {**s.day_axis(r.first_day - timedelta(days=r.first_day.weekday()), r.last_day),
-         "timeUnit": {"unit": "yearweek", "utc": True}, "title": "ISO week"}
+    x = s.week_axis(r.first_day, r.last_day)
+    weeks = s.week_spans(weeks)
     wtip = [s.tip("week", "week"), s.tip("run_km", "km", 1), s.tip("run_h", "hours", 1),
             s.tip("longest_run_min", "longest run min", 0),
             s.tip("strength_sessions", "strength sessions", 0)]
     view.charts.append(("training-weekly", s.chart(
-        [s.bars("run_km", "running km / week", s.INK, wtip),
-         s.line("run_h", "running h / week", s.SECOND, axis={"orient": "right"})],
+        [s.week_bar(s.bars("run_km", "running km / week", s.INK, wtip)),
+         s.week_line(s.line("run_h", "running h / week", s.SECOND, axis={"orient": "right"}))],
         x, s.values(weeks, 2), height=150, independent_y=True)))
     if _count(weeks, "strength_sessions") == 0:
         view.notes.append("Strength sessions: not recorded (config strength_source none, "
                           "or no strength data).")
-        layers = [s.bars("longest_run_min", "longest run, min", s.THIRD, wtip)]
+        layers = [s.week_bar(s.bars("longest_run_min", "longest run, min", s.THIRD, wtip))]
     else:
-        layers = [s.bars("strength_sessions", "strength sessions / week", "#8064a2", wtip,
-                         opacity=0.6),
-                  s.line("longest_run_min", "longest run, min", s.THIRD,
-                         axis={"orient": "right"})]
+        layers = [s.week_bar(s.bars("strength_sessions", "strength sessions / week",
+                                    "#8064a2", wtip, opacity=0.6)),
+                  s.week_line(s.line("longest_run_min", "longest run, min", s.THIRD,
+                                     axis={"orient": "right"}))]
     view.charts.append(("training-long", s.chart(
         layers, x, s.values(weeks, 1), height=130, independent_y=len(layers) > 1)))
     return view
@@ -478,7 +471,7 @@ def recovery_view(r: ReportFrames, k: Scoring) -> View:
         tooltip = [s.tip("day", "day"), s.tip("resting_hr_bpm", "bpm", 0),
                    s.tip("resting_hr_7d_mean_bpm", "7-day mean", 1),
                    s.tip("resting_hr_baseline_bpm", "baseline", 1)]
-        zero = {"zero": False}
+        zero = s.LEVEL
         view.charts.append(("recovery-resting-hr", s.chart(
             [s.points("resting_hr_bpm", "resting HR, bpm", s.GREY, tooltip, size=16,
                       y_scale=zero),
@@ -494,7 +487,7 @@ def recovery_view(r: ReportFrames, k: Scoring) -> View:
         tooltip = [s.tip("day", "day"), s.tip("hrv_ms", "ms", 0),
                    s.tip("hrv_7d_mean_ms", "7-day mean", 1),
                    s.tip("hrv_baseline_ms", "baseline", 1)]
-        zero = {"zero": False}
+        zero = s.LEVEL
         area = {"mark": {"type": "area", "color": "#dcefd9", "opacity": 0.7,
                          "invalid": "break-paths-show-domains"},
                 "encoding": {"y": {"field": "hrv_swc_low_ms", "type": "quantitative",

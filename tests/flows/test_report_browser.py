@@ -285,12 +285,7 @@ def test_the_tables_show_missing_values_as_missing(partial_reports, athlete: str
     assert shown_nulls == {NULL_SHOWN}  # not zeros
 
 
-@pytest.mark.parametrize("athlete", [
-    NO_FOOD.athlete_id,
-    pytest.param(NO_WATCH.athlete_id, marks=pytest.mark.xfail(strict=True, reason=(
-        "the energy balance chart is drawn when intake is logged, but without expenditure "
-        "every balance is null: a chart of its threshold rules only, no bar or line"))),
-])
+@pytest.mark.parametrize("athlete", [NO_FOOD.athlete_id, NO_WATCH.athlete_id])
 def test_every_chart_drawn_has_marks(partial_reports, athlete: str) -> None:
     _, opened = partial_reports
     empty = [view for view in VIEWS if not all(drawn_marks(opened[athlete], view))]

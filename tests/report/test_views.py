@@ -184,7 +184,30 @@ def test_score_tooltips_split_the_reasons() -> None:
     r = report_frames(facts=facts)
     data = rows(chart(score_view(r, K), "score-daily"))
     last = r.daily_muscle_balance.row(-1, named=True)
-    assert data[f"{last['local_date']}"]["reason_1"] == last["reasons"].split("; ")[0]
+    assert data[f"{last['local_date']}"]["reasons"] == last["reasons"]
+    assert "'–'" in spec_tooltip(chart(score_view(r, K), "score-daily"))
+
+
+def spec_tooltip(spec: dict) -> str:
+    (expr,) = [layer["mark"]["tooltip"]["expr"] for layer in spec["layer"]
+               if isinstance(layer["mark"], dict) and "tooltip" in layer["mark"]]
+    return expr
+
+
+def test_a_missing_number_shows_a_dash_on_hover_never_nan() -> None:
+    spec = chart(energy_view(report_frames(facts=make_facts(42, days={3: UNLOGGED})), K),
+                 "energy-intake")
+    expr = spec_tooltip(spec)
+    assert ("\"eaten kcal\": isValid(datum[\"intake_kcal\"]) ? "
+            "format(datum[\"intake_kcal\"], ',.0f') : '–'") in expr
+
+
+def test_food_without_watch_data_has_no_balance_to_draw() -> None:
+    facts = make_facts(42, every={**UNKNOWN_TRAINING, "expenditure_kcal": None,
+                                  "balance_kcal": None, "exercise_kcal": None})
+    view = energy_view(report_frames(facts=facts), K)
+    assert [cid for cid, _ in view.charts] == []
+    assert any("energy spent is unknown" in n for n in view.notes)
 
 
 def test_a_line_without_any_value_is_left_out_of_its_chart() -> None:
