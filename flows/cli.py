@@ -542,7 +542,8 @@ def report(
     if open_:
         import webbrowser
 
-        webbrowser.open(files[-1].absolute().as_uri())
+        if not webbrowser.open(files[-1].absolute().as_uri()):
+            out.print("no browser to open here: open the file above in one", highlight=False)
 
 
 @app.command()
