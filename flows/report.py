@@ -81,16 +81,19 @@ def write_reports(warehouse: Path, athletes: list[Athlete], days: int | None = N
 
 def reports_after_publish(warehouse: str, athletes: list[Athlete], scoring: Scoring | None,
                           units: str, summary) -> None:
-    """Write the reports after a publish and name them in the build's `summary` (`reports`);
+    """Write the reports after a publish (a Prefect task run of `write_reports`, so the run
+    shows its time) and name them in the build's `summary` (`reports`);
     a report that cannot be written leaves the publish as it is and says why in
     `summary.report_error` (the log carries the error's type and the athletes' count only)."""
-    from prefect import get_run_logger
+    from prefect import get_run_logger, task
+    from prefect.cache_policies import NO_CACHE
 
     from flows.runtime import error_text
 
+    write = task(write_reports, name="write_reports", cache_policy=NO_CACHE)
     try:
-        summary.reports = [str(p) for p in write_reports(Path(warehouse), athletes,
-                                                         units=units, scoring=scoring)]
+        summary.reports = [str(p) for p in write(Path(warehouse), athletes, units=units,
+                                                 scoring=scoring)]
     except Exception as exc:  # the marts are published: the report is said to be missing
         summary.report_error = error_text(exc)
         get_run_logger().warning("report not written for %d athletes: %s", len(athletes),
