@@ -81,6 +81,24 @@ def run_config_cli(folder: Path, env: dict, *args: str, failpoint: str | None = 
                           capture_output=True, text=True, timeout=600)
 
 
+def file_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder` by its relative path (links followed: the
+    published parquet and csv folders)."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pipeline_runs(database: Path) -> list[tuple]:
+    """Every row of marts.pipeline_runs of a DuckDB file (the warehouse or the published
+    file), oldest first."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("SELECT * FROM marts.pipeline_runs ORDER BY started_at").fetchall()
+
+
 #: The first day of write_synthetic_span's files (a Monday).
 SPAN_START = date(2026, 3, 2)
 
