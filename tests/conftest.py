@@ -38,6 +38,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if FLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.flow)
+    _long_files_first(items)
+
+
+def _long_files_first(items: list[pytest.Item]) -> None:
+    """Order the test files: those with `flow` tests first (each runs for tens of seconds to
+    minutes), then those with `slow` tests, then the rest, each group in collection order.
+
+    With `--dist loadfile` a worker takes a whole file and asks for the next one while it
+    still has two tests to run (xdist's `--no-loadscope-reorder`, in addopts, keeps this
+    order; its default puts files with many tests first, which left the long flow files,
+    with few tests each, to the end: one worker ran them one after the other while the other
+    had nothing left to do). Long files first, the short ones share out the end."""
+    rank: dict[Path, int] = {}
+    for item in items:
+        kind = (0 if item.get_closest_marker("flow") else
+                1 if item.get_closest_marker("slow") else 2)
+        rank[item.path] = min(rank.get(item.path, 2), kind)
+    items.sort(key=lambda item: rank[item.path])
 
 
 class FlowWithoutMarker(AssertionError):

@@ -81,6 +81,24 @@ def run_config_cli(folder: Path, env: dict, *args: str, failpoint: str | None = 
                           capture_output=True, text=True, timeout=600)
 
 
+def file_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder` by its relative path (links followed: the
+    published parquet and csv folders)."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pipeline_runs(database: Path) -> list[tuple]:
+    """Every row of marts.pipeline_runs of a DuckDB file (the warehouse or the published
+    file), oldest first."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("SELECT * FROM marts.pipeline_runs ORDER BY started_at").fetchall()
+
+
 #: The first day of write_synthetic_span's files (a Monday).
 SPAN_START = date(2026, 3, 2)
 
@@ -336,3 +354,118 @@ def slow_square(n: int) -> int:
 
     time.sleep(0.5)
     return n * n
+
+
+#: The first run of TwoRunners' files (a Monday); runs on this and the next two days.
+TWO_RUNNERS_START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+#: TwoRunners' implausible day: by hand, 3,600 samples 1 s and 100 m apart after the
+#: first: 360 km, above the 0-300 km a day of `run_distance_km`.
+FAST_KM = 3600 * 100 / 1000
+
+
+def fast_run(start: datetime) -> bytes:
+    """A running file with 3,601 records at 1 Hz, 100 m apart (360 km in an hour; only the
+    distance is written, no speed)."""
+    from synthetic.fit_writer import FitWriter
+
+    writer = FitWriter()
+    writer.add("file_id", type="activity", manufacturer="development", product=1,
+               serial_number=360, time_created=start)
+    record = writer.define("record", ["timestamp", "distance", "heart_rate"])
+    writer.write_rows(record, [(start + timedelta(seconds=i), i * 100.0, 150)
+                               for i in range(3601)])
+    end = start + timedelta(seconds=3600)
+    writer.add("session", timestamp=end, start_time=start, sport="running",
+               sub_sport="generic", total_elapsed_time=3600.0, total_timer_time=3600.0,
+               total_distance=FAST_KM * 1000, message_index=0)
+    writer.add("activity", timestamp=end, total_timer_time=3600.0, num_sessions=1,
+               type="manual", event="activity", event_type="stop",
+               local_timestamp=end + timedelta(hours=2))
+    return writer.to_bytes()
+
+
+class TwoRunners:
+    """Two athletes, `fast` and `ok`, each with ordinary runs on three days in its own folder
+    under `root`, the config naming both, and the 360 km file (fast_run, on the second day)
+    at hand for `fast`'s folder or elsewhere; the command line run in `root` against the
+    Prefect server at `server`. With `write=False` the files are already there."""
+
+    def __init__(self, root: Path, server: str, write: bool = True) -> None:
+        import hashlib
+        import os
+
+        self.root = root
+        self.env = {**os.environ, "PREFECT_API_URL": server, "COLUMNS": "300"}
+        self.fast_data = fast_run(TWO_RUNNERS_START + timedelta(days=1, hours=6))
+        self.sha = hashlib.sha256(self.fast_data).hexdigest()
+        self.fast_file = root / "fast" / "fast-run.fit"
+        self.config = root / "musclebalance.toml"
+        self.warehouse = root / "w.duckdb"
+        self.published = root / "published" / "musclebalance.duckdb"
+        if write:
+            self._write()
+
+    def _write(self) -> None:
+        from synthetic import one_hour_run
+
+        for athlete in ("fast", "ok"):
+            folder = self.root / athlete
+            folder.mkdir()
+            for day in range(3):
+                run = one_hour_run(TWO_RUNNERS_START + timedelta(days=day),
+                                   seed=day + (athlete == "ok"))
+                (folder / run.name).write_bytes(run.data)
+        athletes = "".join(
+            f'[[athletes]]\nid = "{a}"\ntimezone = "Europe/Berlin"\nsex = "female"\n'
+            f'birth_year = 1990\nheight_cm = 168\nweight_kg = 60\nmax_hr = 190\n'
+            f'fit_paths = ["{a}"]\n\n' for a in ("fast", "ok"))
+        self.config.write_text(f'[warehouse]\npath = "w.duckdb"\n\n{athletes}')
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        import sys
+
+        return subprocess.run([sys.executable, "-m", "flows", *args], cwd=self.root,
+                              env=self.env, capture_output=True, text=True, timeout=600)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return self.cli("run", "--config", str(self.config), *args)
+
+    def published_days(self, athlete: str) -> int:
+        import duckdb
+
+        with duckdb.connect(str(self.published), read_only=True) as con:
+            return con.execute("SELECT count(*) FROM marts.daily_training "
+                               "WHERE athlete_id = ?", [athlete]).fetchone()[0]
+
+    def fast_rows(self) -> int:
+        """Rows of the 360 km file in the raw tables (records, sessions, file_id)."""
+        import duckdb
+
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return sum(con.execute(
+                f"SELECT count(*) FROM raw.{t} WHERE source_sha256 = ?",  # noqa: S608
+                [self.sha]).fetchone()[0] for t in ("fit_records", "fit_sessions",
+                                                    "fit_file_id"))
+
+    def all_rows(self) -> int:
+        """Rows of the 360 km file in every raw table that names its source file."""
+        import duckdb
+
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            tables = [t for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'raw' "
+                "AND column_name = 'source_sha256' AND table_name IN (SELECT table_name FROM "
+                "information_schema.tables WHERE table_schema = 'raw' "
+                "AND table_type = 'BASE TABLE')").fetchall()]
+            return sum(con.execute(
+                f'SELECT count(*) FROM raw."{t}" WHERE source_sha256 = ?',  # noqa: S608
+                [self.sha]).fetchone()[0] for t in tables)
+
+    def distance_km(self, athlete: str, day: int) -> float:
+        import duckdb
+
+        with duckdb.connect(str(self.published), read_only=True) as con:
+            return con.execute(
+                "SELECT run_distance_km FROM marts.daily_training WHERE athlete_id = ? "
+                "AND local_date = ?", [athlete, (TWO_RUNNERS_START + timedelta(days=day)).date()]
+            ).fetchone()[0]

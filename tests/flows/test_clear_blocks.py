@@ -1,124 +1,58 @@
 """Every block can be cleared: a file whose rows fail an expectation holds back only its
-athlete, the failure names the file, and deleting the file (or `musclebalance forget`)
-lets the next run publish that athlete again.
+athlete, the failure names the file, and deleting the file lets the next run (or `run
+--full`, or `backfill`) publish that athlete again. `musclebalance forget`:
+tests/flows/test_forget_clears_blocks.py.
 
 The implausible file is a run at 100 m/s for an hour: its cumulative distance reaches
 360 km (3,600 samples 100 m apart), above the 0-300 km a day of `run_distance_km`. The
 test relies on the distance only (no speed is written), so door checks on speed do not
 change it.
+
+Every test starts from the same first run with the file in place, made once for the module:
+each test gets the folder as that run left it, at the same path (the warehouse records the
+files' paths).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import shutil
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from synthetic import one_hour_run
-from synthetic.fit_writer import FitWriter
+from tests.helpers import TwoRunners
 
 pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
 
-START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)  # a Monday; runs on this and the next days
-#: The implausible day: by hand, 3,600 samples 1 s and 100 m apart after the first: 360 km.
-FAST_KM = 3600 * 100 / 1000
 
-
-def fast_run(start: datetime) -> bytes:
-    """A running file with 3,601 records at 1 Hz, 100 m apart (360 km in an hour)."""
-    writer = FitWriter()
-    writer.add("file_id", type="activity", manufacturer="development", product=1,
-               serial_number=360, time_created=start)
-    record = writer.define("record", ["timestamp", "distance", "heart_rate"])
-    writer.write_rows(record, [(start + timedelta(seconds=i), i * 100.0, 150)
-                               for i in range(3601)])
-    end = start + timedelta(seconds=3600)
-    writer.add("session", timestamp=end, start_time=start, sport="running",
-               sub_sport="generic", total_elapsed_time=3600.0, total_timer_time=3600.0,
-               total_distance=FAST_KM * 1000, message_index=0)
-    writer.add("activity", timestamp=end, total_timer_time=3600.0, num_sessions=1,
-               type="manual", event="activity", event_type="stop",
-               local_timestamp=end + timedelta(hours=2))
-    return writer.to_bytes()
-
-
-class Setup:
-    """Two athletes, each with ordinary runs on three days in its own folder; `fast`'s
-    folder may also hold the 360 km file (on the second day)."""
-
-    def __init__(self, root: Path, server: str) -> None:
-        self.root = root
-        self.env = {**os.environ, "PREFECT_API_URL": server, "COLUMNS": "300"}
-        self.fast_data = fast_run(START + timedelta(days=1, hours=6))
-        self.sha = hashlib.sha256(self.fast_data).hexdigest()
-        for athlete in ("fast", "ok"):
-            folder = root / athlete
-            folder.mkdir()
-            for day in range(3):
-                run = one_hour_run(START + timedelta(days=day), seed=day + (athlete == "ok"))
-                (folder / run.name).write_bytes(run.data)
-        self.fast_file = root / "fast" / "fast-run.fit"
-        self.config = root / "musclebalance.toml"
-        athletes = "".join(
-            f'[[athletes]]\nid = "{a}"\ntimezone = "Europe/Berlin"\nsex = "female"\n'
-            f'birth_year = 1990\nheight_cm = 168\nweight_kg = 60\nmax_hr = 190\n'
-            f'fit_paths = ["{a}"]\n\n' for a in ("fast", "ok"))
-        self.config.write_text(f'[warehouse]\npath = "w.duckdb"\n\n{athletes}')
-        self.warehouse = root / "w.duckdb"
-        self.published = root / "published" / "musclebalance.duckdb"
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "flows", *args], cwd=self.root,
-                              env=self.env, capture_output=True, text=True, timeout=600)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return self.cli("run", "--config", str(self.config), *args)
-
-    def published_days(self, athlete: str) -> int:
-        with duckdb.connect(str(self.published), read_only=True) as con:
-            return con.execute("SELECT count(*) FROM marts.daily_training "
-                               "WHERE athlete_id = ?", [athlete]).fetchone()[0]
-
-    def fast_rows(self) -> int:
-        """Rows of the 360 km file in the raw tables (records, sessions, file_id)."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return sum(con.execute(
-                f"SELECT count(*) FROM raw.{t} WHERE source_sha256 = ?",  # noqa: S608
-                [self.sha]).fetchone()[0] for t in ("fit_records", "fit_sessions",
-                                                    "fit_file_id"))
-
-    def all_rows(self) -> int:
-        """Rows of the 360 km file in every raw table that names its source file."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            tables = [t for (t,) in con.execute(
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'raw' "
-                "AND column_name = 'source_sha256' AND table_name IN (SELECT table_name FROM "
-                "information_schema.tables WHERE table_schema = 'raw' "
-                "AND table_type = 'BASE TABLE')").fetchall()]
-            return sum(con.execute(
-                f'SELECT count(*) FROM raw."{t}" WHERE source_sha256 = ?',  # noqa: S608
-                [self.sha]).fetchone()[0] for t in tables)
-
-    def distance_km(self, athlete: str, day: int) -> float:
-        with duckdb.connect(str(self.published), read_only=True) as con:
-            return con.execute(
-                "SELECT run_distance_km FROM marts.daily_training WHERE athlete_id = ? "
-                "AND local_date = ?", [athlete, (START + timedelta(days=day)).date()]
-            ).fetchone()[0]
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, prefect_server: str
+              ) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """(the folder, a copy of it as the first run left it, that run) of a `run` with the
+    360 km file in fast's folder."""
+    base = tmp_path_factory.mktemp("clear-blocks")
+    root = base / "runners"
+    root.mkdir()
+    s = TwoRunners(root, prefect_server)
+    s.fast_file.write_bytes(s.fast_data)
+    result = s.run()
+    copy = base / "after-the-first-run"
+    shutil.copytree(root, copy, symlinks=True)
+    return root, copy, result
 
 
 @pytest.fixture
-def setup(tmp_path: Path, prefect_server: str) -> Setup:
-    return Setup(tmp_path, prefect_server)
+def blocked(first_run, prefect_server: str) -> tuple[TwoRunners, subprocess.CompletedProcess]:
+    """The folder as the first run left it (restored from its copy) and that run."""
+    root, copy, result = first_run
+    shutil.rmtree(root)
+    shutil.copytree(copy, root, symlinks=True)
+    return TwoRunners(root, prefect_server, write=False), result
 
 
-def _blocked(s: Setup, result: subprocess.CompletedProcess, path: str) -> None:
+def _blocked(s: TwoRunners, result: subprocess.CompletedProcess, path: str) -> None:
     """The run held back `fast` for the 360 km day, naming the file; `ok` is published."""
     assert result.returncode == 1, result.stdout + result.stderr
     assert "run_distance_km" in result.stderr
@@ -128,10 +62,8 @@ def _blocked(s: Setup, result: subprocess.CompletedProcess, path: str) -> None:
     assert s.published_days("fast") == 0
 
 
-def test_deleting_the_file_clears_the_block(setup: Setup) -> None:
-    s = setup
-    s.fast_file.write_bytes(s.fast_data)
-    first = s.run()
+def test_deleting_the_file_clears_the_block(blocked) -> None:
+    s, first = blocked
     _blocked(s, first, str(s.fast_file))
     assert s.fast_rows() == 3601 + 1 + 1
     rows = s.all_rows()  # with the activity message and the file's field list
@@ -160,40 +92,12 @@ def test_deleting_the_file_clears_the_block(setup: Setup) -> None:
 
 
 @pytest.mark.parametrize("command", [("run", "--full"), ("backfill",)])
-def test_run_full_and_backfill_succeed_after_the_file_is_deleted(setup: Setup,
-                                                                 command) -> None:
-    s = setup
-    s.fast_file.write_bytes(s.fast_data)
-    _blocked(s, s.run(), str(s.fast_file))
+def test_run_full_and_backfill_succeed_after_the_file_is_deleted(blocked, command) -> None:
+    s, first = blocked
+    _blocked(s, first, str(s.fast_file))
     s.fast_file.unlink()
     result = s.cli(*command, "--config", str(s.config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"removed {s.fast_file}" in result.stdout
     assert s.fast_rows() == 0
     assert s.published_days("fast") == 3
-
-
-def test_forget_by_path_and_by_sha256_clears_a_one_off_ingest(setup: Setup) -> None:
-    s = setup
-    outside = s.root / "downloads" / "fast-run.fit"  # not under the config's paths
-    outside.parent.mkdir()
-    outside.write_bytes(s.fast_data)
-    assert s.run().returncode == 0  # both athletes' ordinary runs
-    for how in (str(outside), s.sha):
-        ingest = s.cli("ingest", "--config", str(s.config), "--fit", str(outside),
-                       "--athlete", "fast")
-        assert ingest.returncode == 0, ingest.stderr
-        # a run keeps what `ingest` was given outside the config: still blocked
-        blocked = s.run()
-        assert blocked.returncode == 1, blocked.stderr
-        assert str(outside) in blocked.stderr
-        assert s.fast_rows() == 3601 + 1 + 1
-        rows = s.all_rows()
-        forget = s.cli("forget", how, "--config", str(s.config))
-        assert forget.returncode == 0, forget.stdout + forget.stderr
-        assert f"removed {outside} (fast, sha256 {s.sha[:12]}): {rows} rows" in forget.stdout
-        assert s.fast_rows() == 0
-        assert s.distance_km("fast", 1) < 20  # published again without the file
-    nothing = s.cli("forget", s.sha, "--config", str(s.config))
-    assert nothing.returncode == 2
-    assert "no file" in nothing.stderr and "matches" in nothing.stderr

@@ -150,15 +150,9 @@ def _kill_left(tmp: Path) -> None:
         process.kill()
 
 
-@pytest.mark.parametrize(("how", "signum"), [
-    ("the run", signal.SIGTERM),  # kill PID, or systemd with KillMode=mixed
-    ("its process group", signal.SIGINT),  # Ctrl-C in a terminal
-    ("every process", signal.SIGTERM),  # systemd's default KillMode=control-group
-])
-def test_a_stop_signal_mid_run_ends_it_in_seconds_in_one_line_leaving_no_process(
-    tmp_path: Path, athlete_files, how: str, signum: int,
-) -> None:
-    tmp = _folder(tmp_path, athlete_files)
+def _stop_mid_run(tmp: Path, how: str, signum: int) -> None:
+    """Start `run`, send `signum` to `how` once FIT files are decoded: it stops within
+    STOP_S with one line on stderr, the run recorded failed, no process of it left."""
     run = _start(tmp, "run")
     try:
         children = _wait_for_decoding(run, tmp)
@@ -195,17 +189,23 @@ def test_a_stop_signal_mid_run_ends_it_in_seconds_in_one_line_leaving_no_process
     assert _runs(tmp) == [("nightly", "failed", f"interrupted by {name}")]
 
 
-def test_after_an_interrupted_run_the_next_one_loads_every_file_once(
+@pytest.mark.parametrize(("how", "signum"), [
+    ("its process group", signal.SIGINT),  # Ctrl-C in a terminal
+    ("every process", signal.SIGTERM),  # systemd's default KillMode=control-group
+])
+def test_a_stop_signal_mid_run_ends_it_in_seconds_in_one_line_leaving_no_process(
+    tmp_path: Path, athlete_files, how: str, signum: int,
+) -> None:
+    _stop_mid_run(_folder(tmp_path, athlete_files), how, signum)
+
+
+def test_sigterm_to_the_run_ends_it_and_the_next_run_loads_every_file_once(
     tmp_path: Path, athlete_files, prefect_server: str,
 ) -> None:
+    """SIGTERM to the run (kill PID, or systemd with KillMode=mixed) as the test above; the
+    next run, recorded apart, loads each file once."""
     tmp = _folder(tmp_path, athlete_files)
-    run = _start(tmp, "run")
-    try:
-        _wait_for_decoding(run, tmp)
-        _stop_and_time(run, lambda: os.kill(run.pid, signal.SIGTERM))
-    finally:
-        _kill_left(tmp)
-    assert run.returncode == 143
+    _stop_mid_run(tmp, "the run", signal.SIGTERM)
     again = subprocess.run(
         [sys.executable, "-m", "flows", "run", "--config", str(tmp / "musclebalance.toml")],
         cwd=tmp, env={**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "200"},
