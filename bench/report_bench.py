@@ -22,7 +22,7 @@ Data (made once under --workdir and reused when present; outside the repository)
 
 Measured in this process after one warm-up of each (imports done, the JavaScript bundle
 built), `--repeats` times, the order reversed every other repeat, medians reported:
-- report: `flows.report.write_reports(W, [athlete], days=N)`, the product's call (open the
+- report: `flows.reports.write_reports(W, [athlete], days=N)`, the product's call (open the
   published file, read the six marts, draw the views and tables, write owner-only);
 - baseline: the least a self-contained page must do with the same rows: open the same file
   read-only, `SELECT *` the same six marts for the same days (DuckDB -> Arrow -> polars),
@@ -32,7 +32,7 @@ built), `--repeats` times, the order reversed every other repeat, medians report
 - the report's parts (timed apart, same repeats): open + read the frames, draw the views
   (`report.views.views`), the whole page (`report.page.render`), write the file.
 One-time costs, each in a fresh interpreter (`--repeats` processes): importing polars and
-DuckDB, then `flows.report`, then `report.page.javascript()` (vl_convert's bundle, cached
+DuckDB, then `flows.reports`, then `report.page.javascript()` (vl_convert's bundle, cached
 per process), then the first and second `write_reports` of a year.
 Sizes: each file in bytes and MB, split into the JavaScript bundle, the charts' specs
 (their data values apart), the two tables and the rest.
@@ -63,11 +63,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.nightly_bench import machine, median_min_max  # noqa: E402
-from flows.report import report_file, write_reports  # noqa: E402
+from flows.reports import report_file, write_reports  # noqa: E402
 from report.page import javascript, render  # noqa: E402
 from report.views import views  # noqa: E402
 from schemas.config import Athlete  # noqa: E402
-from schemas.report import REPORT_MARTS  # noqa: E402
+from schemas.report_frames import REPORT_MARTS  # noqa: E402
 from schemas.scoring import Scoring  # noqa: E402
 from warehouse.private import write_private  # noqa: E402
 from warehouse.publish import PUBLISHED_FILE, published_dir  # noqa: E402
@@ -302,7 +302,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 import duckdb, polars
 t1 = time.perf_counter()
-import flows.report
+import flows.reports
 t2 = time.perf_counter()
 import report.page
 report.page.javascript()
@@ -310,9 +310,9 @@ t3 = time.perf_counter()
 from schemas.config import Athlete
 who = [Athlete.model_validate_json(sys.argv[2])]
 t4 = time.perf_counter()
-flows.report.write_reports(Path(sys.argv[1]), who, days=365)
+flows.reports.write_reports(Path(sys.argv[1]), who, days=365)
 t5 = time.perf_counter()
-flows.report.write_reports(Path(sys.argv[1]), who, days=365)
+flows.reports.write_reports(Path(sys.argv[1]), who, days=365)
 t6 = time.perf_counter()
 print(json.dumps({"import_polars_duckdb_s": t1 - t0, "import_flows_report_s": t2 - t1,
                   "javascript_bundle_s": t3 - t2, "first_write_s": t5 - t4,

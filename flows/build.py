@@ -294,8 +294,8 @@ def build_flow(warehouse: str, athletes: list[Athlete], scoring: Scoring | None 
     ExpectationsFailed) names the athletes held back and their days. `scoring`: the
     config's [scoring] table; `full`: accept fewer rows than the previous build (athletes
     or files removed); `units`: the config's [display] units, for the reports written after
-    each publish (published/report/, flows.report)."""
-    from flows.report import reports_after_publish
+    each publish (published/report/, flows.reports)."""
+    from flows.reports import reports_after_publish
     from warehouse.gx_runner import prewarm
 
     logger = get_run_logger()

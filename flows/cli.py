@@ -526,7 +526,7 @@ def report(
         raise fail(f"--athlete {', '.join(unknown)}: not in the config (athletes: "
                    f"{', '.join(known)})")
     chosen = [known[a] for a in athlete] if athlete else list(cfg.athletes)
-    from flows.report import write_reports
+    from flows.reports import write_reports
 
     path = Path(warehouse or cfg.warehouse.path)
     try:

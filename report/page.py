@@ -12,7 +12,7 @@ from html import escape
 
 from report.tables import days_table, weeks_table
 from report.views import View, views
-from schemas.report import TABLE_DAYS, TABLE_WEEKS, ReportFrames
+from schemas.report_frames import TABLE_DAYS, TABLE_WEEKS, ReportFrames
 from schemas.scoring import Scoring
 
 STYLE = """

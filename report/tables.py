@@ -8,7 +8,7 @@ from html import escape
 
 import polars as pl
 
-from schemas.report import TABLE_DAYS, TABLE_WEEKS
+from schemas.report_frames import TABLE_DAYS, TABLE_WEEKS
 
 #: (mart column, heading, decimals; None: text) of the days table (marts.daily_muscle_balance)
 DAY_COLUMNS: tuple[tuple[str, str, int | None], ...] = (

@@ -26,7 +26,7 @@ from datetime import date
 import polars as pl
 
 from report import specs as s
-from schemas.report import ReportFrames
+from schemas.report_frames import ReportFrames
 from schemas.scoring import Scoring
 
 #: g per lb of body weight from g per kg: 1 lb = 0.45359237 kg.

@@ -343,8 +343,8 @@ def mart_frames(n: int = 42, *, start: date = START, athlete: str = "a",
 
 
 def report_frames(n: int = 42, **kwargs: object):
-    """`schemas.report.ReportFrames` of `mart_frames(n, **kwargs)` over all its days."""
-    from schemas.report import ReportFrames
+    """`schemas.report_frames.ReportFrames` of `mart_frames(n, **kwargs)` over all its days."""
+    from schemas.report_frames import ReportFrames
 
     marts = mart_frames(n, **kwargs)  # type: ignore[arg-type]
     days = marts["daily_muscle_balance"]["local_date"]

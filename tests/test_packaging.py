@@ -108,3 +108,11 @@ def test_a_fresh_interpreter_in_the_repository_imports_our_tests() -> None:
 def test_the_package_is_marked_private() -> None:
     assert "Private :: Do Not Upload" in PYPROJECT["project"]["classifiers"]
     assert "Private :: Do Not Upload" in md.metadata("musclebalance").get_all("Classifier")
+
+
+def test_no_module_of_a_package_is_named_like_one_of_our_packages() -> None:
+    """Prefect runs a deployment's entrypoint (`flows/nightly.py`) with its folder first on
+    sys.path, so a module `flows/report.py` would be imported as the package `report`."""
+    wrong = sorted(f"{package}/{path.name}" for package in OURS
+                   for path in (REPO / package).glob("*.py") if path.stem in OURS | {"tests"})
+    assert wrong == []

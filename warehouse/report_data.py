@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from schemas.marts import MARTS
-from schemas.report import REPORT_MARTS, ReportFrames
+from schemas.report_frames import REPORT_MARTS, ReportFrames
 
 
 def published_athletes(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -44,7 +44,7 @@ def _frame(con: duckdb.DuckDBPyConnection, mart: str, athlete_id: str, first: da
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
                        "AND table_name = ?", [mart]).fetchall()[0][0]:
         return _missing(mart)
-    # the mart names come from schemas.report.REPORT_MARTS, never from input
+    # the mart names come from schemas.report_frames.REPORT_MARTS, never from input
     if mart == "weekly_muscle_balance":
         where, order = "week_start + 6 >= ? AND week_start <= ?", "week_start"
     else:

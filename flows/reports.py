@@ -13,7 +13,7 @@ from pathlib import Path
 
 from report.page import render
 from schemas.config import Athlete
-from schemas.report import DEFAULT_REPORT_DAYS
+from schemas.report_frames import DEFAULT_REPORT_DAYS
 from schemas.scoring import Scoring
 from warehouse.private import private_dir, write_private
 from warehouse.publish import PUBLISHED_FILE, TEMP_PREFIX, published_dir
