@@ -32,6 +32,12 @@ MAX_UTC_OFFSET_S = 14 * 3600
 
 Conversion = Literal["none", "utc", "local", "semicircles_deg", "device_s"]
 
+#: Which decoder reads FIT files: `fast` (transforms/fit_fast.py, numpy over whole
+#: definitions) or `fitparse` (the reference, transforms/fit_decode.py).
+Decoder = Literal["fast", "fitparse"]
+DECODERS: tuple[str, ...] = ("fast", "fitparse")
+DEFAULT_DECODER: Decoder = "fast"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -296,6 +302,11 @@ class DecodedFit:
     #: Wellness records of the file that are no measurement (an HRV of 0, a night without
     #: stages), skipped: see transforms/wellness/wellness_fit.py.
     not_measurements: list[NotMeasurement] = field(default_factory=list)
+    #: The decoder whose frames these are: "fast" or "fitparse".
+    decoded_by: str = "fitparse"
+    #: Why the fast decoder handed the file to fitparse (not a file fault: something it
+    #: does not read, or a fault of its own), or None.
+    fallback: str | None = None
 
     @property
     def record_count(self) -> int:

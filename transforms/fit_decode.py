@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import fitparse
 import fitparse.records
@@ -47,6 +47,7 @@ from fitparse.records import (
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from schemas.fit import (
+    DEFAULT_DECODER,
     FIT_EPOCH_UNIX_S,
     FIT_MIN_ABSOLUTE_TIMESTAMP,
     MAX_UTC_OFFSET_S,
@@ -54,6 +55,7 @@ from schemas.fit import (
     TABLE_BY_MESSAGE,
     Column,
     DecodedFit,
+    Decoder,
     Fault,
     FitTable,
 )
@@ -437,8 +439,28 @@ def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def decode_fit(data: bytes) -> DecodedFit:
-    """Decode FIT bytes into raw-table frames (without athlete and source keys).
+def decode_fit(data: bytes, decoder: Decoder = DEFAULT_DECODER) -> DecodedFit:
+    """Decode FIT bytes into raw-table frames (without athlete and source keys), with the
+    fast decoder (transforms/fit_fast.py) or fitparse, the reference.
+
+    The fast decoder gives the same frames as fitparse. Where it raises anything but a
+    file fault (`FitDecodeError`), the file is decoded by fitparse and `fallback` says why.
+    """
+    if decoder == "fitparse":
+        return decode_fit_fitparse(data)
+    from transforms.fit_fast import decode_fit_fast  # imports fit_decode: import it here
+
+    try:
+        return decode_fit_fast(data)
+    except FitDecodeError:
+        raise
+    except Exception as exc:  # not the file's fault: the reference reads it
+        reason = f"{type(exc).__name__}: {exc}"
+        return replace(decode_fit_fitparse(data), fallback=reason[:300])
+
+
+def decode_fit_fitparse(data: bytes) -> DecodedFit:
+    """Decode FIT bytes with fitparse into raw-table frames (without athlete and source keys).
 
     A file that breaks part-way gives the messages wholly before the fault, with `partial`
     saying why and where. Record values outside their physical range are null, counted in
