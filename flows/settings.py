@@ -68,6 +68,9 @@ class IngestRequest:
     athletes: list[AthleteInputs]
     workers: int
     limits: ArchiveLimits
+    #: FIT decoder (schemas.fit.DECODERS): "fast" (a file it cannot read goes to
+    #: fitparse) or "fitparse"
+    decoder: str
     nutrition: list[NutritionInputs] = field(default_factory=list)
     #: strength log files of athletes with strength_source = "log" (from the config only)
     strength: list[AthleteInputs] = field(default_factory=list)
@@ -83,11 +86,12 @@ def ingest_request(
     nutrition_format: str | None = None,
     weight_unit: str | None = None,
     timezone: str | None = None,
+    decoder: str | None = None,
 ) -> IngestRequest:
     """Command-line values win over the config; without a config, --fit/--nutrition and
     --athlete are required. Paths given on the command line replace the config's paths
     (both kinds) for the chosen athlete; --weight-unit and --timezone override the
-    athlete's settings. Raises UsageError naming what is missing."""
+    athlete's settings, --decoder the config's. Raises UsageError naming what is missing."""
     if timezone is not None:
         _check_timezone(timezone)
     if athlete is not None:
@@ -108,6 +112,7 @@ def ingest_request(
             nutrition=[NutritionInputs(athlete, _cli_sources(nutrition, nutrition_format),
                                        timezone, weight_unit or "kg", origin=COMMAND_LINE)]
             if nutrition else [],
+            decoder=decoder or _default_decoder(),
         )
     chosen = config.athletes
     if athlete is not None:
@@ -141,6 +146,7 @@ def ingest_request(
         limits=_limits(config),
         nutrition=food_inputs,
         strength=strength_inputs,
+        decoder=decoder or config.ingest.decoder,
     )
 
 
@@ -216,6 +222,12 @@ def _config_source(source) -> NutritionSourceSpec:
         columns=columns, energy_unit=source.energy_unit,
         date_format=source.strptime_date_format,
     )
+
+
+def _default_decoder() -> str:
+    from schemas.fit import DEFAULT_DECODER  # polars: not at import, so `--help` is quick
+
+    return DEFAULT_DECODER
 
 
 def _limits(config: Config) -> ArchiveLimits:

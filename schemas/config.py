@@ -35,6 +35,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from schemas.fit import DEFAULT_DECODER, Decoder
 from schemas.nutrition import FAMILIES, FORMATS
 from schemas.scoring import Scoring
 
@@ -236,6 +237,10 @@ class IngestSettings(_Model):
 
     workers: Annotated[StrictInt, AfterValidator(_positive)] = Field(
         default_factory=_default_workers, description="Parallel parsers (default: CPU count)."
+    )
+    decoder: Decoder = Field(
+        default=DEFAULT_DECODER, description='FIT decoder: "fast" (default; a file it cannot '
+        'read goes to fitparse) or "fitparse" (the reference, slower).'
     )
     max_zip_bytes: Annotated[StrictInt, AfterValidator(_positive)] | None = Field(
         default=None, description="Largest total uncompressed size of one zip, in bytes."
@@ -621,6 +626,9 @@ path = __WAREHOUSE_PATH__
 # [ingest]
 # Files parsed in parallel; integer >= 1 (default: number of CPU cores).
 # workers = 4
+# FIT decoder: "fast" (default; a file it cannot read is read by fitparse and counted in
+# the run summary) or "fitparse" (the reference decoder, many times slower).
+# decoder = "fitparse"
 # Largest total uncompressed size of one zip archive, in bytes; integer > 0.
 # max_zip_bytes = 2_000_000_000
 # Most files one zip archive may contain; integer > 0.

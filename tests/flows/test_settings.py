@@ -108,3 +108,19 @@ def test_weight_unit_and_timezone_from_the_command_line(config, tmp_path: Path) 
     assert bare.athletes[0].timezone == "Asia/Tokyo"
     with pytest.raises(UsageError, match="not an IANA time zone"):
         ingest_request(None, fit=[tmp_path], athlete="me", timezone="Mars/Olympus")
+
+
+def test_decoder_comes_from_the_config_and_the_command_line_wins(tmp_path: Path) -> None:
+    """[ingest] decoder is the default; --decoder overrides it; without either, "fast"."""
+    path = tmp_path / "musclebalance.toml"
+    path.write_text(CONFIG.replace("[[athletes]]", '[ingest]\ndecoder = "fitparse"\n\n'
+                                   "[[athletes]]", 1))
+    configured = load_config(path)
+    assert ingest_request(configured).decoder == "fitparse"
+    assert ingest_request(configured, decoder="fast").decoder == "fast"
+    path.write_text(CONFIG)
+    assert ingest_request(load_config(path)).decoder == "fast"
+    no_config = ingest_request(None, fit=[tmp_path / "a.fit"], athlete="ana")
+    assert no_config.decoder == "fast"
+    assert ingest_request(None, fit=[tmp_path / "a.fit"], athlete="ana",
+                          decoder="fitparse").decoder == "fitparse"

@@ -108,6 +108,7 @@ def test_template_round_trips(tmp_path: Path) -> None:
     assert me.resolved_zone_model == "hrmax"  # neither resting_hr nor lthr is set
     assert config.display.units == "metric"
     assert config.ingest.workers == (os.cpu_count() or 1)
+    assert config.ingest.decoder == "fast"  # the template leaves the decoder commented out
     assert config.scoring == Scoring()
 
 
@@ -144,6 +145,7 @@ def test_template_optional_examples_are_valid(tmp_path: Path) -> None:
     assert [n.format for n in me.nutrition] == ["cronometer", "generic"]
     assert me.nutrition[1].columns is not None and me.nutrition[1].columns.fiber == "Fibre"
     assert None not in config.ingest.model_dump().values()
+    assert config.ingest.decoder == "fitparse"  # the example is the one choice to make
     assert config.display.units == "imperial"
     # the three commented [scoring] examples, at their default values
     assert config.scoring == Scoring()
@@ -290,6 +292,9 @@ def test_non_utf8_file(tmp_path: Path) -> None:
                      "athletes[0].strength_source: expected 'watch', 'log' or 'none'",
                      id="strength-source"),
         pytest.param(config_dict(ingest={"workers": 0}), "ingest.workers: must be", id="workers"),
+        pytest.param(config_dict(ingest={"decoder": "turbo"}),
+                     "mb.toml: ingest.decoder: expected 'fast' or 'fitparse' (got 'turbo')",
+                     id="decoder"),
         pytest.param(config_dict(display={"units": "us"}), "'metric' or 'imperial'",
                      id="units"),
         pytest.param(config_dict(ingest={"max_zip_bytes": -1}), "ingest.max_zip_bytes", id="zb"),
