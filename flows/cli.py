@@ -50,6 +50,9 @@ NUTRITION_FORMAT_NAMES: tuple[str, ...] = tuple(
 NutritionFormatName = Literal[NUTRITION_FORMAT_NAMES]  # type: ignore[valid-type]
 #: How --since and --until are written.
 DAY_FORMAT = "%Y-%m-%d"
+#: What --decoder accepts: schemas.fit.DECODERS (not imported here: it loads polars, which
+#: would slow `--help`; a test keeps the two equal).
+DecoderName = Literal["fast", "fitparse"]
 
 ConfigOption = Annotated[
     Path | None,
@@ -62,6 +65,10 @@ DemoWeeksOption = Annotated[int | None, typer.Option(
     "--weeks", help="ISO weeks of scores to show, through yesterday (default 18; 16 to 104); "
     "a lead-in week is generated before them.")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
+DecoderOption = Annotated[DecoderName | None, typer.Option(
+    "--decoder", help="FIT decoder (overrides the config's [ingest] decoder): fast (default; "
+    "a file it cannot read is read by fitparse and counted in the summary) or fitparse (the "
+    "reference, slower).")]
 WarehouseOption = Annotated[
     Path | None, typer.Option("--warehouse", "-w", help="DuckDB warehouse file (overrides config).")
 ]
@@ -211,36 +218,45 @@ def ingest(
         bool, typer.Option("--retry-quarantined", help="Read quarantined files again (after "
                            "fixing the config, say).")
     ] = False,
+    decoder: DecoderOption = None,
+    verify_decoder: Annotated[bool, typer.Option(
+        "--verify-decoder", help="Load nothing: decode every FIT file with both decoders "
+        "(fast and fitparse) and name each file, table.column and row where they differ "
+        "(never the values). Exits 1 when a file differs: send it to us (see README).")
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Load FIT files and nutrition exports into the warehouse; unchanged files are skipped.
     Exits 1 when a file was quarantined, loaded only in part (a FIT file that broke
     part-way: the messages before the fault are loaded) or could not be read.
+    With --verify-decoder it loads nothing and compares the two FIT decoders instead.
 
     Example: musclebalance ingest --fit ~/Downloads/garmin-export.zip --nutrition
     ~/Downloads/cronometer --athlete me
     """
     quiet_prefect(verbose)
-    with _stoppable():
-        ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone,
-                     warehouse, workers, retry_quarantined)
+    if verify_decoder:
+        if nutrition:
+            raise fail("--verify-decoder reads FIT files only: leave out --nutrition")
+        from flows.verify_decoder import verify_command
+
+        with _stoppable():
+            ok = verify_command(_ingest_request(config, fit, None, athlete))
+    else:
+        with _stoppable():
+            ok = _ingest(config, fit, nutrition, export_format, athlete, weight_unit,
+                         timezone, warehouse, workers, retry_quarantined, decoder)
     if not ok:
         raise typer.Exit(1)
 
 
 def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezone, warehouse,
-            workers, retry_quarantined) -> bool:
+            workers, retry_quarantined, decoder=None) -> bool:
     """Run the ingest flows; print their summaries; True when nothing was quarantined or
     read in part."""
-    from flows.settings import UsageError, ingest_request
-
-    cfg = _load_config(config)
-    try:
-        request = ingest_request(cfg, fit, athlete, warehouse, workers,
-                                 nutrition, export_format, weight_unit, timezone)
-    except UsageError as exc:
-        raise fail(str(exc)) from None
-    _check_ingest_paths(cfg, config, fit, nutrition, athlete)
+    request = _ingest_request(config, fit, nutrition, athlete, warehouse, workers,
+                              nutrition_format=export_format, weight_unit=weight_unit,
+                              timezone=timezone, decoder=decoder)
     from flows.ingest import ingest_fit_flow
     from flows.nutrition_ingest import ingest_nutrition_flow
     from flows.strength_ingest import ingest_strength_flow
@@ -255,6 +271,7 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
                 limits=request.limits,
                 retry_quarantined=retry_quarantined,
                 show_progress=out.is_terminal,
+                decoder=request.decoder,
             )
         if request.nutrition:
             food_summaries = ingest_nutrition_flow(
@@ -270,6 +287,20 @@ def _ingest(config, fit, nutrition, export_format, athlete, weight_unit, timezon
     fit_summaries, food_summaries, strength_summaries = _guarded(request.warehouse, flows)
     print_ingest(fit_summaries, food_summaries, strength=strength_summaries)
     return all(s.ok for s in [*fit_summaries, *food_summaries, *strength_summaries])
+
+
+def _ingest_request(config, fit, nutrition, athlete, *args, **kwargs):
+    """The ingest request (flows.settings.ingest_request) of the config and the command
+    line; exit 2 on a usage error or an input path that does not exist."""
+    from flows.settings import UsageError, ingest_request
+
+    cfg = _load_config(config)
+    try:
+        request = ingest_request(cfg, fit, athlete, *args, nutrition=nutrition, **kwargs)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    _check_ingest_paths(cfg, config, fit, nutrition, athlete)
+    return request
 
 
 def _check_ingest_paths(cfg, config, fit, nutrition, athlete) -> None:
@@ -331,6 +362,7 @@ def run(
         bool, typer.Option("--retry-quarantined", help="Read quarantined files again.")
     ] = False,
     full: FullOption = False,
+    decoder: DecoderOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Ingest every configured source, then build: the nightly flow, as the schedule runs it.
@@ -339,7 +371,8 @@ def run(
     """
     quiet_prefect(verbose)
     with _stoppable():
-        _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full)
+        _pipeline(config, warehouse, "nightly", retry_quarantined=retry_quarantined, full=full,
+                  decoder=decoder)
 
 
 @app.command()
@@ -352,6 +385,7 @@ def backfill(
     until: Annotated[datetime | None, typer.Option(
         "--until", formats=[DAY_FORMAT], metavar="YYYY-MM-DD",
         help="Last local day (YYYY-MM-DD) of FIT files to decode again.")] = None,
+    decoder: DecoderOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Everything again from the raw files: every path re-read, quarantined files retried,
@@ -366,7 +400,7 @@ def backfill(
     if first and last and first > last:
         raise fail(f"--since {first} is after --until {last}")
     with _stoppable():
-        _pipeline(config, warehouse, "backfill", since=first, until=last)
+        _pipeline(config, warehouse, "backfill", since=first, until=last, decoder=decoder)
 
 
 @app.command()

@@ -118,6 +118,7 @@ def print_ingest(fit, nutrition, removed=(), strength=()) -> None:
         print_strength_summary(strength)
     _print_problems([*fit, *nutrition, *strength])
     _print_door(fit)
+    _print_fallbacks(fit)
     _print_unread(fit)
 
 
@@ -215,6 +216,52 @@ def _print_door(summaries) -> None:
             err.print(f"  and {more} more file(s) of {safe_text(s.athlete_id)}: musclebalance "
                       "status sums them; raw.source_files has values_nulled and "
                       "distance_resets per file", highlight=False, soft_wrap=True)
+
+
+#: Where the README tells what to do about a file the two FIT decoders read differently.
+SEND_US = "README, section \"FIT decoder\""
+
+
+def _print_fallbacks(summaries) -> None:
+    """Per athlete, how many files the fast decoder gave up on (fitparse read them and
+    they are loaded), the first DOOR_SHOWN by name with the type of what it raised."""
+    for s in summaries:
+        fallbacks = getattr(s, "fallbacks", ())
+        if not fallbacks:
+            continue
+        err.print(f"[yellow]fitparse[/yellow]: {len(fallbacks)} file(s) of "
+                  f"{safe_text(s.athlete_id)} read by fitparse after the fast decoder gave up "
+                  f"(they are loaded; send them to us: see {SEND_US})",
+                  highlight=False, soft_wrap=True)
+        for path, kind in fallbacks[:DOOR_SHOWN]:
+            err.print(f"  {safe_text(path)} ({safe_text(kind)})", highlight=False,
+                      soft_wrap=True)
+        if len(fallbacks) > DOOR_SHOWN:
+            err.print(f"  and {len(fallbacks) - DOOR_SHOWN} more file(s)", highlight=False,
+                      soft_wrap=True)
+
+
+def print_verification(verdicts) -> None:
+    """What `ingest --verify-decoder` found (flows.verify_decoder.Verdict): each file the
+    decoders read differently with where (never the values), the files not compared, and
+    a count line."""
+    differ = [v for v in verdicts if v.differences]
+    for v in differ:
+        sha = f" (sha256 {v.sha256[:16]})" if v.sha256 else ""
+        out.print(f"[red]differs[/red] {safe_text(v.path)}{sha}:", highlight=False,
+                  soft_wrap=True)
+        for line in v.differences:
+            out.print(f"  {safe_text(line, lines=True)}", highlight=False, soft_wrap=True)
+    for v in verdicts:
+        if v.note is not None:
+            err.print(f"[yellow]not compared[/yellow] {safe_text(v.path)}: "
+                      f"{safe_text(v.note, lines=True)}", highlight=False, soft_wrap=True)
+    compared = sum(1 for v in verdicts if v.note is None)
+    out.print(f"{compared} FIT file(s) compared: {compared - len(differ)} the "
+              f"same, {len(differ)} different", highlight=False)
+    if differ:
+        out.print(f"send the files that differ to us, with these lines: see {SEND_US}",
+                  highlight=False, soft_wrap=True)
 
 
 def _print_unread(summaries) -> None:

@@ -19,7 +19,7 @@ from multiprocessing import forkserver
 
 from flows.sources import ArchiveLimits, Kind, read_input
 from flows.stopping import PARENT_ENV
-from schemas.fit import DecodedFit
+from schemas.fit import DEFAULT_DECODER, DecodedFit, Decoder
 from transforms.fit_decode import FitDecodeError, decode_fit
 from transforms.plausibility import DateWindow, instant_problem
 from transforms.wellness.wellness_fit import is_wellness_fit, read_wellness_fit
@@ -38,8 +38,10 @@ class DecodeResult:
 
 
 def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: str,
-                window: DateWindow | None = None) -> DecodeResult:
-    """Read and decode one FIT file; never raises for a bad file.
+                window: DateWindow | None = None, decoder: Decoder = DEFAULT_DECODER
+                ) -> DecodeResult:
+    """Read and decode one FIT file with `decoder` (transforms.fit_decode.decode_fit: the
+    fast decoder hands a file it cannot read to fitparse); never raises for a bad file.
 
     With a `window`, a file whose times cannot be real (before 1990, after tomorrow in the
     athlete's zone, or only device-relative with no date) is quarantined with the reason.
@@ -60,7 +62,7 @@ def decode_file(path: str, kind: Kind, limits: ArchiveLimits, expected_sha256: s
     if hashlib.sha256(data).hexdigest() != expected_sha256:
         return DecodeResult(None, None, changed=True)
     try:
-        decoded = with_wellness(decode_fit(data), data)
+        decoded = with_wellness(decode_fit(data, decoder), data)
         problem = None if window is None else instant_problem(decoded.tables, window)
     except FitDecodeError as exc:
         return DecodeResult(None, exc.reason)

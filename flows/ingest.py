@@ -36,6 +36,7 @@ from flows.sources import (
     scratch_folder,
 )
 from flows.terminal import safe_text
+from schemas.fit import DEFAULT_DECODER, Decoder
 from transforms.plausibility import DateWindow, date_window
 from warehouse.connection import connect, transaction
 from warehouse.ddl import create_all
@@ -93,6 +94,7 @@ class ChunkResult:
     nulled: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     distance_resets: list[tuple[str, int]] = field(default_factory=list)
     not_measurements: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +112,9 @@ class IngestSummary(RunSummary):
     unread: list[tuple[str, str, str]] = field(default_factory=list)
     #: Health files' records skipped as not measurements: (path, count, first few named).
     not_measurements: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    #: Files the fast decoder gave up on, loaded as fitparse read them: (path, the type of
+    #: what the fast decoder raised). Worth sending to the developers (README).
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -187,17 +192,19 @@ def decode_and_load(
     show_progress: bool = False,
     batch_files: int = BATCH_FILES,
     timezone: str | None = None,
+    decoder: Decoder = DEFAULT_DECODER,
 ) -> ChunkResult:
-    """Decode a chunk of files in worker processes and load them batch by batch; a file
-    whose times lie outside 1990 .. tomorrow in the athlete's `timezone` is quarantined."""
+    """Decode a chunk of files in worker processes with `decoder` and load them batch by
+    batch; a file whose times lie outside 1990 .. tomorrow in the athlete's `timezone` is
+    quarantined."""
     logger = get_run_logger()
     result = ChunkResult()
     batch = FitBatch(athlete_id)
     dates = date_window(timezone, utc_now())
     with connect(Path(warehouse)) as con, _progress(show_progress, len(chunk)) as bar:
         again = {item.sha256 for item in chunk if item.again}
-        for item, decoded in _decode_all(chunk, workers, limits, dates):
-            _add_to_batch(batch, result, item, decoded)
+        for item, decoded in _decode_all(chunk, workers, limits, dates, decoder):
+            _add_to_batch(batch, result, item, decoded, logger)
             bar()
             if len(batch) >= batch_files or batch.record_count >= BATCH_RECORDS:
                 _commit(con, batch, result, logger, again)
@@ -208,7 +215,8 @@ def decode_and_load(
 
 
 def _decode_all(
-    chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow | None = None
+    chunk: list[WorkItem], workers: int, limits: ArchiveLimits, dates: DateWindow | None = None,
+    decoder: Decoder = DEFAULT_DECODER,
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Decode in a pool; if a worker dies (killed, out of memory, crashed), decode what was
     left one file per fresh process, so only the file that kills its worker is lost.
@@ -216,7 +224,7 @@ def _decode_all(
     done: set[str] = set()
     try:
         with decoding_pool(workers) as pool:
-            for item, out in _decode_in_pool(pool, chunk, workers, limits, dates):
+            for item, out in _decode_in_pool(pool, chunk, workers, limits, dates, decoder):
                 done.add(item.sha256)
                 yield item, out
         return
@@ -228,7 +236,7 @@ def _decode_all(
         try:
             with decoding_pool(1) as pool:
                 out = pool.submit(decode_file, item.read_path, item.kind, limits,
-                                  item.sha256, dates).result()
+                                  item.sha256, dates, decoder).result()
         except BrokenProcessPool:
             out = DecodeResult(None, "the decoding process died on this file (killed, out of "
                                      "memory or crashed)")
@@ -237,7 +245,7 @@ def _decode_all(
 
 def _decode_in_pool(
     pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits,
-    dates: DateWindow | None = None,
+    dates: DateWindow | None = None, decoder: Decoder = DEFAULT_DECODER,
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
     """Results as workers finish them, with at most two files in flight per worker."""
     window = max(2, 2 * workers)
@@ -246,7 +254,7 @@ def _decode_in_pool(
     while True:
         while len(pending) < window and (item := next(todo, None)) is not None:
             future = pool.submit(decode_file, item.read_path, item.kind, limits, item.sha256,
-                                 dates)
+                                 dates, decoder)
             pending[future] = item
         if not pending:
             return
@@ -255,8 +263,8 @@ def _decode_in_pool(
             yield pending.pop(future), future.result()
 
 
-def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: DecodeResult
-                  ) -> None:
+def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: DecodeResult,
+                  logger=None) -> None:
     if out.changed:
         result.problems.append((item.path, "changed while being read; it is read again on "
                                            "the next run"))
@@ -280,6 +288,8 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
             result.nulled.append((item.path, out.decoded.nulled))
         if resets:
             result.distance_resets.append((item.path, resets))
+        if out.decoded.fallback is not None:
+            _note_fallback(result, item, out.decoded.fallback, logger)
         skipped = out.decoded.not_measurements
         if skipped:
             result.not_measurements.append(
@@ -299,6 +309,21 @@ def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: Dec
                       item.container_sha256, count, None if fault is None else fault.offset,
                       nulled, resets)
     batch.entries.append(BatchEntry(file, out.decoded, item.path_row, replaces))
+
+
+def fallback_kind(reason: str) -> str:
+    """The type of what the fast decoder raised, from `DecodedFit.fallback` ("Type: message"):
+    the message may quote the file's values, the type never does."""
+    return reason.split(":", 1)[0].strip() or "unknown"
+
+
+def _note_fallback(result: ChunkResult, item: WorkItem, reason: str, logger) -> None:
+    """Count a file the fast decoder handed to fitparse, and log its name and hash."""
+    kind = fallback_kind(reason)
+    result.fallbacks.append((item.path, kind))
+    if logger is not None:
+        logger.info("read by fitparse after the fast decoder gave up (%s): %s, sha256 %s",
+                       kind, safe_text(item.path, markup=False), item.sha256)
 
 
 def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) -> None:
@@ -324,6 +349,7 @@ def _commit(con, batch: FitBatch, result: ChunkResult, logger, again: set[str]) 
                                               if p[0] != path]
                     result.not_measurements = [p for p in result.not_measurements
                                                if p[0] != path]
+                    result.fallbacks = [p for p in result.fallbacks if p[0] != path]
                 if entry.file.sha256 in again:
                     result.problems.append((entry.file.path,
                                             f"{reason}; what it gave before is kept"))
@@ -388,9 +414,10 @@ def ingest_fit_flow(
     show_progress: bool = False,
     batch_files: int = BATCH_FILES,
     reread: Reread | None = None,
+    decoder: Decoder = DEFAULT_DECODER,
 ) -> list[IngestSummary]:
-    """Ingest FIT files for each athlete into the warehouse's raw tables (`reread`: a
-    backfill, see Reread)."""
+    """Ingest FIT files for each athlete into the warehouse's raw tables, decoded with
+    `decoder` (`reread`: a backfill, see Reread)."""
     logger = get_run_logger()
     limits = limits or ArchiveLimits()
     summaries = []
@@ -398,7 +425,7 @@ def ingest_fit_flow(
         for inputs in athletes:
             summaries.append(_ingest_athlete(warehouse, inputs, workers, limits,
                                              retry_quarantined, show_progress, batch_files,
-                                             reread))
+                                             reread, decoder))
             s = summaries[-1]
             logger.info(
                 "athlete %s: %d loaded (%d of them partial), %d skipped, %d replaced, "
@@ -410,6 +437,9 @@ def ingest_fit_flow(
                 sum(sum(c.values()) for _, c in s.nulled), len(s.nulled),
                 sum(n for _, n in s.distance_resets), len(s.distance_resets),
             )
+            if s.fallbacks:
+                logger.info("athlete %s: %d files read by fitparse after the fast decoder "
+                            "gave up", safe_text(s.athlete_id, markup=False), len(s.fallbacks))
             if s.unread:
                 logger.info("athlete %s: %d files not read (not FIT)",
                             safe_text(s.athlete_id, markup=False), len(s.unread))
@@ -428,7 +458,8 @@ def _add_health(summary: IngestSummary, health) -> None:
 
 def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits: ArchiveLimits,
                     retry_quarantined: bool, show_progress: bool, batch_files: int,
-                    reread: Reread | None = None) -> IngestSummary:
+                    reread: Reread | None = None, decoder: Decoder = DEFAULT_DECODER
+                    ) -> IngestSummary:
     t0 = time.perf_counter()
     summary = IngestSummary(inputs.athlete_id)
     scratch = scratch_folder(Path(warehouse))
@@ -447,7 +478,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
                                                    limits))
         for chunk in plan.chunks():
             done = decode_and_load(warehouse, inputs.athlete_id, chunk, workers, limits,
-                                   show_progress, batch_files, inputs.timezone)
+                                   show_progress, batch_files, inputs.timezone, decoder)
             summary.loaded += done.loaded
             summary.records += done.records
             summary.replaced += done.replaced
@@ -457,6 +488,7 @@ def _ingest_athlete(warehouse: str, inputs: AthleteInputs, workers: int, limits:
             summary.nulled.extend(done.nulled)
             summary.distance_resets.extend(done.distance_resets)
             summary.not_measurements.extend(done.not_measurements)
+            summary.fallbacks.extend(done.fallbacks)
         summary.replaced += record_paths(warehouse, plan, inputs.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -34,6 +34,7 @@ from flows.runtime import pipeline_run
 from flows.settings import ingest_request
 from flows.strength_ingest import StrengthSummary, ingest_strength_flow
 from schemas.config import Config, load_config
+from schemas.fit import Decoder
 from warehouse.forget import Removed
 
 
@@ -90,11 +91,11 @@ def _settings(config: str, warehouse: str | None) -> tuple[Config, Path]:
 
 def _ingest_and_build(config: str, warehouse: str | None, command: str,
                       retry_quarantined: bool, full: bool, show_progress: bool,
-                      reread: Reread | None) -> NightlySummary:
+                      reread: Reread | None, decoder: Decoder | None = None) -> NightlySummary:
     from warehouse.gx_runner import prewarm
 
     settings, path = _settings(config, warehouse)
-    request = ingest_request(settings, warehouse=path)
+    request = ingest_request(settings, warehouse=path, decoder=decoder)
     summary = NightlySummary()
     prewarm()  # Great Expectations loads while files are read and facts computed
     with _with_summary(summary), pipeline_run(path, command):
@@ -102,7 +103,7 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
             summary.fit = ingest_fit_flow.fn(
                 warehouse=str(path), athletes=request.athletes, workers=request.workers,
                 limits=request.limits, retry_quarantined=retry_quarantined,
-                show_progress=show_progress, reread=reread)
+                show_progress=show_progress, reread=reread, decoder=request.decoder)
         if request.nutrition:
             summary.nutrition = ingest_nutrition_flow.fn(
                 warehouse=str(path), athletes=request.nutrition, limits=request.limits,
@@ -131,27 +132,30 @@ def _ingest_and_build(config: str, warehouse: str | None, command: str,
 
 @flow(name="nightly")
 def nightly_flow(config: str, warehouse: str | None = None, retry_quarantined: bool = False,
-                 full: bool = False, show_progress: bool = False) -> NightlySummary:
+                 full: bool = False, show_progress: bool = False,
+                 decoder: Decoder | None = None) -> NightlySummary:
     """Ingest FIT files and nutrition exports as the config lists them (unchanged files are
     skipped), then rebuild, check and publish the marts; a failed expectation fails the run
     and publishes nothing. `warehouse` overrides the config's; `retry_quarantined` reads
-    quarantined files again; `full` accepts fewer mart rows than the last build."""
+    quarantined files again; `full` accepts fewer mart rows than the last build; `decoder`
+    overrides the config's FIT decoder."""
     return _ingest_and_build(config, warehouse, "nightly", retry_quarantined, full,
-                             show_progress, None)
+                             show_progress, None, decoder)
 
 
 @flow(name="backfill")
 def backfill_flow(config: str, since: date | None = None, until: date | None = None,
-                  warehouse: str | None = None, show_progress: bool = False) -> NightlySummary:
+                  warehouse: str | None = None, show_progress: bool = False,
+                  decoder: Decoder | None = None) -> NightlySummary:
     """Everything again from the raw files: every path read and hashed (no skipping by size
     and time), quarantined files retried, loaded FIT files dated `since` .. `until` (local
     days, inclusive; none given = all) decoded again replacing their rows, every nutrition
     export read again (the newest export still wins each day); then a full rebuild that may
-    publish fewer rows than before."""
+    publish fewer rows than before. `decoder` overrides the config's FIT decoder."""
     if since and until and since > until:
         raise ValueError(f"since {since} is after until {until}")
     return _ingest_and_build(config, warehouse, "backfill", True, True, show_progress,
-                             Reread(since, until))
+                             Reread(since, until), decoder)
 
 
 @flow(name="rebuild")
