@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import get_args
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 import transforms.fit_fast
@@ -178,3 +179,30 @@ def test_verify_decoder_reads_no_nutrition() -> None:
                                       "--athlete", "me"])
     assert result.exit_code == 2
     assert "--verify-decoder reads FIT files only" in result.output
+
+
+class _Called(Exception):
+    """Raised by the stand-in flows below, with the parameters the command gave them."""
+
+
+@pytest.mark.parametrize(("command", "flow_name"), [("run", "nightly"), ("backfill", "backfill")])
+def test_run_and_backfill_hand_the_decoder_to_their_flow(command: str, flow_name: str,
+                                                         tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "fit").mkdir()
+    config = tmp_path / "musclebalance.toml"
+    config.write_text('[warehouse]\npath = "w.duckdb"\n\n[[athletes]]\nid = "me"\n'
+                      'timezone = "UTC"\nsex = "male"\nbirth_year = 1985\nheight_cm = 180\n'
+                      'fit_paths = ["fit"]\n')
+
+    def flow(**parameters):
+        raise _Called(parameters)
+
+    monkeypatch.setattr(f"flows.nightly.{flow_name}_flow", flow)
+    result = CliRunner().invoke(app, [command, "--config", str(config), "--decoder",
+                                      "fitparse"])
+    assert isinstance(result.exception, _Called), result.output
+    assert result.exception.args[0]["decoder"] == "fitparse"
+
+    result = CliRunner().invoke(app, [command, "--config", str(config), "--decoder", "turbo"])
+    assert result.exit_code == 2
+    assert "'turbo'" in result.output and "--decoder" in result.output
