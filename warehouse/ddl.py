@@ -78,9 +78,12 @@ PIPELINE_RUNS: Columns = (
     ("error", "VARCHAR", "Why a failed run stopped: the error's type and message (no values)"),
     ("files_partial", "INTEGER", "FIT files loaded in part in this run (they broke part-way; "
      "counted in files_loaded too)"),
+    ("files_decoded_by_fitparse", "INTEGER", "FIT files the fast decoder gave up on in this "
+     "run, read by fitparse (counted in files_loaded too)"),
 )
 #: Columns added to marts.pipeline_runs after its first release (added on open).
-PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed", "error", "files_partial")
+PIPELINE_RUNS_ADDED = ("rows_published", "expectations_failed", "error", "files_partial",
+                       "files_decoded_by_fitparse")
 
 VALIDATION_RESULTS: Columns = (
     ("run_id", "VARCHAR NOT NULL", "Run that checked the table (marts.pipeline_runs.run_id)"),

@@ -103,8 +103,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime
             f"UPDATE {table} SET finished_at = ?, status = ?, files_loaded = ?, "  # noqa: S608
             "files_skipped = ?, files_quarantined = ?, records_loaded = ?, "
             "seconds = ?, "
-            "rows_published = ?, expectations_failed = ?, error = ?, files_partial = ? "
-            "WHERE run_id = ?",
+            "rows_published = ?, expectations_failed = ?, error = ?, files_partial = ?, "
+            "files_decoded_by_fitparse = ? WHERE run_id = ?",
             [
                 finished_at, run_status(ingests, builds, error),
                 sum(s.loaded for s in ingests), sum(s.skipped for s in ingests),
@@ -113,6 +113,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime
                 (finished_at - started_at).total_seconds(),
                 None if all(p is None for p in published) else sum(p or 0 for p in published),
                 sum(b.expectations_failed for b in builds) if builds else None,
-                error, sum(len(s.partial) for s in ingests), run_id,
+                error, sum(len(s.partial) for s in ingests),
+                sum(len(getattr(s, "fallbacks", ())) for s in ingests), run_id,
             ],
         )
