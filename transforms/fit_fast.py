@@ -83,9 +83,8 @@ _BYTE = _BASES[0x0D]
 _MISALIGNED = _Base("byte", "B", 1, "u1", None)
 _TIMESTAMP = FIELD_TYPE_TIMESTAMP.def_num
 _DEV_DATA_ID, _FIELD_DESCRIPTION = 207, 206
-#: Messages of this many or more consecutive data messages of one local type are found
-#: by comparing header bytes with numpy rather than one by one.
-_RUN_WINDOW = 256
+#: The longest sequence of data messages whose repeats the scan finds at once.
+_CYCLE_MAX = 64
 
 
 @dataclass
@@ -109,11 +108,24 @@ class _Group:
     size: int  # bytes of a data message after its header byte
     position: int  # byte offset of the definition
     segment: int
-    starts: list[int] = field(default_factory=list)  # first message of each run
+    #: Runs of its data messages: the first's byte offset and message_seq, how many, the
+    #: bytes and messages from one to the next, whether their headers are compressed
+    starts: list[int] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
-    seqs: list[int] = field(default_factory=list)  # message_seq of each run's first
+    steps: list[int] = field(default_factory=list)
+    seq_steps: list[int] = field(default_factory=list)
     compressed: list[bool] = field(default_factory=list)
     unreadable: bool = False  # a field of 0 bytes: fitparse cannot read its messages
+
+    def add(self, start: int, count: int, step: int, seq: int, seq_step: int,
+            compressed: bool) -> None:
+        self.starts.append(start)
+        self.counts.append(count)
+        self.steps.append(step)
+        self.seqs.append(seq)
+        self.seq_steps.append(seq_step)
+        self.compressed.append(compressed)
 
     @property
     def name(self) -> str:
@@ -224,9 +236,13 @@ class _Scanner:
                 return
 
     def _messages(self, pos: int, end: int, segment: int) -> int:
-        data, buf, n = self.data, self.buf, self.n
+        """Scan the data of one segment; the position after it."""
+        data, n = self.data, self.n
         local: dict[int, _Group] = {}
         out = self.out
+        limit = min(end, n)
+        history: list[tuple[int, _Group, bool, int, int]] = []  # since the last definition
+        last: dict[int, int] = {}  # header byte (masked) → its latest index in history
         while pos < end:
             if pos >= n:
                 raise _Fault(_eof(1, 0), pos)
@@ -235,6 +251,8 @@ class _Scanner:
                 lt, mask, compressed = (h >> 5) & 0x3, 0xE0, True
             elif h & 0x40:
                 pos = self._definition(pos, h, local, segment)
+                history.clear()
+                last.clear()
                 continue
             else:
                 lt, mask, compressed = h & 0x0F, 0xFF, False
@@ -245,32 +263,54 @@ class _Scanner:
             stride = group.size + 1
             if pos + stride > n or group.unreadable:
                 self._short_message(group, pos)
-            count = 1
-            nxt = pos + stride
-            if nxt + stride <= min(end, n) and data[nxt] & mask == h & mask:
-                room = (min(end, n) - pos) // stride
-                window = min(room, _RUN_WINDOW)
-                while True:
-                    heads = buf[pos:pos + window * stride:stride] & mask
-                    bad = np.flatnonzero(heads != (h & mask))
-                    if len(bad):
-                        count = int(bad[0])
-                        break
-                    count = window
-                    if window == room:
-                        break
-                    window = min(room, window * 4)
+            key = h & mask
+            j = last.get(key)
+            if j is not None and len(history) - j <= _CYCLE_MAX:
+                period = pos - history[j][0]
+                if pos + period <= limit and data[pos + period] & mask == key:
+                    count = self._repeats(pos, period, history[j:], limit)
+                    if count:
+                        cycle = history[j:]
+                        for index, (start, member, packed, _key, _mask) in enumerate(cycle):
+                            member.add(start + period, count, period,
+                                       out.messages + index, len(cycle), packed)
+                        out.messages += count * len(cycle)
+                        pos += count * period
+                        history.clear()
+                        last.clear()
+                        continue
             if group.mesg_num in (_DEV_DATA_ID, _FIELD_DESCRIPTION):
-                count = 1  # read one at a time: each may define a developer field
-                self._developer_message(group, pos)
-            group.starts.append(pos)
-            group.counts.append(count)
-            group.seqs.append(out.messages)
-            group.compressed.append(compressed)
+                self._developer_message(group, pos)  # it may define a developer field
+                history.clear()
+                last.clear()
+            else:
+                last[key] = len(history)
+                history.append((pos, group, compressed, key, mask))
+            group.add(pos, 1, stride, out.messages, 1, compressed)
             out.compressed |= compressed
-            out.messages += count
-            pos += count * stride
+            out.messages += 1
+            pos += stride
         return pos
+
+    def _repeats(self, pos: int, period: int, cycle: list, limit: int) -> int:
+        """How many times the messages of `cycle` (data messages read one by one, `period`
+        bytes from the first to the message at `pos`) repeat from `pos` on, whole and
+        before `limit`: their header bytes are compared at every period with numpy. Each
+        header byte found where the message before it ends is that message, so a repeat
+        whose header bytes all match is the same sequence of messages."""
+        offsets = np.asarray([c[0] - cycle[0][0] for c in cycle], dtype=np.int64)
+        keys = np.asarray([c[3] for c in cycle], dtype=np.uint8)
+        masks = np.asarray([c[4] for c in cycle], dtype=np.uint8)
+        most = (limit - pos) // period
+        done, window = 0, min(most, 16)
+        while done < most:
+            ks = np.arange(done, window, dtype=np.int64)
+            heads = self.buf[pos + ks[:, None] * period + offsets[None, :]] & masks
+            bad = np.flatnonzero((heads != keys).any(axis=1))
+            if len(bad):
+                return done + int(bad[0])
+            done, window = window, min(most, window * 4)
+        return done
 
     def _short_message(self, group: _Group, pos: int) -> None:
         """Raise the fault fitparse raises reading this message field by field."""
@@ -808,15 +848,19 @@ def _plain(raw: _Raw, profile: object | None, ftype: object | None) -> _Col:
 
 
 def _positions(group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Byte offsets, message_seq and compressed flag of every data message of `group`."""
+    """Byte offsets, message_seq and compressed flag of every data message of `group`, in
+    file order."""
     counts = np.asarray(group.counts, dtype=np.int64)
     total = int(counts.sum())
     first = np.repeat(np.cumsum(counts) - counts, counts)
     within = np.arange(total, dtype=np.int64) - first
-    starts = np.repeat(np.asarray(group.starts, dtype=np.int64), counts)
-    seqs = np.repeat(np.asarray(group.seqs, dtype=np.int64), counts) + within
+    offsets = np.repeat(np.asarray(group.starts, dtype=np.int64), counts) \
+        + within * np.repeat(np.asarray(group.steps, dtype=np.int64), counts)
+    seqs = np.repeat(np.asarray(group.seqs, dtype=np.int64), counts) \
+        + within * np.repeat(np.asarray(group.seq_steps, dtype=np.int64), counts)
     compressed = np.repeat(np.asarray(group.compressed, dtype=bool), counts)
-    return starts + within * (group.size + 1), seqs, compressed
+    order = np.argsort(seqs, kind="stable")
+    return offsets[order], seqs[order], compressed[order]
 
 
 def _rows_matrix(buf: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
