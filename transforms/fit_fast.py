@@ -183,6 +183,7 @@ class _Scanner:
         self.out = _Scan()
         self.dev_types: dict[object, dict] = {}
         self.layouts: dict[tuple, _Group] = {}
+        self.definitions: dict[bytes, tuple[_Group, list[tuple[int, int]]]] = {}
 
     def run(self) -> _Scan:
         try:
@@ -323,6 +324,23 @@ class _Scanner:
             left -= f.size
 
     def _definition(self, pos: int, h: int, local: dict[int, _Group], segment: int) -> int:
+        """Parse a definition; the position after it. A definition without developer
+        fields whose bytes were seen before is not parsed again (some devices write one
+        before every data message)."""
+        data = self.data
+        if not h & 0x20 and pos + 6 <= self.n:
+            length = 6 + 3 * data[pos + 5]
+            seen = self.definitions.get(data[pos + 1:pos + length])
+            if seen is not None and pos + length <= self.n:
+                group, resets = seen
+                for key in resets:
+                    self.out.resets.setdefault(key, []).append(pos)
+                local[h & 0x0F] = group
+                return pos + length
+        return self._parse_definition(pos, h, local, segment)
+
+    def _parse_definition(self, pos: int, h: int, local: dict[int, _Group],
+                          segment: int) -> int:
         start = pos
         data = self.data
         self._need(pos + 1, 2, start)
@@ -371,6 +389,9 @@ class _Scanner:
             self.out.groups.append(group)
         for def_num in resets:
             self.out.resets.setdefault((mesg_num, def_num), []).append(start)
+        if not dev_fields and not h & 0x20:
+            self.definitions[data[start + 1:pos]] = (
+                group, [(mesg_num, def_num) for def_num in resets])
         local[h & 0x0F] = group
         return pos
 
@@ -552,7 +573,12 @@ def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
         values = col.values
         if isinstance(dtype, pl.Int64) and values.dtype.kind == "f":
             values = values.astype(np.int64)
-        series = pl.from_arrow(pa.array(values, mask=~col.valid, from_pandas=False))
+        if col.valid.all():
+            series = pl.Series(values)
+        else:
+            series = pl.from_arrow(pa.array(values, mask=~col.valid, from_pandas=False))
+        if series.dtype == dtype:
+            return series
         if isinstance(dtype, pl.List):
             wrapped = pl.select(pl.concat_list(series.cast(pl.Float64))).to_series()
             return pl.select(pl.when(series.is_not_null()).then(wrapped)).to_series()
