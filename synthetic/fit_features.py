@@ -572,9 +572,10 @@ def device_timestamps() -> bytes:
     return fit.to_bytes()
 
 
-#: Values no profile names: a sport and a manufacturer-range event.
+#: A sport value no profile names.
 UNKNOWN_SPORT = 200
-GARMIN_PRODUCT = 3113  # fenix 6 pro in the Garmin profile (garmin_product)
+#: A Garmin product number: fr945 in the FIT SDK's profile, unnamed in fitparse's older one.
+GARMIN_PRODUCT = 3113
 
 
 def enums_and_subfields() -> bytes:
