@@ -376,6 +376,7 @@ def table_frame(table: FitTable, raw: pl.DataFrame, fit_types: dict[str, str],
                 segment: pl.Series, seq: pl.Series) -> pl.DataFrame:
     """The raw table's frame from one column per fitparse field name (`raw`, typed as
     `_series` types them): key columns, typed columns, extra_fields JSON."""
+    schema = dict(zip(raw.columns, raw.dtypes, strict=True))  # raw.schema builds anew
     exprs: list[pl.Expr] = [segment.cast(pl.Int32).alias("segment"),
                             seq.cast(pl.Int32).alias("message_seq")]
     for column in table.columns:
@@ -384,11 +385,11 @@ def table_frame(table: FitTable, raw: pl.DataFrame, fit_types: dict[str, str],
         if not present:
             exprs.append(pl.lit(None, dtype=target).alias(column.name))
             continue
-        converted = [_convert(column, pl.col(s), raw.schema[s]) for s in present]
+        converted = [_convert(column, pl.col(s), schema[s]) for s in present]
         value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
         exprs.append(value.cast(target, strict=False).alias(column.name))
     extra = [c for c in raw.columns if c not in table.source_fields]
-    exprs.append(_extra_json(raw, extra, fit_types, _device_relative(table, raw))
+    exprs.append(_extra_json(schema, extra, fit_types, _device_relative(table, raw))
                  .alias("extra_fields"))
     return raw.select(exprs)
 
@@ -412,15 +413,15 @@ def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
     return out
 
 
-def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str],
+def _extra_json(schema: dict[str, pl.DataType], names: list[str], fit_types: dict[str, str],
                 added: list[pl.Expr]) -> pl.Expr:
     """All leftover fields as one JSON object per row; FIT date_time values as ISO UTC."""
-    kept = [n for n in names if not isinstance(raw.schema[n], pl.Null)]
+    kept = [n for n in names if not isinstance(schema[n], pl.Null)]
     if not kept and not added:
         return pl.lit(None, dtype=pl.String)
     fields = [
         _absolute_utc(pl.col(n)).alias(n)
-        if fit_types[n] == "date_time" and raw.schema[n].is_integer()
+        if fit_types[n] == "date_time" and schema[n].is_integer()
         else pl.col(n)
         for n in kept
     ]

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from fastcrc import crc16
 from fitparse.profile import FIELD_TYPE_TIMESTAMP, MESSAGE_TYPES
 from fitparse.records import BASE_TYPES, parse_string
@@ -82,9 +83,8 @@ _BYTE = _BASES[0x0D]
 _MISALIGNED = _Base("byte", "B", 1, "u1", None)
 _TIMESTAMP = FIELD_TYPE_TIMESTAMP.def_num
 _DEV_DATA_ID, _FIELD_DESCRIPTION = 207, 206
-#: Messages of this many or more consecutive data messages of one local type are found
-#: by comparing header bytes with numpy rather than one by one.
-_RUN_WINDOW = 256
+#: The longest sequence of data messages whose repeats the scan finds at once.
+_CYCLE_MAX = 64
 
 
 @dataclass
@@ -108,11 +108,24 @@ class _Group:
     size: int  # bytes of a data message after its header byte
     position: int  # byte offset of the definition
     segment: int
-    starts: list[int] = field(default_factory=list)  # first message of each run
+    #: Runs of its data messages: the first's byte offset and message_seq, how many, the
+    #: bytes and messages from one to the next, whether their headers are compressed
+    starts: list[int] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
-    seqs: list[int] = field(default_factory=list)  # message_seq of each run's first
+    steps: list[int] = field(default_factory=list)
+    seq_steps: list[int] = field(default_factory=list)
     compressed: list[bool] = field(default_factory=list)
     unreadable: bool = False  # a field of 0 bytes: fitparse cannot read its messages
+
+    def add(self, start: int, count: int, step: int, seq: int, seq_step: int,
+            compressed: bool) -> None:
+        self.starts.append(start)
+        self.counts.append(count)
+        self.steps.append(step)
+        self.seqs.append(seq)
+        self.seq_steps.append(seq_step)
+        self.compressed.append(compressed)
 
     @property
     def name(self) -> str:
@@ -169,6 +182,8 @@ class _Scanner:
         self.n = len(data)
         self.out = _Scan()
         self.dev_types: dict[object, dict] = {}
+        self.layouts: dict[tuple, _Group] = {}
+        self.definitions: dict[bytes, tuple[_Group, list[tuple[int, int]]]] = {}
 
     def run(self) -> _Scan:
         try:
@@ -222,9 +237,13 @@ class _Scanner:
                 return
 
     def _messages(self, pos: int, end: int, segment: int) -> int:
-        data, buf, n = self.data, self.buf, self.n
+        """Scan the data of one segment; the position after it."""
+        data, n = self.data, self.n
         local: dict[int, _Group] = {}
         out = self.out
+        limit = min(end, n)
+        history: list[tuple[int, _Group, bool, int, int]] = []  # since the last definition
+        last: dict[int, int] = {}  # header byte (masked) → its latest index in history
         while pos < end:
             if pos >= n:
                 raise _Fault(_eof(1, 0), pos)
@@ -233,6 +252,8 @@ class _Scanner:
                 lt, mask, compressed = (h >> 5) & 0x3, 0xE0, True
             elif h & 0x40:
                 pos = self._definition(pos, h, local, segment)
+                history.clear()
+                last.clear()
                 continue
             else:
                 lt, mask, compressed = h & 0x0F, 0xFF, False
@@ -243,32 +264,54 @@ class _Scanner:
             stride = group.size + 1
             if pos + stride > n or group.unreadable:
                 self._short_message(group, pos)
-            count = 1
-            nxt = pos + stride
-            if nxt + stride <= min(end, n) and data[nxt] & mask == h & mask:
-                room = (min(end, n) - pos) // stride
-                window = min(room, _RUN_WINDOW)
-                while True:
-                    heads = buf[pos:pos + window * stride:stride] & mask
-                    bad = np.flatnonzero(heads != (h & mask))
-                    if len(bad):
-                        count = int(bad[0])
-                        break
-                    count = window
-                    if window == room:
-                        break
-                    window = min(room, window * 4)
+            key = h & mask
+            j = last.get(key)
+            if j is not None and len(history) - j <= _CYCLE_MAX:
+                period = pos - history[j][0]
+                if pos + period <= limit and data[pos + period] & mask == key:
+                    count = self._repeats(pos, period, history[j:], limit)
+                    if count:
+                        cycle = history[j:]
+                        for index, (start, member, packed, _key, _mask) in enumerate(cycle):
+                            member.add(start + period, count, period,
+                                       out.messages + index, len(cycle), packed)
+                        out.messages += count * len(cycle)
+                        pos += count * period
+                        history.clear()
+                        last.clear()
+                        continue
             if group.mesg_num in (_DEV_DATA_ID, _FIELD_DESCRIPTION):
-                count = 1  # read one at a time: each may define a developer field
-                self._developer_message(group, pos)
-            group.starts.append(pos)
-            group.counts.append(count)
-            group.seqs.append(out.messages)
-            group.compressed.append(compressed)
+                self._developer_message(group, pos)  # it may define a developer field
+                history.clear()
+                last.clear()
+            else:
+                last[key] = len(history)
+                history.append((pos, group, compressed, key, mask))
+            group.add(pos, 1, stride, out.messages, 1, compressed)
             out.compressed |= compressed
-            out.messages += count
-            pos += count * stride
+            out.messages += 1
+            pos += stride
         return pos
+
+    def _repeats(self, pos: int, period: int, cycle: list, limit: int) -> int:
+        """How many times the messages of `cycle` (data messages read one by one, `period`
+        bytes from the first to the message at `pos`) repeat from `pos` on, whole and
+        before `limit`: their header bytes are compared at every period with numpy. Each
+        header byte found where the message before it ends is that message, so a repeat
+        whose header bytes all match is the same sequence of messages."""
+        offsets = np.asarray([c[0] - cycle[0][0] for c in cycle], dtype=np.int64)
+        keys = np.asarray([c[3] for c in cycle], dtype=np.uint8)
+        masks = np.asarray([c[4] for c in cycle], dtype=np.uint8)
+        most = (limit - pos) // period
+        done, window = 0, min(most, 16)
+        while done < most:
+            ks = np.arange(done, window, dtype=np.int64)
+            heads = self.buf[pos + ks[:, None] * period + offsets[None, :]] & masks
+            bad = np.flatnonzero((heads != keys).any(axis=1))
+            if len(bad):
+                return done + int(bad[0])
+            done, window = window, min(most, window * 4)
+        return done
 
     def _short_message(self, group: _Group, pos: int) -> None:
         """Raise the fault fitparse raises reading this message field by field."""
@@ -281,6 +324,23 @@ class _Scanner:
             left -= f.size
 
     def _definition(self, pos: int, h: int, local: dict[int, _Group], segment: int) -> int:
+        """Parse a definition; the position after it. A definition without developer
+        fields whose bytes were seen before is not parsed again (some devices write one
+        before every data message)."""
+        data = self.data
+        if not h & 0x20 and pos + 6 <= self.n:
+            length = 6 + 3 * data[pos + 5]
+            seen = self.definitions.get(data[pos + 1:pos + length])
+            if seen is not None and pos + length <= self.n:
+                group, resets = seen
+                for key in resets:
+                    self.out.resets.setdefault(key, []).append(pos)
+                local[h & 0x0F] = group
+                return pos + length
+        return self._parse_definition(pos, h, local, segment)
+
+    def _parse_definition(self, pos: int, h: int, local: dict[int, _Group],
+                          segment: int) -> int:
         start = pos
         data = self.data
         self._need(pos + 1, 2, start)
@@ -319,12 +379,20 @@ class _Scanner:
                     base = _MISALIGNED
                 dev_fields.append(_FieldDef(def_num, size, base, offset, None, dev))
                 offset += size
-        group = _Group(mesg_num, endian, fields, dev_fields, offset, start, segment)
-        group.unreadable = group.zero_size_error() is not None
+        layout = (mesg_num, endian, tuple((f.def_num, f.size, f.base) for f in fields),
+                  tuple((f.def_num, f.size, id(f.dev)) for f in dev_fields))
+        group = self.layouts.get(layout)
+        if group is None:  # a definition like an earlier one reads its messages alike
+            group = _Group(mesg_num, endian, fields, dev_fields, offset, start, segment)
+            group.unreadable = group.zero_size_error() is not None
+            self.layouts[layout] = group
+            self.out.groups.append(group)
         for def_num in resets:
             self.out.resets.setdefault((mesg_num, def_num), []).append(start)
+        if not dev_fields and not h & 0x20:
+            self.definitions[data[start + 1:pos]] = (
+                group, [(mesg_num, def_num) for def_num in resets])
         local[h & 0x0F] = group
-        self.out.groups.append(group)
         return pos
 
     def _dev_type(self, index: int, def_num: int, at: int) -> dict:
@@ -392,34 +460,94 @@ def _parse_scalar(base: _Base, value: object) -> object:
 
 @dataclass
 class _Col:
-    """A column of a group's rows: a polars Series and the Python kinds of its values
-    (fitparse's values are Python objects; their kinds decide the column's type)."""
+    """A column of a group's rows, as numpy arrays until the message's frame is built.
 
-    values: pl.Series
-    kinds: frozenset[str]
+    `kind` is how its values are held: "num" (`values`, int64 or float64, with `valid`),
+    "obj" (`values` an object array of str or int, None for null), "list" (`values` a
+    float64 matrix with `element_valid`, one row per message, `valid` per row) or "null".
+    `kinds` are the Python kinds of its non-null values (int, float, str, tuple), which
+    decide the column's type as fitparse's path types it (`fit_decode._series`)."""
+
+    kind: str
+    n: int
+    kinds: frozenset[str] = frozenset()
+    values: np.ndarray | None = None
+    valid: np.ndarray | None = None
+    element_valid: np.ndarray | None = None
 
 
-def _col_from(values: np.ndarray, valid: np.ndarray | None) -> _Col:
+def _num(values: np.ndarray, valid: np.ndarray) -> _Col:
+    n = len(valid)
+    if not valid.any():
+        return _Col("null", n)
     if values.dtype.kind == "f":
-        series = pl.Series(values.astype(np.float64), nan_to_null=False)
-        kind = "float"
-    elif values.dtype.kind in "iu":
-        if values.dtype == np.uint64 and valid is not None and (
-                values[valid] > np.iinfo(np.int64).max).any():
+        return _Col("num", n, frozenset({"float"}), values.astype(np.float64, copy=False),
+                    valid)
+    if values.dtype.kind in "iu":
+        if values.dtype == np.uint64 and (values[valid] > np.iinfo(np.int64).max).any():
             raise FastDecodeUnsupported("a uint64 value beyond int64")
-        series = pl.Series(values.astype(np.int64))
-        kind = "int"
-    else:
-        raise FastDecodeUnsupported(f"numpy values of kind {values.dtype.kind}")
-    if valid is not None and not valid.all():
-        series = pl.select(pl.when(pl.Series(valid)).then(series)).to_series()
-        if not valid.any():
-            return _Col(pl.repeat(None, len(valid), dtype=pl.Null, eager=True), frozenset())
-    return _Col(series, frozenset({kind}))
+        return _Col("num", n, frozenset({"int"}), values.astype(np.int64, copy=False), valid)
+    raise FastDecodeUnsupported(f"numpy values of kind {values.dtype.kind}")
 
 
-def _null_col(n: int) -> _Col:
-    return _Col(pl.repeat(None, n, dtype=pl.Null, eager=True), frozenset())
+def _null(n: int) -> _Col:
+    return _Col("null", n)
+
+
+def _objects(values: np.ndarray, valid: np.ndarray) -> _Col:
+    kinds = frozenset("str" if isinstance(v, str) else "int" for v in values[valid].tolist())
+    return _Col("obj", len(valid), kinds, values, valid) if kinds else _Col("null", len(valid))
+
+
+def _as_objects(col: _Col) -> np.ndarray:
+    if col.kind == "obj":
+        return col.values
+    if col.kind == "null":
+        return np.full(col.n, None, dtype=object)
+    if col.kind == "num" and col.kinds == {"int"}:
+        out = col.values.astype(object)
+        out[~col.valid] = None
+        return out
+    raise FastDecodeUnsupported(f"text and values of kinds {sorted(col.kinds)} in one field")
+
+
+def _restrict(col: _Col, keep: np.ndarray) -> _Col:
+    """`col` with rows outside `keep` null."""
+    if col.kind == "null":
+        return col
+    valid = col.valid & keep
+    if not valid.any():
+        return _Col("null", col.n)
+    if col.kind == "obj":
+        kept = col.values.copy()
+        kept[~valid] = None
+        return _objects(kept, valid)
+    return _Col(col.kind, col.n, col.kinds, col.values, valid, col.element_valid)
+
+
+def _merge(old: _Col, new: _Col, mask: np.ndarray | None) -> _Col:
+    """`new` over `old` where `mask` (everywhere when None): the later field wins, null or
+    not, as fitparse's later field data of one name does."""
+    if mask is None or mask.all():
+        return new
+    old = _restrict(old, ~mask)
+    new = _restrict(new, mask)
+    if old.kind == "null":
+        return new
+    if new.kind == "null":
+        return old
+    valid = old.valid | new.valid
+    if old.kind == new.kind == "num":
+        if old.values.dtype != new.values.dtype:
+            values = np.where(mask, new.values.astype(np.float64),
+                              old.values.astype(np.float64))
+        else:
+            values = np.where(mask, new.values, old.values)
+        return _Col("num", old.n, old.kinds | new.kinds, values, valid)
+    if "list" in (old.kind, new.kind):
+        raise FastDecodeUnsupported("an array and another value under one name")
+    values = np.where(mask, _as_objects(new), _as_objects(old))
+    return _Col("obj", old.n, old.kinds | new.kinds, values, valid)
 
 
 def _target_dtype(kinds: frozenset[str]) -> pl.DataType:
@@ -433,35 +561,42 @@ def _target_dtype(kinds: frozenset[str]) -> pl.DataType:
         return pl.String()
     if "tuple" in kinds and kinds <= {"tuple", "int", "float"}:
         return pl.List(pl.Float64())
-    if kinds <= {"bool"}:
-        return pl.Boolean()
     raise FastDecodeUnsupported(f"a column of mixed kinds {sorted(kinds)}")
 
 
-def _cast(col: _Col, dtype: pl.DataType) -> pl.Series:
-    s = col.values
-    if s.dtype == dtype:
-        return s
-    if isinstance(s.dtype, pl.Null):
-        return s.cast(dtype)
-    if isinstance(dtype, pl.List) and not isinstance(s.dtype, pl.List):
-        return pl.select(pl.when(s.is_not_null()).then(pl.concat_list(s.cast(pl.Float64))))\
-            .to_series()
-    return s.cast(dtype)
-
-
-def _merge(old: _Col, new: _Col, mask: np.ndarray | None) -> _Col:
-    """`new` over `old` where `mask` (everywhere when None): the later field wins, null or
-    not, as fitparse's later field data of one name does."""
-    if mask is None or mask.all():
-        return new
-    keep_old = not old.values.filter(pl.Series(~mask)).is_null().all()
-    keep_new = not new.values.filter(pl.Series(mask)).is_null().all()
-    kinds = (old.kinds if keep_old else frozenset()) | (new.kinds if keep_new else frozenset())
-    dtype = _target_dtype(kinds)
-    merged = pl.select(pl.when(pl.Series(mask)).then(_cast(new, dtype))
-                       .otherwise(_cast(old, dtype))).to_series()
-    return _Col(merged, kinds)
+def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
+    """The column as fitparse's path types it: `dtype` from the kinds of every group."""
+    n = col.n
+    if col.kind == "null" or isinstance(dtype, pl.Null):
+        return pl.repeat(None, n, dtype=dtype, eager=True)
+    if col.kind == "num":
+        values = col.values
+        if isinstance(dtype, pl.Int64) and values.dtype.kind == "f":
+            values = values.astype(np.int64)
+        if col.valid.all():
+            series = pl.Series(values)
+        else:
+            series = pl.from_arrow(pa.array(values, mask=~col.valid, from_pandas=False))
+        if series.dtype == dtype:
+            return series
+        if isinstance(dtype, pl.List):
+            wrapped = pl.select(pl.concat_list(series.cast(pl.Float64))).to_series()
+            return pl.select(pl.when(series.is_not_null()).then(wrapped)).to_series()
+        return series.cast(dtype)
+    if col.kind == "obj":
+        if not isinstance(dtype, pl.String):
+            raise FastDecodeUnsupported(f"text in a {dtype} column")
+        return pl.Series([None if v is None else str(v) for v in col.values.tolist()],
+                         dtype=pl.String)
+    if not isinstance(dtype, pl.List):
+        raise FastDecodeUnsupported(f"an array in a {dtype} column")
+    rows, width = col.values.shape
+    flat = pl.from_arrow(pa.array(col.values.ravel(), mask=~col.element_valid.ravel(),
+                                  from_pandas=False))
+    lists = flat.reshape((rows, width)).cast(pl.List(pl.Float64))
+    if col.valid.all():
+        return lists
+    return pl.select(pl.when(pl.Series(col.valid)).then(lists)).to_series()
 
 
 @dataclass
@@ -498,7 +633,7 @@ class _Out:
             if isinstance(col, _Pending):
                 col = col.col
             old = self.cols.get(name)
-            self.cols[name] = _merge(old if old is not None else _null_col(self.n), col, mask)
+            self.cols[name] = _merge(old if old is not None else _null(self.n), col, mask)
         self.puts = []
 
 
@@ -580,43 +715,32 @@ def _rendered(values: np.ndarray, valid: np.ndarray, ftype: object, scale: objec
     type becomes its name; any other value is scaled."""
     names = getattr(ftype, "values", None)
     if names and valid.any():
-        present = np.unique(values[valid])
-        named = {int(v): names[v] for v in present.tolist() if v in names}
+        present = np.unique(values[valid]).tolist()
+        named = {v: names[v] for v in present if v in names}
         if named:
-            if any(not isinstance(x, str) for x in named.values()):
-                raise FastDecodeUnsupported("a type whose values are not names")
-            is_named = np.isin(values, list(named)) & valid
-            if is_named.all() or not (valid & ~is_named).any():
-                text = [named.get(int(v)) if ok else None
-                        for v, ok in zip(values.tolist(), valid.tolist(), strict=True)]
-                return _Col(pl.Series(text, dtype=pl.String), frozenset({"str"}))
             rest = _scaled(values, scale, offset)
-            if rest.dtype.kind == "f":
+            if rest.dtype.kind == "f" and len(named) < len(present):
                 raise FastDecodeUnsupported("named and scaled values in one field")
-            text = [None if not ok else named.get(int(v), str(int(r)))
-                    for v, r, ok in zip(values.tolist(), rest.tolist(), valid.tolist(),
-                                        strict=True)]
-            return _Col(pl.Series(text, dtype=pl.String), frozenset({"str", "int"}))
-    return _col_from(_scaled(values, scale, offset), valid)
+            objects = rest.astype(object)
+            for value, name in named.items():
+                objects[values == value] = name
+            objects[~valid] = None
+            return _objects(objects, valid)
+    return _num(_scaled(values, scale, offset), valid)
 
 
 def _tuple_col(raw: _Raw, scale: object, offset: object) -> _Col:
     """An array field as fitparse's tuples, scaled element by element."""
     if raw.kind == "bytes":
-        matrix, element_valid = raw.matrix, np.ones(raw.matrix.shape, dtype=bool)
+        element_valid = np.ones(raw.matrix.shape, dtype=bool)
         row_valid = raw.valid
     else:
-        matrix, element_valid = raw.matrix, raw.valid
-        row_valid = np.ones(matrix.shape[0], dtype=bool)
-    values = _scaled(matrix, scale, offset).astype(np.float64)
-    flat = pl.Series(values.ravel())
-    flat = pl.select(pl.when(pl.Series(element_valid.ravel())).then(flat)).to_series()
-    width = matrix.shape[1]
-    lists = flat.reshape((matrix.shape[0], width)).cast(pl.List(pl.Float64))
-    lists = pl.select(pl.when(pl.Series(row_valid)).then(lists)).to_series()
+        element_valid = raw.valid
+        row_valid = np.ones(raw.n, dtype=bool)
     if not row_valid.any():
-        return _null_col(len(row_valid))
-    return _Col(lists, frozenset({"tuple"}))
+        return _null(raw.n)
+    values = _scaled(raw.matrix, scale, offset).astype(np.float64)
+    return _Col("list", raw.n, frozenset({"tuple"}), values, row_valid, element_valid)
 
 
 def _component_raw(raw: _Raw, component: object) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -722,29 +846,25 @@ def _group_columns(group: _Group, rows: np.ndarray, seq: np.ndarray,
 
 
 def _rendered_float(values: np.ndarray, valid: np.ndarray, ftype: object) -> _Col:
-    """Scaled component values rendered by their field: a whole float equal to a named
-    value of the field's type takes its name (fitparse looks floats up in the names)."""
+    """Scaled component values rendered by their field: fitparse looks floats up in the
+    type's names too (0.0 finds 0)."""
     names = getattr(ftype, "values", None)
-    if names and valid.any():
-        whole = values[valid]
-        if np.isin(whole, [k for k in names if isinstance(k, int)]).any():
-            raise FastDecodeUnsupported("a scaled component with a named value")
-    return _col_from(values, valid)
+    if names and valid.any() and np.isin(values[valid], list(names)).any():
+        raise FastDecodeUnsupported("a scaled component with a named value")
+    return _num(values, valid)
 
 
 def _plain(raw: _Raw, profile: object | None, ftype: object | None) -> _Col:
     """A field's value as fitparse gives it: rendered by its type, scaled."""
     scale = getattr(profile, "scale", None)
     offset = getattr(profile, "offset", None)
-    n = raw.n
     if raw.kind == "null":
-        return _null_col(n)
+        return _null(raw.n)
     if raw.kind == "str":
         if ftype is not None and getattr(ftype, "values", None):
             raise FastDecodeUnsupported("a string field with named values")
-        return _Col(pl.Series(raw.objects, dtype=pl.String),
-                    frozenset({"str"}) if any(v is not None for v in raw.objects)
-                    else frozenset())
+        values = np.array(raw.objects + [None], dtype=object)[:-1]
+        return _objects(values, values != None)  # noqa: E711 (elementwise)
     if raw.kind in ("tuple", "bytes"):
         return _tuple_col(raw, scale, offset)
     return _rendered(raw.values, raw.valid, ftype, scale, offset)
@@ -754,15 +874,19 @@ def _plain(raw: _Raw, profile: object | None, ftype: object | None) -> _Col:
 
 
 def _positions(group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Byte offsets, message_seq and compressed flag of every data message of `group`."""
+    """Byte offsets, message_seq and compressed flag of every data message of `group`, in
+    file order."""
     counts = np.asarray(group.counts, dtype=np.int64)
     total = int(counts.sum())
     first = np.repeat(np.cumsum(counts) - counts, counts)
     within = np.arange(total, dtype=np.int64) - first
-    starts = np.repeat(np.asarray(group.starts, dtype=np.int64), counts)
-    seqs = np.repeat(np.asarray(group.seqs, dtype=np.int64), counts) + within
+    offsets = np.repeat(np.asarray(group.starts, dtype=np.int64), counts) \
+        + within * np.repeat(np.asarray(group.steps, dtype=np.int64), counts)
+    seqs = np.repeat(np.asarray(group.seqs, dtype=np.int64), counts) \
+        + within * np.repeat(np.asarray(group.seq_steps, dtype=np.int64), counts)
     compressed = np.repeat(np.asarray(group.compressed, dtype=bool), counts)
-    return starts + within * (group.size + 1), seqs, compressed
+    order = np.argsort(seqs, kind="stable")
+    return offsets[order], seqs[order], compressed[order]
 
 
 def _rows_matrix(buf: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
@@ -881,7 +1005,7 @@ def _compressed_timestamps(compressed_at: list, timestamps: list, scan: _Scan,
     for seqs, _offsets, name, index in compressed_at:
         out, out_seqs, _segments = kept[name][index]
         mask = np.isin(out_seqs, seqs)
-        col = _col_from(ts[out_seqs], mask)
+        col = _num(ts[out_seqs], mask)
         out.put("timestamp", col, mask, FIELD_TYPE_TIMESTAMP.type.name,
                 FIELD_TYPE_TIMESTAMP.units)
 
@@ -920,7 +1044,7 @@ def _accumulated(accumulate: list[_Accumulate], scan: _Scan) -> None:
         acc[order] = acc_o
         for i, item in enumerate(items):
             mine = part == i
-            item.pending.col = _col_from(_scaled(acc[mine], item.scale, item.offset),
+            item.pending.col = _num(_scaled(acc[mine], item.scale, item.offset),
                                          valid[mine])
 
 
@@ -947,15 +1071,15 @@ def _message_frame(outs: list[tuple[_Out, np.ndarray, np.ndarray]]):  # noqa: AN
     fitparse's path types it (`fit_decode._series`)."""
     for out, _seqs, _segments in outs:
         out.build()
-    first_seq = {name: None for o, _s, _g in outs for name in o.cols}
+    first_seq: dict[str, int] = {}
     fit_types: dict[str, str] = {}
     units: dict[str, str | None] = {}
     developer: dict[str, bool] = {}
     kinds: dict[str, frozenset[str]] = {}
     for out, seqs, _segments in outs:
+        start = int(seqs[0])
         for name, col in out.cols.items():
-            start = int(seqs[0])
-            if first_seq[name] is None or start < first_seq[name]:
+            if name not in first_seq or start < first_seq[name]:
                 first_seq[name] = start
                 fit_types[name] = out.fit_types[name]
                 units[name] = out.units[name]
@@ -964,17 +1088,17 @@ def _message_frame(outs: list[tuple[_Out, np.ndarray, np.ndarray]]):  # noqa: AN
     dtypes = {name: _target_dtype(k) for name, k in kinds.items()}
     frames = []
     for out, seqs, segments in outs:
-        columns = [pl.Series("__seq", seqs, pl.Int64), pl.Series("__segment", segments,
-                                                                   pl.Int32)]
+        columns = [pl.Series("__seq", seqs, pl.Int64),
+                   pl.Series("__segment", segments, pl.Int32)]
         for name in first_seq:
             col = out.cols.get(name)
-            series = _cast(col, dtypes[name]) if col is not None else \
-                pl.repeat(None, out.n, dtype=dtypes[name], eager=True)
+            series = _series(col if col is not None else _null(out.n), dtypes[name])
             columns.append(series.alias(name))
         frames.append(pl.DataFrame(columns))
     frame = frames[0] if len(frames) == 1 else pl.concat(frames).sort("__seq")
-    for name in first_seq:
-        if fit_types[name] == "bool" and kinds[name] <= {"int", "bool"} and kinds[name]:
-            frame = frame.with_columns(pl.col(name).cast(pl.Boolean))
+    bools = [name for name in first_seq
+             if fit_types[name] == "bool" and kinds[name] and kinds[name] <= {"int"}]
+    if bools:
+        frame = frame.with_columns(pl.col(bools).cast(pl.Boolean))
     return (frame.drop("__seq", "__segment"), frame["__seq"], frame["__segment"],
             fit_types, units, developer)
