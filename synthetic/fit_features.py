@@ -299,25 +299,35 @@ def plain_activity(n: int = 20, start: datetime = START) -> bytes:
 
 #: Compressed-timestamp file: record i lies COMPRESSED_OFFSETS_S[i] s after START; the
 #: first record of each run has a normal header and a timestamp field (the second run
-#: starts 100 s after the first ends, more than the 31 s a 5-bit offset bridges).
-COMPRESSED_OFFSETS_S = (*range(40), *range(139, 159))
+#: starts 100 s after the first ends, more than the 31 s a 5-bit offset bridges). Within the
+#: second run, 87 s pass between two records, bridged by compressed-header events at
+#: EVENT_OFFSETS_S: no two neighbouring messages are 32 s apart, so the time accumulates
+#: through messages of another type.
+COMPRESSED_OFFSETS_S = (*range(40), *range(139, 164), *range(250, 255))
+EVENT_OFFSETS_S = (185, 210, 235)
 
 
 def compressed_timestamps() -> bytes:
     """Records with compressed-timestamp headers (local 2, 5-bit offsets that roll over),
-    each run opened by a normally timestamped record (local 1)."""
+    each run opened by a normally timestamped record (local 1), and compressed-header
+    user-marker events (local 3) between two records 87 s apart."""
     fit = RawFit()
     _file_id(fit)
     fit.define(1, layout("record", RECORD))
     fit.define(2, layout("record", RECORD[1:]))
+    fit.define(3, layout("event", ["event", "event_type"]))
     for i, offset_s in enumerate(COMPRESSED_OFFSETS_S):
         values = _record_values(i)
         timestamp = START + timedelta(seconds=offset_s)
         if i in (0, 40):
             fit.write(1, **{**values, "timestamp": timestamp})
-        else:
-            del values["timestamp"]
-            fit.write_compressed(2, timestamp, **values)
+            continue
+        if offset_s == 250:
+            for event_s in EVENT_OFFSETS_S:
+                fit.write_compressed(3, START + timedelta(seconds=event_s),
+                                     event="user_marker", event_type="marker")
+        del values["timestamp"]
+        fit.write_compressed(2, timestamp, **values)
     n = len(COMPRESSED_OFFSETS_S)
     lap = {**_lap_values(n), "timestamp": START + timedelta(seconds=COMPRESSED_OFFSETS_S[-1])}
     _summary(fit, n, lap=lap)

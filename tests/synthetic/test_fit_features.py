@@ -145,8 +145,12 @@ def test_compressed_timestamps_accumulate_across_rollovers_and_gaps() -> None:
     assert any(b < a for a, b in zip(low_bits, low_bits[1:], strict=False))
     assert COMPRESSED_OFFSETS_S[40] - COMPRESSED_OFFSETS_S[39] > 32
     assert [r["heart_rate"] for r in records] == [120 + i % 40 for i in range(len(records))]
-    data = data_of("compressed_timestamps")
-    assert sum(1 for b in data if b & 0xE0 == 0xC0) >= 58  # local 2, compressed header
+    # 87 s between records 64 and 65, bridged by three compressed-header events
+    assert (COMPRESSED_OFFSETS_S[64], COMPRESSED_OFFSETS_S[65]) == (163, 250)
+    events = fitparse_read("compressed_timestamps")["event"]
+    assert [e["timestamp"] for e in events] == [naive(START) + timedelta(seconds=s)
+                                                for s in (185, 210, 235)]
+    assert {(e["event"], e["event_type"]) for e in events} == {("user_marker", "marker")}
     _messages, errors = sdk_read("compressed_timestamps")
     assert "Compressed timestamp" in str(errors[0])  # the SDK does not read them
 
