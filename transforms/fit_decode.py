@@ -335,8 +335,13 @@ def _absolute_utc(expr: pl.Expr) -> pl.Expr:
 
 
 def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
+    """A typed column's value from its field. A field a file defines as an array where the
+    profile has one value (its size a multiple of the type's) is no value of the column:
+    null there, the array kept in extra_fields."""
     target = SQL_TO_POLARS[column.sql_type]
     numeric = raw_dtype.is_numeric()
+    if isinstance(raw_dtype, pl.List) and not isinstance(target, pl.List | pl.String):
+        return pl.lit(None, dtype=target)
     if column.conversion == "utc":
         return _absolute_utc(raw.cast(pl.Int64, strict=False)) if numeric else pl.lit(None)
     if column.conversion == "device_s":
@@ -388,10 +393,19 @@ def table_frame(table: FitTable, raw: pl.DataFrame, fit_types: dict[str, str],
         converted = [_convert(column, pl.col(s), schema[s]) for s in present]
         value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
         exprs.append(value.cast(target, strict=False).alias(column.name))
-    extra = [c for c in raw.columns if c not in table.source_fields]
+    extra = [c for c in raw.columns if c not in table.source_fields
+             or _array_for_scalar(table, c, schema[c])]
     exprs.append(_extra_json(schema, extra, fit_types, _device_relative(table, raw))
                  .alias("extra_fields"))
     return raw.select(exprs)
+
+
+def _array_for_scalar(table: FitTable, name: str, dtype: pl.DataType) -> bool:
+    """Whether field `name` holds arrays where its typed column holds one value."""
+    if not isinstance(dtype, pl.List):
+        return False
+    targets = [SQL_TO_POLARS[c.sql_type] for c in table.columns if name in c.sources]
+    return any(not isinstance(t, pl.List | pl.String) for t in targets)
 
 
 def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:

@@ -268,7 +268,7 @@ class _Scanner:
             j = last.get(key)
             if j is not None and len(history) - j <= _CYCLE_MAX:
                 period = pos - history[j][0]
-                if pos + period <= limit and data[pos + period] & mask == key:
+                if pos + period < limit and data[pos + period] & mask == key:
                     count = self._repeats(pos, period, history[j:], limit)
                     if count:
                         cycle = history[j:]
@@ -584,6 +584,8 @@ def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
             return pl.select(pl.when(series.is_not_null()).then(wrapped)).to_series()
         return series.cast(dtype)
     if col.kind == "obj":
+        if col.kinds == {"int"} and isinstance(dtype, pl.Int64 | pl.Float64):
+            return pl.Series(col.values.tolist(), dtype=dtype)
         if not isinstance(dtype, pl.String):
             raise FastDecodeUnsupported(f"text in a {dtype} column")
         return pl.Series([None if v is None else str(v) for v in col.values.tolist()],
@@ -924,6 +926,8 @@ def decode_fit_fast(data: bytes) -> DecodedFit:
             others[name] = others.get(name, 0) + len(offsets)
             if scan.compressed:
                 _timestamps(group, buf, offsets, seqs, timestamps)
+                if compressed.any():  # their times carry on to the next message
+                    compressed_at.append((seqs[compressed], offsets[compressed], None, -1))
             continue
         if scan.compressed:
             _timestamps(group, buf, offsets, seqs, timestamps)
@@ -936,7 +940,7 @@ def decode_fit_fast(data: bytes) -> DecodedFit:
                                   len(kept[name]) - 1))
     if accumulate:
         _accumulated(accumulate, scan)
-    if compressed_at:
+    if any(name is not None for _s, _o, name, _i in compressed_at):
         _compressed_timestamps(compressed_at, timestamps, scan, buf, kept)
     tables, seen, counts = {}, {}, {}
     for name, outs in kept.items():
@@ -1003,6 +1007,8 @@ def _compressed_timestamps(compressed_at: list, timestamps: list, scan: _Scan,
     ts = np.zeros(total, dtype=np.int64)
     ts[idx] = value
     for seqs, _offsets, name, index in compressed_at:
+        if name is None:  # a message type not kept
+            continue
         out, out_seqs, _segments = kept[name][index]
         mask = np.isin(out_seqs, seqs)
         col = _num(ts[out_seqs], mask)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from synthetic import one_hour_run
+from synthetic.fit_features import FEATURES, feature_files
 from synthetic.fit_writer import chain
 from tests.fit_identity import differences
 from tests.helpers import FIT_FIXTURES, require_fixtures
@@ -58,6 +59,16 @@ def test_every_real_fixture_is_read_by_the_fast_decoder_itself(path: str) -> Non
     decoded = _outcome(decode_fit, data)
     if not isinstance(decoded, FitDecodeError):
         assert (decoded.decoded_by, decoded.fallback) == ("fast", None)
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_every_feature_file_decodes_as_fitparse_decodes_it(feature: str) -> None:
+    """Compressed timestamps, developer fields, big-endian definitions, redefinitions,
+    chained files, misaligned fields, invalid values, components, strings, arrays, device
+    times, enums and subfields, unknown messages and fields, both header sizes."""
+    assert_identical(feature_files()[feature], feature)
+    decoded = decode_fit(feature_files()[feature])
+    assert (decoded.decoded_by, decoded.fallback) == ("fast", None), feature
 
 
 def _run(seed: int, minutes: int = 20) -> bytes:
