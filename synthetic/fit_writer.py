@@ -44,6 +44,7 @@ __all__ = [
     "chain",
     "crc16",
     "degrees_to_semicircles",
+    "fit_file",
     "message_definition",
     "to_fit_timestamp",
 ]
@@ -627,12 +628,35 @@ class FitWriter:
 
     def to_bytes(self) -> bytes:
         """The complete FIT file: header (with header CRC), messages and file CRC."""
-        data = b"".join(self._chunks)
-        head = _HEADER_NO_CRC.pack(
-            _HEADER_SIZE, self._protocol_version, self._profile_version, len(data), b".FIT"
+        return fit_file(
+            b"".join(self._chunks),
+            protocol_version=self._protocol_version,
+            profile_version=self._profile_version,
         )
-        header = head + _CRC.pack(crc16(head))
-        return header + data + _CRC.pack(crc16(data, crc16(header)))
+
+
+def fit_file(
+    messages: bytes,
+    *,
+    header_size: int = _HEADER_SIZE,
+    header_crc: bool = True,
+    protocol_version: int = FIT_PROTOCOL_VERSION,
+    profile_version: int = FIT_PROFILE_VERSION,
+) -> bytes:
+    """A complete FIT file around already encoded definition and data ``messages``.
+
+    The header is 14 bytes whose last two are the CRC of the first 12 (or 0 where
+    ``header_crc`` is false, which the SDK allows), or the older 12-byte header without a
+    CRC (``header_size=12``). The file CRC covers the header and the messages.
+    """
+    if header_size not in (12, _HEADER_SIZE):
+        raise FitEncodeError(f"a FIT file header has 12 or 14 bytes, not {header_size}")
+    header = _HEADER_NO_CRC.pack(
+        header_size, protocol_version, profile_version, len(messages), b".FIT"
+    )
+    if header_size == _HEADER_SIZE:
+        header += _CRC.pack(crc16(header) if header_crc else 0)
+    return header + messages + _CRC.pack(crc16(messages, crc16(header)))
 
 
 def _auto_count(message: str, name: str, value: Any) -> int:

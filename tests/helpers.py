@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -469,3 +472,19 @@ class TwoRunners:
                 "SELECT run_distance_km FROM marts.daily_training WHERE athlete_id = ? "
                 "AND local_date = ?", [athlete, (TWO_RUNNERS_START + timedelta(days=day)).date()]
             ).fetchone()[0]
+
+
+@contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise TimeoutError in the block once it has run `seconds` s (SIGALRM, main thread):
+    ends a decode that would never return."""
+    def stop(*_args: object) -> None:
+        raise TimeoutError(f"did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -223,7 +223,7 @@ class _MessageColumns:
         return self.frames[0] if len(self.frames) == 1 else pl.concat(self.frames)
 
 
-def _reason(exc: Exception, at: int, size: int) -> str:
+def fault_reason(exc: Exception, at: int, size: int) -> str:
     """What broke, in words, with the byte where the unit it broke in began."""
     where = f"at byte {at} of {size}"
     if isinstance(exc, FitHeaderError):
@@ -237,12 +237,8 @@ def _reason(exc: Exception, at: int, size: int) -> str:
     return f"unreadable FIT file: {type(exc).__name__}: {exc} {where}"
 
 
-def _gather(data: bytes, others: dict[str, int]
-            ) -> tuple[dict[str, _MessageColumns], int, Fault | None]:
-    """Parse every data message into per-message-type column lists, up to the first fault;
-    count the data messages of other types in `others`, by name.
-
-    Raises FitDecodeError when the fault comes before any data message was read."""
+def check_signature(data: bytes) -> None:
+    """Raise FitDecodeError for bytes that cannot be a FIT file: empty, or no '.FIT'."""
     if not data:
         raise FitDecodeError("empty file (0 bytes): not a FIT file")
     if len(data) < 12 or data[8:12] != b".FIT":
@@ -250,6 +246,15 @@ def _gather(data: bytes, others: dict[str, int]
             f"not a FIT file: the header lacks the '.FIT' signature at bytes 8-11 "
             f"(found {data[8:12]!r})"
         )
+
+
+def _gather(data: bytes, others: dict[str, int]
+            ) -> tuple[dict[str, _MessageColumns], int, Fault | None]:
+    """Parse every data message into per-message-type column lists, up to the first fault;
+    count the data messages of other types in `others`, by name.
+
+    Raises FitDecodeError when the fault comes before any data message was read."""
+    check_signature(data)
     fitparse.records.DEV_TYPES.clear()
     fit: _StreamingFitFile | None = None
     gathered: dict[str, _MessageColumns] = {}
@@ -273,7 +278,7 @@ def _gather(data: bytes, others: dict[str, int]
             seq += 1
     except Exception as exc:  # whatever broke, the messages before it stand
         at = fit.unit_start if fit is not None else 0
-        fault = Fault(_reason(exc, at, len(data)), at)
+        fault = Fault(fault_reason(exc, at, len(data)), at)
         if seq == 0:
             raise FitDecodeError(fault.reason + "; no data message before it") from exc
     finally:
@@ -330,8 +335,13 @@ def _absolute_utc(expr: pl.Expr) -> pl.Expr:
 
 
 def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
+    """A typed column's value from its field. A field a file defines as an array where the
+    profile has one value (its size a multiple of the type's) is no value of the column:
+    null there, the array kept in extra_fields."""
     target = SQL_TO_POLARS[column.sql_type]
     numeric = raw_dtype.is_numeric()
+    if isinstance(raw_dtype, pl.List) and not isinstance(target, pl.List | pl.String):
+        return pl.lit(None, dtype=target)
     if column.conversion == "utc":
         return _absolute_utc(raw.cast(pl.Int64, strict=False)) if numeric else pl.lit(None)
     if column.conversion == "device_s":
@@ -358,28 +368,44 @@ def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
 
 def _typed_frame(cols: _MessageColumns) -> pl.DataFrame:
     """Frame the gathered rows: key columns, typed columns, extra_fields JSON."""
-    table = cols.table
     raw = pl.DataFrame(
         [_series(name, values, cols.fit_types[name]) for name, values in cols.columns.items()],
         height=len(cols.seq),
     )
-    exprs: list[pl.Expr] = [
-        pl.Series("segment", cols.segment, pl.Int32).alias("segment"),
-        pl.Series("message_seq", cols.seq, pl.Int32).alias("message_seq"),
-    ]
+    return table_frame(cols.table, raw, cols.fit_types,
+                       pl.Series("segment", cols.segment, pl.Int32),
+                       pl.Series("message_seq", cols.seq, pl.Int32))
+
+
+def table_frame(table: FitTable, raw: pl.DataFrame, fit_types: dict[str, str],
+                segment: pl.Series, seq: pl.Series) -> pl.DataFrame:
+    """The raw table's frame from one column per fitparse field name (`raw`, typed as
+    `_series` types them): key columns, typed columns, extra_fields JSON."""
+    schema = dict(zip(raw.columns, raw.dtypes, strict=True))  # raw.schema builds anew
+    exprs: list[pl.Expr] = [segment.cast(pl.Int32).alias("segment"),
+                            seq.cast(pl.Int32).alias("message_seq")]
     for column in table.columns:
         present = [s for s in column.sources if s in raw.columns]
         target = SQL_TO_POLARS[column.sql_type]
         if not present:
             exprs.append(pl.lit(None, dtype=target).alias(column.name))
             continue
-        converted = [_convert(column, pl.col(s), raw.schema[s]) for s in present]
+        converted = [_convert(column, pl.col(s), schema[s]) for s in present]
         value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
         exprs.append(value.cast(target, strict=False).alias(column.name))
-    extra = [c for c in raw.columns if c not in table.source_fields]
-    exprs.append(_extra_json(raw, extra, cols.fit_types, _device_relative(table, raw))
+    extra = [c for c in raw.columns if c not in table.source_fields
+             or _array_for_scalar(table, c, schema[c])]
+    exprs.append(_extra_json(schema, extra, fit_types, _device_relative(table, raw))
                  .alias("extra_fields"))
     return raw.select(exprs)
+
+
+def _array_for_scalar(table: FitTable, name: str, dtype: pl.DataType) -> bool:
+    """Whether field `name` holds arrays where its typed column holds one value."""
+    if not isinstance(dtype, pl.List):
+        return False
+    targets = [SQL_TO_POLARS[c.sql_type] for c in table.columns if name in c.sources]
+    return any(not isinstance(t, pl.List | pl.String) for t in targets)
 
 
 def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
@@ -401,15 +427,15 @@ def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
     return out
 
 
-def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str],
+def _extra_json(schema: dict[str, pl.DataType], names: list[str], fit_types: dict[str, str],
                 added: list[pl.Expr]) -> pl.Expr:
     """All leftover fields as one JSON object per row; FIT date_time values as ISO UTC."""
-    kept = [n for n in names if not isinstance(raw.schema[n], pl.Null)]
+    kept = [n for n in names if not isinstance(schema[n], pl.Null)]
     if not kept and not added:
         return pl.lit(None, dtype=pl.String)
     fields = [
         _absolute_utc(pl.col(n)).alias(n)
-        if fit_types[n] == "date_time" and raw.schema[n].is_integer()
+        if fit_types[n] == "date_time" and schema[n].is_integer()
         else pl.col(n)
         for n in kept
     ]
@@ -417,18 +443,26 @@ def _extra_json(raw: pl.DataFrame, names: list[str], fit_types: dict[str, str],
 
 
 def _fields_frame(gathered: dict[str, _MessageColumns]) -> pl.DataFrame:
+    return fields_frame({m: (c.fit_types, c.units, c.developer) for m, c in gathered.items()})
+
+
+def fields_frame(seen: dict[str, tuple[dict[str, str], dict[str, str | None],
+                                       dict[str, bool]]]) -> pl.DataFrame:
+    """One row per field seen of each kept message: its units, FIT type, whether it is a
+    developer field, and the column that stores it. `seen` maps a message name to its
+    fields' FIT types, units and developer flags, by field name."""
     rows = []
-    for message, cols in gathered.items():
+    for message, (fit_types, units, developer) in seen.items():
         table = TABLE_BY_MESSAGE[message]
         stored = {s: c.name for c in table.columns for s in c.sources}
-        for name in cols.fit_types:
+        for name in fit_types:
             rows.append(
                 {
                     "message": message,
                     "field": name,
-                    "units": cols.units[name] or None,
-                    "fit_type": cols.fit_types[name],
-                    "is_developer_field": cols.developer[name],
+                    "units": units[name] or None,
+                    "fit_type": fit_types[name],
+                    "is_developer_field": developer[name],
                     "stored_in": stored.get(name, "extra_fields"),
                 }
             )
@@ -468,9 +502,17 @@ def decode_fit_fitparse(data: bytes) -> DecodedFit:
     """
     others: dict[str, int] = {}
     gathered, segments, fault = _gather(data, others)
-    tables = {
-        TABLE_BY_MESSAGE[m].table: cols.frame() for m, cols in gathered.items()
-    }
+    return finish_decoding(
+        {TABLE_BY_MESSAGE[m].table: cols.frame() for m, cols in gathered.items()},
+        _fields_frame(gathered), segments, {m: cols.rows for m, cols in gathered.items()},
+        fault, others)
+
+
+def finish_decoding(tables: dict[str, pl.DataFrame], fields: pl.DataFrame, segments: int,
+                    message_counts: dict[str, int], fault: Fault | None,
+                    others: dict[str, int], decoded_by: str = "fitparse") -> DecodedFit:
+    """The decoded file from its raw-table frames: activities get their UTC offset,
+    implausible record values are nulled and counted, distance resets counted."""
     if "fit_activity" in tables:
         tables["fit_activity"] = tables["fit_activity"].with_columns(utc_offset_columns())
     nulled, resets = {}, 0
@@ -481,13 +523,14 @@ def decode_fit_fitparse(data: bytes) -> DecodedFit:
         resets = distance_resets(records)
     return DecodedFit(
         tables=tables,
-        fields=_fields_frame(gathered),
+        fields=fields,
         segments=segments,
-        message_counts={m: cols.rows for m, cols in gathered.items()},
+        message_counts=message_counts,
         partial=fault,
         nulled=nulled,
         distance_resets=resets,
         other_messages=others,
+        decoded_by=decoded_by,
     )
 
 

@@ -10,9 +10,6 @@ Garmin's FIT SDK, reading the same cut bytes, must agree.
 from __future__ import annotations
 
 import random
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -21,6 +18,7 @@ import pytest
 from garmin_fit_sdk import Decoder, Stream
 
 from synthetic.fit_writer import FitWriter, MessageDefinition, chain
+from tests.helpers import time_limit
 from transforms.fit_decode import FitDecodeError, decode_fit
 
 HEADER_BYTES = 14
@@ -130,20 +128,6 @@ def _edges() -> list[int]:
             len(g.data) - 1]
 
 
-@contextmanager
-def _time_limit(seconds: int) -> Iterator[None]:
-    def stop(*_args: object) -> None:
-        raise TimeoutError(f"decoding took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _sdk_records(data: bytes) -> int:
     messages, _errors = Decoder(Stream.from_byte_array(bytearray(data))).read(
         merge_heart_rates=False)
@@ -157,7 +141,7 @@ def test_a_cut_file_yields_exactly_the_records_before_the_cut(cut: int) -> None:
     expected = [at for end, at in g.layout.record_ends if end <= cut]
     messages_before = [end for end in g.layout.ends if end <= cut]
     fault_at = max(start for start in g.layout.starts if start <= cut)
-    with _time_limit(DECODE_LIMIT_S):
+    with time_limit(DECODE_LIMIT_S):
         if not messages_before:
             with pytest.raises(FitDecodeError):
                 decode_fit(data)
