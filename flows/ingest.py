@@ -61,6 +61,9 @@ CHUNK_BYTES = 128 * 1024**2
 #: Decoded files committed together; a kill loses at most one batch of work.
 BATCH_FILES = 64
 BATCH_RECORDS = 500_000
+#: FIT bytes handed to decoding workers and not yet loaded, at most (beyond two files per
+#: worker): a batch of one-hour runs, or one or two files of 10 MB.
+IN_FLIGHT_BYTES = 16 * 1024**2
 
 
 @dataclass
@@ -247,20 +250,27 @@ def _decode_in_pool(
     pool, chunk: list[WorkItem], workers: int, limits: ArchiveLimits,
     dates: DateWindow | None = None, decoder: Decoder = DEFAULT_DECODER,
 ) -> Iterator[tuple[WorkItem, DecodeResult]]:
-    """Results as workers finish them, with at most two files in flight per worker."""
-    window = max(2, 2 * workers)
+    """Results as workers finish them. Enough files are in flight that the workers go on
+    decoding while this process loads a batch (a batch's worth), and few enough bytes that
+    their decoded frames stay small (IN_FLIGHT_BYTES; at least two files per worker)."""
+    window = max(2, 2 * workers) + BATCH_FILES
     todo = iter(chunk)
     pending: dict[Future, WorkItem] = {}
+    held = 0
     while True:
-        while len(pending) < window and (item := next(todo, None)) is not None:
+        while len(pending) < window and (held < IN_FLIGHT_BYTES or len(pending) < 2 * workers) \
+                and (item := next(todo, None)) is not None:
             future = pool.submit(decode_file, item.read_path, item.kind, limits, item.sha256,
                                  dates, decoder)
             pending[future] = item
+            held += item.size_bytes
         if not pending:
             return
         finished = pool.first_done(pending)
         for future in sorted(finished, key=lambda f: pending[f].path):
-            yield pending.pop(future), future.result()
+            item = pending.pop(future)
+            held -= item.size_bytes
+            yield item, future.result()
 
 
 def _add_to_batch(batch: FitBatch, result: ChunkResult, item: WorkItem, out: DecodeResult,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from schemas.fit import FIT_FIELDS_TABLE, FIT_TABLES, DecodedFit
@@ -43,11 +44,14 @@ class FitBatch:
         return len(self.entries)
 
 
-def _keyed(frame: pl.DataFrame, athlete_id: str, sha: str) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.lit(athlete_id, pl.String).alias("athlete_id"),
-        pl.lit(sha, pl.String).alias("source_sha256"),
-    )
+def _keyed(frames: list[tuple[pl.DataFrame, str]], athlete_id: str) -> pl.DataFrame:
+    """The frames of one table, each with the sha256 of its content, as one frame with the
+    athlete and content keys."""
+    frame = pl.concat([f for f, _sha in frames], how="diagonal_relaxed", rechunk=True)
+    which = np.repeat(np.arange(len(frames)), [f.height for f, _sha in frames])
+    shas = pl.Series("source_sha256", [sha for _f, sha in frames], pl.String)
+    return frame.with_columns(pl.lit(athlete_id, pl.String).alias("athlete_id"),
+                              shas.gather(which))
 
 
 def delete_contents(con: duckdb.DuckDBPyConnection, athlete_id: str, shas: list[str]) -> None:
@@ -78,22 +82,22 @@ def load_fit_batch(con: duckdb.DuckDBPyConnection, batch: FitBatch, now: datetim
     """Commit a batch in one transaction: rows of replaced contents and any earlier rows of
     these contents out, new rows in, manifest and paths updated. A failure leaves the
     warehouse as it was."""
-    by_table: dict[str, list[pl.DataFrame]] = {}
+    by_table: dict[str, list[tuple[pl.DataFrame, str]]] = {}
     athlete = batch.athlete_id
     for entry in batch.entries:
         if entry.decoded is None:
             continue
         sha = entry.file.sha256
         for table, frame in entry.decoded.tables.items():
-            by_table.setdefault(table, []).append(_keyed(frame, athlete, sha))
-        by_table.setdefault(FIT_FIELDS_TABLE, []).append(_keyed(entry.decoded.fields, athlete, sha))
+            by_table.setdefault(table, []).append((frame, sha))
+        by_table.setdefault(FIT_FIELDS_TABLE, []).append((entry.decoded.fields, sha))
     replaced = sorted({s for e in batch.entries for s in e.replace} - {
         e.file.sha256 for e in batch.entries})
     with transaction(con):
         forget_contents(con, athlete, replaced)
         delete_contents(con, athlete, sorted({e.file.sha256 for e in batch.entries}))
         for table, frames in by_table.items():
-            frame = pl.concat(frames, how="diagonal_relaxed")
+            frame = _keyed(frames, athlete)
             con.register("mb_batch", frame)
             try:
                 con.execute(
