@@ -125,3 +125,19 @@ def test_fixture_list_is_not_empty_where_the_fixtures_are() -> None:
     if not Path(FIT_FIXTURES).exists():
         pytest.skip(f"real FIT fixtures not found at {FIT_FIXTURES}")
     assert len(FIXTURE_FILES) >= 30
+
+
+def test_the_crc_equals_fitparses_crc() -> None:
+    """fastcrc's CRC-16/ARC is the FIT CRC: the same value as fitparse's byte-by-byte one,
+    on random bytes and on a whole generated file (whose last two bytes are its CRC)."""
+    import random
+
+    from fastcrc import crc16
+    from fitparse.records import Crc
+
+    rng = random.Random(7)
+    for size in (0, 1, 2, 13, 1000):
+        data = bytes(rng.randrange(256) for _ in range(size))
+        assert crc16.arc(data) == Crc.calculate(data)
+    run = _run(0, 2)
+    assert crc16.arc(run[:-2]) == int.from_bytes(run[-2:], "little")
