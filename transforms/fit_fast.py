@@ -106,8 +106,6 @@ class _Group:
     fields: list[_FieldDef]
     dev_fields: list[_FieldDef]
     size: int  # bytes of a data message after its header byte
-    position: int  # byte offset of the definition
-    segment: int
     #: Runs of its data messages: the first's byte offset and message_seq, how many, the
     #: bytes and messages from one to the next, whether their headers are compressed
     starts: list[int] = field(default_factory=list)
@@ -383,7 +381,7 @@ class _Scanner:
                   tuple((f.def_num, f.size, id(f.dev)) for f in dev_fields))
         group = self.layouts.get(layout)
         if group is None:  # a definition like an earlier one reads its messages alike
-            group = _Group(mesg_num, endian, fields, dev_fields, offset, start, segment)
+            group = _Group(mesg_num, endian, fields, dev_fields, offset)
             group.unreadable = group.zero_size_error() is not None
             self.layouts[layout] = group
             self.out.groups.append(group)
