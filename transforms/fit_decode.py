@@ -26,6 +26,7 @@ field's declared type.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -381,23 +382,37 @@ def table_frame(table: FitTable, raw: pl.DataFrame, fit_types: dict[str, str],
                 segment: pl.Series, seq: pl.Series) -> pl.DataFrame:
     """The raw table's frame from one column per fitparse field name (`raw`, typed as
     `_series` types them): key columns, typed columns, extra_fields JSON."""
-    schema = dict(zip(raw.columns, raw.dtypes, strict=True))  # raw.schema builds anew
-    exprs: list[pl.Expr] = [segment.cast(pl.Int32).alias("segment"),
-                            seq.cast(pl.Int32).alias("message_seq")]
+    schema = tuple(zip(raw.columns, raw.dtypes, strict=True))  # raw.schema builds anew
+    relative = _device_relative_sources(table, raw)
+    dates = tuple(fit_types.get(name) == "date_time" for name, _dtype in schema)
+    return raw.select([segment.cast(pl.Int32).alias("segment"),
+                       seq.cast(pl.Int32).alias("message_seq"),
+                       *_table_exprs(table, schema, dates, relative)])
+
+
+@functools.lru_cache(maxsize=512)
+def _table_exprs(table: FitTable, schema: tuple[tuple[str, pl.DataType], ...],
+                 dates: tuple[bool, ...], relative: tuple[str, ...]) -> list[pl.Expr]:
+    """The typed columns' and extra_fields' expressions for raw frames of this shape (a
+    worker decodes thousands of files of a few shapes: built once per shape)."""
+    types = dict(schema)
+    exprs: list[pl.Expr] = []
     for column in table.columns:
-        present = [s for s in column.sources if s in raw.columns]
+        present = [s for s in column.sources if s in types]
         target = SQL_TO_POLARS[column.sql_type]
         if not present:
             exprs.append(pl.lit(None, dtype=target).alias(column.name))
             continue
-        converted = [_convert(column, pl.col(s), schema[s]) for s in present]
+        converted = [_convert(column, pl.col(s), types[s]) for s in present]
         value = pl.coalesce(converted) if len(converted) > 1 else converted[0]
         exprs.append(value.cast(target, strict=False).alias(column.name))
-    extra = [c for c in raw.columns if c not in table.source_fields
-             or _array_for_scalar(table, c, schema[c])]
-    exprs.append(_extra_json(schema, extra, fit_types, _device_relative(table, raw))
-                 .alias("extra_fields"))
-    return raw.select(exprs)
+    extra = [c for c, dtype in schema if c not in table.source_fields
+             or _array_for_scalar(table, c, dtype)]
+    date_time = {name for (name, _dtype), is_date in zip(schema, dates, strict=True) if is_date}
+    added = [pl.when(pl.col(s) < FIT_MIN_ABSOLUTE_TIMESTAMP).then(pl.col(s))
+             .alias(f"{s}_device_s") for s in relative]
+    exprs.append(_extra_json(types, extra, date_time, added).alias("extra_fields"))
+    return exprs
 
 
 def _array_for_scalar(table: FitTable, name: str, dtype: pl.DataType) -> bool:
@@ -408,10 +423,10 @@ def _array_for_scalar(table: FitTable, name: str, dtype: pl.DataType) -> bool:
     return any(not isinstance(t, pl.List | pl.String) for t in targets)
 
 
-def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
-    """`<field>_device_s` for date_time fields stored as UTC columns that hold device-relative
-    seconds in this file (their UTC column is null there), unless the table has a column
-    for them already."""
+def _device_relative_sources(table: FitTable, raw: pl.DataFrame) -> tuple[str, ...]:
+    """date_time fields stored as UTC columns that hold device-relative seconds in this
+    file (their UTC column is null there), unless the table has a column for them
+    already: each gets a `<field>_device_s` member in extra_fields."""
     own = {s for c in table.columns if c.conversion == "device_s" for s in c.sources}
     out = []
     for column in table.columns:
@@ -422,12 +437,11 @@ def _device_relative(table: FitTable, raw: pl.DataFrame) -> list[pl.Expr]:
                 continue
             values = raw[source]
             if values.dtype.is_integer() and (values < FIT_MIN_ABSOLUTE_TIMESTAMP).any():
-                out.append(pl.when(pl.col(source) < FIT_MIN_ABSOLUTE_TIMESTAMP)
-                           .then(pl.col(source)).alias(f"{source}_device_s"))
-    return out
+                out.append(source)
+    return tuple(out)
 
 
-def _extra_json(schema: dict[str, pl.DataType], names: list[str], fit_types: dict[str, str],
+def _extra_json(schema: dict[str, pl.DataType], names: list[str], date_time: set[str],
                 added: list[pl.Expr]) -> pl.Expr:
     """All leftover fields as one JSON object per row; FIT date_time values as ISO UTC."""
     kept = [n for n in names if not isinstance(schema[n], pl.Null)]
@@ -435,7 +449,7 @@ def _extra_json(schema: dict[str, pl.DataType], names: list[str], fit_types: dic
         return pl.lit(None, dtype=pl.String)
     fields = [
         _absolute_utc(pl.col(n)).alias(n)
-        if fit_types[n] == "date_time" and schema[n].is_integer()
+        if n in date_time and schema[n].is_integer()
         else pl.col(n)
         for n in kept
     ]

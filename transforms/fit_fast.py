@@ -566,7 +566,7 @@ def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
     """The column as fitparse's path types it: `dtype` from the kinds of every group."""
     n = col.n
     if col.kind == "null" or isinstance(dtype, pl.Null):
-        return pl.repeat(None, n, dtype=dtype, eager=True)
+        return pl.Series(dtype=dtype).extend_constant(None, n)
     if col.kind == "num":
         values = col.values
         if isinstance(dtype, pl.Int64) and values.dtype.kind == "f":
