@@ -479,8 +479,9 @@ def _num(values: np.ndarray, valid: np.ndarray) -> _Col:
     if not valid.any():
         return _Col("null", n)
     if values.dtype.kind == "f":
-        return _Col("num", n, frozenset({"float"}), values.astype(np.float64, copy=False),
-                    valid)
+        with np.errstate(invalid="ignore"):  # a signalling NaN (invalid, so null) widened
+            wide = values.astype(np.float64, copy=False)
+        return _Col("num", n, frozenset({"float"}), wide, valid)
     if values.dtype.kind in "iu":
         if values.dtype == np.uint64 and (values[valid] > np.iinfo(np.int64).max).any():
             raise FastDecodeUnsupported("a uint64 value beyond int64")

@@ -1,8 +1,9 @@
 """Fuzz: 1,000 seeded byte mutations of FIT files, each decoded by the fast decoder.
 
 The files mutated are the generated feature files (synthetic/fit_features.py, 500
-mutations) and the real fixtures under 30 KB (500 mutations; skipped where the fixtures are
-absent). A mutation flips bits, overwrites bytes, truncates, inserts or deletes bytes, or
+mutations), the real fixtures under 30 KB (500 mutations; skipped where the fixtures are
+absent) and the first 30 KB of every larger fixture (10 mutations each), so that every
+fixture is mutated. A mutation flips bits, overwrites bytes, truncates, inserts or deletes bytes, or
 duplicates a chunk, at a random place or within the first 64 bytes (header and first
 definitions); about half the mutated one-segment files are then resealed (the header's
 data size and both CRCs recomputed) so that the damage reaches the decoder as well-formed
@@ -205,14 +206,15 @@ def check(data: bytes) -> str | None:
     return "differs from the reference: " + "; ".join(found) if found else None
 
 
-def fuzz(files: dict[str, bytes], first_seed: int) -> list[str]:
-    """Run MUTATIONS_PER_GROUP mutations over `files` (in turn); the failures, in words."""
+def fuzz(files: dict[str, bytes], first_seed: int,
+         mutations: int = MUTATIONS_PER_GROUP) -> list[str]:
+    """Run `mutations` mutations over `files` (in turn); the failures, in words."""
     names = sorted(files)
     for name in names:  # the first decodes of a process import and compile: not timed
         with suppress(FitDecodeError):
             decode_fit(files[name], "fast")
     failures = []
-    for n in range(MUTATIONS_PER_GROUP):
+    for n in range(mutations):
         name, seed = names[n % len(names)], first_seed + n
         data, what = mutate(files[name], seed)
         problem = check(data)
@@ -232,6 +234,16 @@ def _real_files() -> dict[str, bytes]:
     root = require_fixtures()
     return {str(p.relative_to(root)): p.read_bytes()
             for p in sorted(root.rglob("*.fit")) if p.stat().st_size < MAX_FIXTURE_BYTES}
+
+
+@cache
+def _large_real_heads() -> dict[str, bytes]:
+    """The first MAX_FIXTURE_BYTES of every larger real fixture (wellness files included),
+    so that every device's definitions and messages are mutated too."""
+    root = require_fixtures().parent
+    return {str(p.relative_to(root)): p.read_bytes()[:MAX_FIXTURE_BYTES]
+            for p in sorted(root.rglob("*")) if p.suffix.lower() == ".fit"
+            and p.stat().st_size >= MAX_FIXTURE_BYTES}
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,4 +284,11 @@ def test_fuzzed_feature_files_decode_as_the_reference_or_fail_cleanly() -> None:
 
 def test_fuzzed_real_files_decode_as_the_reference_or_fail_cleanly() -> None:
     failures = fuzz(_real_files(), SEED + MUTATIONS_PER_GROUP)
+    assert not failures, _report(failures)
+
+
+def test_fuzzed_heads_of_every_larger_real_file_decode_as_the_reference() -> None:
+    """Ten mutations of the first 30 KB of each larger fixture (a cut file, so a salvage)."""
+    heads = _large_real_heads()
+    failures = fuzz(heads, SEED + 2 * MUTATIONS_PER_GROUP, mutations=10 * len(heads))
     assert not failures, _report(failures)
