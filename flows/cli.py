@@ -32,6 +32,7 @@ from flows.console import (
 )
 from flows.settings import DEFAULT_CONFIG, DEFAULT_WAREHOUSE
 from flows.terminal import safe_text
+from schemas.decoders import Decoder
 from schemas.nutrition import FAMILIES, FORMATS
 
 app = typer.Typer(
@@ -50,9 +51,8 @@ NUTRITION_FORMAT_NAMES: tuple[str, ...] = tuple(
 NutritionFormatName = Literal[NUTRITION_FORMAT_NAMES]  # type: ignore[valid-type]
 #: How --since and --until are written.
 DAY_FORMAT = "%Y-%m-%d"
-#: What --decoder accepts: schemas.fit.DECODERS (not imported here: it loads polars, which
-#: would slow `--help`; a test keeps the two equal).
-DecoderName = Literal["fast", "fitparse"]
+#: What --decoder accepts (schemas/decoders.py; no polars there, so `--help` stays quick).
+DecoderName = Decoder
 
 ConfigOption = Annotated[
     Path | None,

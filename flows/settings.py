@@ -225,7 +225,7 @@ def _config_source(source) -> NutritionSourceSpec:
 
 
 def _default_decoder() -> str:
-    from schemas.fit import DEFAULT_DECODER  # polars: not at import, so `--help` is quick
+    from schemas.decoders import DEFAULT_DECODER
 
     return DEFAULT_DECODER
 

@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from schemas.fit import DEFAULT_DECODER, Decoder
+from schemas.decoders import DEFAULT_DECODER, Decoder
 from schemas.nutrition import FAMILIES, FORMATS
 from schemas.scoring import Scoring
 

@@ -21,6 +21,7 @@ from typing import Literal
 
 import polars as pl
 
+from schemas.decoders import DECODERS, DEFAULT_DECODER, Decoder  # noqa: F401 (re-exported)
 from schemas.wellness import NotMeasurement
 
 #: Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z). FIT SDK, "Timestamps".
@@ -32,11 +33,6 @@ MAX_UTC_OFFSET_S = 14 * 3600
 
 Conversion = Literal["none", "utc", "local", "semicircles_deg", "device_s"]
 
-#: Which decoder reads FIT files: `fast` (transforms/fit_fast.py, numpy over whole
-#: definitions) or `fitparse` (the reference, transforms/fit_decode.py).
-Decoder = Literal["fast", "fitparse"]
-DECODERS: tuple[str, ...] = ("fast", "fitparse")
-DEFAULT_DECODER: Decoder = "fast"
 
 
 @dataclass(frozen=True)
