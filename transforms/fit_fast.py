@@ -220,10 +220,9 @@ class _Scanner:
                 if extra > 2:
                     self._need(pos, extra - 2, start)
                     pos += extra - 2
-            segment = self.out.segments
             self.out.segments += 1
             self.out.segment_starts.append(self.out.messages)
-            pos = self._messages(pos, pos + data_size, segment)
+            pos = self._messages(pos, pos + data_size)
             self._need(pos, 2, pos)
             (crc_read,) = struct.unpack_from("<H", self.data, pos)
             computed = crc16.arc(self.data[start:pos])
@@ -234,7 +233,7 @@ class _Scanner:
             if pos >= self.n:
                 return
 
-    def _messages(self, pos: int, end: int, segment: int) -> int:
+    def _messages(self, pos: int, end: int) -> int:
         """Scan the data of one segment; the position after it."""
         data, n = self.data, self.n
         local: dict[int, _Group] = {}
@@ -249,7 +248,7 @@ class _Scanner:
             if h & 0x80:
                 lt, mask, compressed = (h >> 5) & 0x3, 0xE0, True
             elif h & 0x40:
-                pos = self._definition(pos, h, local, segment)
+                pos = self._definition(pos, h, local)
                 history.clear()
                 last.clear()
                 continue
@@ -321,7 +320,7 @@ class _Scanner:
                 raise _Fault(_eof(f.size, left), pos)
             left -= f.size
 
-    def _definition(self, pos: int, h: int, local: dict[int, _Group], segment: int) -> int:
+    def _definition(self, pos: int, h: int, local: dict[int, _Group]) -> int:
         """Parse a definition; the position after it. A definition without developer
         fields whose bytes were seen before is not parsed again (some devices write one
         before every data message)."""
@@ -335,10 +334,9 @@ class _Scanner:
                     self.out.resets.setdefault(key, []).append(pos)
                 local[h & 0x0F] = group
                 return pos + length
-        return self._parse_definition(pos, h, local, segment)
+        return self._parse_definition(pos, h, local)
 
-    def _parse_definition(self, pos: int, h: int, local: dict[int, _Group],
-                          segment: int) -> int:
+    def _parse_definition(self, pos: int, h: int, local: dict[int, _Group]) -> int:
         start = pos
         data = self.data
         self._need(pos + 1, 2, start)
