@@ -15,6 +15,7 @@ import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # before the slow imports below
 os.environ["POLARS_MAX_THREADS"] = "1"
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy: no BLAS threads, none is used
 
 from flows.stopping import PARENT_ENV, set_parent_death_signal  # noqa: E402
 
@@ -31,4 +32,4 @@ def _die_with_fork_server() -> None:
 
 os.register_at_fork(after_in_child=_die_with_fork_server)
 
-import flows.fit_worker  # noqa: E402,F401  (preloads fitparse and polars for the workers)
+import flows.fit_worker  # noqa: E402,F401  (preloads fitparse, polars and the fast decoder)

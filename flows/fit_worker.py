@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, replace
 from multiprocessing import forkserver
 
+import transforms.fit_fast  # noqa: F401  (preloaded by the fork server with the rest)
 from flows.sources import ArchiveLimits, Kind, read_input
 from flows.stopping import PARENT_ENV
 from schemas.fit import DEFAULT_DECODER, DecodedFit, Decoder

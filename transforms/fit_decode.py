@@ -496,10 +496,7 @@ def decode_fit(data: bytes, decoder: Decoder = DEFAULT_DECODER) -> DecodedFit:
     """
     if decoder == "fitparse":
         return decode_fit_fitparse(data)
-    # Imported here, in the decoding worker at its first file, never by the fork server
-    # that forks the workers (flows/decoder_process.py): pyarrow starts an allocator
-    # thread, and a process forked from one with such a thread can hang in a lock.
-    from transforms.fit_fast import decode_fit_fast
+    from transforms.fit_fast import decode_fit_fast  # imports fit_decode: import it here
 
     try:
         return decode_fit_fast(data)

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 from fastcrc import crc16
 from fitparse.profile import FIELD_TYPE_TIMESTAMP, MESSAGE_TYPES
 from fitparse.records import BASE_TYPES, parse_string
@@ -570,10 +569,7 @@ def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
         values = col.values
         if isinstance(dtype, pl.Int64) and values.dtype.kind == "f":
             values = values.astype(np.int64)
-        if col.valid.all():
-            series = pl.Series(values)
-        else:
-            series = pl.from_arrow(pa.array(values, mask=~col.valid, from_pandas=False))
+        series = _masked(pl.Series(values), col.valid)
         if series.dtype == dtype:
             return series
         if isinstance(dtype, pl.List):
@@ -590,12 +586,21 @@ def _series(col: _Col, dtype: pl.DataType) -> pl.Series:
     if not isinstance(dtype, pl.List):
         raise FastDecodeUnsupported(f"an array in a {dtype} column")
     rows, width = col.values.shape
-    flat = pl.from_arrow(pa.array(col.values.ravel(), mask=~col.element_valid.ravel(),
-                                  from_pandas=False))
+    flat = _masked(pl.Series(col.values.ravel()), col.element_valid.ravel())
     lists = flat.reshape((rows, width)).cast(pl.List(pl.Float64))
-    if col.valid.all():
-        return lists
-    return pl.select(pl.when(pl.Series(col.valid)).then(lists)).to_series()
+    return _masked(lists, col.valid)
+
+
+def _masked(series: pl.Series, valid: np.ndarray) -> pl.Series:
+    """`series` with null where `valid` is False.
+
+    Polars only, never a pyarrow array over the numpy buffer: such a buffer needs the GIL
+    to be freed, and a polars thread that frees it (in a rechunk while the frame is
+    pickled for the main process) would wait for good on the thread that holds the GIL and
+    waits for it."""
+    if valid.all():
+        return series
+    return pl.select(pl.when(pl.Series(valid)).then(series)).to_series()
 
 
 @dataclass

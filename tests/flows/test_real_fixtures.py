@@ -20,7 +20,13 @@ import duckdb
 import pytest
 
 from schemas.marts import MARTS
-from tests.helpers import REPO, athlete_config, require_fixtures, sdk_read
+from tests.helpers import (
+    REPO,
+    athlete_config,
+    require_fixtures,
+    require_wellness_fixtures,
+    sdk_read,
+)
 from warehouse.publish import PUBLISHED_FILE
 
 pytestmark = pytest.mark.flow  # every test here starts Prefect (prefect_server)
@@ -170,3 +176,30 @@ def test_the_cronometer_days_are_published_with_their_hand_summed_protein(fixtur
     assert totals and set(totals) <= set(published)
     for day, grams in totals.items():
         assert published[day] == pytest.approx(grams, abs=1e-6), day
+
+
+def test_a_night_of_the_wellness_fit_files_loads_each_through_the_decoding_workers(
+        tmp_path: Path, prefect_server: str) -> None:
+    """The wellness FIT files (an activity with RR intervals, sleep, HRV status, monitoring,
+    weight) under `fit_paths`, decoded by the worker processes as every night: the night
+    ends (a worker once hung sending the RR table back), exits 0 and loads each file, with
+    as many RR messages as Garmin's SDK reads."""
+    from garmin_fit_sdk import Decoder, Stream
+
+    fit_root = require_wellness_fixtures() / "fit"
+    files = fixture_files(fit_root)
+    (tmp_path / "fit").mkdir()
+    for path in files:
+        (tmp_path / "fit" / path.name).symlink_to(path)
+    (tmp_path / "musclebalance.toml").write_text(
+        athlete_config("wellness", sex="female", birth_year=1990, height_cm=168, weight_kg=60))
+    result = run_cli(tmp_path, prefect_server)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    warehouse = tmp_path / "data" / "w.duckdb"
+    statuses = query(warehouse, "SELECT status FROM raw.source_files")
+    assert sorted(statuses) == [("loaded",)] * len(files)
+    rr = fit_root / "synthetic_activity_with_hrv.fit"
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(rr.read_bytes()))).read()
+    assert not errors and messages["hrv_mesgs"]
+    stored = query(warehouse, "SELECT count(*) FROM raw.fit_hrv")[0][0]
+    assert stored == len(messages["hrv_mesgs"])

@@ -7,6 +7,9 @@ null members, the same field list, counts, segments and fault (reason and byte).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from synthetic import one_hour_run
 from synthetic.fit_features import FEATURES, feature_files
 from synthetic.fit_writer import chain
 from tests.fit_identity import differences
-from tests.helpers import FIT_FIXTURES, require_fixtures
+from tests.helpers import FIT_FIXTURES, REPO, require_fixtures
 from transforms.fit_decode import FitDecodeError, decode_fit, decode_fit_fitparse
 from transforms.fit_fast import decode_fit_fast
 
@@ -141,3 +144,39 @@ def test_the_crc_equals_fitparses_crc() -> None:
         assert crc16.arc(data) == Crc.calculate(data)
     run = _run(0, 2)
     assert crc16.arc(run[:-2]) == int.from_bytes(run[-2:], "little")
+
+
+#: Decodes every fixture with the fast decoder and pickles each frame as a decoding worker
+#: sends it to the main process, with one polars thread as in the worker.
+_PICKLE_EVERY_FRAME = """
+import pathlib, pickle, sys
+from transforms.fit_decode import FitDecodeError
+from transforms.fit_fast import decode_fit_fast
+for name in sys.argv[1:]:
+    try:
+        decoded = decode_fit_fast(pathlib.Path(name).read_bytes())
+    except FitDecodeError:
+        continue
+    for table, frame in decoded.tables.items():
+        back = pickle.loads(pickle.dumps(frame))
+        assert back.equals(frame, null_equal=True), (name, table)
+print("pickled", len(sys.argv) - 1)
+"""
+
+
+def test_decoded_frames_pickle_in_a_one_thread_worker_without_hanging() -> None:
+    """A decoding worker pickles its frames for the main process; polars rechunks them on
+    its thread pool. A frame holding a buffer that needs the GIL to be freed (a pyarrow
+    array over numpy memory) hung the worker for good there (the HRV table of
+    synthetic_activity_with_hrv.fit did), so every fixture goes through it, in a process of
+    its own with the worker's one polars thread and a time limit."""
+    require_fixtures()
+    files = [str(FIT_FIXTURES.parent / p) for p in FIXTURE_FILES]
+    env = {**os.environ, "POLARS_MAX_THREADS": "1", "PYTHONPATH": str(REPO)}
+    try:
+        done = subprocess.run([sys.executable, "-c", _PICKLE_EVERY_FRAME, *files],
+                              capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail("pickling the decoded frames hung (over 120 s)")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["pickled", str(len(files))]
