@@ -600,7 +600,9 @@ def _masked(series: pl.Series, valid: np.ndarray) -> pl.Series:
     waits for it."""
     if valid.all():
         return series
-    return pl.select(pl.when(pl.Series(valid)).then(series)).to_series()
+    if isinstance(series.dtype, pl.List):
+        return pl.select(pl.when(pl.Series(valid)).then(series)).to_series()
+    return series.scatter(np.flatnonzero(~valid), None)  # a copy: numpy's array unchanged
 
 
 @dataclass
