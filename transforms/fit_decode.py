@@ -369,10 +369,10 @@ def _convert(column: Column, raw: pl.Expr, raw_dtype: pl.DataType) -> pl.Expr:
 
 def _typed_frame(cols: _MessageColumns) -> pl.DataFrame:
     """Frame the gathered rows: key columns, typed columns, extra_fields JSON."""
-    raw = pl.DataFrame(
-        [_series(name, values, cols.fit_types[name]) for name, values in cols.columns.items()],
-        height=len(cols.seq),
-    )
+    columns = [_series(name, values, cols.fit_types[name])
+               for name, values in cols.columns.items()]
+    # A message can hold no field; polars takes a height without data, not with an empty list
+    raw = pl.DataFrame(columns or None, height=len(cols.seq))
     return table_frame(cols.table, raw, cols.fit_types,
                        pl.Series("segment", cols.segment, pl.Int32),
                        pl.Series("message_seq", cols.seq, pl.Int32))

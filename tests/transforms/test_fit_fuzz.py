@@ -292,3 +292,16 @@ def test_fuzzed_heads_of_every_larger_real_file_decode_as_the_reference() -> Non
     heads = _large_real_heads()
     failures = fuzz(heads, SEED + 2 * MUTATIONS_PER_GROUP, mutations=10 * len(heads))
     assert not failures, _report(failures)
+
+
+def test_a_message_with_no_field_decodes_as_the_reference() -> None:
+    """A mutation found outside the seeds above: two bytes inserted into the first
+    definition leave it a file_id with no field (byte 19, its field count, is 0). The
+    fitparse path failed to frame that message (a polars ShapeError); both decoders now
+    keep its one row and the fault after it, at byte 21."""
+    data, what = mutate(feature_files()["plain"], 92002270)
+    assert what == "insert b00f at 15, resealed"
+    assert check(data) is None
+    decoded = decode_fit(data, "fitparse")
+    assert decoded.tables["fit_file_id"].height == 1
+    assert decoded.partial is not None and decoded.partial.offset == 21
