@@ -504,8 +504,8 @@ def print_status(path: Path, report: StatusReport) -> None:
                             *["-" if d is None else d.isoformat() for d in days])
     out.print(fresh_table)
     runs_table = Table(title="recent runs")
-    for column in ("started (UTC)", "command", "status", "loaded", "partial", "skipped", "bad",
-                   "records", "published", "failed checks", "s"):
+    for column in ("started (UTC)", "command", "status", "loaded", "partial", "by fitparse",
+                   "skipped", "bad", "records", "published", "failed checks", "s"):
         runs_table.add_column(column)
     for row in runs:
         runs_table.add_row(*["-" if v is None else safe_text(v) for v in row])

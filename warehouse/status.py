@@ -23,11 +23,14 @@ def _or_null(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
-    """The latest runs, newest first."""
+    """The latest runs, newest first: files loaded, of them partial and read by fitparse
+    after the fast decoder gave up, skipped, quarantined; records, rows published, failed
+    expectations, seconds."""
     partial = _or_null(con, "pipeline_runs", "files_partial")  # a column name, or NULL
+    by_fitparse = _or_null(con, "pipeline_runs", "files_decoded_by_fitparse")
     return con.execute(
         "SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), "  # noqa: S608
-        f"command, status, files_loaded, {partial}, files_skipped, "
+        f"command, status, files_loaded, {partial}, {by_fitparse}, files_skipped, "
         "files_quarantined, records_loaded, rows_published, "
         "expectations_failed, round(seconds, 1) "
         "FROM marts.pipeline_runs ORDER BY started_at DESC LIMIT ?",

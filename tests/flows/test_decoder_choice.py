@@ -8,6 +8,7 @@ replaced by one that raises, or by one that returns fitparse's frames (tampered 
 from __future__ import annotations
 
 import hashlib
+import io
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import get_args
 
 import polars as pl
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 import transforms.fit_fast
@@ -206,3 +208,33 @@ def test_run_and_backfill_hand_the_decoder_to_their_flow(command: str, flow_name
     result = CliRunner().invoke(app, [command, "--config", str(config), "--decoder", "turbo"])
     assert result.exit_code == 2
     assert "'turbo'" in result.output and "--decoder" in result.output
+
+
+def test_status_shows_a_runs_files_read_by_fitparse(tmp_path: Path, monkeypatch,
+                                                      prefect_server: str) -> None:
+    """The ingest command records the files fitparse read after the fast decoder gave up in
+    its run's row; `status` shows that count beside the partial files."""
+    import duckdb
+
+    from warehouse.status import recent_runs
+
+    path = _run_file(tmp_path)
+    monkeypatch.setattr(transforms.fit_fast, "decode_fit_fast", _gives_up)
+    monkeypatch.setattr("flows.ingest.decoding_pool", lambda workers: _InProcessPool())
+    monkeypatch.chdir(tmp_path)
+    result = _cli("--fit", str(path), "--athlete", "me")
+    assert result.exit_code == 0, result.output
+    (warehouse,) = tmp_path.glob("data/*.duckdb")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (run,) = recent_runs(con)
+    assert run[1:6] == ("ingest", "completed", 1, 0, 1)  # loaded 1, partial 0, by fitparse 1
+    wide = Console(file=io.StringIO(), width=300, color_system=None)
+    monkeypatch.setattr("flows.console.out", wide)  # the tables whole, whatever the terminal
+    shown = CliRunner().invoke(app, ["status"])
+    assert shown.exit_code == 0, shown.output
+    lines = wide.file.getvalue().splitlines()
+    header = next(line for line in lines if "started (UTC)" in line)
+    assert "partial" in header and "by fitparse" in header
+    row = next(line for line in lines if " ingest " in line)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert cells[1:6] == ["ingest", "completed", "1", "0", "1"]

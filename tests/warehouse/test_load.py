@@ -112,12 +112,13 @@ def test_a_warehouse_made_before_partial_files_is_migrated_and_readable(warehous
     with connect(warehouse) as con:
         con.execute("ALTER TABLE raw.source_files DROP COLUMN fault_offset_bytes")
         con.execute("ALTER TABLE marts.pipeline_runs DROP COLUMN files_partial")
+        con.execute("ALTER TABLE marts.pipeline_runs DROP COLUMN files_decoded_by_fitparse")
         con.execute("INSERT INTO marts.pipeline_runs (run_id, command, started_at, status, "
                     "files_loaded) VALUES ('r1', 'ingest', ?, 'completed', 3)", [NOW])
     with connect(warehouse, read_only=True) as con:
         assert partial_files(con) == []
         (run,) = recent_runs(con)
-        assert run[3:5] == (3, None)  # files loaded, files partial (unknown then)
+        assert run[3:6] == (3, None, None)  # loaded; partial, by fitparse: unknown then
     with connect(warehouse) as con:
         create_all(con)
         batch = _batch("me", "cut.fit")
