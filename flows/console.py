@@ -425,14 +425,24 @@ FILES_SHOWN = 5
 
 
 def print_result(columns: list[str], rows: list[tuple], output: str) -> None:
-    """A query result as a rich table, CSV (header, empty for null) or a JSON array of
-    objects (dates and times as ISO text, decimals as numbers)."""
+    """A query result as a rich table, CSV (header, empty for null; text that a spreadsheet
+    would take for a formula starts with an apostrophe, as in the published CSV files) or a
+    JSON array of objects (dates and times as ISO text, decimals as numbers)."""
     if output == "csv":
         import csv
 
+        from warehouse.publish import FORMULA_STARTS
+
+        def cell(value: object) -> object:
+            if value is None:
+                return ""
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                return "'" + value
+            return value
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerow([cell(c) for c in columns])
+        writer.writerows([cell(v) for v in row] for row in rows)
         return
     if output == "json":
         import json

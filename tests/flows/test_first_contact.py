@@ -185,6 +185,19 @@ def test_sql_prints_csv_and_json(published: Path) -> None:
         {"local_date": "2026-01-06", "score": None, "reasons": None}]
 
 
+def test_sql_csv_neutralises_text_a_spreadsheet_would_run(published: Path) -> None:
+    """Text from a food tracker can start with = + - @ (a food named "=HYPERLINK(...)"):
+    `--format csv` writes it with a leading apostrophe, as the published CSV files do;
+    numbers, negative ones too, stay numbers."""
+    query = ("SELECT '=HYPERLINK(\"http://x\")' AS food, '-2 eggs' AS note, "
+             "'+1' AS plus, '@sum' AS at, 'oats' AS plain, -5.5 AS balance_kcal")
+    done = _run("sql", query, "--warehouse", str(published), "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert list(csv.reader(io.StringIO(done.stdout))) == [
+        ["food", "note", "plus", "at", "plain", "balance_kcal"],
+        ["'=HYPERLINK(\"http://x\")", "'-2 eggs", "'+1", "'@sum", "oats", "-5.5"]]
+
+
 def test_sql_table_is_not_wrapped_when_output_is_not_a_terminal(published: Path) -> None:
     """A 300-character value stays on one line (rich would fold it at 80 columns)."""
     long = "protein " * 40
