@@ -39,7 +39,9 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
     file has no distance; gaps in a file's distance are bridged) and `climb_m` (altitude
     gained since the previous sample, m;
     barometric or GPS altitude as the file gives it, unsmoothed), first samples credited
-    with nothing. Rows come back ordered by file, segment and time."""
+    with nothing. Rows come back ordered by file, segment and time, and samples of one
+    time by their place in the file (`message_seq`, when the frame has it), so the deltas
+    never depend on the order the rows arrive in (a file can repeat a timestamp)."""
     # Files are sorted by a categorical code of their hash (4x faster than sorting the
     # 64-character strings); a row continues its file when file and segment equal the
     # previous row's, which is cheaper than three grouped diffs.
@@ -47,8 +49,10 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
     if samples.schema[key] == pl.String:
         code = code.cast(pl.Categorical).to_physical()
     ordered = samples.with_columns(code.alias("__file"))
-    if not _in_order(ordered):  # rows read file by file are in order already: no sort
-        ordered = ordered.sort("__file", "segment", "timestamp_utc")
+    keys = ("__file", "segment", "timestamp_utc",
+            *(("message_seq",) if "message_seq" in samples.columns else ()))
+    if not _in_order(ordered, keys):  # rows read file by file are in order already: no sort
+        ordered = ordered.sort(*keys)
     same = (pl.col("__file") == pl.col("__file").shift(1)) & (
         pl.col("segment") == pl.col("segment").shift(1))
     ordered = ordered.with_columns(_carried("distance_m").alias("__distance"))
@@ -70,16 +74,15 @@ def sample_deltas(samples: pl.DataFrame, max_gap_s: float = MAX_GAP_S,
     ).drop("__file", "__distance", "__dt", "__dd")
 
 
-def _in_order(frame: pl.DataFrame) -> bool:
-    """True when the rows are ordered by `__file`, segment and timestamp_utc, none null
-    (checked row against row, an order of magnitude faster than sorting millions)."""
-    keys = ("__file", "segment", "timestamp_utc")
+def _in_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> bool:
+    """True when the rows are ordered by `keys`, none null (checked row against row, an
+    order of magnitude faster than sorting millions)."""
     if any(frame[k].null_count() for k in keys):
         return False
-    file, segment, time = (pl.col(k) for k in keys)
-    later = (file > file.shift(1)) | ((file == file.shift(1)) & (
-        (segment > segment.shift(1)) | ((segment == segment.shift(1))
-                                        & (time >= time.shift(1)))))
+    later = pl.lit(True)  # the last key may repeat; each earlier one decides when it differs
+    for key in reversed(keys):
+        col = pl.col(key)
+        later = (col > col.shift(1)) | ((col == col.shift(1)) & later)
     return bool(frame.select(later.fill_null(True).all()).item())
 
 

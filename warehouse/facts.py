@@ -10,8 +10,8 @@ from schemas.marts import MARTS, TABLE_COMMENTS
 from warehouse.connection import quote_ident, sql_string, transaction
 
 _RAW = {
-    "records": ("fit_records", "athlete_id, source_sha256, segment, timestamp_utc, distance_m, "
-                               "altitude_m, heart_rate_bpm"),
+    "records": ("fit_records", "athlete_id, source_sha256, segment, message_seq, timestamp_utc, "
+                               "distance_m, altitude_m, heart_rate_bpm"),
     "sessions": ("fit_sessions", "athlete_id, source_sha256, segment, message_seq, "
                                  "start_time_utc, timestamp_utc, sport, sub_sport, "
                                  "total_timer_time_s, total_elapsed_time_s, total_distance_m, "

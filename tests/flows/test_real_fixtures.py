@@ -48,9 +48,10 @@ def broken_by_sdk(files: list[Path]) -> set[Path]:
     return broken
 
 
-def run_cli(folder: Path, prefect_server: str) -> subprocess.CompletedProcess:
+def run_cli(folder: Path, prefect_server: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flows", "run", "--config", str(folder / "musclebalance.toml")],
+        [sys.executable, "-m", "flows", "run", "--config", str(folder / "musclebalance.toml"),
+         *extra],
         cwd=REPO, capture_output=True, text=True, timeout=900,
         env={**os.environ, "PREFECT_API_URL": prefect_server, "COLUMNS": "300"})
 
@@ -203,3 +204,34 @@ def test_a_night_of_the_wellness_fit_files_loads_each_through_the_decoding_worke
     assert not errors and messages["hrv_mesgs"]
     stored = query(warehouse, "SELECT count(*) FROM raw.fit_hrv")[0][0]
     assert stored == len(messages["hrv_mesgs"])
+
+
+def test_the_reference_decoder_publishes_the_same_marts(fixture_runs, tmp_path: Path,
+                                                        prefect_server: str) -> None:
+    """The same night with `--decoder fitparse` (the reference) in a folder of its own: the
+    same files named, and every published mart holds the same rows, value for value, as
+    the night decoded by the fast decoder (the rows of a file that repeats a timestamp are
+    taken in file order, however the warehouse returns them)."""
+    folder, _, _, _, good, fast = fixture_runs  # fast: the second night, files added
+    (tmp_path / "fit").symlink_to(folder / "fit", target_is_directory=True)
+    (tmp_path / "musclebalance.toml").write_text((folder / "musclebalance.toml").read_text())
+    reference = run_cli(tmp_path, prefect_server, "--decoder", "fitparse")
+    assert reference.returncode == fast.returncode == 1, reference.stderr[-3000:]
+
+    def named(result: subprocess.CompletedProcess) -> list[str]:
+        return sorted(line.replace(str(tmp_path), str(folder)) for line in lines(result)
+                      if line.startswith(("partial", "quarantined", "nulled", "distance")))
+
+    assert named(reference) == sorted(named(good) + named(fast))  # one night, not two
+    mine = folder / "data" / "published" / PUBLISHED_FILE
+    theirs = tmp_path / "data" / "published" / PUBLISHED_FILE
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{mine}' AS fast (READ_ONLY)")
+        con.execute(f"ATTACH '{theirs}' AS reference (READ_ONLY)")
+        for mart in MARTS:
+            rows = con.execute(f"SELECT count(*) FROM fast.marts.{mart}").fetchone()[0]  # noqa: S608
+            assert rows > 0, mart
+            for a, b in (("fast", "reference"), ("reference", "fast")):
+                only = con.execute(f"SELECT count(*) FROM (FROM {a}.marts.{mart} "  # noqa: S608
+                                   f"EXCEPT ALL FROM {b}.marts.{mart})").fetchone()[0]
+                assert only == 0, f"{mart}: {only} of {rows} rows only in the {a} night"

@@ -183,7 +183,7 @@ def test_daily_facts_count_an_overlapping_run_once(empty: RawFrames, second_star
     rows = []
     for sha, shift in (("w", 0), ("p", second_start_min)):
         start = T0 + timedelta(minutes=shift)
-        rows += [{"athlete_id": "a", "source_sha256": sha, "segment": 0,
+        rows += [{"athlete_id": "a", "source_sha256": sha, "segment": 0, "message_seq": s,
                   "timestamp_utc": start + timedelta(seconds=s), "distance_m": 3.0 * s,
                   "altitude_m": None, "heart_rate_bpm": 150.0} for s in range(3601)]
     records = pl.DataFrame(rows).cast(empty.records.schema)

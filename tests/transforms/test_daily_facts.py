@@ -40,6 +40,7 @@ def _run(empty: RawFrames, athletes: tuple[str, ...], sha: str = "f" * 64) -> Ra
     n = 600
     records = pl.concat([
         pl.DataFrame({"athlete_id": [a] * n, "source_sha256": [sha] * n, "segment": [0] * n,
+                      "message_seq": list(range(n)),
                       "timestamp_utc": [start + timedelta(seconds=i) for i in range(n)],
                       "distance_m": [3.0 * i for i in range(n)], "altitude_m": [50.0] * n,
                       "heart_rate_bpm": [150.0] * n})

@@ -56,6 +56,24 @@ def test_unknown_distance_stays_null_and_other_sports_do_not_count() -> None:
     assert only_treadmill["run_distance_km"] is None
 
 
+def test_samples_of_one_second_count_in_file_order_however_the_rows_arrive() -> None:
+    """A file can repeat a timestamp (7 records of a real FR110 file do). Its samples are
+    taken in file order (message_seq), so the distance is the same whatever the order the
+    warehouse returns the rows in. Here the distance at second 1 goes 3 -> 5 (file order),
+    then 6 at second 2: increases 3 + 2 + 1 = 6 m; in the other order (5 then 3) the drop
+    would be dropped and 5 + 0 + 3 = 8 m counted."""
+    d = date(2026, 5, 4)
+    trace = _trace([0, 1, 1, 2], [0, 3, 5, 6], [d] * 4).with_columns(
+        pl.Series("message_seq", [10, 11, 12, 13], pl.Int32))
+    expected = [0.0, 3.0, 2.0, 1.0]
+    for order in ([0, 1, 2, 3], [0, 2, 1, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        deltas = sample_deltas(trace[order])
+        assert deltas["message_seq"].to_list() == [10, 11, 12, 13], order
+        assert deltas["delta_distance_m"].to_list() == expected, order
+        (day,) = running_by_day(deltas).rows(named=True)
+        assert day["run_distance_km"] == pytest.approx(6 / 1000), order
+
+
 #: Files whose own session totals cannot be compared: the Suunto file lacks its final lap
 #: (session distance 0), and device-relative timestamps give samples no instant.
 UNCOMPARABLE = {"fit4s/Suunto-Ambit-3-Peak-without-final-lap.fit",

@@ -109,7 +109,7 @@ def raw() -> RawFrames:
     for day, sha in ((0, "r1"), (4, "r2")):
         start = RUN_START + timedelta(days=day)
         records.append(pl.DataFrame({
-            "athlete_id": "a", "source_sha256": sha, "segment": 0,
+            "athlete_id": "a", "source_sha256": sha, "segment": 0, "message_seq": range(n),
             "timestamp_utc": [start + timedelta(seconds=i) for i in range(n)],
             "distance_m": [3.0 * i for i in range(n)], "altitude_m": 50.0,
             "heart_rate_bpm": 150.0}))
